@@ -1,0 +1,26 @@
+import { Field, InputType } from 'type-graphql';
+import { InstanceRole } from './user.entity';
+
+@InputType()
+export class CreateUserInput {
+  @Field(() => String)
+  email: string;
+
+  @Field(() => String)
+  name: string;
+
+  @Field(() => String, { description: 'At least 10 characters' })
+  password: string;
+
+  @Field(() => InstanceRole, { defaultValue: InstanceRole.member })
+  role: InstanceRole;
+}
+
+@InputType()
+export class CreateAccessTokenInput {
+  @Field(() => String, { description: 'What the token is for, e.g. "grafana dashboard"' })
+  name: string;
+
+  @Field(() => Date, { nullable: true, description: 'When it stops working; never when omitted' })
+  expiresAt?: Date | null;
+}

@@ -1,0 +1,28 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { hash, verify } from '@node-rs/argon2';
+
+/** Argon2id with OWASP's recommended minimum: 19 MiB, 2 passes. */
+/** `Algorithm.Argon2id`, a const enum that isolated modules cannot read. */
+const ARGON2ID = 2;
+const ARGON2 = { algorithm: ARGON2ID, memoryCost: 19_456, timeCost: 2, parallelism: 1 };
+
+export const hashPassword = (password: string) => hash(password, ARGON2);
+export const verifyPassword = (passwordHash: string, password: string) => verify(passwordHash, password).catch(() => false);
+
+/** A hash of a password nobody has, to verify against when the email is unknown (same timing). */
+let decoy: Promise<string> | undefined;
+export const decoyPasswordHash = () => (decoy ??= hashPassword(randomBytes(16).toString('hex')));
+
+export const MIN_PASSWORD_LENGTH = 10;
+
+export type TokenFamily = 'ses' | 'pat';
+
+/** A new bearer secret: recognisable prefix, 256 random bits. */
+export function generateToken(family: TokenFamily): { secret: string; prefix: string; hash: string } {
+  const secret = `berth_${family}_${randomBytes(32).toString('base64url')}`;
+  return { secret, prefix: secret.slice(0, 14), hash: hashToken(secret) };
+}
+
+export const hashToken = (secret: string) => createHash('sha256').update(secret).digest('hex');
+
+export const generatePassword = () => randomBytes(12).toString('base64url');

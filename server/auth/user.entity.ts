@@ -1,0 +1,42 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+
+export enum InstanceRole {
+  admin = 'admin',
+  member = 'member',
+}
+registerEnumType(InstanceRole, { name: 'InstanceRole', description: 'What a user may do on the whole instance' });
+
+@Entity('users')
+@ObjectType({ description: 'A person with an account on this Berth instance' })
+export class User {
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'users_pkey' })
+  @Field(() => ID)
+  id: string;
+
+  /** Stored lower-cased; unique. */
+  @Index('users_email_key', { unique: true })
+  @Column('text')
+  @Field(() => String)
+  email: string;
+
+  @Column('text')
+  @Field(() => String)
+  name: string;
+
+  /** Argon2id hash; never exposed. */
+  @Column('text', { name: 'password_hash' })
+  passwordHash: string;
+
+  @Column('enum', { enum: InstanceRole, enumName: 'instance_role', default: InstanceRole.member })
+  @Field(() => InstanceRole)
+  role: InstanceRole;
+
+  @Column('boolean', { default: false })
+  @Field(() => Boolean)
+  disabled: boolean;
+
+  @CreateDateColumn({ type: 'timestamptz', name: 'created_at' })
+  @Field(() => Date)
+  createdAt: Date;
+}

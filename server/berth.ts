@@ -1,0 +1,123 @@
+import type { FastifyInstance } from 'fastify';
+import type { DataSource } from 'typeorm';
+import type { Config } from './config';
+import { buildBerthSchema } from './graphql/schema';
+import { createHttpApp } from './http/app';
+import type { Readiness } from './http/health.routes';
+import { createDataSource, migrate } from './platform/database';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './platform/embedded-postgres';
+import { PostgresEventBus } from './platform/event-bus';
+import { JobRunner } from './platform/jobs';
+import { createLogger, type Logger } from './platform/logger';
+import { resolveSecret } from './platform/secret';
+import { createServices, type Services } from './services';
+
+export interface Berth {
+  config: Config;
+  logger: Logger;
+  services: Services;
+  jobs: JobRunner;
+  /** The address the HTTP server listens on; undefined for a worker-only process. */
+  url: string | undefined;
+  /** Set on the start that created the first admin with a generated password. */
+  firstAdmin: { email: string; password?: string } | null;
+  /** Finishes in-flight requests and running jobs, then releases every resource. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  /** How often the job runner polls; tests shorten it. */
+  jobsProcessEvery?: string | number;
+}
+
+/** The composition root: config → database → bus → services → jobs → HTTP. */
+export async function startBerth(config: Config, options: StartOptions = {}): Promise<Berth> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const cleanups: Array<() => Promise<unknown>> = [];
+  const close = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((error) => logger.error({ err: error }, 'error during shutdown'));
+    cleanups.length = 0;
+  };
+
+  try {
+    let embedded: EmbeddedDatabase | undefined;
+    if (!config.databaseUrl) {
+      embedded = await startEmbeddedPostgres(config.dataDir, config.embeddedPostgresPort, logger);
+      cleanups.push(() => embedded!.stop());
+    }
+    const databaseUrl = config.databaseUrl ?? embedded!.url;
+
+    const db = createDataSource(databaseUrl);
+    await db.initialize();
+    cleanups.push(() => db.destroy());
+    const applied = await migrateExclusively(db);
+    if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
+
+    await resolveSecret(config.secret, config.dataDir);
+
+    const bus = await PostgresEventBus.connect(databaseUrl, logger);
+    cleanups.push(() => bus.close());
+
+    const services = createServices(db, bus);
+    const firstAdmin = await services.auth.ensureFirstAdmin(config.adminEmail, config.adminPassword);
+
+    const jobs = await JobRunner.create({
+      databaseUrl,
+      mongodbUrl: config.mongodbUrl,
+      runsJobs: config.role !== 'api',
+      logger,
+      processEvery: options.jobsProcessEvery,
+    });
+    cleanups.push(() => jobs.stop());
+    defineHousekeepingJobs(jobs, services);
+    await jobs.start();
+
+    let url: string | undefined;
+    if (config.role !== 'worker') {
+      const schema = await buildBerthSchema(bus);
+      const app: FastifyInstance = await createHttpApp({ config, logger, services, schema, readiness: () => checkReadiness(db, jobs) });
+      cleanups.push(() => app.close());
+      url = await app.listen({ host: config.host, port: config.port });
+    }
+
+    return { config, logger, services, jobs, url, firstAdmin, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** Several processes may start at once on one database: only one migrates at a time. */
+async function migrateExclusively(db: DataSource): Promise<string[]> {
+  const runner = db.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query(`SELECT pg_advisory_lock(hashtext('berth:migrations'))`);
+    return await migrate(db);
+  } finally {
+    await runner.query(`SELECT pg_advisory_unlock(hashtext('berth:migrations'))`).catch(() => undefined);
+    await runner.release();
+  }
+}
+
+async function checkReadiness(db: DataSource, jobs: JobRunner): Promise<Readiness> {
+  const checks: Readiness['checks'] = {};
+  try {
+    await db.query('SELECT 1');
+    checks.database = { ok: true };
+    const pending = await db.showMigrations();
+    checks.migrations = pending ? { ok: false, detail: 'migrations are pending: run npm run db:migrate' } : { ok: true };
+  } catch (error) {
+    checks.database = { ok: false, detail: `database unreachable: ${(error as Error).message}` };
+  }
+  checks.jobs = { ok: true, detail: `agenda on ${jobs.backendName}` };
+  return { ready: Object.values(checks).every((c) => c.ok), checks };
+}
+
+const CLEAN_SESSIONS_JOB = 'auth.delete-expired-sessions';
+
+function defineHousekeepingJobs(jobs: JobRunner, services: Services): void {
+  jobs.define(CLEAN_SESSIONS_JOB, () => services.auth.deleteExpiredSessions());
+  void jobs.agenda.every('1 hour', CLEAN_SESSIONS_JOB);
+}

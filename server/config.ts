@@ -1,0 +1,151 @@
+import path from 'node:path';
+
+export type Role = 'api' | 'worker' | 'all';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  /** External PostgreSQL; when absent an embedded PostgreSQL runs under `dataDir`. */
+  databaseUrl: string | undefined;
+  /** Agenda runs on MongoDB when set, else on the main PostgreSQL database. */
+  mongodbUrl: string | undefined;
+  host: string;
+  port: number;
+  /** The URL people open; printed at start and used in links. */
+  publicUrl: string;
+  dataDir: string;
+  /** Key material for encryption at rest; generated into the data folder when unset. */
+  secret: string | undefined;
+  adminEmail: string | undefined;
+  adminPassword: string | undefined;
+  role: Role;
+  logLevel: LogLevel;
+  embeddedPostgresPort: number;
+  /** Serve the Next.js console from the same port (needs `npm run console:build`). */
+  serveConsole: boolean;
+  limits: {
+    bodyBytes: number;
+    graphqlDepth: number;
+    graphqlCost: number;
+  };
+}
+
+/** A start-up refusal that names the variable and what is wrong with it. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Every environment variable Berth reads, documented in README's configuration table. */
+export const ENVIRONMENT_VARIABLES = [
+  'DATABASE_URL',
+  'MONGODB_URL',
+  'HOST',
+  'PORT',
+  'BERTH_PUBLIC_URL',
+  'BERTH_DATA_DIR',
+  'BERTH_SECRET',
+  'BERTH_ADMIN_EMAIL',
+  'BERTH_ADMIN_PASSWORD',
+  'BERTH_ROLE',
+  'LOG_LEVEL',
+  'BERTH_EMBEDDED_PG_PORT',
+  'BERTH_CONSOLE',
+  'BERTH_MAX_BODY_BYTES',
+  'BERTH_GRAPHQL_MAX_DEPTH',
+  'BERTH_GRAPHQL_MAX_COST',
+] as const;
+
+type Env = Partial<Record<(typeof ENVIRONMENT_VARIABLES)[number], string>>;
+
+export function loadConfig(env: Env = process.env as Env): Config {
+  const problems: string[] = [];
+  const read = (name: keyof Env) => {
+    const value = env[name]?.trim();
+    return value === '' ? undefined : value;
+  };
+
+  const integer = (name: keyof Env, fallback: number, min: number, max: number) => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  };
+
+  const url = (name: keyof Env, protocols: string[]) => {
+    const raw = read(name);
+    if (raw === undefined) return undefined;
+    try {
+      const parsed = new URL(raw);
+      if (!protocols.includes(parsed.protocol)) {
+        problems.push(`${name} must start with ${protocols.map((p) => `${p}//`).join(' or ')}, got "${parsed.protocol}//…"`);
+      }
+    } catch {
+      problems.push(`${name} is not a valid URL`);
+    }
+    return raw;
+  };
+
+  const oneOf = <T extends string>(name: keyof Env, allowed: readonly T[], fallback: T): T => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    if (!allowed.includes(raw as T)) {
+      problems.push(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+      return fallback;
+    }
+    return raw as T;
+  };
+
+  const databaseUrl = url('DATABASE_URL', ['postgres:', 'postgresql:']);
+  const mongodbUrl = url('MONGODB_URL', ['mongodb:', 'mongodb+srv:']);
+  const host = read('HOST') ?? '127.0.0.1';
+  const port = integer('PORT', 3000, 0, 65535);
+  const publicUrl = url('BERTH_PUBLIC_URL', ['http:', 'https:']) ?? `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`;
+
+  const secret = read('BERTH_SECRET');
+  if (secret !== undefined && secret.length < 32) {
+    problems.push(`BERTH_SECRET must be at least 32 characters long (got ${secret.length}); generate one with: openssl rand -base64 48`);
+  }
+
+  const adminEmail = read('BERTH_ADMIN_EMAIL');
+  if (adminEmail !== undefined && !/^[^@\s]+@[^@\s]+$/.test(adminEmail)) {
+    problems.push(`BERTH_ADMIN_EMAIL must be an email address, got "${adminEmail}"`);
+  }
+  const adminPassword = read('BERTH_ADMIN_PASSWORD');
+  if (adminPassword !== undefined && adminPassword.length < 10) {
+    problems.push('BERTH_ADMIN_PASSWORD must be at least 10 characters long');
+  }
+  if ((adminEmail === undefined) !== (adminPassword === undefined)) {
+    problems.push('BERTH_ADMIN_EMAIL and BERTH_ADMIN_PASSWORD must be set together (or neither, to have a password generated)');
+  }
+
+  const consoleSetting = oneOf('BERTH_CONSOLE', ['on', 'off'] as const, 'on');
+
+  const config: Config = {
+    databaseUrl,
+    mongodbUrl,
+    host,
+    port,
+    publicUrl: publicUrl.replace(/\/$/, ''),
+    dataDir: path.resolve(read('BERTH_DATA_DIR') ?? '.berth'),
+    secret,
+    adminEmail: adminEmail?.toLowerCase(),
+    adminPassword,
+    role: oneOf('BERTH_ROLE', ['api', 'worker', 'all'] as const, 'all'),
+    logLevel: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    embeddedPostgresPort: integer('BERTH_EMBEDDED_PG_PORT', 54329, 1024, 65535),
+    serveConsole: consoleSetting === 'on',
+    limits: {
+      bodyBytes: integer('BERTH_MAX_BODY_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024),
+      graphqlDepth: integer('BERTH_GRAPHQL_MAX_DEPTH', 10, 2, 100),
+      graphqlCost: integer('BERTH_GRAPHQL_MAX_COST', 1000, 10, 1_000_000),
+    },
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

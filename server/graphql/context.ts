@@ -1,0 +1,22 @@
+import type { Viewer } from '../auth/auth.service';
+import type { Services } from '../services';
+
+/** Sets and clears the console's session cookie; only HTTP requests have one. */
+export interface SessionCookie {
+  set(token: string, expiresAt: Date): void;
+  clear(): void;
+}
+
+export interface Context {
+  viewer: Viewer | null;
+  services: Services;
+  session?: SessionCookie;
+}
+
+export const SESSION_COOKIE = 'berth_session';
+
+/** The bearer secret of a request: `Authorization: Bearer …` first, else the session cookie. */
+export function bearerFrom(authorization: string | undefined, cookie: string | undefined): string | undefined {
+  const match = authorization?.match(/^Bearer\s+(\S+)$/i);
+  return match?.[1] ?? cookie;
+}

@@ -1,0 +1,84 @@
+import { ApolloServer } from '@apollo/server';
+import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
+import type { FastifyInstance } from 'fastify';
+import { parse, specifiedRules, validate, type GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { Config } from '../config';
+import type { Logger } from '../platform/logger';
+import type { Services } from '../services';
+import { bearerFrom, SESSION_COOKIE, type Context } from './context';
+import { formatGraphQLError } from './errors';
+import { costLimitPlugin, depthRule } from './limits';
+
+const PATH = '/graphql';
+
+/**
+ * GraphQL over HTTP (Apollo Server on Fastify) and over WebSocket (graphql-ws) on the same
+ * port and path, with the same context, limits and error mapping.
+ */
+export async function mountGraphQL(app: FastifyInstance, schema: GraphQLSchema, services: Services, config: Config, logger: Logger): Promise<void> {
+  const formatError = formatGraphQLError(logger);
+  const validationRules = [depthRule(config.limits.graphqlDepth)];
+
+  const websocket = new WebSocketServer({ server: app.server, path: PATH, maxPayload: config.limits.bodyBytes });
+  const subscriptions = useServer<Record<string, unknown>>(
+    {
+      schema,
+      context: async (ctx): Promise<Context> => {
+        const headerToken = typeof ctx.connectionParams?.authorization === 'string' ? ctx.connectionParams.authorization : undefined;
+        const cookieToken = parseCookie(ctx.extra.request.headers.cookie, SESSION_COOKIE);
+        const secret = bearerFrom(headerToken, cookieToken);
+        return { services, viewer: secret ? await services.auth.authenticate(secret) : null };
+      },
+      onSubscribe: (_ctx, _id, payload) => {
+        const errors = validate(schema, parse(payload.query), [...specifiedRules, ...validationRules]);
+        return errors.length > 0 ? errors : undefined;
+      },
+      onError: (_ctx, _id, _payload, errors) => {
+        for (const error of errors) if (error.originalError) logger.warn({ err: error.originalError }, 'subscription error');
+      },
+    },
+    websocket,
+  );
+
+  const apollo = new ApolloServer<Context>({
+    schema,
+    formatError,
+    validationRules,
+    includeStacktraceInErrorResponses: false,
+    plugins: [
+      fastifyApolloDrainPlugin(app),
+      costLimitPlugin(schema, config.limits.graphqlCost),
+      { async serverWillStart() { return { async drainServer() { await subscriptions.dispose(); } }; } },
+    ],
+  });
+  await apollo.start();
+  await app.register(fastifyApollo(apollo), {
+    path: PATH,
+    context: async (request, reply): Promise<Context> => {
+      const secret = bearerFrom(request.headers.authorization, request.cookies[SESSION_COOKIE]);
+      return {
+        services,
+        viewer: secret ? await services.auth.authenticate(secret) : null,
+        session: {
+          set: (token, expiresAt) =>
+            reply.setCookie(SESSION_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'lax', secure: config.publicUrl.startsWith('https:'), expires: expiresAt }),
+          clear: () => reply.clearCookie(SESSION_COOKIE, { path: '/' }),
+        },
+      };
+    },
+  });
+  app.addHook('onClose', async () => {
+    await apollo.stop();
+    websocket.close();
+  });
+}
+
+function parseCookie(header: string | undefined, name: string): string | undefined {
+  for (const part of header?.split(';') ?? []) {
+    const [key, ...value] = part.trim().split('=');
+    if (key === name) return decodeURIComponent(value.join('='));
+  }
+  return undefined;
+}

@@ -1,0 +1,44 @@
+import fastifyCookie from '@fastify/cookie';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { GraphQLSchema } from 'graphql';
+import type { Config } from '../config';
+import { mountGraphQL } from '../graphql/server';
+import { DomainError, HTTP_STATUS } from '../platform/errors';
+import type { Logger } from '../platform/logger';
+import type { Services } from '../services';
+import { mountHealth, type ReadinessCheck } from './health.routes';
+
+export interface HttpDependencies {
+  config: Config;
+  logger: Logger;
+  services: Services;
+  schema: GraphQLSchema;
+  readiness: ReadinessCheck;
+}
+
+/** One Fastify server for GraphQL (HTTP and WebSocket), REST routes and health checks. */
+export async function createHttpApp({ config, logger, services, schema, readiness }: HttpDependencies): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: config.limits.bodyBytes,
+    // Lets in-flight requests finish on close (graceful shutdown) while refusing new ones.
+    return503OnClosing: true,
+  });
+  await app.register(fastifyCookie);
+
+  app.setErrorHandler((error, request, reply) => {
+    if (error instanceof DomainError) {
+      return reply.status(HTTP_STATUS[error.code]).send({ error: error.message, code: error.code, ...error.details });
+    }
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status && status >= 400 && status < 500) {
+      return reply.status(status).send({ error: (error as Error).message, code: (error as { code?: string }).code });
+    }
+    request.log.error({ err: error }, 'unexpected error');
+    return reply.status(500).send({ error: 'Internal server error' });
+  });
+
+  mountHealth(app, readiness);
+  await mountGraphQL(app, schema, services, config, logger);
+  return app;
+}

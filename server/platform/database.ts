@@ -1,0 +1,29 @@
+import { DataSource } from 'typeorm';
+import { entities } from '../entities';
+import { migrations } from '../../migrations';
+
+/**
+ * The one TypeORM data source. The schema comes from migrations/ only, never
+ * `synchronize`; `test/server/migrations.test.ts` fails when entities and migrations differ.
+ */
+export function createDataSource(url: string, options: { poolSize?: number } = {}): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url,
+    entities,
+    migrations,
+    migrationsTableName: 'migrations',
+    synchronize: false,
+    // gen_random_uuid() is built into PostgreSQL 13+: no extension to install.
+    uuidExtension: 'pgcrypto',
+    installExtensions: false,
+    logging: false,
+    extra: { max: options.poolSize ?? 10 },
+  });
+}
+
+/** Applies pending migrations; returns the names of those it ran. */
+export async function migrate(dataSource: DataSource): Promise<string[]> {
+  const applied = await dataSource.runMigrations({ transaction: 'each' });
+  return applied.map((m) => m.name);
+}

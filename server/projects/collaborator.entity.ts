@@ -1,0 +1,49 @@
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { Field, ObjectType, registerEnumType } from 'type-graphql';
+import { User } from '../auth/user.entity';
+import { Project } from './project.entity';
+
+/** Ordered from least to most powerful; see `PROJECT_ROLE_RANK`. */
+export enum ProjectRole {
+  viewer = 'viewer',
+  contributor = 'contributor',
+  admin = 'admin',
+}
+registerEnumType(ProjectRole, {
+  name: 'ProjectRole',
+  valuesConfig: {
+    viewer: { description: 'Reads everything in the project' },
+    contributor: { description: 'Also creates and changes experiments, deployments and pipelines' },
+    admin: { description: 'Also manages collaborators, renames and deletes the project' },
+  },
+});
+
+export const PROJECT_ROLE_RANK: Record<ProjectRole, number> = { viewer: 0, contributor: 1, admin: 2 };
+
+@Entity('project_collaborators')
+@ObjectType({ description: "A user's membership of a project" })
+export class Collaborator {
+  @PrimaryColumn('uuid', { name: 'project_id', primaryKeyConstraintName: 'project_collaborators_pkey' })
+  projectId: string;
+
+  @Index('project_collaborators_user_id_idx')
+  @PrimaryColumn('uuid', { name: 'user_id', primaryKeyConstraintName: 'project_collaborators_pkey' })
+  userId: string;
+
+  @ManyToOne(() => Project, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'project_id', foreignKeyConstraintName: 'project_collaborators_project_id_fkey' })
+  project: Project;
+
+  @ManyToOne(() => User, { onDelete: 'CASCADE', eager: true })
+  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'project_collaborators_user_id_fkey' })
+  @Field(() => User)
+  user: User;
+
+  @Column('enum', { enum: ProjectRole, enumName: 'project_role' })
+  @Field(() => ProjectRole)
+  role: ProjectRole;
+
+  @CreateDateColumn({ type: 'timestamptz', name: 'created_at' })
+  @Field(() => Date, { description: 'When the user joined the project' })
+  createdAt: Date;
+}
