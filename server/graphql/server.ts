@@ -1,5 +1,5 @@
 import { ApolloServer } from '@apollo/server';
-import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
+import fastifyApollo from '@as-integrations/fastify';
 import type { FastifyInstance } from 'fastify';
 import { parse, specifiedRules, validate, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
@@ -47,11 +47,7 @@ export async function mountGraphQL(app: FastifyInstance, schema: GraphQLSchema, 
     formatError,
     validationRules,
     includeStacktraceInErrorResponses: false,
-    plugins: [
-      fastifyApolloDrainPlugin(app),
-      costLimitPlugin(schema, config.limits.graphqlCost),
-      { async serverWillStart() { return { async drainServer() { await subscriptions.dispose(); } }; } },
-    ],
+    plugins: [costLimitPlugin(schema, config.limits.graphqlCost)],
   });
   await apollo.start();
   await app.register(fastifyApollo(apollo), {
@@ -69,10 +65,10 @@ export async function mountGraphQL(app: FastifyInstance, schema: GraphQLSchema, 
       };
     },
   });
-  app.addHook('onClose', async () => {
-    await apollo.stop();
-    websocket.close();
-  });
+  // Fastify's close waits for in-flight HTTP requests; WebSocket clients are told to go
+  // away before that, or the server would wait for them forever.
+  app.addHook('preClose', () => subscriptions.dispose());
+  app.addHook('onClose', () => apollo.stop());
 }
 
 function parseCookie(header: string | undefined, name: string): string | undefined {
