@@ -30,6 +30,13 @@ export async function createScratchDatabase(serverUrl: string, prefix: string): 
       const client = new pg.Client({ connectionString: serverUrl });
       await client.connect();
       try {
+        // Give clients that are still disconnecting (pools ended without being awaited by
+        // the libraries that own them) a moment, so FORCE does not kill them mid-goodbye.
+        for (let i = 0; i < 50; i++) {
+          const { rows } = await client.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name]);
+          if (rows[0].n === 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
         await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       } finally {
         await client.end();
