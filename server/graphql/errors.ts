@@ -14,18 +14,20 @@ const INVALID_TEXT_REPRESENTATION = '22P02';
  */
 export function formatGraphQLError(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = unwrapResolverError(error);
+    let original = unwrapResolverError(error);
+    // A GraphQLError thrown inside a validation rule arrives wrapped in another one.
+    while (original instanceof GraphQLError && original.originalError instanceof GraphQLError) original = original.originalError;
+
     if (original instanceof DomainError) {
       return { message: original.message, path: formatted.path, extensions: { code: original.code, ...original.details } };
     }
     if (original instanceof QueryFailedError && (original.driverError as { code?: string })?.code === INVALID_TEXT_REPRESENTATION) {
       return { message: 'An identifier or value has the wrong format', path: formatted.path, extensions: { code: 'BAD_USER_INPUT' } };
     }
-    // Parse and validation errors (no original error) are about the query itself: safe to show.
-    if (original instanceof GraphQLError || original === error) {
-      if (!(original instanceof GraphQLError) || !original.originalError) {
-        return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code: formatted.extensions?.code ?? 'BAD_USER_INPUT' } };
-      }
+    // Parse, validation and limit errors are about the query itself: safe to show as they are.
+    if (original instanceof GraphQLError && !original.originalError) {
+      const code = formatted.extensions?.code ?? original.extensions.code ?? 'GRAPHQL_VALIDATION_FAILED';
+      return { message: original.message, locations: formatted.locations, path: formatted.path, extensions: { code } };
     }
     logger.error({ err: original }, 'unexpected error in a GraphQL operation');
     return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };

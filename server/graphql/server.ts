@@ -35,9 +35,10 @@ export async function mountGraphQL(app: FastifyInstance, schema: GraphQLSchema, 
         const errors = validate(schema, parse(payload.query), [...specifiedRules, ...validationRules]);
         return errors.length > 0 ? errors : undefined;
       },
-      onError: (_ctx, _id, _payload, errors) => {
-        for (const error of errors) if (error.originalError) logger.warn({ err: error.originalError }, 'subscription error');
-      },
+      onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatError(error.toJSON(), error)),
+      // Errors raised while subscribing or resolving an event go through the same mapping as over HTTP.
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors ? { ...result, errors: result.errors.map((error) => formatError(error.toJSON(), error)) } : result,
     },
     websocket,
   );

