@@ -11,6 +11,7 @@ import { JobRunner } from './platform/jobs';
 import { createLogger, type Logger } from './platform/logger';
 import { resolveSecret } from './platform/secret';
 import { createServices, type Services } from './services';
+import { seedDemo } from './demo/seed';
 
 export interface Berth {
   config: Config;
@@ -51,7 +52,7 @@ export async function startBerth(config: Config, options: StartOptions = {}): Pr
     const db = createDataSource(databaseUrl);
     await db.initialize();
     cleanups.push(() => db.destroy());
-    const applied = await migrateExclusively(db);
+    const applied = await migrate(db);
     if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
 
     await resolveSecret(config.secret, config.dataDir);
@@ -61,6 +62,7 @@ export async function startBerth(config: Config, options: StartOptions = {}): Pr
 
     const services = createServices(db, bus);
     const firstAdmin = await services.auth.ensureFirstAdmin(config.adminEmail, config.adminPassword);
+    if (firstAdmin && config.demo) await seedDemo(services, firstAdmin.email, logger);
 
     const jobs = await JobRunner.create({
       databaseUrl,
@@ -85,19 +87,6 @@ export async function startBerth(config: Config, options: StartOptions = {}): Pr
   } catch (error) {
     await close();
     throw error;
-  }
-}
-
-/** Several processes may start at once on one database: only one migrates at a time. */
-async function migrateExclusively(db: DataSource): Promise<string[]> {
-  const runner = db.createQueryRunner();
-  await runner.connect();
-  try {
-    await runner.query(`SELECT pg_advisory_lock(hashtext('berth:migrations'))`);
-    return await migrate(db);
-  } finally {
-    await runner.query(`SELECT pg_advisory_unlock(hashtext('berth:migrations'))`).catch(() => undefined);
-    await runner.release();
   }
 }
 

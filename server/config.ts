@@ -22,6 +22,8 @@ export interface Config {
   embeddedPostgresPort: number;
   /** Serve the Next.js console from the same port (needs `npm run console:build`). */
   serveConsole: boolean;
+  /** Create demo data on an empty instance. */
+  demo: boolean;
   limits: {
     bodyBytes: number;
     graphqlDepth: number;
@@ -52,6 +54,7 @@ export const ENVIRONMENT_VARIABLES = [
   'LOG_LEVEL',
   'BERTH_EMBEDDED_PG_PORT',
   'BERTH_CONSOLE',
+  'BERTH_DEMO',
   'BERTH_MAX_BODY_BYTES',
   'BERTH_GRAPHQL_MAX_DEPTH',
   'BERTH_GRAPHQL_MAX_COST',
@@ -140,6 +143,7 @@ export function loadConfig(env: Env = process.env as Env): Config {
     logLevel: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     embeddedPostgresPort: integer('BERTH_EMBEDDED_PG_PORT', 54329, 1024, 65535),
     serveConsole: consoleSetting === 'on',
+    demo: oneOf('BERTH_DEMO', ['on', 'off'] as const, 'on') === 'on',
     limits: {
       bodyBytes: integer('BERTH_MAX_BODY_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024),
       graphqlDepth: integer('BERTH_GRAPHQL_MAX_DEPTH', 10, 2, 100),

@@ -31,14 +31,14 @@ export function CreateProjectForm() {
         Description <span className="muted">(optional)</span>
         <input name="description" placeholder="What the models in this project are for" />
       </label>
+      <button type="submit" disabled={fetching} aria-busy={fetching}>
+        {fetching ? 'Creating…' : 'Create project'}
+      </button>
       {error && (
         <p className="error" role="alert">
           {error}
         </p>
       )}
-      <button type="submit" disabled={fetching} aria-busy={fetching}>
-        {fetching ? 'Creating…' : 'Create project'}
-      </button>
     </form>
   );
 }

@@ -6,6 +6,7 @@ import { mountGraphQL } from '../graphql/server';
 import { DomainError, HTTP_STATUS } from '../platform/errors';
 import type { Logger } from '../platform/logger';
 import type { Services } from '../services';
+import { mountConsole } from './console';
 import { mountHealth, type ReadinessCheck } from './health.routes';
 
 export interface HttpDependencies {
@@ -40,5 +41,6 @@ export async function createHttpApp({ config, logger, services, schema, readines
 
   mountHealth(app, readiness);
   await mountGraphQL(app, schema, services, config, logger);
+  if (config.serveConsole) await mountConsole(app, logger);
   return app;
 }

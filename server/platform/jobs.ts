@@ -1,4 +1,6 @@
-import { Agenda, type Job } from 'agenda';
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import { Agenda, type AgendaBackend, type Job, type JobStateNotification, type JobWithId } from 'agenda';
 import { PostgresBackend } from '@agendajs/postgres-backend';
 import type { Logger } from './logger';
 
@@ -23,27 +25,47 @@ export interface JobRunnerOptions {
  * their jobs here and enqueue them; only processes that run jobs start processing.
  */
 export class JobRunner {
+  private stopping: Promise<void> | undefined;
+
   private constructor(
     readonly agenda: Agenda,
     readonly backendName: 'mongodb' | 'postgres',
+    private readonly backend: AgendaBackend,
     private readonly runsJobs: boolean,
     private readonly logger: Logger,
   ) {}
 
   static async create(options: JobRunnerOptions): Promise<JobRunner> {
-    const backend = options.mongodbUrl
+    const backendName = options.mongodbUrl ? 'mongodb' : 'postgres';
+    const backend: AgendaBackend = options.mongodbUrl
       ? new (await import('@agendajs/mongo-backend')).MongoBackend({ address: options.mongodbUrl, collection: 'berth_jobs' })
       : new PostgresBackend({ connectionString: options.databaseUrl, tableName: 'berth_jobs', channelName: 'berth_jobs', logTableName: 'berth_job_logs' });
+    // Agenda's constructor connects the backend without handling a failure: `ready` would never
+    // settle and the rejection would go unhandled. Connecting first makes a bad URL fail here.
+    try {
+      await backend.connect();
+    } catch (error) {
+      await backend.disconnect().catch(() => undefined);
+      const store = backendName === 'mongodb' ? 'MongoDB (MONGODB_URL)' : 'PostgreSQL';
+      throw new Error(`the job runner could not connect to ${store}: ${(error as Error).message}`, { cause: error });
+    }
     const agenda = new Agenda({
-      backend,
-      name: `berth-${process.pid}`,
+      backend: alreadyConnected(backend),
+      // Unique per runner: Agenda ignores job events whose source has its own name, and marks
+      // the jobs it locks with it. Replicas in containers often share the same pid.
+      name: `berth-${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
       processEvery: options.processEvery ?? '5 seconds',
       defaultLockLifetime: options.lockLifetimeMs ?? 10 * 60 * 1000,
     });
     agenda.on('error', (error) => options.logger.error({ err: error }, 'job runner error'));
-    agenda.on('fail', (error, job) => options.logger.warn({ err: error, job: job.attrs.name }, 'job failed'));
+    // Failures of other processes arrive here too (remote = true, with a notification instead
+    // of a job): they are logged where they happened.
+    agenda.on('fail', (error: Error | string, job: JobWithId | JobStateNotification, remote?: boolean) => {
+      if (remote || !('attrs' in job)) return;
+      options.logger.warn({ err: error, job: job.attrs.name }, 'job failed');
+    });
     await agenda.ready;
-    return new JobRunner(agenda, options.mongodbUrl ? 'mongodb' : 'postgres', options.runsJobs, options.logger);
+    return new JobRunner(agenda, backendName, backend, options.runsJobs, options.logger);
   }
 
   define<T>(name: string, handler: (job: Job<T>) => Promise<void>, options: { concurrency?: number; lockLifetime?: number } = {}): void {
@@ -56,9 +78,62 @@ export class JobRunner {
     this.logger.info({ backend: this.backendName }, 'job runner processing jobs');
   }
 
-  /** Stops taking jobs, lets running ones finish, then disconnects. */
-  async stop(): Promise<void> {
-    if (this.runsJobs) await this.agenda.drain();
-    else await this.agenda.stop();
+  /**
+   * Stops taking jobs, lets running ones finish, hands the jobs it had locked but not started
+   * back to the queue, then disconnects. Calling it again waits for the same stop.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.stopOnce();
+    return this.stopping;
   }
+
+  private async stopOnce(): Promise<void> {
+    // Agenda's stop() and drain() return early, without disconnecting, when it never processed.
+    if (!this.agenda.isActiveJobProcessor()) {
+      await this.backend.disconnect();
+      return;
+    }
+    // drain() waits for running jobs but leaves the jobs locked ahead (due within the next poll,
+    // or waiting for a concurrency slot) locked until their lock lifetime ends: other workers
+    // could not take them for up to ten minutes.
+    const status = await this.agenda.getRunningStats(true);
+    const lockedAhead = new Set(Array.isArray(status.lockedJobs) ? status.lockedJobs.map((job) => String(job._id)) : []);
+    const completed = (job: JobWithId | JobStateNotification, remote?: boolean) => {
+      if (!remote && 'attrs' in job) lockedAhead.delete(String(job.attrs._id));
+    };
+    this.agenda.on('complete', completed);
+    try {
+      await this.agenda.drain({ closeConnection: false });
+    } finally {
+      this.agenda.off('complete', completed);
+    }
+    try {
+      if (lockedAhead.size > 0) await this.agenda.db.unlockJobs([...lockedAhead]);
+    } finally {
+      await this.backend.disconnect();
+    }
+  }
+}
+
+/** The backend as Agenda sees it once `create()` has connected it. */
+function alreadyConnected(backend: AgendaBackend): AgendaBackend {
+  return {
+    get name() {
+      return backend.name;
+    },
+    get repository() {
+      return backend.repository;
+    },
+    get notificationChannel() {
+      return backend.notificationChannel;
+    },
+    get logger() {
+      return backend.logger;
+    },
+    get ownsConnection() {
+      return backend.ownsConnection;
+    },
+    connect: async () => undefined,
+    disconnect: () => backend.disconnect(),
+  };
 }

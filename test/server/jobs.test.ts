@@ -34,7 +34,7 @@ function gate() {
  * The conformance suite every job backend passes: the behaviour Berth relies on for pipelines
  * and housekeeping, on a real database.
  */
-function jobRunnerConformance(backendName: 'postgres' | 'mongodb', connection: () => Connection) {
+function jobRunnerConformance(backendName: 'postgres' | 'mongodb', connection: () => Connection, unreachable: () => Connection) {
   const runners: JobRunner[] = [];
   let counter = 0;
   /** Job names are unique per test: all tests of a backend share one database. */
@@ -54,6 +54,10 @@ function jobRunnerConformance(backendName: 'postgres' | 'mongodb', connection: (
   it(`stores jobs on ${backendName}`, async () => {
     const runner = await open(false);
     expect(runner.backendName).toBe(backendName);
+  });
+
+  it('refuses to start with the reason when the job store is unreachable', async () => {
+    await expect(JobRunner.create({ ...unreachable(), runsJobs: true, logger: createLogger('silent') })).rejects.toThrow(/^the job runner could not connect to .+: ./);
   });
 
   it('runs a job enqueued with now() once, with its data', async () => {
@@ -286,7 +290,13 @@ function jobRunnerConformance(backendName: 'postgres' | 'mongodb', connection: (
 const postgres = await testDatabase();
 
 describe('JobRunner on PostgreSQL', () => {
-  jobRunnerConformance('postgres', () => ({ databaseUrl: postgres.url }));
+  const missingDatabase = new URL(postgres.url);
+  missingDatabase.pathname = '/berth_test_no_such_database';
+  jobRunnerConformance(
+    'postgres',
+    () => ({ databaseUrl: postgres.url }),
+    () => ({ databaseUrl: missingDatabase.toString() }),
+  );
 });
 
 describe.skipIf(!MONGODB_URL)(MONGODB_URL ? 'JobRunner on MongoDB' : MONGODB_SKIPPED, () => {
@@ -304,5 +314,10 @@ describe.skipIf(!MONGODB_URL)(MONGODB_URL ? 'JobRunner on MongoDB' : MONGODB_SKI
     }
   });
 
-  jobRunnerConformance('mongodb', () => ({ databaseUrl: postgres.url, mongodbUrl }));
+  jobRunnerConformance(
+    'mongodb',
+    () => ({ databaseUrl: postgres.url, mongodbUrl }),
+    // Nothing listens on port 1; the short selection timeout keeps the failure quick.
+    () => ({ databaseUrl: postgres.url, mongodbUrl: 'mongodb://127.0.0.1:1/berth_test?serverSelectionTimeoutMS=500' }),
+  );
 });

@@ -40,6 +40,7 @@ export async function startTestBerth(options: { databaseUrl?: string; env?: Reco
     BERTH_ADMIN_EMAIL: ADMIN.email,
     BERTH_ADMIN_PASSWORD: ADMIN.password,
     BERTH_CONSOLE: 'off',
+    BERTH_DEMO: 'off',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     ...options.env,
   });

@@ -1,0 +1,118 @@
+import { execFile } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN, startTestBerth, type TestBerth } from '../support/berth';
+
+const SCREENSHOTS = 'test-output/screenshots';
+const BUILD_TIMEOUT = 5 * 60_000;
+
+describe('console in a real browser', () => {
+  let berth: TestBerth;
+  let browser: Browser;
+  let page: Page;
+  const screenshot = (name: string) => page.screenshot({ path: `${SCREENSHOTS}/${name}.png`, fullPage: true });
+
+  beforeAll(async () => {
+    // The server only mounts the console when a build exists, so build before it starts.
+    await promisify(execFile)(process.execPath, ['scripts/build-console.mjs'], { timeout: BUILD_TIMEOUT });
+    // Started in a hook, where startTestBerth's own afterAll does not register: closed below.
+    berth = await startTestBerth({ env: { BERTH_CONSOLE: 'on' } });
+    await mkdir(SCREENSHOTS, { recursive: true });
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  }, BUILD_TIMEOUT + 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await berth?.berth.close();
+  });
+
+  it('sends a visitor who is not signed in to the login page', async () => {
+    await page.goto(`${berth.url}/`);
+    await page.waitForURL(`${berth.url}/login`);
+    await page.getByLabel('Email').waitFor();
+    await screenshot('01-login');
+  });
+
+  it('shows the API’s message for a wrong password', async () => {
+    await page.getByLabel('Email').fill(ADMIN.email);
+    await page.getByLabel('Password').fill('not-the-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    // Scoped to the form: Next's route announcer is an alert too.
+    const alert = page.locator('form').getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toBe('Wrong email or password');
+    expect(page.url()).toBe(`${berth.url}/login`);
+    await screenshot('02-login-wrong-password');
+  });
+
+  it('signs in and shows that there are no projects yet', async () => {
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${berth.url}/`);
+    await page.getByText('No projects yet').waitFor();
+    expect(await page.getByRole('banner').textContent()).toContain('instance admin');
+    await screenshot('03-projects-empty');
+  });
+
+  it('creates a project from the form and lists it', async () => {
+    await page.getByLabel('Name').fill('Churn prediction');
+    await page.getByLabel('Description').fill('Which customers are about to leave');
+    await page.getByRole('button', { name: 'Create project' }).click();
+    const projects = page.getByRole('list', { name: 'Projects' });
+    await projects.getByText('Churn prediction').waitFor();
+    expect(await projects.textContent()).toContain('Which customers are about to leave');
+    expect(await page.getByLabel('Name').inputValue()).toBe('');
+    await screenshot('04-project-created');
+  });
+
+  it('shows a project created through the API after a reload', async () => {
+    const token = await berth.login(ADMIN.email, ADMIN.password);
+    const created = await berth.graphql('mutation($input: CreateProjectInput!) { createProject(input: $input) { id } }', { input: { name: 'Fraud scoring', description: 'Card transactions, scored as they happen' } }, token);
+    expect(created.errors).toBeUndefined();
+    await page.reload();
+    const projects = page.getByRole('list', { name: 'Projects' });
+    await projects.getByText('Fraud scoring').waitFor();
+    expect(await projects.getByRole('listitem').count()).toBe(2);
+    await screenshot('05-projects-after-reload');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await screenshot('06-projects-phone');
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it('keeps GraphQL over WebSocket working on the same port as the console', async () => {
+    const reply = await page.evaluate(
+      () =>
+        new Promise<string>((resolve, reject) => {
+          const socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`, 'graphql-transport-ws');
+          socket.onopen = () => socket.send(JSON.stringify({ type: 'connection_init' }));
+          socket.onmessage = (event) => {
+            resolve(JSON.parse(String(event.data)).type);
+            socket.close();
+          };
+          socket.onerror = () => reject(new Error('WebSocket error'));
+        }),
+    );
+    expect(reply).toBe('connection_ack');
+  });
+
+  it('leaves API paths to the API', async () => {
+    const response = await fetch(`${berth.url}/api/v1/no-such-route`);
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toContain('application/json');
+    expect((await fetch(`${berth.url}/healthz`)).status).toBe(200);
+  });
+
+  it('signs out back to the login page, and stays signed out', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(`${berth.url}/login`);
+    await page.goto(`${berth.url}/`);
+    await page.waitForURL(`${berth.url}/login`);
+    await screenshot('07-signed-out');
+  });
+});
