@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from '../config';
 
 export type { Logger };
@@ -17,6 +17,7 @@ const REDACTED = [
   'res.headers["set-cookie"]',
 ];
 
-export function createLogger(level: LogLevel): Logger {
-  return pino({ level, redact: { paths: REDACTED, censor: '[redacted]' } });
+/** JSON lines on stdout, or on `destination` (tests read what was logged). */
+export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
+  return pino({ level, redact: { paths: REDACTED, censor: '[redacted]' } }, destination);
 }

@@ -101,7 +101,8 @@ describe('console in a real browser', () => {
     expect(reply).toBe('connection_ack');
   });
 
-  it('leaves API paths to the API', async () => {
+  it('answers HEAD for console pages and leaves API paths to the API', async () => {
+    expect((await fetch(`${berth.url}/login`, { method: 'HEAD' })).status).toBe(200);
     const response = await fetch(`${berth.url}/api/v1/no-such-route`);
     expect(response.status).toBe(404);
     expect(response.headers.get('content-type')).toContain('application/json');

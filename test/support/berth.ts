@@ -4,7 +4,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { afterAll } from 'vitest';
 import { startBerth, type Berth } from '../../server/berth';
 import { loadConfig, type Config } from '../../server/config';
-import { createLogger } from '../../server/platform/logger';
+import { createLogger, type Logger } from '../../server/platform/logger';
 import { testDatabase } from './database';
 
 export const ADMIN = { email: 'admin@test.berth', password: 'admin-password-123' };
@@ -31,7 +31,7 @@ export interface GraphQLResponse<T> {
  * database unless `databaseUrl` is given (a second instance on the same database). Closed
  * after the file's tests.
  */
-export async function startTestBerth(options: { databaseUrl?: string; env?: Record<string, string> } = {}): Promise<TestBerth> {
+export async function startTestBerth(options: { databaseUrl?: string; env?: Record<string, string>; logger?: Logger } = {}): Promise<TestBerth> {
   const databaseUrl = options.databaseUrl ?? (await testDatabase()).url;
   const config: Config = loadConfig({
     DATABASE_URL: databaseUrl,
@@ -44,7 +44,7 @@ export async function startTestBerth(options: { databaseUrl?: string; env?: Reco
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     ...options.env,
   });
-  const berth = await startBerth(config, { logger: createLogger(config.logLevel), jobsProcessEvery: 200 });
+  const berth = await startBerth(config, { logger: options.logger ?? createLogger(config.logLevel), jobsProcessEvery: 200 });
   afterAll(() => berth.close());
   const url = berth.url!;
 
