@@ -32,6 +32,11 @@ function reasonToBuild() {
   return changed ? `${path.relative(root, changed.file)} changed since the last build` : null;
 }
 
+if (process.env.BERTH_CONSOLE === 'off') {
+  console.log('console: BERTH_CONSOLE=off, not building it');
+  process.exit(0);
+}
+
 const reason = reasonToBuild();
 if (!reason) {
   console.log('console: the build is up to date');

@@ -2,6 +2,10 @@ import { AccessToken } from './auth/access-token.entity';
 import { User } from './auth/user.entity';
 import { Collaborator } from './projects/collaborator.entity';
 import { Project } from './projects/project.entity';
+import { Dataset } from './experiments/dataset.entity';
+import { Experiment } from './experiments/experiment.entity';
+import { ExperimentVersion } from './experiments/experiment-version.entity';
+import { Model } from './experiments/model.entity';
 
 /** Every TypeORM entity; migrations/ must create exactly these tables. */
-export const entities = [User, AccessToken, Project, Collaborator];
+export const entities = [User, AccessToken, Project, Collaborator, Dataset, Experiment, ExperimentVersion, Model];

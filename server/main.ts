@@ -38,7 +38,10 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     stopping = true;
     berth.logger.info({ signal }, 'shutting down: finishing in-flight requests and jobs');
     berth.close().then(
-      () => process.exit(0),
+      () => {
+        console.log('Berth stopped.');
+        process.exit(0);
+      },
       () => process.exit(1),
     );
   });

@@ -25,10 +25,12 @@ export function CreateProjectForm() {
     <form className="card create-project" onSubmit={submit}>
       <label>
         Name
-        <input name="name" required maxLength={100} placeholder="Churn prediction" />
+        <input name="name" required maxLength={100} placeholder="Credit risk" />
       </label>
       <label>
-        Description <span className="muted">(optional)</span>
+        <span>
+          Description <span className="muted">(optional)</span>
+        </span>
         <input name="description" placeholder="What the models in this project are for" />
       </label>
       <button type="submit" disabled={fetching} aria-busy={fetching}>

@@ -4,7 +4,7 @@
  * database on the server of TEST_DATABASE_URL / DATABASE_URL (default: local PostgreSQL).
  */
 import 'reflect-metadata';
-import { writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createDataSource, migrate } from '../platform/database';
 import { createScratchDatabase, LOCAL_POSTGRES_URL } from '../platform/scratch-database';
@@ -45,9 +45,21 @@ ${sql.downQueries.reverse().map((q) => quote(q.query)).join('\n')}
 }
 `,
     );
-    console.log(`Wrote ${file}. Add ${className} to migrations/index.ts, then review the SQL.`);
+    await writeMigrationIndex();
+    console.log(`Wrote ${file} and listed it in migrations/index.ts: review its SQL.`);
   }
 } finally {
   await dataSource.destroy().catch(() => undefined);
   await scratch.drop();
+}
+
+/** Rewrites migrations/index.ts to list every migration file, oldest first. */
+async function writeMigrationIndex(): Promise<void> {
+  const files = (await readdir('migrations')).filter((f) => /^\d+-[a-z0-9-]+\.ts$/.test(f)).sort();
+  const classes = await Promise.all(files.map(async (f) => (await readFile(path.join('migrations', f), 'utf8')).match(/export class (\w+)/)![1]));
+  const imports = files.map((f, i) => `import { ${classes[i]} } from './${f.replace(/\.ts$/, '')}';`);
+  await writeFile(
+    path.join('migrations', 'index.ts'),
+    `${imports.join('\n')}\n\n/** In order. Listed explicitly so every runner (tsx, vitest, the CLI) loads the same set. */\nexport const migrations = [${classes.join(', ')}];\n`,
+  );
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { MongoClient } from 'mongodb';
+import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { JobRunner, type Job } from '../../server/platform/jobs';
 import { createLogger } from '../../server/platform/logger';
@@ -297,6 +298,27 @@ describe('JobRunner on PostgreSQL', () => {
     () => ({ databaseUrl: postgres.url }),
     () => ({ databaseUrl: missingDatabase.toString() }),
   );
+
+  it('stop() closes the connections of a runner that never processed jobs', async () => {
+    const name = new URL(postgres.url).pathname.slice(1);
+    const connections = async () => {
+      const client = new pg.Client({ connectionString: postgres.url });
+      await client.connect();
+      try {
+        const { rows } = await client.query<{ count: number }>('SELECT count(*)::int AS count FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
+        return rows[0]!.count;
+      } finally {
+        await client.end();
+      }
+    };
+    await waitFor('no connection is left from earlier tests', async () => (await connections()) === 0);
+    const runner = await JobRunner.create({ databaseUrl: postgres.url, runsJobs: false, logger: createLogger('warn') });
+    await runner.agenda.now('test.connections', {});
+    expect(await connections()).toBeGreaterThan(0);
+    await runner.stop();
+    await runner.stop();
+    await waitFor('its connections are closed', async () => (await connections()) === 0);
+  });
 });
 
 describe.skipIf(!MONGODB_URL)(MONGODB_URL ? 'JobRunner on MongoDB' : MONGODB_SKIPPED, () => {

@@ -1,0 +1,93 @@
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { Dataset } from './dataset.entity';
+import { Experiment } from './experiment.entity';
+import type { FeatureSchema, FeatureType, PreprocessingSpec, ReferenceProfile } from './ml/types';
+
+export enum VersionStatus {
+  training = 'training',
+  ready = 'ready',
+  failed = 'failed',
+}
+registerEnumType(VersionStatus, { name: 'VersionStatus' });
+
+@ObjectType('FeatureSchema', { description: 'One input feature of a version' })
+export class FeatureSchemaItem implements FeatureSchema {
+  @Field(() => String)
+  name: string;
+
+  @Field(() => String, { description: 'numeric | categorical | boolean' })
+  type: FeatureType;
+
+  @Field(() => Boolean, { description: 'Whether a row may omit it; missing values are imputed' })
+  nullable: boolean;
+
+  @Field(() => [String], { nullable: true, description: 'Categories seen in training (categorical features)' })
+  categories?: string[];
+}
+
+@Entity('experiment_versions')
+@Index('experiment_versions_experiment_id_number_key', ['experimentId', 'number'], { unique: true })
+@ObjectType({ description: 'A numbered version of an experiment: its features, preprocessing and training-data profile, and its models' })
+export class ExperimentVersion {
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'experiment_versions_pkey' })
+  @Field(() => ID)
+  id: string;
+
+  @Column('uuid', { name: 'experiment_id' })
+  @Field(() => ID)
+  experimentId: string;
+
+  @ManyToOne(() => Experiment, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'experiment_id', foreignKeyConstraintName: 'experiment_versions_experiment_id_fkey' })
+  experiment: Experiment;
+
+  @Column('integer')
+  @Field(() => Int)
+  number: number;
+
+  @Column('text', { default: '' })
+  @Field(() => String)
+  description: string;
+
+  @Column('enum', { enum: VersionStatus, enumName: 'version_status' })
+  @Field(() => VersionStatus)
+  status: VersionStatus;
+
+  @Column('text', { name: 'failure_reason', nullable: true })
+  @Field(() => String, { nullable: true })
+  failureReason: string | null;
+
+  @Column('uuid', { name: 'dataset_id', nullable: true })
+  @Field(() => ID, { nullable: true, description: 'The training or reference data' })
+  datasetId: string | null;
+
+  @ManyToOne(() => Dataset, { onDelete: 'SET NULL' })
+  @JoinColumn({ name: 'dataset_id', foreignKeyConstraintName: 'experiment_versions_dataset_id_fkey' })
+  dataset: Dataset | null;
+
+  @Column('jsonb', { name: 'feature_schema' })
+  @Field(() => [FeatureSchemaItem])
+  featureSchema: FeatureSchema[];
+
+  /** Fitted when training starts (or given with an import); null while not yet known. */
+  @Column('jsonb', { nullable: true })
+  @Field(() => GraphQLJSONObject, { nullable: true, description: 'How a JSON row becomes the model input' })
+  preprocessing: PreprocessingSpec | null;
+
+  @Column('jsonb', { nullable: true })
+  @Field(() => GraphQLJSONObject, { nullable: true, description: 'The training data profile that drift is measured against' })
+  profile: ReferenceProfile | null;
+
+  @Column('jsonb', { nullable: true })
+  @Field(() => [String], { nullable: true, description: 'Class labels (classification)' })
+  labels: string[] | null;
+
+  @Column('uuid', { name: 'created_by', nullable: true })
+  createdBy: string | null;
+
+  @CreateDateColumn({ type: 'timestamptz', name: 'created_at' })
+  @Field(() => Date)
+  createdAt: Date;
+}
