@@ -1,5 +1,5 @@
 import { Foundation1795565226742 } from './1795565226742-foundation';
-import { Experiments1795566265982 } from './1795566265982-experiments';
+import { Experiments1795567171150 } from './1795567171150-experiments';
 
 /** In order. Listed explicitly so every runner (tsx, vitest, the CLI) loads the same set. */
-export const migrations = [Foundation1795565226742, Experiments1795566265982];
+export const migrations = [Foundation1795565226742, Experiments1795567171150];

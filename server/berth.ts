@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { DataSource } from 'typeorm';
 import type { Config } from './config';
@@ -10,6 +11,7 @@ import { PostgresEventBus } from './platform/event-bus';
 import { JobRunner } from './platform/jobs';
 import { createLogger, type Logger } from './platform/logger';
 import { resolveSecret } from './platform/secret';
+import { LocalArtifactStore } from './platform/artifact-store';
 import { createServices, type Services } from './services';
 import { seedDemo } from './demo/seed';
 
@@ -60,10 +62,6 @@ export async function startBerth(config: Config, options: StartOptions = {}): Pr
     const bus = await PostgresEventBus.connect(databaseUrl, logger);
     cleanups.push(() => bus.close());
 
-    const services = createServices(db, bus);
-    const firstAdmin = await services.auth.ensureFirstAdmin(config.adminEmail, config.adminPassword);
-    if (firstAdmin && config.demo) await seedDemo(services, firstAdmin.email, logger);
-
     const jobs = await JobRunner.create({
       databaseUrl,
       mongodbUrl: config.mongodbUrl,
@@ -72,8 +70,14 @@ export async function startBerth(config: Config, options: StartOptions = {}): Pr
       processEvery: options.jobsProcessEvery,
     });
     cleanups.push(() => jobs.stop());
-    defineHousekeepingJobs(jobs, services);
+
+    const artifacts = new LocalArtifactStore(path.join(config.dataDir, 'artifacts'));
+    const services = createServices({ db, bus, artifacts, jobs, logger, limits: config.limits });
+    if (config.role !== 'api') await scheduleHousekeeping(jobs, services);
     await jobs.start();
+
+    const firstAdmin = await services.auth.ensureFirstAdmin(config.adminEmail, config.adminPassword);
+    if (firstAdmin && config.demo) await seedDemo(services, firstAdmin.email, logger);
 
     let url: string | undefined;
     if (config.role !== 'worker') {
@@ -106,7 +110,8 @@ async function checkReadiness(db: DataSource, jobs: JobRunner): Promise<Readines
 
 const CLEAN_SESSIONS_JOB = 'auth.delete-expired-sessions';
 
-function defineHousekeepingJobs(jobs: JobRunner, services: Services): void {
+async function scheduleHousekeeping(jobs: JobRunner, services: Services): Promise<void> {
   jobs.define(CLEAN_SESSIONS_JOB, () => services.auth.deleteExpiredSessions());
-  void jobs.agenda.every('1 hour', CLEAN_SESSIONS_JOB);
+  // every() upserts one shared schedule, so several workers do not multiply it.
+  await jobs.agenda.every('1 hour', CLEAN_SESSIONS_JOB);
 }

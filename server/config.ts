@@ -28,6 +28,10 @@ export interface Config {
     bodyBytes: number;
     graphqlDepth: number;
     graphqlCost: number;
+    /** Largest uploaded file (datasets, model files). */
+    uploadBytes: number;
+    /** Most rows a dataset may have. */
+    datasetRows: number;
   };
 }
 
@@ -58,6 +62,8 @@ export const ENVIRONMENT_VARIABLES = [
   'BERTH_MAX_BODY_BYTES',
   'BERTH_GRAPHQL_MAX_DEPTH',
   'BERTH_GRAPHQL_MAX_COST',
+  'BERTH_MAX_UPLOAD_BYTES',
+  'BERTH_MAX_DATASET_ROWS',
 ] as const;
 
 type Env = Partial<Record<(typeof ENVIRONMENT_VARIABLES)[number], string>>;
@@ -148,6 +154,8 @@ export function loadConfig(env: Env = process.env as Env): Config {
       bodyBytes: integer('BERTH_MAX_BODY_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024),
       graphqlDepth: integer('BERTH_GRAPHQL_MAX_DEPTH', 10, 2, 100),
       graphqlCost: integer('BERTH_GRAPHQL_MAX_COST', 1000, 10, 1_000_000),
+      uploadBytes: integer('BERTH_MAX_UPLOAD_BYTES', 100 * 1024 * 1024, 1024, 10 * 1024 * 1024 * 1024),
+      datasetRows: integer('BERTH_MAX_DATASET_ROWS', 1_000_000, 10, 100_000_000),
     },
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -6,6 +6,7 @@ import { Dataset } from './experiments/dataset.entity';
 import { Experiment } from './experiments/experiment.entity';
 import { ExperimentVersion } from './experiments/experiment-version.entity';
 import { Model } from './experiments/model.entity';
+import { ModelUpload } from './experiments/model-upload.entity';
 
 /** Every TypeORM entity; migrations/ must create exactly these tables. */
-export const entities = [User, AccessToken, Project, Collaborator, Dataset, Experiment, ExperimentVersion, Model];
+export const entities = [User, AccessToken, Project, Collaborator, Dataset, Experiment, ExperimentVersion, Model, ModelUpload];

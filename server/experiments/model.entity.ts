@@ -71,7 +71,8 @@ export class Model {
   @Field(() => String, { nullable: true })
   failureReason: string | null;
 
-  @Column('jsonb', { default: () => `'[]'::jsonb` })
+  /** Empty for a failed model. */
+  @Column('jsonb')
   files: ModelFile[];
 
   @Column('integer', { name: 'input_width', nullable: true })

@@ -3,8 +3,9 @@ import { buildSchema, type PubSub } from 'type-graphql';
 import { AuthResolver } from '../auth/auth.resolver';
 import { UserResolver } from '../auth/user.resolver';
 import { ProjectResolver } from '../projects/project.resolver';
+import { ExperimentResolver, ExperimentVersionResolver, ModelResolver } from '../experiments/experiment.resolver';
 
-const resolvers = [AuthResolver, UserResolver, ProjectResolver] as const;
+const resolvers = [AuthResolver, UserResolver, ProjectResolver, ExperimentResolver, ExperimentVersionResolver, ModelResolver] as const;
 
 /** Builds the GraphQL schema from the resolvers; `pubSub` feeds subscriptions. */
 export function buildBerthSchema(pubSub: PubSub): Promise<GraphQLSchema> {

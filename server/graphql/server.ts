@@ -9,6 +9,7 @@ import type { Logger } from '../platform/logger';
 import type { Services } from '../services';
 import { bearerFrom, SESSION_COOKIE, type Context } from './context';
 import { formatGraphQLError } from './errors';
+import { viewerOf } from '../http/authenticate';
 import { costLimitPlugin, depthRule } from './limits';
 
 const PATH = '/graphql';
@@ -54,10 +55,9 @@ export async function mountGraphQL(app: FastifyInstance, schema: GraphQLSchema, 
   await app.register(fastifyApollo(apollo), {
     path: PATH,
     context: async (request, reply): Promise<Context> => {
-      const secret = bearerFrom(request.headers.authorization, request.cookies[SESSION_COOKIE]);
       return {
         services,
-        viewer: secret ? await services.auth.authenticate(secret) : null,
+        viewer: await viewerOf(request, services),
         session: {
           set: (token, expiresAt) =>
             reply.setCookie(SESSION_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'lax', secure: config.publicUrl.startsWith('https:'), expires: expiresAt }),

@@ -1,4 +1,6 @@
 import fastifyCookie from '@fastify/cookie';
+import fastifyMultipart from '@fastify/multipart';
+import { mountExperimentRoutes } from '../experiments/experiment.routes';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import type { Config } from '../config';
@@ -39,7 +41,11 @@ export async function createHttpApp({ config, logger, services, schema, readines
     return reply.status(500).send({ error: 'Internal server error' });
   });
 
+  // One byte over the limit reaches the artifact store, which refuses it with a clear 413.
+  await app.register(fastifyMultipart, { limits: { fileSize: config.limits.uploadBytes + 1, files: 1 } });
+
   mountHealth(app, readiness);
+  mountExperimentRoutes(app, services);
   await mountGraphQL(app, schema, services, config, logger);
   if (config.serveConsole) await mountConsole(app, logger);
   return app;

@@ -3,7 +3,7 @@
  * formatError, the HTTP error handler) maps them to GraphQL codes and HTTP statuses in
  * one place; anything else becomes an opaque internal error.
  */
-export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'BAD_USER_INPUT' | 'CONFLICT';
+export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'BAD_USER_INPUT' | 'CONFLICT' | 'PAYLOAD_TOO_LARGE';
 
 export const HTTP_STATUS: Record<ErrorCode, number> = {
   UNAUTHENTICATED: 401,
@@ -11,6 +11,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   NOT_FOUND: 404,
   BAD_USER_INPUT: 400,
   CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
 };
 
 export class DomainError extends Error {
@@ -30,3 +31,4 @@ export const forbidden = (message: string) => new DomainError('FORBIDDEN', messa
 export const notFound = (what: string, id: string) => new DomainError('NOT_FOUND', `${what} ${id} does not exist or is not visible to you`);
 export const badInput = (field: string, message: string) => new DomainError('BAD_USER_INPUT', `${field}: ${message}`, { field });
 export const conflict = (message: string) => new DomainError('CONFLICT', message);
+export const tooLarge = (field: string, message: string) => new DomainError('PAYLOAD_TOO_LARGE', `${field}: ${message}`, { field });

@@ -71,7 +71,9 @@ export class PostgresEventBus extends LocalEventBus {
   }
 
   static async connect(url: string, logger: Logger): Promise<PostgresEventBus> {
-    const bus = new PostgresEventBus(url, new pg.Pool({ connectionString: url, max: 2 }), logger);
+    const pool = new pg.Pool({ connectionString: url, max: 2 });
+    pool.on('error', (error) => logger.warn({ err: error }, 'event bus lost a database connection'));
+    const bus = new PostgresEventBus(url, pool, logger);
     await bus.listen();
     return bus;
   }

@@ -2,9 +2,16 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { Agenda, type AgendaBackend, type Job, type JobStateNotification, type JobWithId } from 'agenda';
 import { PostgresBackend } from '@agendajs/postgres-backend';
+import pg from 'pg';
 import type { Logger } from './logger';
 
 export type { Job };
+
+/**
+ * How long stop() waits for running jobs. A job still running then (a long training) is
+ * unlocked and abandoned with the process; another worker, or the next start, runs it again.
+ */
+const DRAIN_TIMEOUT_MS = 15_000;
 
 export interface JobRunnerOptions {
   /** Jobs are stored in MongoDB when set (production, docker-compose)… */
@@ -31,21 +38,27 @@ export class JobRunner {
     readonly agenda: Agenda,
     readonly backendName: 'mongodb' | 'postgres',
     private readonly backend: AgendaBackend,
+    private readonly pool: pg.Pool | undefined,
     private readonly runsJobs: boolean,
     private readonly logger: Logger,
   ) {}
 
   static async create(options: JobRunnerOptions): Promise<JobRunner> {
     const backendName = options.mongodbUrl ? 'mongodb' : 'postgres';
-    const backend: AgendaBackend = options.mongodbUrl
-      ? new (await import('@agendajs/mongo-backend')).MongoBackend({ address: options.mongodbUrl, collection: 'berth_jobs' })
-      : new PostgresBackend({ connectionString: options.databaseUrl, tableName: 'berth_jobs', channelName: 'berth_jobs', logTableName: 'berth_job_logs' });
+    // Our own pool, so a connection the server drops (a restart, shutdown) is logged instead of
+    // crashing the process with an unhandled 'error' event.
+    const pool = options.mongodbUrl ? undefined : new pg.Pool({ connectionString: options.databaseUrl, max: 5 });
+    pool?.on('error', (error) => options.logger.warn({ err: error }, 'job runner lost a database connection'));
+    const backend: AgendaBackend = pool
+      ? new PostgresBackend({ pool, tableName: 'berth_jobs', channelName: 'berth_jobs', logTableName: 'berth_job_logs' })
+      : new (await import('@agendajs/mongo-backend')).MongoBackend({ address: options.mongodbUrl!, collection: 'berth_jobs' });
     // Agenda's constructor connects the backend without handling a failure: `ready` would never
     // settle and the rejection would go unhandled. Connecting first makes a bad URL fail here.
     try {
       await backend.connect();
     } catch (error) {
       await backend.disconnect().catch(() => undefined);
+      await pool?.end().catch(() => undefined);
       const store = backendName === 'mongodb' ? 'MongoDB (MONGODB_URL)' : 'PostgreSQL';
       throw new Error(`the job runner could not connect to ${store}: ${(error as Error).message}`, { cause: error });
     }
@@ -65,7 +78,7 @@ export class JobRunner {
       options.logger.warn({ err: error, job: job.attrs.name }, 'job failed');
     });
     await agenda.ready;
-    return new JobRunner(agenda, backendName, backend, options.runsJobs, options.logger);
+    return new JobRunner(agenda, backendName, backend, pool, options.runsJobs, options.logger);
   }
 
   define<T>(name: string, handler: (job: Job<T>) => Promise<void>, options: { concurrency?: number; lockLifetime?: number } = {}): void {
@@ -79,8 +92,8 @@ export class JobRunner {
   }
 
   /**
-   * Stops taking jobs, lets running ones finish, hands the jobs it had locked but not started
-   * back to the queue, then disconnects. Calling it again waits for the same stop.
+   * Stops taking jobs, lets running ones finish (for up to DRAIN_TIMEOUT_MS), hands every job
+   * it still holds back to the queue, then disconnects. Calling it again waits for the same stop.
    */
   stop(): Promise<void> {
     this.stopping ??= this.stopOnce();
@@ -90,28 +103,41 @@ export class JobRunner {
   private async stopOnce(): Promise<void> {
     // Agenda's stop() and drain() return early, without disconnecting, when it never processed.
     if (!this.agenda.isActiveJobProcessor()) {
-      await this.backend.disconnect();
+      await this.disconnect();
       return;
     }
     // drain() waits for running jobs but leaves the jobs locked ahead (due within the next poll,
     // or waiting for a concurrency slot) locked until their lock lifetime ends: other workers
     // could not take them for up to ten minutes.
-    const status = await this.agenda.getRunningStats(true);
-    const lockedAhead = new Set(Array.isArray(status.lockedJobs) ? status.lockedJobs.map((job) => String(job._id)) : []);
-    const completed = (job: JobWithId | JobStateNotification, remote?: boolean) => {
-      if (!remote && 'attrs' in job) lockedAhead.delete(String(job.attrs._id));
+    const finished = new Set<string>();
+    const onComplete = (job: JobWithId | JobStateNotification, remote?: boolean) => {
+      if (!remote && 'attrs' in job) finished.add(String(job.attrs._id));
     };
-    this.agenda.on('complete', completed);
+    this.agenda.on('complete', onComplete);
     try {
-      await this.agenda.drain({ closeConnection: false });
+      const locked = await this.lockedJobIds().catch((error: Error) => {
+        this.logger.warn({ err: error }, 'could not list the jobs this runner holds: they unlock when their lock lifetime ends');
+        return [];
+      });
+      const drained = await this.agenda.drain({ timeout: DRAIN_TIMEOUT_MS, closeConnection: false });
+      if (drained.timedOut) this.logger.warn({ running: drained.running }, 'jobs still running at shutdown are handed back to the queue');
+      const lockedAhead = locked.filter((id) => !finished.has(id));
+      if (lockedAhead.length > 0) await this.agenda.db.unlockJobs(lockedAhead);
     } finally {
-      this.agenda.off('complete', completed);
+      this.agenda.off('complete', onComplete);
+      await this.disconnect();
     }
-    try {
-      if (lockedAhead.size > 0) await this.agenda.db.unlockJobs([...lockedAhead]);
-    } finally {
-      await this.backend.disconnect();
-    }
+  }
+
+  private async disconnect(): Promise<void> {
+    await this.backend.disconnect();
+    await this.pool?.end();
+  }
+
+  /** The jobs this runner has locked: running, due within the next poll, or waiting for a slot. */
+  private async lockedJobIds(): Promise<string[]> {
+    const { lockedJobs } = await this.agenda.getRunningStats(true);
+    return Array.isArray(lockedJobs) ? lockedJobs.map((job) => String(job._id)) : [];
   }
 }
 

@@ -204,6 +204,20 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('gives the api and the worker one shared data folder', () => {
+    const mounts = (service: string) => {
+      const dataDir = containerEnvironmentOf(services[service]!).BERTH_DATA_DIR;
+      expect(dataDir, `${service} BERTH_DATA_DIR`).toMatch(/^\//);
+      return (services[service]!.volumes ?? [])
+        .map((volume) => (typeof volume === 'string' ? { source: volume.split(':')[0], target: volume.split(':')[1] } : volume))
+        .filter((volume) => volume.target === dataDir)
+        .map((volume) => volume.source);
+    };
+    const [volume] = mounts('api');
+    expect(Object.keys(compose.volumes ?? {})).toContain(volume);
+    expect(mounts('worker')).toEqual([volume]);
+  });
+
   it('does not health-check the worker over HTTP, since it serves none', () => {
     expect(services.worker!.healthcheck?.disable).toBe(true);
   });

@@ -35,10 +35,14 @@ export interface PreprocessingSpec {
   inputWidth: number;
 }
 
+/**
+ * `nullable` is copied from the feature schema: when false, strict validation rejects a row
+ * that omits the feature; absent or true, a missing value is imputed without complaint.
+ */
 export type EncodedFeature =
-  | { name: string; type: 'numeric'; mean: number; std: number; median: number }
-  | { name: string; type: 'categorical'; vocabulary: string[] }
-  | { name: string; type: 'boolean'; fill: 0 | 1 };
+  | { name: string; type: 'numeric'; mean: number; std: number; median: number; nullable?: boolean }
+  | { name: string; type: 'categorical'; vocabulary: string[]; nullable?: boolean }
+  | { name: string; type: 'boolean'; fill: 0 | 1; nullable?: boolean };
 
 export type TargetSpec =
   | { name: string; task: 'regression'; mean: number; std: number }

@@ -1,0 +1,23 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { Row } from '../experiments/ml/types';
+
+const require = createRequire(import.meta.url);
+// The package exports only its JS entry (build/index.js); the data folder sits beside build/.
+const DATA_DIR = path.join(path.dirname(require.resolve('vega-datasets')), '..', 'data');
+
+/** Records of a data set shipped in the vega-datasets package (`penguins`, `cars`, …): nothing is downloaded. */
+export function vegaRecords(name: string): Row[] {
+  return JSON.parse(readFileSync(path.join(DATA_DIR, `${name}.json`), 'utf8')) as Row[];
+}
+
+/** CSV text of rows as any spreadsheet would write it: numbers in their shortest form, null as an empty cell. */
+export function toCsv(rows: Row[], columns: string[]): string {
+  const cell = (value: unknown): string => {
+    if (value === null || value === undefined) return '';
+    const text = String(value);
+    return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  };
+  return [columns.map(cell).join(','), ...rows.map((row) => columns.map((column) => cell(row[column])).join(','))].join('\n') + '\n';
+}

@@ -1,0 +1,48 @@
+import { Field, ID, InputType } from 'type-graphql';
+import { ExperimentTask } from './experiment.entity';
+import type { FeatureType } from './ml/types';
+
+@InputType()
+export class CreateExperimentInput {
+  @Field(() => ID)
+  projectId: string;
+
+  @Field(() => String)
+  name: string;
+
+  @Field(() => String, { nullable: true })
+  description?: string | null;
+
+  @Field(() => ExperimentTask)
+  task: ExperimentTask;
+
+  @Field(() => String, { description: 'The column the models predict' })
+  targetColumn: string;
+}
+
+@InputType({ description: 'One input feature; its type overrides the type inferred from the data' })
+export class FeatureInput {
+  @Field(() => String)
+  name: string;
+
+  @Field(() => String, { description: 'numeric | categorical | boolean' })
+  type: FeatureType;
+
+  @Field(() => Boolean, { defaultValue: true })
+  nullable: boolean;
+}
+
+@InputType({ description: 'Train candidate models on an uploaded CSV (POST /api/v1/projects/{projectId}/datasets)' })
+export class TrainVersionInput {
+  @Field(() => ID)
+  experimentId: string;
+
+  @Field(() => ID)
+  datasetId: string;
+
+  @Field(() => String, { nullable: true })
+  description?: string | null;
+
+  @Field(() => [FeatureInput], { nullable: true, description: 'Every column but the target, with inferred types, when omitted' })
+  features?: FeatureInput[] | null;
+}

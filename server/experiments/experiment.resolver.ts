@@ -1,0 +1,106 @@
+import { Arg, Ctx, Field, FieldResolver, Float, ID, Int, Mutation, ObjectType, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { Context } from '../graphql/context';
+import { ProjectRole } from '../projects/collaborator.entity';
+import { Dataset } from './dataset.entity';
+import { Experiment } from './experiment.entity';
+import { CreateExperimentInput, TrainVersionInput } from './experiment.inputs';
+import { ExperimentVersion, VersionStatus } from './experiment-version.entity';
+import { TRAINING_PROGRESS, type TrainingProgress as Progress } from './experiment.service';
+import { Model } from './model.entity';
+
+@ObjectType({ description: 'Progress of a training version: per candidate and epoch, then the final status' })
+class TrainingProgress {
+  @Field(() => ID) versionId: string;
+  @Field(() => VersionStatus) status: VersionStatus;
+  @Field(() => String, { nullable: true }) candidate?: string;
+  @Field(() => Int, { nullable: true }) epoch?: number;
+  @Field(() => Float, { nullable: true }) loss?: number;
+  @Field(() => Float, { nullable: true }) valLoss?: number;
+  @Field(() => String, { nullable: true }) message?: string;
+}
+
+@Resolver(() => Experiment)
+export class ExperimentResolver {
+  @Query(() => [Experiment])
+  async experiments(@Arg('projectId', () => ID) projectId: string, @Ctx() { services, viewer }: Context): Promise<Experiment[]> {
+    await services.policy.requireProjectRole(viewer, projectId, ProjectRole.viewer);
+    return services.experiments.list(projectId);
+  }
+
+  @Query(() => Experiment)
+  async experiment(@Arg('id', () => ID) id: string, @Ctx() { services, viewer }: Context): Promise<Experiment> {
+    const experiment = await services.experiments.get(id);
+    await services.policy.requireProjectRole(viewer, experiment.projectId, ProjectRole.viewer);
+    return experiment;
+  }
+
+  @FieldResolver(() => [ExperimentVersion])
+  versions(@Root() experiment: Experiment, @Ctx() { services }: Context): Promise<ExperimentVersion[]> {
+    return services.experiments.versions(experiment.id);
+  }
+
+  @Query(() => [Dataset], { description: 'Uploaded CSV files of a project, newest first' })
+  async datasets(@Arg('projectId', () => ID) projectId: string, @Ctx() { services, viewer }: Context): Promise<Dataset[]> {
+    await services.policy.requireProjectRole(viewer, projectId, ProjectRole.viewer);
+    return services.datasets.list(projectId);
+  }
+
+  @Mutation(() => Experiment)
+  async createExperiment(@Arg('input', () => CreateExperimentInput) input: CreateExperimentInput, @Ctx() { services, viewer }: Context): Promise<Experiment> {
+    await services.policy.requireProjectRole(viewer, input.projectId, ProjectRole.contributor);
+    return services.experiments.create(input.projectId, input);
+  }
+
+  @Mutation(() => ExperimentVersion, { description: 'Creates version n+1 and trains candidate models in the background; follow trainingProgress' })
+  async trainExperimentVersion(@Arg('input', () => TrainVersionInput) input: TrainVersionInput, @Ctx() { services, viewer }: Context): Promise<ExperimentVersion> {
+    const experiment = await services.experiments.get(input.experimentId);
+    const user = await services.policy.requireProjectRole(viewer, experiment.projectId, ProjectRole.contributor);
+    return services.experiments.createTrainingVersion(experiment, user.id, input);
+  }
+
+  @Mutation(() => Boolean, { description: 'Refused while a deployment uses one of its models' })
+  async deleteExperiment(@Arg('id', () => ID) id: string, @Ctx() { services, viewer }: Context): Promise<boolean> {
+    const experiment = await services.experiments.get(id);
+    await services.policy.requireProjectRole(viewer, experiment.projectId, ProjectRole.contributor);
+    await services.experiments.delete(id);
+    return true;
+  }
+
+  @Mutation(() => Boolean, { description: 'Refused while a deployment uses one of its models' })
+  async deleteExperimentVersion(@Arg('id', () => ID) id: string, @Ctx() { services, viewer }: Context): Promise<boolean> {
+    const version = await services.experiments.version(id);
+    const experiment = await services.experiments.get(version.experimentId);
+    await services.policy.requireProjectRole(viewer, experiment.projectId, ProjectRole.contributor);
+    await services.experiments.deleteVersion(id);
+    return true;
+  }
+
+  @Subscription(() => TrainingProgress, {
+    subscribe: async ({ args, context }) => {
+      const { services, viewer } = context as Context;
+      const version = await services.experiments.version(args.versionId as string);
+      const experiment = await services.experiments.get(version.experimentId);
+      await services.policy.requireProjectRole(viewer, experiment.projectId, ProjectRole.viewer);
+      return services.bus.subscribe(TRAINING_PROGRESS, args.versionId);
+    },
+  })
+  trainingProgress(@Arg('versionId', () => ID) _versionId: string, @Root() progress: Progress): TrainingProgress {
+    return progress;
+  }
+}
+
+@Resolver(() => ExperimentVersion)
+export class ExperimentVersionResolver {
+  @FieldResolver(() => [Model])
+  models(@Root() version: ExperimentVersion, @Ctx() { services }: Context): Promise<Model[]> {
+    return services.experiments.models(version.id);
+  }
+}
+
+@Resolver(() => Model)
+export class ModelResolver {
+  @FieldResolver(() => [String], { description: 'Download each at /api/v1/models/{id}/files/{name}; load with tf.loadLayersModel on model.json' })
+  files(@Root() model: Model): string[] {
+    return model.files.map((file) => file.name);
+  }
+}

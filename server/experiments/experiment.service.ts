@@ -1,0 +1,293 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { ArtifactStore } from '../platform/artifact-store';
+import { badInput, conflict, DomainError, notFound } from '../platform/errors';
+import { topicFor, type EventBus } from '../platform/event-bus';
+import type { JobRunner } from '../platform/jobs';
+import type { Logger } from '../platform/logger';
+import type { DatasetService } from './dataset.service';
+import { Experiment, ExperimentTask } from './experiment.entity';
+import { ExperimentVersion, VersionStatus } from './experiment-version.entity';
+import { Model, ModelFormat, ModelStatus, type ModelFile } from './model.entity';
+import { checkTrainingData } from './ml/preprocessing';
+import { createProfiler } from './ml/profile';
+import { serializeLayersModel } from './ml/artifacts';
+import { bestCandidate, splitDataset, trainCandidates } from './ml/training';
+import type { FeatureSchema } from './ml/types';
+
+export const TRAINING_PROGRESS = 'TRAINING_PROGRESS';
+export const TRAIN_JOB = 'experiments.train';
+
+/** What `trainingProgress` subscribers receive while a version trains. */
+export interface TrainingProgress {
+  versionId: string;
+  status: VersionStatus;
+  candidate?: string;
+  epoch?: number;
+  loss?: number;
+  valLoss?: number;
+  message?: string;
+}
+
+/** Checks run before an experiment or version is deleted; deployments add one that refuses. */
+export type ModelsInUseCheck = (modelIds: string[]) => Promise<void>;
+
+export interface NewExperiment {
+  name: string;
+  description?: string | null;
+  task: ExperimentTask;
+  targetColumn: string;
+}
+
+export interface TrainingRequest {
+  datasetId: string;
+  description?: string | null;
+  /** Overrides the types inferred from the data; every column but the target when omitted. */
+  features?: FeatureSchema[] | null;
+}
+
+export class ExperimentService {
+  private readonly inUseChecks: ModelsInUseCheck[] = [];
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly bus: EventBus,
+    private readonly artifacts: ArtifactStore,
+    private readonly datasets: DatasetService,
+    private readonly jobs: JobRunner,
+    private readonly logger: Logger,
+  ) {
+    jobs.define<{ versionId: string }>(TRAIN_JOB, (job) => this.train(job.attrs.data.versionId), { concurrency: 1 });
+  }
+
+  addModelsInUseCheck(check: ModelsInUseCheck): void {
+    this.inUseChecks.push(check);
+  }
+
+  list(projectId: string): Promise<Experiment[]> {
+    return this.db.getRepository(Experiment).find({ where: { projectId }, order: { name: 'ASC' } });
+  }
+
+  async get(id: string): Promise<Experiment> {
+    const experiment = await this.db.getRepository(Experiment).findOneBy({ id });
+    if (!experiment) throw notFound('Experiment', id);
+    return experiment;
+  }
+
+  versions(experimentId: string): Promise<ExperimentVersion[]> {
+    return this.db.getRepository(ExperimentVersion).find({ where: { experimentId }, order: { number: 'ASC' } });
+  }
+
+  async version(id: string): Promise<ExperimentVersion> {
+    const version = await this.db.getRepository(ExperimentVersion).findOneBy({ id });
+    if (!version) throw notFound('Experiment version', id);
+    return version;
+  }
+
+  models(versionId: string): Promise<Model[]> {
+    return this.db.getRepository(Model).find({ where: { versionId }, order: { isBest: 'DESC', name: 'ASC' } });
+  }
+
+  async model(id: string): Promise<Model> {
+    const model = await this.db.getRepository(Model).findOneBy({ id });
+    if (!model) throw notFound('Model', id);
+    return model;
+  }
+
+  /** The project a model belongs to, for access checks. */
+  async projectOfModel(modelId: string): Promise<string> {
+    const row = await this.db
+      .createQueryBuilder(Model, 'm')
+      .innerJoin(ExperimentVersion, 'v', 'v.id = m.version_id')
+      .innerJoin(Experiment, 'e', 'e.id = v.experiment_id')
+      .select('e.project_id', 'projectId')
+      .where('m.id = :modelId', { modelId })
+      .getRawOne<{ projectId: string }>();
+    if (!row) throw notFound('Model', modelId);
+    return row.projectId;
+  }
+
+  async create(projectId: string, input: NewExperiment): Promise<Experiment> {
+    const name = input.name.trim();
+    if (!name || name.length > 100) throw badInput('name', 'must be 1 to 100 characters');
+    const targetColumn = input.targetColumn.trim();
+    if (!targetColumn) throw badInput('targetColumn', 'name the column the models predict');
+    const repository = this.db.getRepository(Experiment);
+    if (await repository.existsBy({ projectId, name })) throw conflict(`The project already has an experiment named "${name}"`);
+    return repository.save(repository.create({ projectId, name, description: input.description?.trim() ?? '', task: input.task, targetColumn }));
+  }
+
+  /**
+   * Checks the request and the data now, so bad input is refused before anything is
+   * created, then creates version n+1 in `training` and queues the training job.
+   */
+  async createTrainingVersion(experiment: Experiment, createdBy: string, request: TrainingRequest): Promise<ExperimentVersion> {
+    const dataset = await this.datasets.get(request.datasetId, experiment.projectId);
+    if (!dataset.columns.includes(experiment.targetColumn)) {
+      throw badInput('datasetId', `${dataset.fileName} has no column "${experiment.targetColumn}" (the experiment's target); its columns are ${dataset.columns.join(', ')}`);
+    }
+    const schema = request.features ?? dataset.inferredSchema.filter((feature) => feature.name !== experiment.targetColumn);
+    validateSchema(schema, dataset.columns, experiment.targetColumn, dataset.fileName);
+
+    const rows = await this.datasets.readAll(dataset);
+    try {
+      checkTrainingData(rows, schema, { name: experiment.targetColumn, task: experiment.task });
+      splitDataset(rows);
+    } catch (error) {
+      throw error instanceof DomainError ? inFile(error, dataset.fileName) : error;
+    }
+
+    const version = await this.db.transaction(async (tx) => {
+      const number = await nextVersionNumber(tx, experiment.id);
+      return tx.save(
+        tx.create(ExperimentVersion, {
+          experimentId: experiment.id,
+          number,
+          description: request.description?.trim() ?? '',
+          status: VersionStatus.training,
+          datasetId: dataset.id,
+          featureSchema: schema,
+          createdBy,
+        }),
+      );
+    });
+    await this.jobs.agenda.now(TRAIN_JOB, { versionId: version.id });
+    return version;
+  }
+
+  /**
+   * The training job: profiles the data, trains the candidates, stores each ready model's
+   * files, then records models and version in one transaction. Safe to run again for the
+   * same version (a worker that died mid-run): earlier results are replaced.
+   */
+  async train(versionId: string): Promise<void> {
+    const version = await this.version(versionId);
+    const experiment = await this.get(version.experimentId);
+    const written: string[] = [];
+    const progress = (update: Omit<TrainingProgress, 'versionId'>) =>
+      this.bus.publish(topicFor(TRAINING_PROGRESS, versionId), { versionId, ...update }).catch((error) => this.logger.warn({ err: error }, 'could not publish training progress'));
+    try {
+      await this.removeModels(versionId);
+      const dataset = await this.datasets.get(version.datasetId!);
+      const rows = await this.datasets.readAll(dataset);
+
+      const profiler = createProfiler(version.featureSchema);
+      for (const row of rows) profiler.add(row);
+      const profile = profiler.finish();
+
+      const target = { name: experiment.targetColumn, task: experiment.task };
+      const result = await trainCandidates({ rows, schema: version.featureSchema, target, seed: version.number }, (p) =>
+        void progress({ status: VersionStatus.training, candidate: p.candidate, epoch: p.epoch, loss: p.loss, valLoss: p.valLoss }),
+      );
+      const best = bestCandidate(experiment.task, result.candidates);
+
+      const models: Partial<Model>[] = [];
+      for (const candidate of result.candidates) {
+        if (candidate.status !== 'ready' || !candidate.model) {
+          models.push({ name: candidate.name, algorithm: candidate.algorithm, status: ModelStatus.failed, files: [], failureReason: candidate.failureReason ?? 'training failed', trainingMs: candidate.trainingMs });
+          continue;
+        }
+        const files: ModelFile[] = [];
+        for (const file of (await serializeLayersModel(candidate.model)).files) {
+          const stored = await this.artifacts.put(file.bytes);
+          written.push(stored.sha256);
+          files.push({ name: file.name, sha256: stored.sha256, size: stored.size });
+        }
+        models.push({
+          name: candidate.name,
+          algorithm: candidate.algorithm,
+          format: ModelFormat.layers,
+          status: ModelStatus.ready,
+          files,
+          inputWidth: result.spec.inputWidth,
+          outputWidth: candidate.model.outputs[0]!.shape[1] ?? null,
+          metrics: candidate.metrics ?? null,
+          holdoutDistribution: candidate.holdoutDistribution ?? null,
+          isBest: candidate === best,
+          trainingMs: candidate.trainingMs,
+          sizeBytes: files.reduce((sum, f) => sum + f.size, 0),
+        });
+        candidate.model.dispose();
+      }
+
+      const ready = models.some((m) => m.status === ModelStatus.ready);
+      await this.db.transaction(async (tx) => {
+        await tx.save(models.map((m) => tx.create(Model, { ...m, versionId })));
+        await tx.update(ExperimentVersion, versionId, {
+          status: ready ? VersionStatus.ready : VersionStatus.failed,
+          failureReason: ready ? null : 'every candidate failed: see each model for its reason',
+          preprocessing: result.spec,
+          profile,
+          labels: result.spec.target.task === 'regression' ? null : result.spec.target.labels,
+        });
+      });
+      await progress({ status: ready ? VersionStatus.ready : VersionStatus.failed });
+    } catch (error) {
+      for (const sha256 of written) await this.releaseArtifact(sha256);
+      const reason = error instanceof Error ? error.message : String(error);
+      this.logger.error({ err: error, versionId }, 'training failed');
+      await this.db.getRepository(ExperimentVersion).update(versionId, { status: VersionStatus.failed, failureReason: reason });
+      await progress({ status: VersionStatus.failed, message: reason });
+    }
+  }
+
+  async delete(id: string): Promise<void> {
+    const experiment = await this.get(id);
+    const versions = await this.versions(experiment.id);
+    const models = (await Promise.all(versions.map((v) => this.models(v.id)))).flat();
+    for (const check of this.inUseChecks) await check(models.map((m) => m.id));
+    await this.db.getRepository(Experiment).delete(id);
+    for (const model of models) for (const file of model.files) await this.releaseArtifact(file.sha256);
+  }
+
+  async deleteVersion(id: string): Promise<void> {
+    const version = await this.version(id);
+    if (version.status === VersionStatus.training) throw conflict(`Version ${version.number} is still training; wait for it to finish`);
+    const models = await this.models(id);
+    for (const check of this.inUseChecks) await check(models.map((m) => m.id));
+    await this.db.getRepository(ExperimentVersion).delete(id);
+    for (const model of models) for (const file of model.files) await this.releaseArtifact(file.sha256);
+  }
+
+  /** The files of a model, checked against their hashes. */
+  async modelFile(model: Model, name: string): Promise<Buffer> {
+    const file = model.files.find((f) => f.name === name);
+    if (!file) throw notFound('Model file', name);
+    return this.artifacts.read(file.sha256);
+  }
+
+  private async removeModels(versionId: string): Promise<void> {
+    const models = await this.models(versionId);
+    await this.db.getRepository(Model).delete({ versionId });
+    for (const model of models) for (const file of model.files) await this.releaseArtifact(file.sha256);
+  }
+
+  /** Deletes a blob unless a model still lists it (identical weights are stored once). */
+  private async releaseArtifact(sha256: string): Promise<void> {
+    const used = await this.db.getRepository(Model).createQueryBuilder('m').where(`m.files @> :file::jsonb`, { file: JSON.stringify([{ sha256 }]) }).getExists();
+    if (!used) await this.artifacts.delete(sha256);
+  }
+}
+
+async function nextVersionNumber(tx: EntityManager, experimentId: string): Promise<number> {
+  // Locks the experiment so two versions created at once get distinct numbers.
+  await tx.query('SELECT id FROM experiments WHERE id = $1 FOR UPDATE', [experimentId]);
+  const [{ max }] = await tx.query('SELECT coalesce(max(number), 0)::int AS max FROM experiment_versions WHERE experiment_id = $1', [experimentId]);
+  return max + 1;
+}
+
+function validateSchema(schema: FeatureSchema[], columns: string[], target: string, fileName: string): void {
+  if (schema.length === 0) throw badInput('features', 'choose at least one feature');
+  const seen = new Set<string>();
+  for (const feature of schema) {
+    if (feature.name === target) throw badInput('features', `"${target}" is the target; it cannot also be a feature`);
+    if (!columns.includes(feature.name)) throw badInput('features', `${fileName} has no column "${feature.name}"`);
+    if (seen.has(feature.name)) throw badInput('features', `"${feature.name}" is listed twice`);
+    if (!['numeric', 'categorical', 'boolean'].includes(feature.type)) throw badInput('features', `"${feature.name}" has type "${feature.type}"; use numeric, categorical or boolean`);
+    seen.add(feature.name);
+  }
+}
+
+/** The same error, saying which file it is about. */
+function inFile(error: DomainError, fileName: string): DomainError {
+  return new DomainError(error.code, `${fileName}: ${error.message}`, { ...error.details, file: fileName });
+}
