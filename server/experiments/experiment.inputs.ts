@@ -32,6 +32,27 @@ export class FeatureInput {
   nullable: boolean;
 }
 
+@InputType({ description: 'Import a TF.js model uploaded to POST /api/v1/projects/{projectId}/model-uploads, with its reference CSV' })
+export class ImportVersionInput {
+  @Field(() => ID)
+  experimentId: string;
+
+  @Field(() => ID, { description: 'The training or reference data, uploaded like a training CSV' })
+  datasetId: string;
+
+  @Field(() => ID)
+  modelUploadId: string;
+
+  @Field(() => String, { nullable: true })
+  modelName?: string | null;
+
+  @Field(() => String, { nullable: true })
+  description?: string | null;
+
+  @Field(() => [FeatureInput], { nullable: true, description: 'Every column but the target, with inferred types, when omitted' })
+  features?: FeatureInput[] | null;
+}
+
 @InputType({ description: 'Train candidate models on an uploaded CSV (POST /api/v1/projects/{projectId}/datasets)' })
 export class TrainVersionInput {
   @Field(() => ID)

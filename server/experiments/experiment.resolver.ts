@@ -3,7 +3,7 @@ import type { Context } from '../graphql/context';
 import { ProjectRole } from '../projects/collaborator.entity';
 import { Dataset } from './dataset.entity';
 import { Experiment } from './experiment.entity';
-import { CreateExperimentInput, TrainVersionInput } from './experiment.inputs';
+import { CreateExperimentInput, ImportVersionInput, TrainVersionInput } from './experiment.inputs';
 import { ExperimentVersion, VersionStatus } from './experiment-version.entity';
 import { TRAINING_PROGRESS, type TrainingProgress as Progress } from './experiment.service';
 import { Model } from './model.entity';
@@ -56,6 +56,13 @@ export class ExperimentResolver {
     const experiment = await services.experiments.get(input.experimentId);
     const user = await services.policy.requireProjectRole(viewer, experiment.projectId, ProjectRole.contributor);
     return services.experiments.createTrainingVersion(experiment, user.id, input);
+  }
+
+  @Mutation(() => ExperimentVersion, { description: 'Creates version n+1 from an uploaded TF.js model and its reference data' })
+  async importExperimentVersion(@Arg('input', () => ImportVersionInput) input: ImportVersionInput, @Ctx() { services, viewer }: Context): Promise<ExperimentVersion> {
+    const experiment = await services.experiments.get(input.experimentId);
+    const user = await services.policy.requireProjectRole(viewer, experiment.projectId, ProjectRole.contributor);
+    return services.experiments.importVersion(experiment, user.id, input);
   }
 
   @Mutation(() => Boolean, { description: 'Refused while a deployment uses one of its models' })

@@ -4,6 +4,9 @@ import { badInput } from '../platform/errors';
 import { ProjectRole } from '../projects/collaborator.entity';
 import type { Services } from '../services';
 
+/** model.json and its weight shards: converters shard at 4 MB, so this allows models of ~250 MB. */
+const MAX_MODEL_FILES = 64;
+
 /** REST routes of the model registry: what GraphQL cannot carry well (file uploads and downloads). */
 export function mountExperimentRoutes(app: FastifyInstance, services: Services): void {
   app.post<{ Params: { projectId: string } }>('/api/v1/projects/:projectId/datasets', async (request, reply) => {
@@ -19,6 +22,24 @@ export function mountExperimentRoutes(app: FastifyInstance, services: Services):
       rows: dataset.rows,
       columns: dataset.columns,
       inferredSchema: dataset.inferredSchema,
+    });
+  });
+
+  /** TF.js files for an import: model.json and its weight shards, each a multipart file field. */
+  app.post<{ Params: { projectId: string } }>('/api/v1/projects/:projectId/model-uploads', async (request, reply) => {
+    const user = await services.policy.requireProjectRole(await viewerOf(request, services), request.params.projectId, ProjectRole.contributor);
+    if (!request.isMultipart()) throw badInput('files', 'send model.json and its weight files as multipart/form-data');
+    const files: Array<{ name: string; bytes: Uint8Array }> = [];
+    for await (const part of request.files({ limits: { files: MAX_MODEL_FILES } })) {
+      files.push({ name: part.filename, bytes: await part.toBuffer() });
+    }
+    const upload = await services.experiments.uploadModelFiles(request.params.projectId, user.id, files);
+    return reply.status(201).send({
+      id: upload.id,
+      format: upload.format,
+      inputWidth: upload.inputWidth,
+      outputWidth: upload.outputWidth,
+      files: upload.files.map((f) => ({ name: f.name, size: f.size })),
     });
   });
 

@@ -8,10 +8,11 @@ import type { DatasetService } from './dataset.service';
 import { Experiment, ExperimentTask } from './experiment.entity';
 import { ExperimentVersion, VersionStatus } from './experiment-version.entity';
 import { Model, ModelFormat, ModelStatus, type ModelFile } from './model.entity';
-import { checkTrainingData } from './ml/preprocessing';
+import { outputWidth } from './ml/preprocessing';
+import { ModelUpload } from './model-upload.entity';
 import { createProfiler } from './ml/profile';
-import { serializeLayersModel } from './ml/artifacts';
-import { bestCandidate, splitDataset, trainCandidates } from './ml/training';
+import { loadModelFromFiles, modelSignature, serializeLayersModel } from './ml/artifacts';
+import { bestCandidate, evaluateModel, fitTrainingSpec, trainCandidates } from './ml/training';
 import type { FeatureSchema } from './ml/types';
 
 export const TRAINING_PROGRESS = 'TRAINING_PROGRESS';
@@ -36,6 +37,11 @@ export interface NewExperiment {
   description?: string | null;
   task: ExperimentTask;
   targetColumn: string;
+}
+
+export interface ImportRequest extends TrainingRequest {
+  modelUploadId: string;
+  modelName?: string | null;
 }
 
 export interface TrainingRequest {
@@ -121,21 +127,7 @@ export class ExperimentService {
    * created, then creates version n+1 in `training` and queues the training job.
    */
   async createTrainingVersion(experiment: Experiment, createdBy: string, request: TrainingRequest): Promise<ExperimentVersion> {
-    const dataset = await this.datasets.get(request.datasetId, experiment.projectId);
-    if (!dataset.columns.includes(experiment.targetColumn)) {
-      throw badInput('datasetId', `${dataset.fileName} has no column "${experiment.targetColumn}" (the experiment's target); its columns are ${dataset.columns.join(', ')}`);
-    }
-    const schema = request.features ?? dataset.inferredSchema.filter((feature) => feature.name !== experiment.targetColumn);
-    validateSchema(schema, dataset.columns, experiment.targetColumn, dataset.fileName);
-
-    const rows = await this.datasets.readAll(dataset);
-    try {
-      checkTrainingData(rows, schema, { name: experiment.targetColumn, task: experiment.task });
-      splitDataset(rows);
-    } catch (error) {
-      throw error instanceof DomainError ? inFile(error, dataset.fileName) : error;
-    }
-
+    const { dataset, schema } = await this.checkedData(experiment, request);
     const version = await this.db.transaction(async (tx) => {
       const number = await nextVersionNumber(tx, experiment.id);
       return tx.save(
@@ -152,6 +144,123 @@ export class ExperimentService {
     });
     await this.jobs.agenda.now(TRAIN_JOB, { versionId: version.id });
     return version;
+  }
+
+  /**
+   * Creates version n+1 from uploaded TF.js files (POST /api/v1/projects/{id}/model-uploads)
+   * and a reference CSV: the spec is fitted as training would fit it, the model is loaded once
+   * to check that its input and output widths fit, then evaluated on the holdout split.
+   */
+  async importVersion(experiment: Experiment, createdBy: string, request: ImportRequest): Promise<ExperimentVersion> {
+    const upload = await this.db.getRepository(ModelUpload).findOneBy({ id: request.modelUploadId, projectId: experiment.projectId });
+    if (!upload) throw notFound('Model upload', request.modelUploadId);
+    const { dataset, schema, rows, fitted } = await this.checkedData(experiment, request);
+    const { spec, split } = fitted;
+
+    if (upload.inputWidth !== spec.inputWidth) {
+      throw badInput(
+        'modelUploadId',
+        `model.json takes ${upload.inputWidth} inputs per row, but the ${schema.length} features encode to ${spec.inputWidth} ` +
+          `(numeric and boolean: 1 each; categorical: one per category seen in ${dataset.fileName} plus one for unknown values)`,
+      );
+    }
+    const expectedOutputs = outputWidth(spec.target);
+    const binaryTwoUnits = spec.target.task === 'binary' && upload.outputWidth === 2;
+    if (upload.outputWidth !== expectedOutputs && !binaryTwoUnits) {
+      throw badInput('modelUploadId', `model.json produces ${upload.outputWidth} outputs per row; a ${experiment.task} experiment with this data needs ${expectedOutputs}`);
+    }
+
+    const { model } = await loadModelFromFiles(await Promise.all(upload.files.map(async (f) => ({ name: f.name, bytes: await this.artifacts.read(f.sha256) }))));
+    let evaluation;
+    try {
+      evaluation = evaluateModel(model, spec, split.holdout);
+    } catch (error) {
+      throw badInput('modelUploadId', `the model could not predict the holdout rows of ${dataset.fileName}: ${(error as Error).message}`);
+    } finally {
+      model.dispose();
+    }
+    const profiler = createProfiler(schema);
+    for (const row of rows) profiler.add(row);
+
+    return this.db.transaction(async (tx) => {
+      const number = await nextVersionNumber(tx, experiment.id);
+      const version = await tx.save(
+        tx.create(ExperimentVersion, {
+          experimentId: experiment.id,
+          number,
+          description: request.description?.trim() ?? '',
+          status: VersionStatus.ready,
+          datasetId: dataset.id,
+          featureSchema: schema,
+          preprocessing: spec,
+          profile: profiler.finish(),
+          labels: spec.target.task === 'regression' ? null : spec.target.labels,
+          createdBy,
+        }),
+      );
+      await tx.save(
+        tx.create(Model, {
+          versionId: version.id,
+          name: request.modelName?.trim() || 'imported',
+          algorithm: 'imported',
+          format: upload.format,
+          status: ModelStatus.ready,
+          files: upload.files,
+          inputWidth: upload.inputWidth,
+          outputWidth: upload.outputWidth,
+          metrics: evaluation.metrics,
+          holdoutDistribution: evaluation.distribution,
+          isBest: true,
+          sizeBytes: upload.files.reduce((sum, f) => sum + f.size, 0),
+        }),
+      );
+      // The files now belong to the model.
+      await tx.delete(ModelUpload, upload.id);
+      return version;
+    });
+  }
+
+  /**
+   * Checks a version request against its dataset, so bad input is refused before anything
+   * is created: the target and features are columns, and the data can train a model.
+   */
+  private async checkedData(experiment: Experiment, request: TrainingRequest) {
+    const dataset = await this.datasets.get(request.datasetId, experiment.projectId);
+    if (!dataset.columns.includes(experiment.targetColumn)) {
+      throw badInput('datasetId', `${dataset.fileName} has no column "${experiment.targetColumn}" (the experiment's target); its columns are ${dataset.columns.join(', ')}`);
+    }
+    const schema = request.features ?? dataset.inferredSchema.filter((feature) => feature.name !== experiment.targetColumn);
+    validateSchema(schema, dataset.columns, experiment.targetColumn, dataset.fileName);
+    const rows = await this.datasets.readAll(dataset);
+    try {
+      const fitted = fitTrainingSpec(rows, schema, { name: experiment.targetColumn, task: experiment.task });
+      return { dataset, schema, rows, fitted };
+    } catch (error) {
+      throw error instanceof DomainError ? inFile(error, dataset.fileName) : error;
+    }
+  }
+
+  /**
+   * Checks uploaded TF.js files (a model.json, Layers or Graph, and the weight shards its
+   * manifest names, with the right sizes) and stores them for `importVersion`. Refused files
+   * leave nothing behind.
+   */
+  async uploadModelFiles(projectId: string, createdBy: string, files: Array<{ name: string; bytes: Uint8Array }>): Promise<ModelUpload> {
+    const { model, format } = await loadModelFromFiles(files);
+    const { inputWidth, outputWidth } = modelSignature(model);
+    model.dispose();
+    const stored: ModelFile[] = [];
+    try {
+      for (const file of files) {
+        const { sha256, size } = await this.artifacts.put(file.bytes);
+        stored.push({ name: file.name, sha256, size });
+      }
+      const repository = this.db.getRepository(ModelUpload);
+      return await repository.save(repository.create({ projectId, createdBy, format: format as ModelFormat, files: stored, inputWidth, outputWidth }));
+    } catch (error) {
+      for (const file of stored) await this.releaseArtifact(file.sha256);
+      throw error;
+    }
   }
 
   /**
@@ -175,7 +284,7 @@ export class ExperimentService {
       const profile = profiler.finish();
 
       const target = { name: experiment.targetColumn, task: experiment.task };
-      const result = await trainCandidates({ rows, schema: version.featureSchema, target, seed: version.number }, (p) =>
+      const result = await trainCandidates({ rows, schema: version.featureSchema, target }, (p) =>
         void progress({ status: VersionStatus.training, candidate: p.candidate, epoch: p.epoch, loss: p.loss, valLoss: p.valLoss }),
       );
       const best = bestCandidate(experiment.task, result.candidates);
@@ -261,9 +370,13 @@ export class ExperimentService {
     for (const model of models) for (const file of model.files) await this.releaseArtifact(file.sha256);
   }
 
-  /** Deletes a blob unless a model still lists it (identical weights are stored once). */
+  /** Deletes a blob unless a model or an upload still lists it (identical files are stored once). */
   private async releaseArtifact(sha256: string): Promise<void> {
-    const used = await this.db.getRepository(Model).createQueryBuilder('m').where(`m.files @> :file::jsonb`, { file: JSON.stringify([{ sha256 }]) }).getExists();
+    const file = JSON.stringify([{ sha256 }]);
+    const [{ used }] = await this.db.query(
+      'SELECT EXISTS (SELECT 1 FROM models WHERE files @> $1::jsonb) OR EXISTS (SELECT 1 FROM model_uploads WHERE files @> $1::jsonb) AS used',
+      [file],
+    );
     if (!used) await this.artifacts.delete(sha256);
   }
 }

@@ -1,22 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createClient } from 'graphql-ws';
-import WebSocket from 'ws';
 import { ADMIN, startTestBerth } from '../support/berth';
-
-/** Collects what a graphql-ws subscription delivers, so a test can wait for it. */
-function subscribe(url: string, token: string | undefined, query: string) {
-  const client = createClient({ url: url.replace(/^http/, 'ws') + '/graphql', webSocketImpl: WebSocket, connectionParams: token ? { authorization: `Bearer ${token}` } : {}, lazy: false, retryAttempts: 0 });
-  const received: any[] = [];
-  const errors: unknown[] = [];
-  let started!: () => void;
-  const ready = new Promise<void>((resolve) => (started = resolve));
-  client.on('connected', () => started());
-  client.subscribe({ query }, { next: (value) => received.push(value), error: (error) => errors.push(error), complete: () => undefined });
-  const waitFor = async (count: number) => {
-    for (let i = 0; i < 100 && received.length + errors.length < count; i++) await new Promise((resolve) => setTimeout(resolve, 50));
-  };
-  return { client, received, errors, ready, waitFor };
-}
+import { subscribe } from '../support/subscriptions';
 
 describe('event bus across server instances', async () => {
   const first = await startTestBerth();

@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { ADMIN, startTestBerth } from '../support/berth';
 import { PENGUIN_FEATURES, penguinsCsv, toCsv, uploadCsv, vegaRecords } from '../support/datasets';
 import { tf, initTensorflow } from '../../server/experiments/ml/tensorflow';
+import { encodeRows } from '../../server/experiments/ml/preprocessing';
+import { subscribe } from '../support/subscriptions';
 
 /** Every blob file under the artifact store, to check that refused input leaves none behind. */
 async function artifactFiles(dataDir: string): Promise<string[]> {
@@ -148,6 +150,108 @@ describe('experiments and the model registry', async () => {
     it('refuses an unknown feature', async () => {
       await refusedTraining({ experimentId, datasetId: penguins.body.id, features: [{ name: 'Wingspan', type: 'numeric', nullable: true }] }, /no column "Wingspan"/);
     });
+  });
+
+  describe('import of TF.js models', () => {
+    const download = async (modelId: string, name: string) => {
+      const response = await fetch(`${url}/api/v1/models/${modelId}/files/${name}`, { headers: { authorization: `Bearer ${admin}` } });
+      expect(response.status).toBe(200);
+      return new Uint8Array(await response.arrayBuffer());
+    };
+    const uploadModel = async (files: Array<{ name: string; bytes: Uint8Array }>) => {
+      const form = new FormData();
+      for (const file of files) form.append('files', new Blob([Buffer.from(file.bytes)]), file.name);
+      const response = await fetch(`${url}/api/v1/projects/${projectId}/model-uploads`, { method: 'POST', body: form, headers: { authorization: `Bearer ${admin}` } });
+      return { status: response.status, body: (await response.json()) as any };
+    };
+    const importVersion = (input: Record<string, unknown>) =>
+      graphql<{ importExperimentVersion: { id: string; number: number; status: string } }>(
+        'mutation($input: ImportVersionInput!) { importExperimentVersion(input: $input) { id number status } }',
+        { input },
+        admin,
+      );
+
+    it('re-imports an exported model with the same data: same spec, identical predictions', async () => {
+      const original = await waitForVersion(experimentId, 1);
+      const best = original.models.find((m: any) => m.isBest);
+      const upload = await uploadModel([
+        { name: 'model.json', bytes: await download(best.id, 'model.json') },
+        { name: 'weights.bin', bytes: await download(best.id, 'weights.bin') },
+      ]);
+      expect(upload.status).toBe(201);
+      expect(upload.body).toMatchObject({ format: 'layers', inputWidth: best.inputWidth, outputWidth: 3 });
+
+      const imported = await importVersion({ experimentId, datasetId: penguins.body.id, modelUploadId: upload.body.id, modelName: 'round trip' });
+      expect(imported.errors).toBeUndefined();
+      const version = await waitForVersion(experimentId, imported.data!.importExperimentVersion.number);
+      expect(version.status).toBe('ready');
+      const specs = await graphql<{ experiment: { versions: Array<{ number: number; preprocessing: any }> } }>('query($id: ID!) { experiment(id: $id) { versions { number preprocessing } } }', { id: experimentId }, admin);
+      const byNumber = Object.fromEntries(specs.data!.experiment.versions.map((v) => [v.number, v.preprocessing]));
+      expect(byNumber[version.number]).toEqual(byNumber[1]);
+      expect(version.models[0]).toMatchObject({ name: 'round trip', algorithm: 'imported', isBest: true, status: 'ready' });
+      expect(version.models[0].metrics).toEqual(best.metrics);
+
+      await initTensorflow();
+      const load = (id: string) => tf.loadLayersModel(`${url}/api/v1/models/${id}/files/model.json`, { requestInit: { headers: { authorization: `Bearer ${admin}` } } });
+      const rows = vegaRecords('penguins').slice(0, 50);
+      const encoded = encodeRows(byNumber[1], rows, { mode: 'best_effort' });
+      const input = tf.tensor2d(encoded.data, [encoded.count, encoded.width]);
+      const [a, b] = await Promise.all([load(best.id), load(version.models[0].id)]);
+      const difference = tf.max(tf.abs(tf.sub(a.predict(input) as tf.Tensor, b.predict(input) as tf.Tensor))).dataSync()[0];
+      expect(difference).toBeLessThanOrEqual(1e-6);
+    });
+
+    it('refuses a model.json that is not a TF.js model, naming the file, and keeps nothing', async () => {
+      const before = await artifactFiles(dataDir);
+      const result = await uploadModel([{ name: 'model.json', bytes: new TextEncoder().encode('{"hello": "world"}') }]);
+      expect(result.status).toBe(400);
+      expect(result.body.error).toMatch(/model\.json/);
+      expect(await artifactFiles(dataDir)).toEqual(before);
+    });
+
+    it('refuses weights that do not match the manifest', async () => {
+      const original = await waitForVersion(experimentId, 1);
+      const best = original.models.find((m: any) => m.isBest);
+      const weights = await download(best.id, 'weights.bin');
+      const result = await uploadModel([
+        { name: 'model.json', bytes: await download(best.id, 'model.json') },
+        { name: 'weights.bin', bytes: weights.slice(0, weights.length - 8) },
+      ]);
+      expect(result.status).toBe(400);
+      expect(result.body.error).toMatch(/weights\.bin/);
+    });
+
+    it('refuses a model whose input width does not match the features', async () => {
+      const original = await waitForVersion(experimentId, 1);
+      const best = original.models.find((m: any) => m.isBest);
+      const upload = await uploadModel([
+        { name: 'model.json', bytes: await download(best.id, 'model.json') },
+        { name: 'weights.bin', bytes: await download(best.id, 'weights.bin') },
+      ]);
+      const versionsBefore = (await graphql<{ experiment: { versions: unknown[] } }>('query($id: ID!) { experiment(id: $id) { versions { id } } }', { id: experimentId }, admin)).data!.experiment.versions.length;
+      const result = await importVersion({ experimentId, datasetId: penguins.body.id, modelUploadId: upload.body.id, features: [{ name: 'Beak Length (mm)', type: 'numeric', nullable: true }] });
+      expect(result.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'modelUploadId' } });
+      expect(result.errors?.[0].message).toMatch(/model\.json takes \d+ inputs per row, but the 1 features encode to 1/);
+      const versionsAfter = (await graphql<{ experiment: { versions: unknown[] } }>('query($id: ID!) { experiment(id: $id) { versions { id } } }', { id: experimentId }, admin)).data!.experiment.versions.length;
+      expect(versionsAfter).toBe(versionsBefore);
+    });
+  });
+
+  it('publishes training progress per candidate and epoch, then the final status', async () => {
+    const cars = await uploadCsv(url, projectId, 'cars.csv', toCsv(vegaRecords('cars'), ['Miles_per_Gallon', 'Cylinders', 'Horsepower', 'Weight_in_lbs', 'Origin']), admin);
+    const carsExperiment = await createExperiment('Cars', 'regression', 'Miles_per_Gallon');
+    const started = (await train({ experimentId: carsExperiment, datasetId: cars.body.id })).data!.trainExperimentVersion;
+    const progress = subscribe(url, viewer, `subscription { trainingProgress(versionId: "${started.id}") { status candidate epoch loss } }`);
+    await progress.waitUntil((received) => received.some((r) => r.data?.trainingProgress.status !== 'training'), 120_000);
+    await progress.client.dispose();
+    expect(progress.errors).toEqual([]);
+    const updates = progress.received.map((r) => r.data.trainingProgress);
+    expect(updates.at(-1).status).toBe('ready');
+    expect(updates.filter((u) => u.status === 'training').length).toBeGreaterThan(0);
+    expect(updates.find((u) => u.status === 'training')).toMatchObject({ candidate: expect.any(String), epoch: expect.any(Number), loss: expect.any(Number) });
+    const version = await waitForVersion(carsExperiment, 1);
+    const best = version.models.find((m: any) => m.isBest);
+    expect(best.metrics.r2).toBeGreaterThanOrEqual(0.6);
   });
 
   it('deletes a version with its models and their files', async () => {

@@ -159,10 +159,7 @@ export async function trainCandidates(input: TrainingInput, onProgress?: (progre
   await initTensorflow();
   const { schema, target } = input;
   const seed = input.seed ?? 1;
-  checkTrainingData(input.rows, schema, target);
-  const rows = input.rows.filter((row) => !isMissing(row[target.name]));
-  const split = splitDataset(rows, { seed, stratifyBy: target.task === 'regression' ? undefined : target.name });
-  const spec = fitPreprocessing(split.train, schema, target);
+  const { spec, split, rows } = fitTrainingSpec(input.rows, schema, target, seed);
   // A label too rare to reach the training split cannot be learned or validated against.
   const validationRows =
     spec.target.task === 'regression' ? split.validation : split.validation.filter((row) => knownLabel(spec, row));
@@ -193,7 +190,7 @@ export async function trainCandidates(input: TrainingInput, onProgress?: (progre
             }
           },
         });
-        const { metrics, distribution } = evaluate(trained, spec, split.holdout);
+        const { metrics, distribution } = evaluateModel(trained, spec, split.holdout);
         candidates.push({
           name: config.name,
           algorithm: config.algorithm,
@@ -221,6 +218,18 @@ export async function trainCandidates(input: TrainingInput, onProgress?: (progre
     tf.dispose(tensors);
   }
   return { spec, holdoutRows: split.holdout, candidates, droppedRows: input.rows.length - rows.length };
+}
+
+/**
+ * What training does before it trains: checks the data, drops rows without a target, splits
+ * (stratified for classification) and fits the spec on the training split. An import of
+ * models trained on the same data with the same seed gets the very same spec and split.
+ */
+export function fitTrainingSpec(inputRows: Row[], schema: FeatureSchema[], target: TargetChoice, seed = 1): { spec: PreprocessingSpec; split: DatasetSplit; rows: Row[] } {
+  checkTrainingData(inputRows, schema, target);
+  const rows = inputRows.filter((row) => !isMissing(row[target.name]));
+  const split = splitDataset(rows, { seed, stratifyBy: target.task === 'regression' ? undefined : target.name });
+  return { spec: fitPreprocessing(split.train, schema, target), split, rows };
 }
 
 /**
@@ -356,7 +365,8 @@ function buildModel(config: CandidateConfig, spec: PreprocessingSpec, seed: numb
   return model;
 }
 
-function evaluate(model: tf.LayersModel, spec: PreprocessingSpec, holdout: Row[]): { metrics: Metrics; distribution: PredictionDistribution } {
+/** Holdout metrics and prediction distribution of a model, trained here or imported. */
+export function evaluateModel(model: tf.LayersModel | tf.GraphModel, spec: PreprocessingSpec, holdout: Row[]): { metrics: Metrics; distribution: PredictionDistribution } {
   const predictions = predictRows(model, spec, holdout);
   const target = spec.target;
   if (target.task === 'regression') {
