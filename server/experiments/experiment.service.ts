@@ -284,6 +284,7 @@ export class ExperimentService {
       const profile = profiler.finish();
 
       const target = { name: experiment.targetColumn, task: experiment.task };
+      this.logger.info({ experiment: experiment.name, version: version.number, rows: rows.length }, 'training started');
       const result = await trainCandidates({ rows, schema: version.featureSchema, target }, (p) =>
         void progress({ status: VersionStatus.training, candidate: p.candidate, epoch: p.epoch, loss: p.loss, valLoss: p.valLoss }),
       );
@@ -330,6 +331,10 @@ export class ExperimentService {
         });
       });
       await progress({ status: ready ? VersionStatus.ready : VersionStatus.failed });
+      this.logger.info(
+        { experiment: experiment.name, version: version.number, models: models.map((m) => `${m.name}: ${m.status}${m.metrics ? ' ' + summarize(m.metrics) : ''}`) },
+        'training finished',
+      );
     } catch (error) {
       for (const sha256 of written) await this.releaseArtifact(sha256);
       const reason = error instanceof Error ? error.message : String(error);
@@ -398,6 +403,14 @@ function validateSchema(schema: FeatureSchema[], columns: string[], target: stri
     if (!['numeric', 'categorical', 'boolean'].includes(feature.type)) throw badInput('features', `"${feature.name}" has type "${feature.type}"; use numeric, categorical or boolean`);
     seen.add(feature.name);
   }
+}
+
+/** The headline metric of a model, for logs. */
+function summarize(metrics: object): string {
+  return Object.entries(metrics)
+    .filter(([name]) => ['accuracy', 'r2', 'rmse'].includes(name))
+    .map(([name, value]) => `${name}=${Number(value).toFixed(3)}`)
+    .join(' ');
 }
 
 /** The same error, saying which file it is about. */
