@@ -72,7 +72,7 @@ export async function startBerth(config: Config, options: StartOptions = {}): Pr
     cleanups.push(() => jobs.stop());
 
     const artifacts = new LocalArtifactStore(path.join(config.dataDir, 'artifacts'));
-    const services = createServices({ db, bus, artifacts, jobs, logger, limits: config.limits });
+    const services = createServices({ config, db, bus, artifacts, jobs, logger });
     if (config.role !== 'api') await scheduleHousekeeping(jobs, services);
     await jobs.start();
 
@@ -81,10 +81,18 @@ export async function startBerth(config: Config, options: StartOptions = {}): Pr
 
     let url: string | undefined;
     if (config.role !== 'worker') {
+      await services.registry.start();
+      cleanups.push(() => services.registry.stop());
+      // Runs after the HTTP server closed (cleanups run in reverse): nothing in flight is lost.
+      cleanups.push(async () => {
+        await services.predictions.settle();
+        await services.predictionLog.flush();
+      });
       const schema = await buildBerthSchema(bus);
       const app: FastifyInstance = await createHttpApp({ config, logger, services, schema, readiness: () => checkReadiness(db, jobs) });
       cleanups.push(() => app.close());
       url = await app.listen({ host: config.host, port: config.port });
+      services.registry.startProbing(url);
     }
 
     return { config, logger, services, jobs, url, firstAdmin, close };

@@ -32,6 +32,18 @@ export interface Config {
     uploadBytes: number;
     /** Most rows a dataset may have. */
     datasetRows: number;
+    /** Most rows in one predict request. */
+    predictRows: number;
+    /** Predict requests per minute per API key or client address. */
+    predictRatePerMinute: number;
+  };
+  serving: {
+    /** How long a micro-batch waits for more rows. */
+    batchDelayMs: number;
+    /** Most challenger rows waiting; beyond it they are shed and counted. */
+    challengerQueueRows: number;
+    /** How often each deployment is probed through its HTTP predict route (0: never). */
+    probeIntervalMs: number;
   };
 }
 
@@ -64,6 +76,11 @@ export const ENVIRONMENT_VARIABLES = [
   'BERTH_GRAPHQL_MAX_COST',
   'BERTH_MAX_UPLOAD_BYTES',
   'BERTH_MAX_DATASET_ROWS',
+  'BERTH_MAX_PREDICT_ROWS',
+  'BERTH_PREDICT_RATE_LIMIT',
+  'BERTH_BATCH_DELAY_MS',
+  'BERTH_CHALLENGER_QUEUE_ROWS',
+  'BERTH_PROBE_INTERVAL_MS',
 ] as const;
 
 type Env = Partial<Record<(typeof ENVIRONMENT_VARIABLES)[number], string>>;
@@ -156,6 +173,13 @@ export function loadConfig(env: Env = process.env as Env): Config {
       graphqlCost: integer('BERTH_GRAPHQL_MAX_COST', 1000, 10, 1_000_000),
       uploadBytes: integer('BERTH_MAX_UPLOAD_BYTES', 100 * 1024 * 1024, 1024, 10 * 1024 * 1024 * 1024),
       datasetRows: integer('BERTH_MAX_DATASET_ROWS', 1_000_000, 10, 100_000_000),
+      predictRows: integer('BERTH_MAX_PREDICT_ROWS', 1000, 1, 1_000_000),
+      predictRatePerMinute: integer('BERTH_PREDICT_RATE_LIMIT', 60_000, 1, 100_000_000),
+    },
+    serving: {
+      batchDelayMs: integer('BERTH_BATCH_DELAY_MS', 1, 0, 1000),
+      challengerQueueRows: integer('BERTH_CHALLENGER_QUEUE_ROWS', 10_000, 0, 10_000_000),
+      probeIntervalMs: integer('BERTH_PROBE_INTERVAL_MS', 30_000, 0, 86_400_000),
     },
   };
   if (problems.length > 0) throw new ConfigError(problems);

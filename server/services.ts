@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { conflict } from './platform/errors';
 import { AuthService } from './auth/auth.service';
 import { Policy } from './auth/policy';
 import { DatasetService } from './experiments/dataset.service';
@@ -8,9 +9,15 @@ import type { EventBus } from './platform/event-bus';
 import type { JobRunner } from './platform/jobs';
 import type { Logger } from './platform/logger';
 import { ProjectService } from './projects/project.service';
+import type { Config } from './config';
+import { DeploymentService } from './deployments/deployment.service';
+import { PredictionLog } from './monitoring/prediction-log';
+import { DeploymentRegistry } from './serving/deployment-registry';
+import { PredictionService } from './serving/prediction.service';
 
 /** The domain services, built once at start-up and handed to resolvers and routes. */
 export interface Services {
+  config: Config;
   db: DataSource;
   bus: EventBus;
   policy: Policy;
@@ -18,27 +25,44 @@ export interface Services {
   projects: ProjectService;
   datasets: DatasetService;
   experiments: ExperimentService;
+  deployments: DeploymentService;
+  registry: DeploymentRegistry;
+  predictionLog: PredictionLog;
+  predictions: PredictionService;
 }
 
 export interface ServiceDependencies {
+  config: Config;
   db: DataSource;
   bus: EventBus;
   artifacts: ArtifactStore;
   jobs: JobRunner;
   logger: Logger;
-  limits: { uploadBytes: number; datasetRows: number };
 }
 
 /** Builds the services and defines their jobs on the job runner. */
-export function createServices({ db, bus, artifacts, jobs, logger, limits }: ServiceDependencies): Services {
-  const datasets = new DatasetService(db, artifacts, limits);
+export function createServices({ config, db, bus, artifacts, jobs, logger }: ServiceDependencies): Services {
+  const datasets = new DatasetService(db, artifacts, config.limits);
+  const experiments = new ExperimentService(db, bus, artifacts, datasets, jobs, logger);
+  const deployments = new DeploymentService(db, bus, experiments);
+  const projects = new ProjectService(db, bus);
+  projects.addDeletionCheck(async (projectId) => {
+    const count = await deployments.countInProject(projectId);
+    if (count > 0) throw conflict(`The project still has ${count} deployment${count === 1 ? '' : 's'}; delete ${count === 1 ? 'it' : 'them'} first`);
+  });
+  const predictionLog = new PredictionLog(db, logger);
   return {
+    config,
     db,
     bus,
     policy: new Policy(db),
     auth: new AuthService(db),
-    projects: new ProjectService(db, bus),
+    projects,
     datasets,
-    experiments: new ExperimentService(db, bus, artifacts, datasets, jobs, logger),
+    experiments,
+    deployments,
+    registry: new DeploymentRegistry(db, bus, artifacts, logger, { batching: { maxDelayMs: config.serving.batchDelayMs }, probeIntervalMs: config.serving.probeIntervalMs }),
+    predictionLog,
+    predictions: new PredictionService(predictionLog, logger, { maxRows: config.limits.predictRows, challengerQueueRows: config.serving.challengerQueueRows }),
   };
 }

@@ -15,7 +15,7 @@ export const decoyPasswordHash = () => (decoy ??= hashPassword(randomBytes(16).t
 
 export const MIN_PASSWORD_LENGTH = 10;
 
-export type TokenFamily = 'ses' | 'pat';
+export type TokenFamily = 'ses' | 'pat' | 'key';
 
 /** A new bearer secret: recognisable prefix, 256 random bits. */
 export function generateToken(family: TokenFamily): { secret: string; prefix: string; hash: string } {

@@ -84,6 +84,11 @@ export class ExperimentVersion {
   @Field(() => [String], { nullable: true, description: 'Class labels (classification)' })
   labels: string[] | null;
 
+  /** A real row of the training data (features only, none missing): API examples, form defaults, probes. */
+  @Column('jsonb', { nullable: true })
+  @Field(() => GraphQLJSONObject, { nullable: true, description: 'A real training row, features only' })
+  example: Record<string, unknown> | null;
+
   @Column('uuid', { name: 'created_by', nullable: true })
   createdBy: string | null;
 

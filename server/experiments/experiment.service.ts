@@ -13,7 +13,7 @@ import { ModelUpload } from './model-upload.entity';
 import { createProfiler } from './ml/profile';
 import { loadModelFromFiles, modelSignature, serializeLayersModel } from './ml/artifacts';
 import { bestCandidate, evaluateModel, fitTrainingSpec, trainCandidates } from './ml/training';
-import type { FeatureSchema } from './ml/types';
+import type { FeatureSchema, Row } from './ml/types';
 
 export const TRAINING_PROGRESS = 'TRAINING_PROGRESS';
 export const TRAIN_JOB = 'experiments.train';
@@ -195,6 +195,7 @@ export class ExperimentService {
           preprocessing: spec,
           profile: profiler.finish(),
           labels: spec.target.task === 'regression' ? null : spec.target.labels,
+          example: exampleRow(rows, schema),
           createdBy,
         }),
       );
@@ -328,6 +329,8 @@ export class ExperimentService {
           preprocessing: result.spec,
           profile,
           labels: result.spec.target.task === 'regression' ? null : result.spec.target.labels,
+          // TypeORM's update typing cannot express a free-form jsonb object.
+          example: exampleRow(rows, version.featureSchema) as never,
         });
       });
       await progress({ status: ready ? VersionStatus.ready : VersionStatus.failed });
@@ -403,6 +406,18 @@ function validateSchema(schema: FeatureSchema[], columns: string[], target: stri
     if (!['numeric', 'categorical', 'boolean'].includes(feature.type)) throw badInput('features', `"${feature.name}" has type "${feature.type}"; use numeric, categorical or boolean`);
     seen.add(feature.name);
   }
+}
+
+/** The first row with every feature present, reduced to the features. */
+function exampleRow(rows: Row[], schema: FeatureSchema[]): Record<string, unknown> | null {
+  const complete = rows.find((row) => schema.every((f) => row[f.name] !== null && row[f.name] !== undefined && row[f.name] !== '')) ?? rows[0];
+  return complete ? Object.fromEntries(schema.map((f) => [f.name, coerce(f, complete[f.name])])) : null;
+}
+
+/** CSV cells are text; an example reads better with numbers as numbers. */
+function coerce(feature: FeatureSchema, value: unknown): unknown {
+  if (feature.type === 'numeric' && typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
+  return value ?? null;
 }
 
 /** The headline metric of a model, for logs. */

@@ -1,6 +1,9 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyMultipart from '@fastify/multipart';
+import fastifyRateLimit from '@fastify/rate-limit';
 import { mountExperimentRoutes } from '../experiments/experiment.routes';
+import { mountInferenceV2Routes } from '../serving/inference-v2.routes';
+import { mountPredictRoutes } from '../serving/predict.routes';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import type { Config } from '../config';
@@ -45,7 +48,10 @@ export async function createHttpApp({ config, logger, services, schema, readines
   await app.register(fastifyMultipart, { limits: { fileSize: config.limits.uploadBytes + 1, files: 1 } });
 
   mountHealth(app, readiness);
+  await app.register(fastifyRateLimit, { global: false });
   mountExperimentRoutes(app, services);
+  mountPredictRoutes(app, services);
+  mountInferenceV2Routes(app, services);
   await mountGraphQL(app, schema, services, config, logger);
   if (config.serveConsole) await mountConsole(app, logger);
   return app;

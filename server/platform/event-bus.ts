@@ -14,6 +14,8 @@ export type EventHandler = (payload: unknown) => void;
  */
 export interface EventBus extends PubSub {
   publish(topic: string, payload: unknown): Promise<void>;
+  /** Delivers to this process's subscribers only: for state each replica computes itself. */
+  publishLocal(topic: string, payload: unknown): void;
   /** Returns the function that unsubscribes. */
   on(topic: string, handler: EventHandler): () => void;
   close(): Promise<void>;
@@ -27,6 +29,10 @@ export class LocalEventBus implements EventBus {
   protected readonly emitter = new EventEmitter().setMaxListeners(0);
 
   async publish(topic: string, payload: unknown): Promise<void> {
+    this.deliver(topic, payload);
+  }
+
+  publishLocal(topic: string, payload: unknown): void {
     this.deliver(topic, payload);
   }
 

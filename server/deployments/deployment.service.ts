@@ -1,0 +1,254 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { User } from '../auth/user.entity';
+import { generateToken, hashToken } from '../auth/credentials';
+import { ExperimentVersion } from '../experiments/experiment-version.entity';
+import type { ExperimentService } from '../experiments/experiment.service';
+import { Model, ModelStatus } from '../experiments/model.entity';
+import { badInput, conflict, notFound } from '../platform/errors';
+import type { EventBus } from '../platform/event-bus';
+import { ApiKey } from './api-key.entity';
+import { DeploymentEvent, DeploymentEventKind } from './deployment-event.entity';
+import { DeploymentVersion } from './deployment-version.entity';
+import { Deployment, DeploymentAccess, ValidationMode } from './deployment.entity';
+import { slugify } from './slug';
+
+/** Bus topic: a deployment's current version changed (or it was deleted); every replica reloads it. */
+export const DEPLOYMENT_SWITCHED = 'DEPLOYMENT_SWITCHED';
+
+export interface NewDeployment {
+  projectId: string;
+  name: string;
+  description?: string | null;
+  experimentId: string;
+  mainModelId: string;
+  challengerModelId?: string | null;
+  access: DeploymentAccess;
+  validationMode?: ValidationMode | null;
+}
+
+/** `last_used_at` of a key is written at most this often, not on every prediction. */
+const LAST_USED_PRECISION_MS = 60 * 1000;
+
+export class DeploymentService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly bus: EventBus,
+    private readonly experiments: ExperimentService,
+  ) {
+    experiments.addModelsInUseCheck((modelIds) => this.refuseModelsInUse(modelIds));
+  }
+
+  list(projectId: string): Promise<Deployment[]> {
+    return this.db.getRepository(Deployment).find({ where: { projectId }, order: { name: 'ASC' } });
+  }
+
+  async get(id: string): Promise<Deployment> {
+    const deployment = await this.db.getRepository(Deployment).findOneBy({ id });
+    if (!deployment) throw notFound('Deployment', id);
+    return deployment;
+  }
+
+  bySlug(slug: string): Promise<Deployment | null> {
+    return this.db.getRepository(Deployment).findOneBy({ slug });
+  }
+
+  countInProject(projectId: string): Promise<number> {
+    return this.db.getRepository(Deployment).countBy({ projectId });
+  }
+
+  versions(deploymentId: string): Promise<DeploymentVersion[]> {
+    return this.db.getRepository(DeploymentVersion).find({ where: { deploymentId }, order: { number: 'DESC' } });
+  }
+
+  async version(id: string): Promise<DeploymentVersion> {
+    const version = await this.db.getRepository(DeploymentVersion).findOneBy({ id });
+    if (!version) throw notFound('Deployment version', id);
+    return version;
+  }
+
+  async currentVersion(deployment: Deployment): Promise<DeploymentVersion | null> {
+    return deployment.currentVersionId ? this.db.getRepository(DeploymentVersion).findOneBy({ id: deployment.currentVersionId }) : null;
+  }
+
+  events(deploymentId: string): Promise<DeploymentEvent[]> {
+    return this.db.getRepository(DeploymentEvent).find({ where: { deploymentId }, order: { createdAt: 'DESC' } });
+  }
+
+  async create(creator: User, input: NewDeployment): Promise<Deployment> {
+    const name = input.name.trim();
+    if (!name || name.length > 100) throw badInput('name', 'must be 1 to 100 characters');
+    const experiment = await this.experiments.get(input.experimentId);
+    if (experiment.projectId !== input.projectId) throw badInput('experimentId', `experiment ${experiment.name} belongs to another project`);
+    await this.checkModels(experiment.id, input.mainModelId, input.challengerModelId ?? null);
+
+    const deployment = await this.db.transaction(async (tx) => {
+      const slug = await uniqueSlug(tx, slugify(name));
+      const created = await tx.save(
+        tx.create(Deployment, {
+          projectId: input.projectId,
+          experimentId: experiment.id,
+          name,
+          slug,
+          description: input.description?.trim() ?? '',
+          access: input.access,
+          validationMode: input.validationMode ?? ValidationMode.strict,
+          createdBy: creator.id,
+        }),
+      );
+      const version = await tx.save(
+        tx.create(DeploymentVersion, { deploymentId: created.id, number: 1, mainModelId: input.mainModelId, challengerModelId: input.challengerModelId ?? null, createdBy: creator.id }),
+      );
+      created.currentVersionId = version.id;
+      await tx.update(Deployment, created.id, { currentVersionId: version.id });
+      await tx.save(tx.create(DeploymentEvent, { deploymentId: created.id, kind: DeploymentEventKind.created, fromVersion: null, toVersion: 1, actorId: creator.id }));
+      return created;
+    });
+    await this.announceSwitch(deployment);
+    return deployment;
+  }
+
+  /** Version n+1 with any models of any versions of the experiment; it becomes current. */
+  async deployModelVersion(actor: User, deploymentId: string, mainModelId: string, challengerModelId: string | null): Promise<DeploymentVersion> {
+    const deployment = await this.get(deploymentId);
+    await this.checkModels(deployment.experimentId, mainModelId, challengerModelId);
+    const version = await this.db.transaction(async (tx) => {
+      const locked = await lockDeployment(tx, deploymentId);
+      const from = await currentNumber(tx, locked);
+      const [{ max }] = await tx.query('SELECT max(number)::int AS max FROM deployment_versions WHERE deployment_id = $1', [deploymentId]);
+      const created = await tx.save(tx.create(DeploymentVersion, { deploymentId, number: max + 1, mainModelId, challengerModelId, createdBy: actor.id }));
+      await tx.update(Deployment, deploymentId, { currentVersionId: created.id });
+      await tx.save(tx.create(DeploymentEvent, { deploymentId, kind: DeploymentEventKind.deployed, fromVersion: from, toVersion: created.number, actorId: actor.id }));
+      return created;
+    });
+    await this.announceSwitch(deployment);
+    return version;
+  }
+
+  /** Makes an earlier version current again, the same way a new version is switched in. */
+  async rollback(actor: User, deploymentVersionId: string): Promise<DeploymentVersion> {
+    const target = await this.version(deploymentVersionId);
+    const deployment = await this.get(target.deploymentId);
+    await this.db.transaction(async (tx) => {
+      const locked = await lockDeployment(tx, deployment.id);
+      if (locked.currentVersionId === target.id) throw conflict(`Version ${target.number} is already the current version`);
+      const from = await currentNumber(tx, locked);
+      await tx.update(Deployment, deployment.id, { currentVersionId: target.id });
+      await tx.save(tx.create(DeploymentEvent, { deploymentId: deployment.id, kind: DeploymentEventKind.rolled_back, fromVersion: from, toVersion: target.number, actorId: actor.id }));
+    });
+    await this.announceSwitch(deployment);
+    return target;
+  }
+
+  /** Deletes a deployment, its versions, keys and monitoring data; `confirm` must repeat its slug. */
+  async delete(id: string, confirm: string): Promise<void> {
+    const deployment = await this.get(id);
+    if (confirm !== deployment.slug) throw badInput('confirm', `type the deployment's slug "${deployment.slug}" to confirm its deletion`);
+    await this.db.transaction(async (tx) => {
+      await tx.query('DELETE FROM predictions WHERE deployment_id = $1', [id]);
+      await tx.delete(Deployment, id);
+    });
+    await this.announceSwitch(deployment);
+  }
+
+  async createApiKey(creator: User, deploymentId: string, name: string): Promise<{ key: string; apiKey: ApiKey }> {
+    await this.get(deploymentId);
+    const trimmed = name.trim();
+    if (!trimmed || trimmed.length > 100) throw badInput('name', 'give the key a name of 1 to 100 characters');
+    const { secret, prefix, hash } = generateToken('key');
+    const repository = this.db.getRepository(ApiKey);
+    const apiKey = await repository.save(repository.create({ deploymentId, name: trimmed, prefix, keyHash: hash, createdBy: creator.id }));
+    return { key: secret, apiKey };
+  }
+
+  apiKeys(deploymentId: string): Promise<ApiKey[]> {
+    return this.db.getRepository(ApiKey).find({ where: { deploymentId }, order: { createdAt: 'DESC' } });
+  }
+
+  async apiKey(id: string): Promise<ApiKey> {
+    const key = await this.db.getRepository(ApiKey).findOneBy({ id });
+    if (!key) throw notFound('API key', id);
+    return key;
+  }
+
+  async revokeApiKey(id: string): Promise<ApiKey> {
+    const key = await this.apiKey(id);
+    if (!key.revokedAt) {
+      key.revokedAt = new Date();
+      await this.db.getRepository(ApiKey).save(key);
+    }
+    return key;
+  }
+
+  /**
+   * The deployment a key opens, or null for an unknown or revoked key. Looked up on every
+   * request (one indexed read), so a revocation holds on the next request on every replica.
+   */
+  async deploymentOfKey(secret: string): Promise<string | null> {
+    if (!secret.startsWith('berth_key_')) return null;
+    const key = await this.db.getRepository(ApiKey).findOneBy({ keyHash: hashToken(secret) });
+    if (!key || key.revokedAt) return null;
+    if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > LAST_USED_PRECISION_MS) {
+      await this.db.getRepository(ApiKey).update(key.id, { lastUsedAt: new Date() });
+    }
+    return key.deploymentId;
+  }
+
+  /** Main and challenger: ready models of the deployment's experiment, and not the same one twice. */
+  private async checkModels(experimentId: string, mainModelId: string, challengerModelId: string | null): Promise<void> {
+    if (challengerModelId && challengerModelId === mainModelId) {
+      throw badInput('challengerModelId', 'the challenger must be another model than the main one');
+    }
+    for (const [field, modelId] of [['mainModelId', mainModelId], ['challengerModelId', challengerModelId]] as const) {
+      if (!modelId) continue;
+      const model = await this.db.getRepository(Model).findOneBy({ id: modelId });
+      if (!model) throw badInput(field, `model ${modelId} does not exist`);
+      const version = await this.db.getRepository(ExperimentVersion).findOneByOrFail({ id: model.versionId });
+      if (version.experimentId !== experimentId) {
+        throw badInput(field, `model "${model.name}" belongs to another experiment; main and challenger must be models of the deployment's experiment`);
+      }
+      if (model.status !== ModelStatus.ready) {
+        throw badInput(field, `model "${model.name}" of version ${version.number} is ${model.status}${model.failureReason ? ` (${model.failureReason})` : ''}; only ready models can be deployed`);
+      }
+    }
+  }
+
+  private async refuseModelsInUse(modelIds: string[]): Promise<void> {
+    if (modelIds.length === 0) return;
+    const rows: Array<{ name: string; number: number; model: string }> = await this.db.query(
+      `SELECT d.name, v.number, m.name AS model FROM deployment_versions v
+         JOIN deployments d ON d.id = v.deployment_id
+         JOIN models m ON m.id IN (v.main_model_id, v.challenger_model_id)
+        WHERE m.id = ANY($1) ORDER BY d.name, v.number`,
+      [modelIds],
+    );
+    if (rows.length > 0) {
+      const uses = rows.map((r) => `model "${r.model}" in deployment "${r.name}" version ${r.number}`);
+      throw conflict(`Still deployed: ${uses.join('; ')}. Delete those deployments first`);
+    }
+  }
+
+  private announceSwitch(deployment: Deployment): Promise<void> {
+    return this.bus.publish(DEPLOYMENT_SWITCHED, { deploymentId: deployment.id, projectId: deployment.projectId });
+  }
+}
+
+async function uniqueSlug(tx: EntityManager, base: string): Promise<string> {
+  const taken = new Set<string>(
+    (await tx.query(`SELECT slug FROM deployments WHERE slug = $1 OR slug LIKE $2`, [base, `${base}-%`])).map((r: { slug: string }) => r.slug),
+  );
+  if (!taken.has(base)) return base;
+  for (let n = 2; ; n++) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;
+}
+
+/** Serializes switches of one deployment. */
+async function lockDeployment(tx: EntityManager, id: string): Promise<Deployment> {
+  const [row] = await tx.query('SELECT id, current_version_id AS "currentVersionId" FROM deployments WHERE id = $1 FOR UPDATE', [id]);
+  if (!row) throw notFound('Deployment', id);
+  return row as Deployment;
+}
+
+async function currentNumber(tx: EntityManager, deployment: Deployment): Promise<number | null> {
+  if (!deployment.currentVersionId) return null;
+  const [row] = await tx.query('SELECT number FROM deployment_versions WHERE id = $1', [deployment.currentVersionId]);
+  return row?.number ?? null;
+}

@@ -1,0 +1,208 @@
+import { ArtifactError } from '../experiments/ml/errors';
+import { loadModelFromFiles, MODEL_JSON, modelSignature, type ModelFile } from '../experiments/ml/artifacts';
+import { tf } from '../experiments/ml/tensorflow';
+
+/**
+ * One loaded model: MLServer's load/predict/unload with a ready flag. The registry loads a
+ * runtime before it routes requests to it and unloads it once no request holds it.
+ */
+export interface ModelRuntime {
+  /** True between a successful load() and unload(); predict() rejects otherwise. */
+  readonly ready: boolean;
+  /** Rejects with a reason a user can act on (an `ArtifactError` naming the file at fault) on a corrupt artifact. */
+  load(): Promise<void>;
+  /** `input` holds `rows` × `inputWidth` values, row-major; resolves to `rows` × `outputWidth` values. */
+  predict(input: Float32Array, rows: number): Promise<Float32Array>;
+  /** Frees the model; idempotent. A prediction already running finishes first. */
+  unload(): void;
+  /** Known after load(); 0 before. */
+  readonly inputWidth: number;
+  readonly outputWidth: number;
+  /** Bytes held by the model's weights (for the usage monitoring later); 0 when not loaded. */
+  readonly weightBytes: number;
+}
+
+/** predict() was called on a runtime that is not loaded (never, not yet, or no more). */
+export class ModelNotLoadedError extends Error {
+  constructor() {
+    super('the model is not loaded');
+    this.name = 'ModelNotLoadedError';
+  }
+}
+
+type TfModel = tf.LayersModel | tf.GraphModel;
+
+interface Loaded {
+  model: TfModel;
+  inputWidth: number;
+  outputWidth: number;
+  weightBytes: number;
+  /** A converted graph with control flow or dynamic shapes runs only through executeAsync. */
+  asyncGraph: boolean;
+}
+
+/**
+ * A TF.js layers or graph model on the backend `initTensorflow()` chose. The files are read
+ * on load() (not at construction) so a registry can create runtimes cheaply and load them
+ * when a deployment version becomes current.
+ */
+export class TfjsModelRuntime implements ModelRuntime {
+  private loaded: Loaded | undefined;
+  private loading: Promise<void> | undefined;
+  /** Bumped by unload() so a load still running when the model was unloaded throws its result away. */
+  private generation = 0;
+  private inFlight = 0;
+  /** Models unload() found predictions running on: the last prediction to finish disposes them. */
+  private retired: TfModel[] = [];
+
+  constructor(private readonly files: () => Promise<ModelFile[]>) {}
+
+  get ready(): boolean {
+    return this.loaded !== undefined;
+  }
+
+  get inputWidth(): number {
+    return this.loaded?.inputWidth ?? 0;
+  }
+
+  get outputWidth(): number {
+    return this.loaded?.outputWidth ?? 0;
+  }
+
+  get weightBytes(): number {
+    return this.loaded?.weightBytes ?? 0;
+  }
+
+  load(): Promise<void> {
+    if (this.loaded !== undefined) return Promise.resolve();
+    if (this.loading === undefined) {
+      // Concurrent callers share one load rather than parsing the files twice.
+      const loading: Promise<void> = this.loadOnce(this.generation).finally(() => {
+        if (this.loading === loading) this.loading = undefined;
+      });
+      this.loading = loading;
+    }
+    return this.loading;
+  }
+
+  async predict(input: Float32Array, rows: number): Promise<Float32Array> {
+    const loaded = this.loaded;
+    if (loaded === undefined) throw new ModelNotLoadedError();
+    if (!Number.isInteger(rows) || rows < 0) throw new RangeError(`rows must be a whole number ≥ 0, got ${rows}`);
+    if (input.length !== rows * loaded.inputWidth) {
+      throw new RangeError(`expected ${rows} × ${loaded.inputWidth} = ${rows * loaded.inputWidth} input values, got ${input.length}`);
+    }
+    if (rows === 0) return new Float32Array(0);
+    this.inFlight++;
+    try {
+      const output = loaded.asyncGraph ? await runAsyncGraph(loaded.model as tf.GraphModel, input, rows, loaded.inputWidth) : runSync(loaded.model, input, rows, loaded.inputWidth);
+      try {
+        if (output.shape.length !== 2 || output.shape[0] !== rows || output.shape[1] !== loaded.outputWidth) {
+          throw new Error(`the model returned shape [${output.shape.join(', ')}] for ${rows} rows; expected [${rows}, ${loaded.outputWidth}]`);
+        }
+        const values = await output.data();
+        return values instanceof Float32Array ? values : Float32Array.from(values as ArrayLike<number>);
+      } finally {
+        output.dispose();
+      }
+    } finally {
+      this.inFlight--;
+      if (this.inFlight === 0 && this.retired.length > 0) {
+        for (const model of this.retired.splice(0)) model.dispose();
+      }
+    }
+  }
+
+  unload(): void {
+    this.generation++;
+    // A load still running will throw its model away; a later load() starts afresh.
+    this.loading = undefined;
+    const loaded = this.loaded;
+    this.loaded = undefined;
+    if (loaded === undefined) return;
+    // Predictions already running still read the weights (executeAsync awaits between ops).
+    if (this.inFlight > 0) this.retired.push(loaded.model);
+    else loaded.model.dispose();
+  }
+
+  private async loadOnce(generation: number): Promise<void> {
+    const { model, format } = await loadModelFromFiles(await this.files());
+    let loaded: Loaded;
+    try {
+      loaded = await inspectModel(model, format === 'graph');
+    } catch (error) {
+      model.dispose();
+      throw error;
+    }
+    if (generation !== this.generation) {
+      model.dispose();
+      throw new Error('the model was unloaded before it finished loading');
+    }
+    this.loaded = loaded;
+  }
+}
+
+async function inspectModel(model: TfModel, graph: boolean): Promise<Loaded> {
+  const weightBytes = countWeightBytes(model);
+  try {
+    return { model, ...modelSignature(model), weightBytes, asyncGraph: false };
+  } catch (error) {
+    // modelSignature runs a graph of unknown output shape synchronously, which a graph with dynamic ops refuses.
+    if (!graph || !needsExecuteAsync(error)) throw error;
+  }
+  const inputWidth = model.inputs[0].shape?.[1];
+  if (typeof inputWidth !== 'number' || inputWidth <= 0) throw new ArtifactError(MODEL_JSON, 'the model input must have a known width: shape [batch, features]');
+  const probe = await runAsyncGraph(model as tf.GraphModel, new Float32Array(inputWidth), 1, inputWidth);
+  const shape = probe.shape;
+  probe.dispose();
+  if (shape.length !== 2 || !(shape[1] > 0)) throw new ArtifactError(MODEL_JSON, 'the model output must have shape [batch, outputs]');
+  return { model, inputWidth, outputWidth: shape[1], weightBytes, asyncGraph: true };
+}
+
+function runSync(model: TfModel, input: Float32Array, rows: number, width: number): tf.Tensor {
+  return tf.tidy(() => {
+    const x = tf.tensor2d(input, [rows, width]);
+    // One forward pass: a layers model would otherwise split the batch into chunks of 32 rows.
+    const output = model instanceof tf.GraphModel ? model.predict(x) : model.predict(x, { batchSize: rows });
+    return singleTensor(output);
+  });
+}
+
+async function runAsyncGraph(model: tf.GraphModel, input: Float32Array, rows: number, width: number): Promise<tf.Tensor> {
+  const x = tf.tensor2d(input, [rows, width]);
+  try {
+    const output = await model.predictAsync(x);
+    try {
+      return singleTensor(output);
+    } catch (error) {
+      tf.dispose(output as tf.TensorContainer);
+      throw error;
+    }
+  } finally {
+    x.dispose();
+  }
+}
+
+/** The one output tensor, however the model wrapped it (a converted model may name its outputs). */
+function singleTensor(output: tf.Tensor | tf.Tensor[] | tf.NamedTensorMap): tf.Tensor {
+  if (output instanceof tf.Tensor) return output;
+  const tensors = Array.isArray(output) ? output : Object.values(output);
+  if (tensors.length === 1) return tensors[0];
+  throw new Error(`the model returned ${tensors.length} outputs; Berth serves models with exactly one`);
+}
+
+function needsExecuteAsync(error: unknown): boolean {
+  return error instanceof Error && error.message.includes('executeAsync');
+}
+
+function countWeightBytes(model: TfModel): number {
+  // Both return the weight tensors themselves, not copies: nothing here needs disposing.
+  const weights = model instanceof tf.GraphModel ? Object.values(model.weights).flat() : model.getWeights();
+  return weights.reduce((sum, tensor) => sum + tensorBytes(tensor), 0);
+}
+
+function tensorBytes(tensor: tf.Tensor): number {
+  if (tensor.dtype !== 'string') return tensor.size * tf.util.bytesPerElement(tensor.dtype);
+  // Rare in served models (vocabulary tables); their size is the encoded strings themselves.
+  return tensor.dataSync<'string'>().reduce((sum, value) => sum + Buffer.byteLength(value), 0);
+}

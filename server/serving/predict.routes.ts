@@ -1,0 +1,58 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Row } from '../experiments/ml/types';
+import { badInput, DomainError, notFound } from '../platform/errors';
+import type { Services } from '../services';
+import { checkPredictAccess, predictRateLimit } from './access';
+import { buildOpenApi } from './openapi';
+
+interface SlugParams {
+  slug: string;
+}
+
+/**
+ * The public prediction API (this contract is public: keep it exactly):
+ * POST /api/v1/deployments/{slug}/predict with {"inputs": {…}} or {"inputs": [{…}, …]}.
+ */
+export function mountPredictRoutes(app: FastifyInstance, services: Services): void {
+  const { registry, predictions } = services;
+
+  app.post<{ Params: SlugParams; Body: unknown }>('/api/v1/deployments/:slug/predict', { config: predictRateLimit(services) }, async (request, reply) => {
+    const entry = registry.bySlug(request.params.slug);
+    const probe = request.headers['x-berth-probe'] === registry.probeSecret;
+    if (!entry) throw notFound('Deployment', request.params.slug);
+    if (!probe) await checkPredictAccess(request, entry.deployment, services);
+    const rows = inputRows(request.body);
+    const lease = entry.slot.current();
+    if (!lease) throw notDeployed(request.params.slug);
+    try {
+      const response = await predictions.predict(lease, rows, 'api', !probe);
+      registry.recordOutcome(entry.deployment.id, true);
+      return reply.send(response);
+    } catch (error) {
+      if (!(error instanceof DomainError)) registry.recordOutcome(entry.deployment.id, false);
+      throw error;
+    }
+  });
+
+  app.get<{ Params: SlugParams }>('/api/v1/deployments/:slug/openapi.json', async (request: FastifyRequest<{ Params: SlugParams }>, reply: FastifyReply) => {
+    const entry = registry.bySlug(request.params.slug);
+    if (!entry) throw notFound('Deployment', request.params.slug);
+    await checkPredictAccess(request, entry.deployment, services);
+    const serving = entry.slot.value;
+    if (!serving) throw notDeployed(request.params.slug);
+    return reply.send(buildOpenApi(serving, services.config.publicUrl));
+  });
+}
+
+/** `{"inputs": {…}}` is one row, `{"inputs": [{…}, …]}` several. */
+export function inputRows(body: unknown): Row[] {
+  const inputs = (body as { inputs?: unknown } | null)?.inputs;
+  if (Array.isArray(inputs)) {
+    if (inputs.length === 0) throw badInput('inputs', 'send at least one row');
+    return inputs as Row[];
+  }
+  if (inputs !== null && typeof inputs === 'object') return [inputs as Row];
+  throw badInput('inputs', 'send {"inputs": {feature: value, …}} for one row or {"inputs": [{…}, …]} for several');
+}
+
+export const notDeployed = (slug: string) => new DomainError('UNAVAILABLE', `Deployment ${slug} has no model loaded yet; try again shortly`);

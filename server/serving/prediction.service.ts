@@ -1,0 +1,196 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { decodeOutputs, encodeRows } from '../experiments/ml/preprocessing';
+import type { Prediction, Row, RowIssue } from '../experiments/ml/types';
+import { ValidationMode } from '../deployments/deployment.entity';
+import { DomainError, tooLarge } from '../platform/errors';
+import type { Logger } from '../platform/logger';
+import type { PredictionLog, PredictionSource } from '../monitoring/prediction-log';
+import type { Lease } from './switchable-slot';
+import type { ServedModel, ServingSet } from './deployment-registry';
+
+/** The public response of the predict API (keep it exactly). */
+export interface PredictResponse {
+  requestId: string;
+  deployment: string;
+  version: number;
+  model: { id: string; name: string };
+  predictions: Prediction[];
+  /** best_effort only: what was dropped or imputed. */
+  warnings?: RowIssue[];
+}
+
+export interface PredictionOptions {
+  /** Most rows in one request. */
+  maxRows: number;
+  /** Most challenger rows waiting; beyond it they are shed (and counted), never slowing main. */
+  challengerQueueRows: number;
+}
+
+/** What the challenger queue did, per deployment, since start: nothing is lost silently. */
+export interface ChallengerCounters {
+  done: number;
+  shed: number;
+  failed: number;
+}
+
+interface ChallengerWork {
+  lease: Lease<ServingSet>;
+  rows: Row[];
+  requestId: string;
+  source: PredictionSource;
+}
+
+/**
+ * The predict path: validate against the main model's feature schema, predict through its
+ * micro-batcher, answer; then, off the latency path, the same rows go to the challenger and
+ * both outputs go to the prediction log under one request id.
+ */
+export class PredictionService {
+  private readonly challengerQueue: ChallengerWork[] = [];
+  private challengerRowsQueued = 0;
+  private draining = false;
+  readonly challengerCounters = new Map<string, ChallengerCounters>();
+
+  constructor(
+    private readonly log: PredictionLog,
+    private readonly logger: Logger,
+    private readonly options: PredictionOptions,
+  ) {}
+
+  /**
+   * Predicts `rows` with the leased set's main model. Takes ownership of the lease: it is
+   * released once the challenger (if any) is done with the rows too.
+   */
+  async predict(lease: Lease<ServingSet>, rows: Row[], source: PredictionSource, record = true): Promise<PredictResponse> {
+    let handedOver = false;
+    try {
+      if (rows.length > this.options.maxRows) {
+        throw tooLarge('inputs', `${rows.length} rows in one request; the limit is ${this.options.maxRows} (BERTH_MAX_PREDICT_ROWS)`);
+      }
+      const set = lease.value;
+      const mode = set.deployment.validationMode;
+      const started = performance.now();
+      const predictions = await this.run(set.main, rows, mode);
+      const latencyMs = performance.now() - started;
+      const requestId = randomUUID();
+      if (record) {
+        const createdAt = new Date();
+        this.log.record(
+          rows.map((input, rowIndex) => ({
+            deploymentId: set.deployment.id,
+            deploymentVersion: set.version.number,
+            modelId: set.main.model.id,
+            role: 'main' as const,
+            requestId,
+            rowIndex,
+            input,
+            output: predictions.predictions[rowIndex],
+            latencyMs,
+            source,
+            createdAt,
+          })),
+        );
+        if (set.challenger) {
+          handedOver = true;
+          this.enqueueChallenger({ lease, rows, requestId, source });
+        }
+      }
+      return {
+        requestId,
+        deployment: set.deployment.slug,
+        version: set.version.number,
+        model: { id: set.main.model.id, name: set.main.model.name },
+        predictions: predictions.predictions,
+        ...(predictions.warnings.length > 0 ? { warnings: predictions.warnings } : {}),
+      };
+    } finally {
+      if (!handedOver) lease.release();
+    }
+  }
+
+  /** Encodes with the model's own spec (strict: refuse on any issue), predicts, decodes. */
+  private async run(served: ServedModel, rows: Row[], mode: ValidationMode): Promise<{ predictions: Prediction[]; warnings: RowIssue[] }> {
+    const encoded = encodeRows(served.spec, rows, { mode });
+    if (encoded.rejected.length > 0) {
+      throw new DomainError('BAD_USER_INPUT', `${encoded.rejected.length} of ${rows.length} rows are invalid; see details`, { details: encoded.issues });
+    }
+    const output = await served.batcher.predict(encoded.data, encoded.count);
+    return { predictions: decodeOutputs(served.spec, output, encoded.count), warnings: encoded.issues };
+  }
+
+  private counters(deploymentId: string): ChallengerCounters {
+    let counters = this.challengerCounters.get(deploymentId);
+    if (!counters) this.challengerCounters.set(deploymentId, (counters = { done: 0, shed: 0, failed: 0 }));
+    return counters;
+  }
+
+  private enqueueChallenger(work: ChallengerWork): void {
+    if (this.challengerRowsQueued + work.rows.length > this.options.challengerQueueRows) {
+      this.counters(work.lease.value.deployment.id).shed += work.rows.length;
+      work.lease.release();
+      return;
+    }
+    this.challengerQueue.push(work);
+    this.challengerRowsQueued += work.rows.length;
+    if (!this.draining) setImmediate(() => void this.drainChallengers());
+  }
+
+  /** Runs queued challenger work after the responses that queued it have gone out. */
+  private async drainChallengers(): Promise<void> {
+    this.draining = true;
+    try {
+      while (this.challengerQueue.length > 0) {
+        // Everything queued now goes to the batchers together, like concurrent requests would.
+        const batch = this.challengerQueue.splice(0, this.challengerQueue.length);
+        await Promise.all(batch.map((work) => this.runChallenger(work)));
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async runChallenger({ lease, rows, requestId, source }: ChallengerWork): Promise<void> {
+    const set = lease.value;
+    const challenger = set.challenger!;
+    const counters = this.counters(set.deployment.id);
+    const started = performance.now();
+    try {
+      const { predictions } = await this.run(challenger, rows, ValidationMode.best_effort);
+      this.recordChallenger(set, requestId, rows, source, performance.now() - started, predictions);
+      counters.done += rows.length;
+    } catch (error) {
+      counters.failed += rows.length;
+      this.recordChallenger(set, requestId, rows, source, performance.now() - started, null, (error as Error).message);
+      this.logger.warn({ err: error, deployment: set.deployment.slug }, 'the challenger failed; main answers are not affected');
+    } finally {
+      this.challengerRowsQueued -= rows.length;
+      lease.release();
+    }
+  }
+
+  private recordChallenger(set: ServingSet, requestId: string, rows: Row[], source: PredictionSource, latencyMs: number, predictions: Prediction[] | null, error?: string): void {
+    const createdAt = new Date();
+    this.log.record(
+      rows.map((input, rowIndex) => ({
+        deploymentId: set.deployment.id,
+        deploymentVersion: set.version.number,
+        modelId: set.challenger!.model.id,
+        role: 'challenger' as const,
+        requestId,
+        rowIndex,
+        input,
+        output: predictions?.[rowIndex] ?? null,
+        error,
+        latencyMs,
+        source,
+        createdAt,
+      })),
+    );
+  }
+
+  /** Resolves once no challenger work is queued or running (tests, shutdown). */
+  async settle(): Promise<void> {
+    while (this.challengerRowsQueued > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
