@@ -32,6 +32,11 @@ export interface ServedModel {
 export interface ServingSet {
   deployment: Deployment;
   version: DeploymentVersion;
+  /**
+   * Features of any version of the experiment. A model ignores those it was not trained on,
+   * so clients keep sending the same rows whichever version serves them.
+   */
+  experimentFeatures: Set<string>;
   main: ServedModel;
   challenger: ServedModel | null;
 }
@@ -171,9 +176,11 @@ export class DeploymentRegistry {
     if (entry.slot.value?.version.id === deployment.currentVersionId) return;
 
     const version = await this.db.getRepository(DeploymentVersion).findOneByOrFail({ id: deployment.currentVersionId });
+    const schemas: Array<{ feature_schema: Array<{ name: string }> }> = await this.db.query('SELECT feature_schema FROM experiment_versions WHERE experiment_id = $1', [deployment.experimentId]);
     const set: ServingSet = {
       deployment,
       version,
+      experimentFeatures: new Set(schemas.flatMap((s) => s.feature_schema.map((f) => f.name))),
       main: await this.serve(version.mainModelId),
       challenger: version.challengerModelId ? await this.serve(version.challengerModelId) : null,
     };

@@ -9,6 +9,19 @@ import type { PredictionLog, PredictionSource } from '../monitoring/prediction-l
 import type { Lease } from './switchable-slot';
 import type { ServedModel, ServingSet } from './deployment-registry';
 
+/** The rows without the experiment's features this model was not trained on (not an error: another version uses them). */
+function forModel(set: ServingSet, served: ServedModel, rows: Row[]): Row[] {
+  const own = new Set(served.spec.features.map((f) => f.name));
+  const foreign = [...set.experimentFeatures].filter((name) => !own.has(name));
+  if (foreign.length === 0) return rows;
+  return rows.map((row) => {
+    if (row === null || typeof row !== 'object' || Array.isArray(row)) return row;
+    const kept = { ...row };
+    for (const name of foreign) delete kept[name];
+    return kept;
+  });
+}
+
 /** The public response of the predict API (keep it exactly). */
 export interface PredictResponse {
   requestId: string;
@@ -71,7 +84,7 @@ export class PredictionService {
       const set = lease.value;
       const mode = set.deployment.validationMode;
       const started = performance.now();
-      const predictions = await this.run(set.main, rows, mode);
+      const predictions = await this.run(set.main, forModel(set, set.main, rows), mode);
       const latencyMs = performance.now() - started;
       const requestId = randomUUID();
       if (record) {
@@ -156,7 +169,7 @@ export class PredictionService {
     const counters = this.counters(set.deployment.id);
     const started = performance.now();
     try {
-      const { predictions } = await this.run(challenger, rows, ValidationMode.best_effort);
+      const { predictions } = await this.run(challenger, forModel(set, challenger, rows), ValidationMode.best_effort);
       this.recordChallenger(set, requestId, rows, source, performance.now() - started, predictions);
       counters.done += rows.length;
     } catch (error) {

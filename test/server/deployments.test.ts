@@ -105,3 +105,304 @@ describe('deployments and online serving', async () => {
     expect(rows[0].output.prediction).toEqual(expect.any(String));
   });
 });
+
+describe('deployment rules, access and errors', async () => {
+  const berth = await startTestBerth({ env: { BERTH_MAX_PREDICT_ROWS: '50', BERTH_PROBE_INTERVAL_MS: '0', BERTH_PREDICT_RATE_LIMIT: '100000' } });
+  const { url, graphql, login } = berth;
+  const admin = await login(ADMIN.email, ADMIN.password);
+  const demo = await trainDemo(berth, admin);
+
+  const users: Record<string, string> = {};
+  for (const name of ['collaborator', 'outsider']) {
+    await graphql('mutation($input: CreateUserInput!) { createUser(input: $input) { id } }', { input: { email: `${name}@test.berth`, name, password: `${name}-password-1` } }, admin);
+    users[name] = await login(`${name}@test.berth`, `${name}-password-1`);
+  }
+  await graphql('mutation($p: ID!) { addCollaborator(projectId: $p, email: "collaborator@test.berth", role: viewer) { role } }', { p: demo.projectId }, admin);
+
+  const create = async (input: Record<string, unknown>) =>
+    graphql<{ createDeployment: { id: string; slug: string } }>('mutation($input: CreateDeploymentInput!) { createDeployment(input: $input) { id slug } }', { input: { projectId: demo.projectId, experimentId: demo.penguins.experimentId, mainModelId: demo.penguins.v2.best, ...input } }, admin);
+  const deployed = async (input: Record<string, unknown>) => {
+    const created = (await create(input)).data!.createDeployment;
+    for (let i = 0; i < 200 && !berth.berth.services.registry.status(created.id).deployed; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    return created;
+  };
+  const predict = async (slug: string, body: unknown, headers: Record<string, string> = {}) => {
+    const response = await fetch(`${url}/api/v1/deployments/${slug}/predict`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    return { status: response.status, body: (await response.json()) as any };
+  };
+  const createKey = async (deploymentId: string) =>
+    (await graphql<{ createApiKey: { key: string; apiKey: { id: string; prefix: string } } }>('mutation($d: ID!) { createApiKey(deploymentId: $d, name: "app") { key apiKey { id prefix } } }', { d: deploymentId }, admin)).data!.createApiKey;
+
+  const levels = {
+    public: await deployed({ name: 'Open', access: 'public' }),
+    instance: await deployed({ name: 'Instance only', access: 'instance' }),
+    project: await deployed({ name: 'Project only', access: 'project' }),
+  };
+  const keys = { instance: await createKey(levels.instance.id), project: await createKey(levels.project.id) };
+  const revoked = await createKey(levels.project.id);
+  await graphql('mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }', { id: revoked.apiKey.id }, admin);
+
+  it.each([
+    // [access, caller, expected status]
+    ['public', 'anonymous', 200],
+    ['public', 'outsider', 200],
+    ['instance', 'anonymous', 401],
+    ['instance', 'outsider', 200],
+    ['instance', 'own key', 200],
+    ['instance', 'other key', 403],
+    ['project', 'anonymous', 401],
+    ['project', 'outsider', 403],
+    ['project', 'collaborator', 200],
+    ['project', 'own key', 200],
+    ['project', 'other key', 403],
+    ['project', 'revoked key', 401],
+  ] as const)('%s deployment, %s → %i', async (access, caller, status) => {
+    const deployment = levels[access];
+    const headers: Record<string, string> = {};
+    if (caller === 'outsider' || caller === 'collaborator') headers.authorization = `Bearer ${users[caller]}`;
+    if (caller === 'own key') headers['x-api-key'] = keys[access as 'instance' | 'project'].key;
+    if (caller === 'other key') headers['x-api-key'] = access === 'project' ? keys.instance.key : keys.project.key;
+    if (caller === 'revoked key') headers.authorization = `Bearer ${revoked.key}`;
+    const result = await predict(deployment.slug, { inputs: PENGUIN }, headers);
+    expect(result.status).toBe(status);
+    if (status !== 200) expect(result.body.error).toEqual(expect.any(String));
+  });
+
+  it('shows an API key once, with a recognisable prefix, and stores only its hash', async () => {
+    expect(keys.project.key).toMatch(/^berth_key_[A-Za-z0-9_-]{43}$/);
+    expect(keys.project.key.startsWith(keys.project.apiKey.prefix)).toBe(true);
+    const client = new pg.Client({ connectionString: berth.databaseUrl });
+    await client.connect();
+    const { rows } = await client.query('SELECT * FROM api_keys');
+    await client.end();
+    expect(JSON.stringify(rows)).not.toContain(keys.project.key);
+    const listed = await graphql('query($id: ID!) { deployment(id: $id) { apiKeys { name prefix lastUsedAt revokedAt } } }', { id: levels.project.id }, admin);
+    expect(JSON.stringify(listed)).not.toContain(keys.project.key);
+  });
+
+  it('refuses unknown fields and wrong types in strict mode, naming row and field', async () => {
+    const result = await predict(levels.public.slug, { inputs: [PENGUIN, { ...PENGUIN, 'Beak Length (mm)': 'abc', Wings: 2 }] });
+    expect(result.status).toBe(400);
+    expect(result.body.details).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ row: 1, field: 'Beak Length (mm)', message: expect.stringContaining('abc') }),
+        expect.objectContaining({ row: 1, field: 'Wings' }),
+      ]),
+    );
+  });
+
+  it('imputes and drops in best-effort mode, saying so', async () => {
+    const lenient = await deployed({ name: 'Lenient', access: 'public', validationMode: 'best_effort' });
+    const result = await predict(lenient.slug, { inputs: { ...PENGUIN, 'Beak Length (mm)': 'abc', Wings: 2 } });
+    expect(result.status).toBe(200);
+    expect(result.body.predictions).toHaveLength(1);
+    expect(result.body.warnings.map((w: any) => w.field).sort()).toEqual(['Beak Length (mm)', 'Wings']);
+  });
+
+  it('answers 404 for an unknown deployment, 400 for a malformed body, 413 above the row limit', async () => {
+    expect((await predict('no-such-deployment', { inputs: PENGUIN })).status).toBe(404);
+    const malformed = await predict(levels.public.slug, { rows: [PENGUIN] });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error).toMatch(/inputs/);
+    const tooMany = await predict(levels.public.slug, { inputs: Array.from({ length: 51 }, () => PENGUIN) });
+    expect(tooMany.status).toBe(413);
+    expect(tooMany.body.error).toMatch(/51 rows.*limit is 50/);
+  });
+
+  it('refuses a challenger from another experiment, the same model twice, and a model that is not ready', async () => {
+    const otherExperiment = await create({ name: 'Mixed', access: 'public', challengerModelId: demo.cars.v2.best });
+    expect(otherExperiment.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'challengerModelId' } });
+    expect(otherExperiment.errors?.[0].message).toMatch(/another experiment/);
+    const twice = await create({ name: 'Twice', access: 'public', challengerModelId: demo.penguins.v2.best });
+    expect(twice.errors?.[0].message).toMatch(/another model than the main one/);
+    const client = new pg.Client({ connectionString: berth.databaseUrl });
+    await client.connect();
+    await client.query(`UPDATE models SET status = 'failed', failure_reason = 'diverged' WHERE id = $1`, [demo.penguins.v1.other]);
+    await client.end();
+    const notReady = await create({ name: 'Broken', access: 'public', mainModelId: demo.penguins.v1.other });
+    expect(notReady.errors?.[0].message).toMatch(/is failed \(diverged\); only ready models can be deployed/);
+  });
+
+  it('refuses to delete a project or an experiment while deployed, saying which deployment', async () => {
+    const project = await graphql('mutation($id: ID!) { deleteProject(id: $id) }', { id: demo.projectId }, admin);
+    expect(project.errors?.[0]).toMatchObject({ extensions: { code: 'CONFLICT' } });
+    expect(project.errors?.[0].message).toMatch(/still has \d+ deployments/);
+    const experiment = await graphql('mutation($id: ID!) { deleteExperiment(id: $id) }', { id: demo.penguins.experimentId }, admin);
+    expect(experiment.errors?.[0].message).toMatch(/in deployment "Open" version 1/);
+  });
+
+  it('deletes a deployment only with its slug as confirmation, then answers 404', async () => {
+    const doomed = await deployed({ name: 'Doomed', access: 'public' });
+    const refused = await graphql('mutation($id: ID!) { deleteDeployment(id: $id, confirm: "yes") }', { id: doomed.id }, admin);
+    expect(refused.errors?.[0].message).toMatch(/type the deployment's slug "doomed"/);
+    expect((await predict('doomed', { inputs: PENGUIN })).status).toBe(200);
+    const deleted = await graphql('mutation($id: ID!) { deleteDeployment(id: $id, confirm: "doomed") }', { id: doomed.id }, admin);
+    expect(deleted.data).toEqual({ deleteDeployment: true });
+    for (let i = 0; i < 100 && (await predict('doomed', { inputs: PENGUIN })).status !== 404; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect((await predict('doomed', { inputs: PENGUIN })).status).toBe(404);
+  });
+
+  it('lets viewers read deployments but not create, switch or delete them', async () => {
+    const listed = await graphql<{ deployments: Array<{ slug: string; formUrl: string; status: { deployed: boolean } }> }>('query($p: ID!) { deployments(projectId: $p) { slug formUrl apiUrl status { deployed running } } }', { p: demo.projectId }, users.collaborator);
+    expect(listed.data!.deployments.map((d) => d.slug)).toContain('open');
+    expect(listed.data!.deployments.find((d) => d.slug === 'open')!.formUrl).toMatch(/\/d\/open$/);
+    const refused = await graphql('mutation($d: ID!, $m: ID!) { deployModelVersion(deploymentId: $d, mainModelId: $m) { number } }', { d: levels.public.id, m: demo.penguins.v1.best }, users.collaborator);
+    expect(refused.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+  });
+});
+
+describe('versions, rollback and replicas', async () => {
+  const first = await startTestBerth({ env: { BERTH_PROBE_INTERVAL_MS: '0' } });
+  // Replicas share the database and the data folder (artifacts), as in docker-compose.
+  const second = await startTestBerth({ databaseUrl: first.databaseUrl, env: { BERTH_DATA_DIR: first.berth.config.dataDir, BERTH_PROBE_INTERVAL_MS: '0' } });
+  const limited = await startTestBerth({ databaseUrl: first.databaseUrl, env: { BERTH_DATA_DIR: first.berth.config.dataDir, BERTH_ROLE: 'api', BERTH_PROBE_INTERVAL_MS: '0', BERTH_PREDICT_RATE_LIMIT: '5' } });
+  const admin = await first.login(ADMIN.email, ADMIN.password);
+  const demo = await trainDemo(first, admin);
+  const predict = async (base: string, slug: string, body: unknown, headers: Record<string, string> = {}) => {
+    const response = await fetch(`${base}/api/v1/deployments/${slug}/predict`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    return { status: response.status, body: (await response.json()) as any };
+  };
+  const status = (berth: typeof first, id: string) => berth.berth.services.registry.status(id);
+  const until = async (condition: () => boolean | Promise<boolean>, what: string) => {
+    for (let i = 0; i < 400; i++) {
+      if (await condition()) return;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    throw new Error(`timed out waiting for ${what}`);
+  };
+
+  const created = (await first.graphql<{ createDeployment: { id: string; slug: string } }>(
+    'mutation($input: CreateDeploymentInput!) { createDeployment(input: $input) { id slug } }',
+    { input: { projectId: demo.projectId, name: 'Switching', experimentId: demo.penguins.experimentId, mainModelId: demo.penguins.v2.best, access: 'project' } },
+    admin,
+  )).data!.createDeployment;
+  const key = (await first.graphql<{ createApiKey: { key: string; apiKey: { id: string } } }>('mutation($d: ID!) { createApiKey(deploymentId: $d, name: "load") { key apiKey { id } } }', { d: created.id }, admin)).data!.createApiKey;
+  await until(() => status(first, created.id).deployed && status(second, created.id).deployed, 'both replicas to deploy');
+
+  it('switches versions and rolls back under concurrent load with no failed or mixed response, on both replicas', async () => {
+    const versions = new Map<number, string>([[1, demo.penguins.v2.best]]);
+    const responses: Array<{ status: number; body: any }> = [];
+    let stop = false;
+    const client = async (base: string) => {
+      while (!stop) responses.push(await predict(base, created.slug, { inputs: [PENGUIN, PENGUIN] }, { 'x-api-key': key.key }));
+    };
+    const load = [client(first.url), client(first.url), client(first.url), client(first.url), client(second.url)];
+
+    const deploy = async (main: string, challenger: string | null) => {
+      const result = await first.graphql<{ deployModelVersion: { number: number } }>('mutation($d: ID!, $m: ID!, $c: ID) { deployModelVersion(deploymentId: $d, mainModelId: $m, challengerModelId: $c) { number } }', { d: created.id, m: main, c: challenger }, admin);
+      const number = result.data!.deployModelVersion.number;
+      versions.set(number, main);
+      await until(() => status(first, created.id).version === number && status(second, created.id).version === number && status(second, created.id).deployed, `version ${number} everywhere`);
+      return number;
+    };
+    await deploy(demo.penguins.v1.best, demo.penguins.v2.other);
+    await deploy(demo.penguins.v2.other, null);
+    const history = await first.graphql<{ deployment: { versions: Array<{ id: string; number: number }> } }>('query($id: ID!) { deployment(id: $id) { versions { id number } } }', { id: created.id }, admin);
+    const firstVersion = history.data!.deployment.versions.find((v) => v.number === 1)!;
+    await first.graphql('mutation($v: ID!) { rollbackDeployment(deploymentVersionId: $v) { number } }', { v: firstVersion.id }, admin);
+    await until(() => status(first, created.id).version === 1 && status(second, created.id).version === 1, 'the rollback everywhere');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    stop = true;
+    await Promise.all(load);
+
+    expect(responses.length).toBeGreaterThan(20);
+    expect(responses.filter((r) => r.status !== 200)).toEqual([]);
+    for (const response of responses) {
+      // Never mixed: the model that answered is the main model of the version the response names.
+      expect(response.body.model.id).toBe(versions.get(response.body.version));
+      expect(response.body.predictions).toHaveLength(2);
+    }
+    expect(new Set(responses.map((r) => r.body.version)).size).toBeGreaterThanOrEqual(3);
+
+    const audit = await first.graphql<{ deployment: { events: Array<{ kind: string; fromVersion: number | null; toVersion: number }>; versions: Array<{ number: number; current: boolean; createdBy: { email: string } }> } }>(
+      'query($id: ID!) { deployment(id: $id) { events { kind fromVersion toVersion } versions { number current createdBy { email } } } }',
+      { id: created.id },
+      admin,
+    );
+    expect(audit.data!.deployment.events.map((e) => [e.kind, e.fromVersion, e.toVersion])).toEqual([
+      ['rolled_back', 3, 1],
+      ['deployed', 2, 3],
+      ['deployed', 1, 2],
+      ['created', null, 1],
+    ]);
+    expect(audit.data!.deployment.versions.map((v) => [v.number, v.current])).toEqual([
+      [3, false],
+      [2, false],
+      [1, true],
+    ]);
+    expect(audit.data!.deployment.versions[0].createdBy.email).toBe(ADMIN.email);
+  });
+
+  it('a revoked key stops working on the other replica at its next request', async () => {
+    expect((await predict(second.url, created.slug, { inputs: PENGUIN }, { 'x-api-key': key.key })).status).toBe(200);
+    await first.graphql('mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }', { id: key.apiKey.id }, admin);
+    expect((await predict(second.url, created.slug, { inputs: PENGUIN }, { 'x-api-key': key.key })).status).toBe(401);
+  });
+
+  it('rate-limits per client with 429', async () => {
+    const statuses: number[] = [];
+    await until(() => status(limited, created.id).deployed, 'the limited replica to deploy');
+    for (let i = 0; i < 8; i++) statuses.push((await predict(limited.url, created.slug, { inputs: PENGUIN }, { authorization: `Bearer ${admin}` })).status);
+    expect(statuses).toContain(429);
+    expect(statuses.slice(0, 4).every((s) => s !== 429)).toBe(true);
+  });
+
+  it('keeps main answers intact when the challenger is broken, and records the failure', async () => {
+    const client = new pg.Client({ connectionString: first.databaseUrl });
+    await client.connect();
+    try {
+      // A challenger whose weights are gone from the store: it fails to load, main still serves.
+      const broken = await first.graphql<{ createDeployment: { id: string; slug: string } }>(
+        'mutation($input: CreateDeploymentInput!) { createDeployment(input: $input) { id slug } }',
+        { input: { projectId: demo.projectId, name: 'Broken challenger', experimentId: demo.penguins.experimentId, mainModelId: demo.penguins.v2.best, challengerModelId: demo.penguins.v1.other, access: 'public' } },
+        admin,
+      );
+      const id = broken.data!.createDeployment.id;
+      await until(() => status(first, id).main?.state === 'ready', 'main to load');
+      const challenger = first.berth.services.registry.bySlug('broken-challenger')!.slot.value!.challenger!;
+      challenger.runtime.unload();
+      const results = await Promise.all(Array.from({ length: 5 }, () => predict(first.url, 'broken-challenger', { inputs: PENGUIN })));
+      expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+      await first.berth.services.predictions.settle();
+      await first.berth.services.predictionLog.flush();
+      const { rows } = await client.query(`SELECT role, error FROM predictions WHERE deployment_id = $1 AND role = 'challenger'`, [id]);
+      expect(rows).toHaveLength(5);
+      expect(rows.every((r) => typeof r.error === 'string' && r.error.length > 0)).toBe(true);
+      expect(first.berth.services.predictions.challengerCounters.get(id)).toMatchObject({ failed: 5, shed: 0 });
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('shows loading then ready, pushes status changes to subscribers, and marks a corrupt artifact failed without serving it', async () => {
+    const subscription = subscribe(first.url, admin, `subscription { deploymentStatusChanged(projectId: "${demo.projectId}") { deploymentId deployed version main { state reason } } }`);
+    await subscription.ready;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    const client = new pg.Client({ connectionString: first.databaseUrl });
+    await client.connect();
+    const { rows } = await client.query('SELECT files FROM models WHERE id = $1', [demo.cars.v1.best]);
+    await client.end();
+    // Corrupt the weights on disk: the hash check on read refuses them.
+    const { writeFile } = await import('node:fs/promises');
+    const path = await import('node:path');
+    const weights = rows[0].files.find((f: any) => f.name === 'weights.bin');
+    await writeFile(path.join(first.berth.config.dataDir, 'artifacts', weights.sha256.slice(0, 2), weights.sha256), Buffer.from('garbage'));
+
+    const created = await first.graphql<{ createDeployment: { id: string; slug: string } }>(
+      'mutation($input: CreateDeploymentInput!) { createDeployment(input: $input) { id slug } }',
+      { input: { projectId: demo.projectId, name: 'Corrupt', experimentId: demo.cars.experimentId, mainModelId: demo.cars.v1.best, access: 'public' } },
+      admin,
+    );
+    const id = created.data!.createDeployment.id;
+    await subscription.waitUntil((received) => received.some((r) => r.data?.deploymentStatusChanged.deploymentId === id && r.data.deploymentStatusChanged.main?.state === 'failed'));
+    await subscription.client.dispose();
+    const states = subscription.received.filter((r) => r.data?.deploymentStatusChanged.deploymentId === id).map((r) => r.data.deploymentStatusChanged.main.state);
+    expect(states[0]).toBe('loading');
+    expect(states.at(-1)).toBe('failed');
+    const final = subscription.received.at(-1).data.deploymentStatusChanged;
+    expect(final).toMatchObject({ deployed: false, main: { state: 'failed', reason: expect.stringMatching(/hash|damaged/) } });
+    const refused = await predict(first.url, 'corrupt', { inputs: { Cylinders: 4, Horsepower: 90, Weight_in_lbs: 2200 } });
+    expect(refused.status).toBe(503);
+  });
+});

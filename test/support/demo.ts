@@ -20,7 +20,7 @@ export async function trainDemo(berth: TestBerth, token: string): Promise<DemoMo
   const projectId = projects.find((p) => p.name === 'Demo')!.id;
   for (let i = 0; i < 600; i++) {
     const result = await berth.graphql<{ experiments: any[] }>(
-      'query($p: ID!) { experiments(projectId: $p) { id name versions { number status models { id isBest status } } } }',
+      'query($p: ID!) { experiments(projectId: $p) { id name versions { number status failureReason models { id isBest status } } } }',
       { p: projectId },
       token,
     );
@@ -30,7 +30,10 @@ export async function trainDemo(berth: TestBerth, token: string): Promise<DemoMo
         const experiment = experiments.find((e) => e.name === name)!;
         const version = (n: number) => {
           const models = experiment.versions.find((v: any) => v.number === n).models.filter((m: any) => m.status === 'ready');
-          return { best: models.find((m: any) => m.isBest).id, other: models.find((m: any) => !m.isBest).id };
+          const best = models.find((m: any) => m.isBest);
+          const other = models.find((m: any) => !m.isBest);
+          if (!best || !other) throw new Error(`demo ${name} version ${n} lacks two ready models: ${JSON.stringify(experiment.versions)}`);
+          return { best: best.id, other: other.id };
         };
         return { experimentId: experiment.id, v1: version(1), v2: version(2) };
       };
