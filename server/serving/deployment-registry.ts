@@ -268,7 +268,8 @@ export class DeploymentRegistry {
     return { running: true };
   }
 
-  private async probeAll(): Promise<void> {
+  /** Probes every deployment now (the timer calls it too). */
+  async probeAll(): Promise<void> {
     await Promise.all([...this.entries.values()].map((entry) => this.probe(entry)));
   }
 

@@ -24,12 +24,13 @@ export function mountPredictRoutes(app: FastifyInstance, services: Services): vo
     const rows = inputRows(request.body);
     const lease = entry.slot.current();
     if (!lease) throw notDeployed(request.params.slug);
+    // Probes have a status of their own; only clients' requests count as recent outcomes.
     try {
       const response = await predictions.predict(lease, rows, 'api', !probe);
-      registry.recordOutcome(entry.deployment.id, true);
+      if (!probe) registry.recordOutcome(entry.deployment.id, true);
       return reply.send(response);
     } catch (error) {
-      if (!(error instanceof DomainError)) registry.recordOutcome(entry.deployment.id, false);
+      if (!probe && !(error instanceof DomainError)) registry.recordOutcome(entry.deployment.id, false);
       throw error;
     }
   });

@@ -347,6 +347,38 @@ describe('versions, rollback and replicas', async () => {
     expect(statuses.slice(0, 4).every((s) => s !== 429)).toBe(true);
   });
 
+  it('reports not running, with the reason, when requests fail on the server, and running again once they succeed', async () => {
+    const sick = (await first.graphql<{ createDeployment: { id: string; slug: string } }>(
+      'mutation($input: CreateDeploymentInput!) { createDeployment(input: $input) { id slug } }',
+      { input: { projectId: demo.projectId, name: 'Sick', experimentId: demo.penguins.experimentId, mainModelId: demo.penguins.v2.best, access: 'public' } },
+      admin,
+    )).data!.createDeployment;
+    await until(() => status(first, sick.id).deployed, 'the deployment to load');
+    expect(status(first, sick.id).running).toBe(true);
+    const main = first.berth.services.registry.bySlug('sick')!.slot.value!.main;
+    main.runtime.unload();
+    const failures = await Promise.all(Array.from({ length: 6 }, () => predict(first.url, 'sick', { inputs: PENGUIN })));
+    expect(failures.map((f) => f.status)).toEqual([500, 500, 500, 500, 500, 500]);
+    expect(JSON.stringify(failures[0].body)).not.toMatch(/at .*\.ts|stack/);
+    expect(status(first, sick.id)).toMatchObject({ running: false, runningReason: '6 of the last 6 requests failed' });
+    await main.runtime.load();
+    for (let i = 0; i < 20; i++) await predict(first.url, 'sick', { inputs: PENGUIN });
+    expect(status(first, sick.id).running).toBe(true);
+  });
+
+  it('probes each deployment through its HTTP route and reports a failing probe', async () => {
+    const registry = first.berth.services.registry;
+    await registry.probeAll();
+    expect(status(first, created.id).running).toBe(true);
+    const main = registry.bySlug(created.slug)!.slot.value!.main;
+    main.runtime.unload();
+    await registry.probeAll();
+    expect(status(first, created.id)).toMatchObject({ running: false, runningReason: expect.stringMatching(/^the probe got HTTP 500/) });
+    await main.runtime.load();
+    await registry.probeAll();
+    expect(status(first, created.id).running).toBe(true);
+  });
+
   it('keeps main answers intact when the challenger is broken, and records the failure', async () => {
     const client = new pg.Client({ connectionString: first.databaseUrl });
     await client.connect();
@@ -396,11 +428,21 @@ describe('versions, rollback and replicas', async () => {
     );
     const id = created.data!.createDeployment.id;
     await subscription.waitUntil((received) => received.some((r) => r.data?.deploymentStatusChanged.deploymentId === id && r.data.deploymentStatusChanged.main?.state === 'failed'));
-    await subscription.client.dispose();
+    const healthy = (await first.graphql<{ createDeployment: { id: string } }>(
+      'mutation($input: CreateDeploymentInput!) { createDeployment(input: $input) { id } }',
+      { input: { projectId: demo.projectId, name: 'Healthy', experimentId: demo.cars.experimentId, mainModelId: demo.cars.v2.best, access: 'public' } },
+      admin,
+    )).data!.createDeployment;
+    const subscription2 = subscription;
+    await subscription2.waitUntil((received) => received.some((r) => r.data?.deploymentStatusChanged.deploymentId === healthy.id && r.data.deploymentStatusChanged.deployed));
+    const healthyStates = subscription.received.filter((r) => r.data?.deploymentStatusChanged.deploymentId === healthy.id).map((r) => r.data.deploymentStatusChanged.main.state);
+    expect(healthyStates[0]).toBe('loading');
+    expect(healthyStates.at(-1)).toBe('ready');
     const states = subscription.received.filter((r) => r.data?.deploymentStatusChanged.deploymentId === id).map((r) => r.data.deploymentStatusChanged.main.state);
     expect(states[0]).toBe('loading');
     expect(states.at(-1)).toBe('failed');
-    const final = subscription.received.at(-1).data.deploymentStatusChanged;
+    await subscription.client.dispose();
+    const final = subscription.received.filter((r) => r.data?.deploymentStatusChanged.deploymentId === id).at(-1).data.deploymentStatusChanged;
     expect(final).toMatchObject({ deployed: false, main: { state: 'failed', reason: expect.stringMatching(/hash|damaged/) } });
     const refused = await predict(first.url, 'corrupt', { inputs: { Cylinders: 4, Horsepower: 90, Weight_in_lbs: 2200 } });
     expect(refused.status).toBe(503);

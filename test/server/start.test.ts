@@ -72,6 +72,30 @@ describe('npm start on an empty data folder (embedded PostgreSQL)', async () => 
       const token = login.data.login.token;
       const created = await graphql('mutation { createProject(input: { name: "Survives restarts" }) { id } }', token);
       expect(created.errors).toBeUndefined();
+
+      // The demo models train in the background, then the public "Penguins" deployment answers.
+      let answer: Response | undefined;
+      for (let i = 0; i < 240 && answer?.status !== 200; i++) {
+        if (i > 0) await new Promise((resolve) => setTimeout(resolve, 500));
+        answer = await fetch(`${url}/api/v1/deployments/penguins/predict`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ inputs: { Island: 'Dream', 'Beak Length (mm)': 39, 'Beak Depth (mm)': 18.5, 'Flipper Length (mm)': 190, 'Body Mass (g)': 3700, Sex: 'FEMALE' } }),
+        });
+      }
+      expect(answer!.status).toBe(200);
+      expect((await answer!.json()).predictions[0].prediction).toBe('Adelie');
+      const deployments = await graphql(`{ projects { name id } }`, token);
+      const demoId = deployments.data.projects.find((p: { name: string }) => p.name === 'Demo').id;
+      let listed = await graphql(`{ deployments(projectId: "${demoId}") { slug access } }`, token);
+      for (let i = 0; i < 120 && listed.data.deployments.length < 2; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        listed = await graphql(`{ deployments(projectId: "${demoId}") { slug access } }`, token);
+      }
+      expect(listed.data.deployments).toEqual([
+        { slug: 'cars-mpg', access: 'project' },
+        { slug: 'penguins', access: 'public' },
+      ]);
     } finally {
       expect(await stop(started)).toContain('Berth stopped.');
     }
