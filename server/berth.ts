@@ -117,9 +117,15 @@ async function checkReadiness(db: DataSource, jobs: JobRunner): Promise<Readines
 }
 
 const CLEAN_SESSIONS_JOB = 'auth.delete-expired-sessions';
+const RETENTION_JOB = 'monitoring.retention';
 
 async function scheduleHousekeeping(jobs: JobRunner, services: Services): Promise<void> {
+  const { logRetentionDays, aggregateRetentionDays } = services.config.monitoring;
   jobs.define(CLEAN_SESSIONS_JOB, () => services.auth.deleteExpiredSessions());
+  jobs.define(RETENTION_JOB, async () => {
+    await services.monitoring.applyRetention(new Date(), logRetentionDays, aggregateRetentionDays);
+  });
   // every() upserts one shared schedule, so several workers do not multiply it.
   await jobs.agenda.every('1 hour', CLEAN_SESSIONS_JOB);
+  await jobs.agenda.every('1 hour', RETENTION_JOB);
 }

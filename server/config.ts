@@ -37,6 +37,12 @@ export interface Config {
     /** Predict requests per minute per API key or client address. */
     predictRatePerMinute: number;
   };
+  monitoring: {
+    /** Days of raw predictions kept (whole daily partitions are dropped). */
+    logRetentionDays: number;
+    /** Days of hourly aggregates kept. */
+    aggregateRetentionDays: number;
+  };
   serving: {
     /** How long a micro-batch waits for more rows. */
     batchDelayMs: number;
@@ -81,6 +87,8 @@ export const ENVIRONMENT_VARIABLES = [
   'BERTH_BATCH_DELAY_MS',
   'BERTH_CHALLENGER_QUEUE_ROWS',
   'BERTH_PROBE_INTERVAL_MS',
+  'BERTH_LOG_RETENTION_DAYS',
+  'BERTH_AGGREGATE_RETENTION_DAYS',
 ] as const;
 
 type Env = Partial<Record<(typeof ENVIRONMENT_VARIABLES)[number], string>>;
@@ -175,6 +183,10 @@ export function loadConfig(env: Env = process.env as Env): Config {
       datasetRows: integer('BERTH_MAX_DATASET_ROWS', 1_000_000, 10, 100_000_000),
       predictRows: integer('BERTH_MAX_PREDICT_ROWS', 1000, 1, 1_000_000),
       predictRatePerMinute: integer('BERTH_PREDICT_RATE_LIMIT', 60_000, 1, 100_000_000),
+    },
+    monitoring: {
+      logRetentionDays: integer('BERTH_LOG_RETENTION_DAYS', 30, 1, 3650),
+      aggregateRetentionDays: integer('BERTH_AGGREGATE_RETENTION_DAYS', 400, 1, 36500),
     },
     serving: {
       batchDelayMs: integer('BERTH_BATCH_DELAY_MS', 1, 0, 1000),

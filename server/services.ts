@@ -11,6 +11,7 @@ import type { Logger } from './platform/logger';
 import { ProjectService } from './projects/project.service';
 import type { Config } from './config';
 import { DeploymentService } from './deployments/deployment.service';
+import { MonitoringService } from './monitoring/monitoring.service';
 import { PredictionLog } from './monitoring/prediction-log';
 import { DeploymentRegistry } from './serving/deployment-registry';
 import { PredictionService } from './serving/prediction.service';
@@ -29,6 +30,7 @@ export interface Services {
   registry: DeploymentRegistry;
   predictionLog: PredictionLog;
   predictions: PredictionService;
+  monitoring: MonitoringService;
 }
 
 export interface ServiceDependencies {
@@ -64,5 +66,6 @@ export function createServices({ config, db, bus, artifacts, jobs, logger }: Ser
     registry: new DeploymentRegistry(db, bus, artifacts, logger, { batching: { maxDelayMs: config.serving.batchDelayMs }, probeIntervalMs: config.serving.probeIntervalMs }),
     predictionLog,
     predictions: new PredictionService(predictionLog, logger, { maxRows: config.limits.predictRows, challengerQueueRows: config.serving.challengerQueueRows }),
+    monitoring: new MonitoringService(db, deployments, experiments),
   };
 }

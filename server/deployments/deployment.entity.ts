@@ -2,6 +2,7 @@ import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, Primary
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { Experiment } from '../experiments/experiment.entity';
 import { Project } from '../projects/project.entity';
+import type { DriftThresholds } from '../monitoring/drift';
 
 export enum DeploymentAccess {
   public = 'public',
@@ -75,6 +76,10 @@ export class Deployment {
   @Column('enum', { enum: ValidationMode, enumName: 'validation_mode', name: 'validation_mode', default: ValidationMode.strict })
   @Field(() => ValidationMode)
   validationMode: ValidationMode;
+
+  /** Overrides of the default drift thresholds (setDriftThresholds); a monitoring setting, not part of the deployment's contract. */
+  @Column('jsonb', { name: 'drift_thresholds', nullable: true })
+  driftThresholds: Partial<DriftThresholds> | null;
 
   /** The version requests are served by; null only while the first one is being created. */
   @Column('uuid', { name: 'current_version_id', nullable: true })

@@ -5,8 +5,9 @@ import { UserResolver } from '../auth/user.resolver';
 import { ProjectResolver } from '../projects/project.resolver';
 import { ExperimentResolver, ExperimentVersionResolver, ModelResolver } from '../experiments/experiment.resolver';
 import { DeploymentResolver, DeploymentVersionResolver } from '../deployments/deployment.resolver';
+import { MonitoringResolver } from '../monitoring/monitoring.resolver';
 
-const resolvers = [AuthResolver, UserResolver, ProjectResolver, ExperimentResolver, ExperimentVersionResolver, ModelResolver, DeploymentResolver, DeploymentVersionResolver] as const;
+const resolvers = [AuthResolver, UserResolver, ProjectResolver, ExperimentResolver, ExperimentVersionResolver, ModelResolver, DeploymentResolver, DeploymentVersionResolver, MonitoringResolver] as const;
 
 /** Builds the GraphQL schema from the resolvers; `pubSub` feeds subscriptions. */
 export function buildBerthSchema(pubSub: PubSub): Promise<GraphQLSchema> {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { EventEmitter } from 'node:events';
 import os from 'node:os';
 import { Agenda, type AgendaBackend, type Job, type JobStateNotification, type JobWithId } from 'agenda';
 import { PostgresBackend } from '@agendajs/postgres-backend';
@@ -52,6 +53,11 @@ export class JobRunner {
     const backend: AgendaBackend = pool
       ? new PostgresBackend({ pool, tableName: 'berth_jobs', channelName: 'berth_jobs', logTableName: 'berth_job_logs' })
       : new (await import('@agendajs/mongo-backend')).MongoBackend({ address: options.mongodbUrl!, collection: 'berth_jobs' });
+    // The LISTEN connection reconnects by itself after a database outage, but reports the loss as
+    // an 'error' event: unheard, that event would crash the process.
+    (backend.notificationChannel as unknown as EventEmitter | undefined)?.on('error', (error: Error) =>
+      options.logger.warn({ err: error }, 'job notifications lost their database connection; reconnecting'),
+    );
     // Agenda's constructor connects the backend without handling a failure: `ready` would never
     // settle and the rejection would go unhandled. Connecting first makes a bad URL fail here.
     try {

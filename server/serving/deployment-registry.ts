@@ -6,6 +6,7 @@ import { DEPLOYMENT_SWITCHED } from '../deployments/deployment.service';
 import { ExperimentVersion } from '../experiments/experiment-version.entity';
 import { Model } from '../experiments/model.entity';
 import type { PreprocessingSpec } from '../experiments/ml/types';
+import type { Binning } from '../monitoring/prediction-log';
 import type { ArtifactStore } from '../platform/artifact-store';
 import { topicFor, type EventBus } from '../platform/event-bus';
 import type { Logger } from '../platform/logger';
@@ -22,6 +23,8 @@ export interface ServedModel {
   spec: PreprocessingSpec;
   /** The version's real training row, for probes and examples. */
   example: Record<string, unknown> | null;
+  /** The bins monitoring puts its live inputs and predictions into. */
+  binning: Binning;
   state: ModelState;
   reason?: string;
   runtime: TfjsModelRuntime;
@@ -216,6 +219,7 @@ export class DeploymentRegistry {
       model,
       spec: version.preprocessing!,
       example: version.example,
+      binning: { profile: version.profile, predictions: model.holdoutDistribution },
       state: 'loading',
       runtime,
       batcher: new MicroBatcher(runtime, this.options.batching),

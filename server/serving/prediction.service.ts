@@ -52,6 +52,8 @@ interface ChallengerWork {
   rows: Row[];
   requestId: string;
   source: PredictionSource;
+  /** The main model's answers, for agreement. */
+  main: Prediction[];
 }
 
 /**
@@ -102,12 +104,15 @@ export class PredictionService {
             latencyMs,
             source,
             createdAt,
+            binning: set.main.binning,
           })),
         );
         if (set.challenger) {
           handedOver = true;
-          this.enqueueChallenger({ lease, rows, requestId, source });
+          this.enqueueChallenger({ lease, rows, requestId, source, main: predictions.predictions });
         }
+        // Backpressure: when the log cannot keep up, requests wait instead of rows being dropped.
+        await this.log.whenWritable();
       }
       return {
         requestId,
@@ -140,7 +145,9 @@ export class PredictionService {
 
   private enqueueChallenger(work: ChallengerWork): void {
     if (this.challengerRowsQueued + work.rows.length > this.options.challengerQueueRows) {
-      this.counters(work.lease.value.deployment.id).shed += work.rows.length;
+      const set = work.lease.value;
+      this.counters(set.deployment.id).shed += work.rows.length;
+      this.log.recordShed(set.deployment.id, set.challenger!.model.id, work.rows.length);
       work.lease.release();
       return;
     }
@@ -163,18 +170,18 @@ export class PredictionService {
     }
   }
 
-  private async runChallenger({ lease, rows, requestId, source }: ChallengerWork): Promise<void> {
+  private async runChallenger({ lease, rows, requestId, source, main }: ChallengerWork): Promise<void> {
     const set = lease.value;
     const challenger = set.challenger!;
     const counters = this.counters(set.deployment.id);
     const started = performance.now();
     try {
       const { predictions } = await this.run(challenger, forModel(set, challenger, rows), ValidationMode.best_effort);
-      this.recordChallenger(set, requestId, rows, source, performance.now() - started, predictions);
+      this.recordChallenger(set, requestId, rows, source, performance.now() - started, main, predictions);
       counters.done += rows.length;
     } catch (error) {
       counters.failed += rows.length;
-      this.recordChallenger(set, requestId, rows, source, performance.now() - started, null, (error as Error).message);
+      this.recordChallenger(set, requestId, rows, source, performance.now() - started, main, null, (error as Error).message);
       this.logger.warn({ err: error, deployment: set.deployment.slug }, 'the challenger failed; main answers are not affected');
     } finally {
       this.challengerRowsQueued -= rows.length;
@@ -182,7 +189,7 @@ export class PredictionService {
     }
   }
 
-  private recordChallenger(set: ServingSet, requestId: string, rows: Row[], source: PredictionSource, latencyMs: number, predictions: Prediction[] | null, error?: string): void {
+  private recordChallenger(set: ServingSet, requestId: string, rows: Row[], source: PredictionSource, latencyMs: number, main: Prediction[], predictions: Prediction[] | null, error?: string): void {
     const createdAt = new Date();
     this.log.record(
       rows.map((input, rowIndex) => ({
@@ -198,6 +205,8 @@ export class PredictionService {
         latencyMs,
         source,
         createdAt,
+        binning: set.challenger!.binning,
+        mainOutput: main[rowIndex],
       })),
     );
   }

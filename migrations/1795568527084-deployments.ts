@@ -1,31 +1,12 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-export class Deployments1795567832071 implements MigrationInterface {
-  name = 'Deployments1795567832071';
+export class Deployments1795568527084 implements MigrationInterface {
+  name = 'Deployments1795568527084';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    // The prediction log is written with raw multi-row inserts, never through an entity.
-    await queryRunner.query(`CREATE TABLE "predictions" (
-      "id" bigserial NOT NULL,
-      "deployment_id" uuid NOT NULL,
-      "deployment_version" integer NOT NULL,
-      "model_id" uuid NOT NULL,
-      "role" text NOT NULL CHECK ("role" IN ('main', 'challenger')),
-      "request_id" uuid NOT NULL,
-      "row_index" integer NOT NULL,
-      "input" jsonb NOT NULL,
-      "output" jsonb,
-      "error" text,
-      "latency_ms" real NOT NULL,
-      "source" text NOT NULL CHECK ("source" IN ('api', 'form', 'pipeline')),
-      "created_at" timestamptz NOT NULL DEFAULT now(),
-      CONSTRAINT "predictions_pkey" PRIMARY KEY ("id")
-    )`);
-    await queryRunner.query(`CREATE INDEX "predictions_deployment_id_created_at_idx" ON "predictions" ("deployment_id", "created_at")`);
-    await queryRunner.query(`CREATE INDEX "predictions_request_id_idx" ON "predictions" ("request_id")`);
     await queryRunner.query("CREATE TYPE \"public\".\"deployment_access\" AS ENUM('public', 'instance', 'project')");
     await queryRunner.query("CREATE TYPE \"public\".\"validation_mode\" AS ENUM('strict', 'best_effort')");
-    await queryRunner.query("CREATE TABLE \"deployments\" (\"id\" uuid NOT NULL DEFAULT gen_random_uuid(), \"project_id\" uuid NOT NULL, \"experiment_id\" uuid NOT NULL, \"name\" text NOT NULL, \"slug\" text NOT NULL, \"description\" text NOT NULL DEFAULT '', \"access\" \"public\".\"deployment_access\" NOT NULL, \"validation_mode\" \"public\".\"validation_mode\" NOT NULL DEFAULT 'strict', \"current_version_id\" uuid, \"created_by\" uuid, \"created_at\" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT \"deployments_pkey\" PRIMARY KEY (\"id\"))");
+    await queryRunner.query("CREATE TABLE \"deployments\" (\"id\" uuid NOT NULL DEFAULT gen_random_uuid(), \"project_id\" uuid NOT NULL, \"experiment_id\" uuid NOT NULL, \"name\" text NOT NULL, \"slug\" text NOT NULL, \"description\" text NOT NULL DEFAULT '', \"access\" \"public\".\"deployment_access\" NOT NULL, \"validation_mode\" \"public\".\"validation_mode\" NOT NULL DEFAULT 'strict', \"drift_thresholds\" jsonb, \"current_version_id\" uuid, \"created_by\" uuid, \"created_at\" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT \"deployments_pkey\" PRIMARY KEY (\"id\"))");
     await queryRunner.query("CREATE INDEX \"deployments_project_id_idx\" ON \"deployments\"  (\"project_id\") ");
     await queryRunner.query("CREATE UNIQUE INDEX \"deployments_slug_key\" ON \"deployments\"  (\"slug\") ");
     await queryRunner.query("CREATE TABLE \"api_keys\" (\"id\" uuid NOT NULL DEFAULT gen_random_uuid(), \"deployment_id\" uuid NOT NULL, \"name\" text NOT NULL, \"prefix\" text NOT NULL, \"key_hash\" text NOT NULL, \"created_by\" uuid, \"created_at\" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), \"last_used_at\" TIMESTAMP WITH TIME ZONE, \"revoked_at\" TIMESTAMP WITH TIME ZONE, CONSTRAINT \"api_keys_pkey\" PRIMARY KEY (\"id\"))");
@@ -72,6 +53,5 @@ export class Deployments1795567832071 implements MigrationInterface {
     await queryRunner.query("DROP TABLE \"deployments\"");
     await queryRunner.query("DROP TYPE \"public\".\"validation_mode\"");
     await queryRunner.query("DROP TYPE \"public\".\"deployment_access\"");
-    await queryRunner.query(`DROP TABLE "predictions"`);
   }
 }

@@ -1,0 +1,143 @@
+import { Arg, Ctx, Field, Float, ID, InputType, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import type { Context } from '../graphql/context';
+import { ProjectRole } from '../projects/collaborator.entity';
+import type { DriftThresholds as Thresholds } from './drift';
+
+@ObjectType({ description: 'When a feature, the predictions or the whole dataset count as drifted' })
+class DriftThresholds {
+  @Field(() => Float, { description: 'Jensen–Shannon distance (0–1) at or above which a distribution drifts' }) jensenShannon: number;
+  @Field(() => Float, { description: 'Wasserstein distance, in reference standard deviations, at or above which a numeric feature drifts' }) wasserstein: number;
+  @Field(() => Int, { description: 'Fewer live rows give "not enough data" instead of scores' }) minRows: number;
+  @Field(() => Float, { description: 'The dataset drifts when at least this share of the features drift' }) datasetShare: number;
+}
+
+@InputType()
+class DriftThresholdsInput {
+  @Field(() => Float, { nullable: true }) jensenShannon?: number;
+  @Field(() => Float, { nullable: true }) wasserstein?: number;
+  @Field(() => Int, { nullable: true }) minRows?: number;
+  @Field(() => Float, { nullable: true }) datasetShare?: number;
+}
+
+@ObjectType({ description: 'A live distribution against its reference, on the same bins' })
+class DistributionDrift {
+  @Field(() => Int, { description: 'Live rows counted' }) rows: number;
+  @Field(() => Boolean, { description: 'False: fewer live rows than minRows, no scores' }) enoughData: boolean;
+  @Field(() => Float, { nullable: true }) psi?: number;
+  @Field(() => String, { nullable: true, description: 'stable (< 0.1), moderate (0.1–0.25), significant (≥ 0.25)' }) psiBand?: string;
+  @Field(() => Float, { nullable: true }) jensenShannon?: number;
+  @Field(() => Float, { nullable: true, description: 'Numeric only, in reference standard deviations' }) wasserstein?: number;
+  @Field(() => Boolean) drifted: boolean;
+  @Field(() => [String], { description: 'One name per bin' }) labels: string[];
+  @Field(() => [Float], { description: 'Training shares per bin' }) reference: number[];
+  @Field(() => [Float], { description: 'Live shares per bin' }) current: number[];
+}
+
+@ObjectType()
+class FeatureDrift extends DistributionDrift {
+  @Field(() => String) feature: string;
+  @Field(() => String) type: string;
+}
+
+@ObjectType()
+class PredictionDrift extends DistributionDrift {
+  @Field(() => String, { description: 'main | challenger' }) role: string;
+  @Field(() => ID) modelId: string;
+}
+
+@ObjectType({ description: 'Drift of live data against the training data, over a range of whole hours' })
+class DriftReport {
+  @Field(() => Date) from: Date;
+  @Field(() => Date) to: Date;
+  @Field(() => Boolean, { description: 'At least one feature had enough rows to be scored' }) enoughData: boolean;
+  @Field(() => Boolean) drifted: boolean;
+  @Field(() => [String]) driftedFeatures: string[];
+  @Field(() => Float) share: number;
+  @Field(() => DriftThresholds) thresholds: DriftThresholds;
+  @Field(() => [FeatureDrift]) features: FeatureDrift[];
+  @Field(() => [PredictionDrift]) predictions: PredictionDrift[];
+}
+
+@ObjectType()
+class TrafficPoint {
+  @Field(() => Date) time: Date;
+  @Field(() => String) role: string;
+  @Field(() => Int) requests: number;
+  @Field(() => Int) rows: number;
+  @Field(() => Int) errors: number;
+  @Field(() => Int, { description: 'Challenger rows shed by a full queue' }) shed: number;
+  @Field(() => Float, { nullable: true }) latencyP50Ms: number | null;
+  @Field(() => Float, { nullable: true }) latencyP95Ms: number | null;
+}
+
+@ObjectType()
+class DriftPoint {
+  @Field(() => Date) time: Date;
+  @Field(() => String) feature: string;
+  @Field(() => Int) rows: number;
+  @Field(() => Float, { nullable: true }) jensenShannon: number | null;
+  @Field(() => Boolean) drifted: boolean;
+}
+
+@ObjectType({ description: 'Main vs challenger on the same requests' })
+class Comparison {
+  @Field(() => Int) pairs: number;
+  @Field(() => Float, { nullable: true, description: 'Classification: share of rows with the same label' }) agreementRate: number | null;
+  @Field(() => Float, { nullable: true, description: 'Regression: mean absolute difference' }) meanAbsoluteDifference: number | null;
+  @Field(() => Float, { nullable: true, description: 'Regression: Pearson correlation' }) correlation: number | null;
+  @Field(() => ID, { nullable: true }) challengerModelId: string | null;
+  @Field(() => Int) challengerShed: number;
+  @Field(() => Int) challengerFailed: number;
+  @Field(() => Float, { nullable: true }) mainLatencyP50Ms: number | null;
+  @Field(() => Float, { nullable: true }) challengerLatencyP50Ms: number | null;
+}
+
+@ObjectType({ description: "A deployment's monitoring over a range of whole hours" })
+class Monitoring {
+  @Field(() => Date) from: Date;
+  @Field(() => Date) to: Date;
+  @Field(() => [TrafficPoint]) traffic: TrafficPoint[];
+  @Field(() => [DriftPoint]) driftOverTime: DriftPoint[];
+  @Field(() => Comparison) comparison: Comparison;
+}
+
+@Resolver()
+export class MonitoringResolver {
+  @Query(() => DriftReport, { description: 'Input and prediction drift; by default since the current version was switched in' })
+  async deploymentDrift(
+    @Arg('deploymentId', () => ID) deploymentId: string,
+    @Arg('from', () => Date, { nullable: true }) from: Date | null,
+    @Arg('to', () => Date, { nullable: true }) to: Date | null,
+    @Ctx() { services, viewer }: Context,
+  ): Promise<DriftReport> {
+    const deployment = await services.deployments.get(deploymentId);
+    await services.policy.requireProjectRole(viewer, deployment.projectId, ProjectRole.viewer);
+    return services.monitoring.drift(deployment, await services.monitoring.range(deployment, from, to)) as Promise<DriftReport>;
+  }
+
+  @Query(() => Monitoring, { description: 'Traffic, latency, drift over time and main vs challenger' })
+  async deploymentMonitoring(
+    @Arg('deploymentId', () => ID) deploymentId: string,
+    @Arg('from', () => Date, { nullable: true }) from: Date | null,
+    @Arg('to', () => Date, { nullable: true }) to: Date | null,
+    @Arg('granularity', () => String, { defaultValue: 'day', description: 'day | hour, for drift over time' }) granularity: string,
+    @Ctx() { services, viewer }: Context,
+  ): Promise<Monitoring> {
+    const deployment = await services.deployments.get(deploymentId);
+    await services.policy.requireProjectRole(viewer, deployment.projectId, ProjectRole.viewer);
+    const range = await services.monitoring.range(deployment, from, to);
+    return {
+      ...range,
+      traffic: await services.monitoring.traffic(deployment, range),
+      driftOverTime: await services.monitoring.driftOverTime(deployment, range, granularity === 'hour' ? 'hour' : 'day'),
+      comparison: await services.monitoring.comparison(deployment, range),
+    };
+  }
+
+  @Mutation(() => DriftThresholds, { description: 'Per-deployment drift thresholds; omitted fields keep their value' })
+  async setDriftThresholds(@Arg('deploymentId', () => ID) deploymentId: string, @Arg('input', () => DriftThresholdsInput) input: DriftThresholdsInput, @Ctx() { services, viewer }: Context): Promise<Thresholds> {
+    const deployment = await services.deployments.get(deploymentId);
+    await services.policy.requireProjectRole(viewer, deployment.projectId, ProjectRole.contributor);
+    return services.monitoring.setThresholds(deployment, input);
+  }
+}

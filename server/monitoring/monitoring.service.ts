@@ -1,0 +1,269 @@
+import type { DataSource } from 'typeorm';
+import type { Deployment } from '../deployments/deployment.entity';
+import type { DeploymentService } from '../deployments/deployment.service';
+import type { ExperimentService } from '../experiments/experiment.service';
+import type { Model } from '../experiments/model.entity';
+import { binCount } from '../experiments/ml/profile';
+import type { ReferenceProfile } from '../experiments/ml/types';
+import { badInput } from '../platform/errors';
+import { datasetDrift, DEFAULT_DRIFT_THRESHOLDS, featureDrift, predictionBinCount, predictionDrift, type DatasetDrift, type DriftThresholds, type FeatureDrift, type PredictionDrift } from './drift';
+import { comparisonFromSums, emptyPairSums, histogramQuantile, LATENCY_EDGES_MS, type PairComparison } from './statistics';
+
+/** A time range of aggregates: whole hours, `from` inclusive, `to` exclusive. */
+export interface Range {
+  from: Date;
+  to: Date;
+}
+
+export interface DriftReport extends DatasetDrift, Range {
+  thresholds: DriftThresholds;
+  features: FeatureDrift[];
+  predictions: Array<PredictionDrift & { role: string; modelId: string }>;
+}
+
+export interface TrafficPoint {
+  time: Date;
+  role: string;
+  requests: number;
+  rows: number;
+  errors: number;
+  shed: number;
+  latencyP50Ms: number | null;
+  latencyP95Ms: number | null;
+}
+
+export interface DriftPoint {
+  time: Date;
+  feature: string;
+  rows: number;
+  jensenShannon: number | null;
+  drifted: boolean;
+}
+
+export interface Comparison extends PairComparison {
+  challengerModelId: string | null;
+  challengerShed: number;
+  challengerFailed: number;
+  mainLatencyP50Ms: number | null;
+  challengerLatencyP50Ms: number | null;
+}
+
+type Series = Map<string, number[]>;
+
+/**
+ * What the monitoring charts read: drift, traffic, latency and main vs challenger, always
+ * from the hourly aggregates, so a chart costs the same at ten predictions or a billion.
+ */
+export class MonitoringService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly deployments: DeploymentService,
+    private readonly experiments: ExperimentService,
+  ) {}
+
+  /** The given range, rounded out to whole hours; by default since the current version was switched in. */
+  async range(deployment: Deployment, from?: Date | null, to?: Date | null): Promise<Range> {
+    let start = from ?? null;
+    if (!start) {
+      const [event] = await this.deployments.events(deployment.id);
+      start = event?.createdAt ?? deployment.createdAt;
+    }
+    const end = to ?? new Date();
+    if (start >= end) throw badInput('from', 'must be before to');
+    const hour = (d: Date, up: boolean) => {
+      const h = new Date(d);
+      h.setUTCMinutes(0, 0, 0);
+      return up && h.getTime() < d.getTime() ? new Date(h.getTime() + 3_600_000) : h;
+    };
+    return { from: hour(start, false), to: hour(end, true) };
+  }
+
+  thresholds(deployment: Deployment): DriftThresholds {
+    return { ...DEFAULT_DRIFT_THRESHOLDS, ...deployment.driftThresholds };
+  }
+
+  /** Input drift of the main model against its version's training profile, and prediction drift of main and challenger. */
+  async drift(deployment: Deployment, range: Range): Promise<DriftReport> {
+    const thresholds = this.thresholds(deployment);
+    const { main, challenger } = await this.currentModels(deployment);
+    const profile = await this.profileOf(main);
+    const series = await this.bins(deployment.id, 'main', main.id, range);
+    const features = (profile?.features ?? []).map((f) => featureDrift(f, fit(series.get(`feature:${f.name}`), binCount(f)), thresholds));
+    const predictions: DriftReport['predictions'] = [];
+    for (const [role, model] of [['main', main], ['challenger', challenger]] as const) {
+      if (!model?.holdoutDistribution) continue;
+      const counts = role === 'main' ? series : await this.bins(deployment.id, role, model.id, range);
+      const current = fit(counts.get('prediction'), predictionBinCount(model.holdoutDistribution));
+      predictions.push({ role, modelId: model.id, ...predictionDrift(model.holdoutDistribution, current, thresholds) });
+    }
+    return { ...range, thresholds, features, predictions, ...datasetDrift(features, thresholds) };
+  }
+
+  /** One Jensen–Shannon distance per feature per day (or hour), for the drift-over-time chart. */
+  async driftOverTime(deployment: Deployment, range: Range, granularity: 'day' | 'hour'): Promise<DriftPoint[]> {
+    const thresholds = this.thresholds(deployment);
+    const { main } = await this.currentModels(deployment);
+    const profile = await this.profileOf(main);
+    const rows: Array<{ bucket: Date; series: string; bin: number; count: string }> = await this.db.query(
+      `SELECT date_trunc('${granularity === 'day' ? 'day' : 'hour'}', hour) AS bucket, series, bin, sum(count) AS count FROM aggregate_bins
+        WHERE deployment_id = $1 AND role = 'main' AND model_id = $2 AND series LIKE 'feature:%' AND hour >= $3 AND hour < $4
+        GROUP BY bucket, series, bin ORDER BY bucket`,
+      [deployment.id, main.id, range.from, range.to],
+    );
+    const buckets = new Map<number, Series>();
+    for (const row of rows) {
+      const key = new Date(row.bucket).getTime();
+      const series = buckets.get(key) ?? new Map();
+      put(series, row.series, row.bin, Number(row.count));
+      buckets.set(key, series);
+    }
+    const points: DriftPoint[] = [];
+    for (const [time, series] of buckets) {
+      for (const feature of profile?.features ?? []) {
+        const drift = featureDrift(feature, fit(series.get(`feature:${feature.name}`), binCount(feature)), thresholds);
+        points.push({ time: new Date(time), feature: feature.name, rows: drift.rows, jensenShannon: drift.jensenShannon ?? null, drifted: drift.drifted });
+      }
+    }
+    return points;
+  }
+
+  /** Requests, rows, errors, shed rows and latency percentiles per hour and role. */
+  async traffic(deployment: Deployment, range: Range): Promise<TrafficPoint[]> {
+    const counts: Array<{ hour: Date; role: string; requests: string; rows: string; errors: string; shed: string }> = await this.db.query(
+      `SELECT hour, role, sum(requests) AS requests, sum(rows) AS rows, sum(errors) AS errors, sum(shed) AS shed FROM aggregate_counts
+        WHERE deployment_id = $1 AND hour >= $2 AND hour < $3 GROUP BY hour, role ORDER BY hour, role`,
+      [deployment.id, range.from, range.to],
+    );
+    const latency: Array<{ hour: Date; role: string; bin: number; count: string }> = await this.db.query(
+      `SELECT hour, role, bin, sum(count) AS count FROM aggregate_bins
+        WHERE deployment_id = $1 AND series = 'latency' AND hour >= $2 AND hour < $3 GROUP BY hour, role, bin`,
+      [deployment.id, range.from, range.to],
+    );
+    const histograms = new Map<string, number[]>();
+    for (const row of latency) {
+      const key = `${new Date(row.hour).toISOString()}|${row.role}`;
+      const counts = histograms.get(key) ?? zeros(LATENCY_EDGES_MS.length + 1);
+      counts[row.bin] += Number(row.count);
+      histograms.set(key, counts);
+    }
+    return counts.map((row) => {
+      const histogram = histograms.get(`${new Date(row.hour).toISOString()}|${row.role}`) ?? [];
+      return {
+        time: new Date(row.hour),
+        role: row.role,
+        requests: Number(row.requests),
+        rows: Number(row.rows),
+        errors: Number(row.errors),
+        shed: Number(row.shed),
+        latencyP50Ms: histogramQuantile(histogram, LATENCY_EDGES_MS, 0.5),
+        latencyP95Ms: histogramQuantile(histogram, LATENCY_EDGES_MS, 0.95),
+      };
+    });
+  }
+
+  /** Main vs challenger over the range: agreement on the same requests, latency, shed and failed rows. */
+  async comparison(deployment: Deployment, range: Range): Promise<Comparison> {
+    const { challenger } = await this.currentModels(deployment);
+    const [sums] = await this.db.query(
+      `SELECT coalesce(sum(pairs), 0) AS pairs, coalesce(sum(agreements), 0) AS agreements, coalesce(sum(sum_abs_diff), 0) AS "sumAbsDiff",
+              coalesce(sum(sum_x), 0) AS "sumX", coalesce(sum(sum_y), 0) AS "sumY", coalesce(sum(sum_xy), 0) AS "sumXY",
+              coalesce(sum(sum_xx), 0) AS "sumXX", coalesce(sum(sum_yy), 0) AS "sumYY"
+         FROM aggregate_pairs WHERE deployment_id = $1 AND hour >= $2 AND hour < $3`,
+      [deployment.id, range.from, range.to],
+    );
+    const pairSums = { ...emptyPairSums(), ...Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, Number(v)])) };
+    const experiment = await this.experiments.get(deployment.experimentId);
+    const traffic = await this.traffic(deployment, range);
+    const total = (role: string, field: 'shed' | 'errors') => traffic.filter((p) => p.role === role).reduce((sum, p) => sum + p[field], 0);
+    const latencies = await this.latencyHistogram(deployment.id, range);
+    return {
+      ...comparisonFromSums(pairSums, experiment.task === 'regression' ? 'regression' : 'classification'),
+      challengerModelId: challenger?.id ?? null,
+      challengerShed: total('challenger', 'shed'),
+      challengerFailed: total('challenger', 'errors'),
+      mainLatencyP50Ms: histogramQuantile(latencies.get('main') ?? [], LATENCY_EDGES_MS, 0.5),
+      challengerLatencyP50Ms: histogramQuantile(latencies.get('challenger') ?? [], LATENCY_EDGES_MS, 0.5),
+    };
+  }
+
+  async setThresholds(deployment: Deployment, thresholds: Partial<DriftThresholds>): Promise<DriftThresholds> {
+    for (const [name, value] of Object.entries(thresholds)) {
+      if (value === undefined || value === null) continue;
+      const max = name === 'minRows' ? 1_000_000_000 : 1;
+      if (!(typeof value === 'number' && value >= 0 && value <= max)) throw badInput(name, `must be a number from 0 to ${max}`);
+    }
+    const merged = { ...deployment.driftThresholds, ...Object.fromEntries(Object.entries(thresholds).filter(([, v]) => v !== undefined && v !== null)) };
+    await this.db.query('UPDATE deployments SET drift_thresholds = $2 WHERE id = $1', [deployment.id, JSON.stringify(merged)]);
+    deployment.driftThresholds = merged;
+    return this.thresholds(deployment);
+  }
+
+  /**
+   * Drops whole daily partitions of the prediction log older than `logDays` (cheap, unlike
+   * deleting rows), and aggregate rows older than `aggregateDays`. Returns the partitions dropped.
+   */
+  async applyRetention(now: Date, logDays: number, aggregateDays: number): Promise<string[]> {
+    const cutoff = new Date(now.getTime() - logDays * 86_400_000).toISOString().slice(0, 10).replace(/-/g, '');
+    const partitions: Array<{ name: string }> = await this.db.query(
+      `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'predictions'`,
+    );
+    const dropped = partitions.map((p) => p.name).filter((name) => /^predictions_\d{8}$/.test(name) && name.slice(-8) < cutoff);
+    for (const name of dropped) await this.db.query(`DROP TABLE IF EXISTS "${name}"`);
+    const aggregateCutoff = new Date(now.getTime() - aggregateDays * 86_400_000);
+    for (const table of ['aggregate_counts', 'aggregate_bins', 'aggregate_pairs']) await this.db.query(`DELETE FROM ${table} WHERE hour < $1`, [aggregateCutoff]);
+    return dropped;
+  }
+
+  private async latencyHistogram(deploymentId: string, range: Range): Promise<Map<string, number[]>> {
+    const rows: Array<{ role: string; bin: number; count: string }> = await this.db.query(
+      `SELECT role, bin, sum(count) AS count FROM aggregate_bins WHERE deployment_id = $1 AND series = 'latency' AND hour >= $2 AND hour < $3 GROUP BY role, bin`,
+      [deploymentId, range.from, range.to],
+    );
+    const result = new Map<string, number[]>();
+    for (const row of rows) put(result, row.role, row.bin, Number(row.count), LATENCY_EDGES_MS.length + 1);
+    return result;
+  }
+
+  private async currentModels(deployment: Deployment): Promise<{ main: Model; challenger: Model | null }> {
+    const version = await this.deployments.currentVersion(deployment);
+    if (!version) throw badInput('deploymentId', `deployment ${deployment.slug} has no version yet`);
+    return {
+      main: await this.experiments.model(version.mainModelId),
+      challenger: version.challengerModelId ? await this.experiments.model(version.challengerModelId) : null,
+    };
+  }
+
+  private async profileOf(model: Model): Promise<ReferenceProfile | null> {
+    return (await this.experiments.version(model.versionId)).profile;
+  }
+
+  /** Live counts per series (feature:…, prediction, latency) of one model over the range. */
+  private async bins(deploymentId: string, role: string, modelId: string, range: Range): Promise<Series> {
+    const rows: Array<{ series: string; bin: number; count: string }> = await this.db.query(
+      `SELECT series, bin, sum(count) AS count FROM aggregate_bins
+        WHERE deployment_id = $1 AND role = $2 AND model_id = $3 AND hour >= $4 AND hour < $5 GROUP BY series, bin`,
+      [deploymentId, role, modelId, range.from, range.to],
+    );
+    const series: Series = new Map();
+    for (const row of rows) put(series, row.series, row.bin, Number(row.count));
+    return series;
+  }
+}
+
+const zeros = (n: number) => new Array<number>(n).fill(0);
+
+function put(series: Map<string, number[]>, name: string, bin: number, count: number, length = 0): void {
+  const counts = series.get(name) ?? zeros(length);
+  while (counts.length <= bin) counts.push(0);
+  counts[bin] += count;
+  series.set(name, counts);
+}
+
+/** Counts padded to the layout's length (bins with no live row never reach the aggregates). */
+function fit(counts: number[] | undefined, length: number): number[] {
+  const result = zeros(length);
+  (counts ?? []).forEach((c, i) => {
+    if (i < length) result[i] = c;
+  });
+  return result;
+}

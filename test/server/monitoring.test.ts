@@ -1,0 +1,206 @@
+import { describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { binValue } from '../../server/experiments/ml/profile';
+import { predictionBin } from '../../server/monitoring/drift';
+import { hourOf } from '../../server/monitoring/prediction-log';
+import { latencyBin } from '../../server/monitoring/statistics';
+import { ADMIN, startTestBerth } from '../support/berth';
+import { vegaRecords } from '../support/datasets';
+import { trainDemo } from '../support/demo';
+
+const FEATURES = ['Island', 'Beak Length (mm)', 'Beak Depth (mm)', 'Flipper Length (mm)', 'Body Mass (g)', 'Sex'];
+
+describe('monitoring', async () => {
+  const berth = await startTestBerth({ env: { BERTH_PROBE_INTERVAL_MS: '0' } });
+  const { url, graphql, login } = berth;
+  const admin = await login(ADMIN.email, ADMIN.password);
+  const demo = await trainDemo(berth, admin);
+  const services = berth.berth.services;
+  const client = new pg.Client({ connectionString: berth.databaseUrl });
+  // The outage test below cuts every connection to the database, this one included.
+  client.on('error', () => undefined);
+  await client.connect();
+
+  const deploy = async (name: string) => {
+    const created = (await graphql<{ createDeployment: { id: string; slug: string } }>(
+      'mutation($input: CreateDeploymentInput!) { createDeployment(input: $input) { id slug } }',
+      { input: { projectId: demo.projectId, name, experimentId: demo.penguins.experimentId, mainModelId: demo.penguins.v2.best, challengerModelId: demo.penguins.v1.best, access: 'public', validationMode: 'best_effort' } },
+      admin,
+    )).data!.createDeployment;
+    for (let i = 0; i < 200 && !services.registry.status(created.id).deployed; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+    return created;
+  };
+  const send = async (slug: string, rows: Array<Record<string, unknown>>) => {
+    for (let start = 0; start < rows.length; start += 50) {
+      const response = await fetch(`${url}/api/v1/deployments/${slug}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs: rows.slice(start, start + 50) }) });
+      expect(response.status).toBe(200);
+    }
+    await services.predictions.settle();
+    await services.predictionLog.flush();
+  };
+  const drift = async (id: string) =>
+    (await graphql<{ deploymentDrift: any }>(
+      `query($id: ID!) { deploymentDrift(deploymentId: $id) { enoughData drifted driftedFeatures share
+         features { feature rows enoughData psi psiBand jensenShannon wasserstein drifted labels reference current }
+         predictions { role modelId rows enoughData jensenShannon drifted } } }`,
+      { id },
+      admin,
+    )).data!.deploymentDrift;
+
+  const training = vegaRecords('penguins').map((r) => Object.fromEntries(FEATURES.map((f) => [f, r[f]])));
+  const stable = await deploy('Stable');
+  await send(stable.slug, training);
+  const shifted = await deploy('Shifted');
+  await send(
+    shifted.slug,
+    training.map((r) => ({ ...r, 'Beak Length (mm)': typeof r['Beak Length (mm)'] === 'number' ? (r['Beak Length (mm)'] as number) * 1.3 : null, Island: 'Biscoe' })),
+  );
+
+  it('flags no feature when the training rows come back through the API', async () => {
+    const report = await drift(stable.id);
+    expect(report.enoughData).toBe(true);
+    expect(report.features.map((f: any) => f.feature)).toEqual(FEATURES);
+    expect(report.features.every((f: any) => f.rows === training.length && f.enoughData)).toBe(true);
+    expect(report.driftedFeatures).toEqual([]);
+    expect(report.drifted).toBe(false);
+    expect(report.features.every((f: any) => f.psiBand === 'stable')).toBe(true);
+  });
+
+  it('flags exactly the shifted beak length and the forced island, and the dataset by the share rule', async () => {
+    const report = await drift(shifted.id);
+    expect(report.driftedFeatures.sort()).toEqual(['Beak Length (mm)', 'Island']);
+    expect(report.share).toBeCloseTo(2 / 6, 5);
+    expect(report.drifted).toBe(false);
+    const beak = report.features.find((f: any) => f.feature === 'Beak Length (mm)');
+    expect(beak.wasserstein).toBeGreaterThan(0.1);
+    expect(beak.psiBand).toBe('significant');
+
+    const set = await graphql('mutation($id: ID!) { setDriftThresholds(deploymentId: $id, input: { datasetShare: 0.3 }) { datasetShare jensenShannon } }', { id: shifted.id }, admin);
+    expect(set.data).toEqual({ setDriftThresholds: { datasetShare: 0.3, jensenShannon: 0.1 } });
+    expect((await drift(shifted.id)).drifted).toBe(true);
+    const refused = await graphql('mutation($id: ID!) { setDriftThresholds(deploymentId: $id, input: { jensenShannon: 3 }) { jensenShannon } }', { id: shifted.id }, admin);
+    expect(refused.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'jensenShannon' } });
+  });
+
+  it('says "not enough data" below the minimum number of rows', async () => {
+    const quiet = await deploy('Quiet');
+    await send(quiet.slug, training.slice(0, 20));
+    const report = await drift(quiet.id);
+    expect(report.enoughData).toBe(false);
+    expect(report.features.every((f: any) => !f.enoughData && f.jensenShannon === null && !f.drifted)).toBe(true);
+  });
+
+  it('keeps aggregates equal to a recomputation from the raw rows', async () => {
+    const { rows } = await client.query(`SELECT role, model_id, request_id, input, output, latency_ms, created_at, error FROM predictions WHERE deployment_id = $1`, [stable.id]);
+    expect(rows.length).toBe(training.length * 2);
+    const profiles = new Map<string, any>();
+    for (const modelId of [demo.penguins.v2.best, demo.penguins.v1.best]) {
+      const { rows: [model] } = await client.query('SELECT m.holdout_distribution, v.profile FROM models m JOIN experiment_versions v ON v.id = m.version_id WHERE m.id = $1', [modelId]);
+      profiles.set(modelId, model);
+    }
+    const expected = new Map<string, number>();
+    const add = (key: string) => expected.set(key, (expected.get(key) ?? 0) + 1);
+    const requests = new Set<string>();
+    for (const row of rows) {
+      const hour = hourOf(row.created_at);
+      const { profile, holdout_distribution } = profiles.get(row.model_id);
+      for (const feature of profile.features) add(`${row.role}|${row.model_id}|feature:${feature.name}|${hour}|${binValue(feature, row.input[feature.name])}`);
+      if (row.output) add(`${row.role}|${row.model_id}|prediction|${hour}|${predictionBin(holdout_distribution, row.output.prediction)}`);
+      const request = `${row.role}|${row.request_id}`;
+      if (!requests.has(request)) {
+        requests.add(request);
+        add(`${row.role}|${row.model_id}|latency|${hour}|${latencyBin(row.latency_ms)}`);
+      }
+    }
+    const { rows: stored } = await client.query('SELECT role, model_id, series, hour, bin, count FROM aggregate_bins WHERE deployment_id = $1', [stable.id]);
+    const actual = new Map(stored.map((r) => [`${r.role}|${r.model_id}|${r.series}|${new Date(r.hour).toISOString()}|${r.bin}`, Number(r.count)]));
+    expect(actual).toEqual(expected);
+    const { rows: counts } = await client.query('SELECT role, sum(rows)::int AS rows, sum(requests)::int AS requests FROM aggregate_counts WHERE deployment_id = $1 GROUP BY role ORDER BY role', [stable.id]);
+    expect(counts).toEqual([
+      { role: 'challenger', rows: training.length, requests: Math.ceil(training.length / 50) },
+      { role: 'main', rows: training.length, requests: Math.ceil(training.length / 50) },
+    ]);
+  });
+
+  it('compares main and challenger on the same requests, as a count by hand does', async () => {
+    const { rows } = await client.query(
+      `SELECT m.output->>'prediction' AS main, c.output->>'prediction' AS challenger FROM predictions m
+         JOIN predictions c ON c.request_id = m.request_id AND c.row_index = m.row_index AND c.role = 'challenger'
+        WHERE m.deployment_id = $1 AND m.role = 'main'`,
+      [stable.id],
+    );
+    expect(rows.length).toBe(training.length);
+    const agreements = rows.filter((r) => r.main === r.challenger).length;
+    const monitoring = await graphql<{ deploymentMonitoring: any }>(
+      'query($id: ID!) { deploymentMonitoring(deploymentId: $id) { comparison { pairs agreementRate challengerShed challengerFailed mainLatencyP50Ms } traffic { role requests rows errors latencyP50Ms } } }',
+      { id: stable.id },
+      admin,
+    );
+    const { comparison, traffic } = monitoring.data!.deploymentMonitoring;
+    expect(comparison).toMatchObject({ pairs: training.length, challengerShed: 0, challengerFailed: 0 });
+    expect(comparison.agreementRate).toBeCloseTo(agreements / training.length, 10);
+    expect(comparison.mainLatencyP50Ms).toBeGreaterThan(0);
+    expect(traffic.map((t: any) => t.role).sort()).toEqual(['challenger', 'main']);
+  });
+
+  it('loses no row when the database goes away for a few seconds', async () => {
+    const outage = await deploy('Outage');
+    const database = new URL(berth.databaseUrl).pathname.slice(1);
+    const superuser = new pg.Client({ connectionString: berth.databaseUrl.replace(`/${database}`, '/postgres') });
+    await superuser.connect();
+    await superuser.query(`ALTER DATABASE "${database}" WITH ALLOW_CONNECTIONS false`);
+    await superuser.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database]);
+    try {
+      for (let i = 0; i < 6; i++) {
+        const response = await fetch(`${url}/api/v1/deployments/${outage.slug}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs: training.slice(i * 10, i * 10 + 10) }) });
+        expect(response.status).toBe(200);
+        await new Promise((resolve) => setTimeout(resolve, 400));
+      }
+      expect(services.predictionLog.stats.failedFlushes).toBeGreaterThan(0);
+    } finally {
+      await superuser.query(`ALTER DATABASE "${database}" WITH ALLOW_CONNECTIONS true`);
+      await superuser.end();
+    }
+    await services.predictions.settle();
+    await services.predictionLog.flush();
+    const check = new pg.Client({ connectionString: berth.databaseUrl });
+    await check.connect();
+    const { rows } = await check.query(`SELECT role, count(*)::int AS n FROM predictions WHERE deployment_id = $1 GROUP BY role ORDER BY role`, [outage.id]);
+    await check.end();
+    expect(rows).toEqual([
+      { role: 'challenger', n: 60 },
+      { role: 'main', n: 60 },
+    ]);
+    expect(services.predictionLog.stats.lost).toBe(0);
+  });
+
+  it('drops whole partitions past the retention and keeps the aggregates', async () => {
+    const check = new pg.Client({ connectionString: berth.databaseUrl });
+    await check.connect();
+    try {
+      const old = new Date(Date.now() - 40 * 86_400_000);
+      const set = services.registry.bySlug(stable.slug)!.slot.value!;
+      services.predictionLog.record([
+        { deploymentId: stable.id, deploymentVersion: 1, modelId: set.main.model.id, role: 'main', requestId: crypto.randomUUID(), rowIndex: 0, input: training[0], output: { prediction: 'Adelie' }, latencyMs: 1, source: 'api', createdAt: old, binning: set.main.binning },
+      ]);
+      await services.predictionLog.flush();
+      const day = old.toISOString().slice(0, 10).replace(/-/g, '');
+      const before = await check.query(`SELECT to_regclass($1) AS t`, [`predictions_${day}`]);
+      expect(before.rows[0].t).not.toBeNull();
+      const dropped = await services.monitoring.applyRetention(new Date(), 30, 400);
+      expect(dropped).toEqual([`predictions_${day}`]);
+      const after = await check.query(`SELECT to_regclass($1) AS t`, [`predictions_${day}`]);
+      expect(after.rows[0].t).toBeNull();
+      const { rows } = await check.query(`SELECT count(*)::int AS n FROM aggregate_counts WHERE deployment_id = $1 AND hour < now() - interval '30 days'`, [stable.id]);
+      expect(rows[0].n).toBe(1);
+      const recent = await check.query(`SELECT count(*)::int AS n FROM predictions WHERE deployment_id = $1`, [stable.id]);
+      expect(recent.rows[0].n).toBe(training.length * 2);
+    } finally {
+      await check.end();
+    }
+  });
+
+  it('closes its database client', async () => {
+    await client.end().catch(() => undefined);
+  });
+});
