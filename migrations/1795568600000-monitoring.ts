@@ -64,9 +64,21 @@ export class Monitoring1795568600000 implements MigrationInterface {
       CONSTRAINT "aggregate_pairs_pkey" PRIMARY KEY ("deployment_id", "hour"),
       CONSTRAINT "aggregate_pairs_deployment_id_fkey" FOREIGN KEY ("deployment_id") REFERENCES "deployments"("id") ON DELETE CASCADE
     )`);
+    // Ground truth, sent after the fact: it outlives the raw log's retention only as far as
+    // the rows it joins to do.
+    await queryRunner.query(`CREATE TABLE "prediction_feedback" (
+      "deployment_id" uuid NOT NULL,
+      "request_id" uuid NOT NULL,
+      "row_index" integer NOT NULL,
+      "actual" jsonb NOT NULL,
+      "received_at" timestamptz NOT NULL DEFAULT now(),
+      CONSTRAINT "prediction_feedback_pkey" PRIMARY KEY ("request_id", "row_index"),
+      CONSTRAINT "prediction_feedback_deployment_id_fkey" FOREIGN KEY ("deployment_id") REFERENCES "deployments"("id") ON DELETE CASCADE
+    )`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP TABLE "prediction_feedback"`);
     await queryRunner.query(`DROP TABLE "aggregate_pairs"`);
     await queryRunner.query(`DROP TABLE "aggregate_bins"`);
     await queryRunner.query(`DROP TABLE "aggregate_counts"`);

@@ -92,6 +92,17 @@ class Comparison {
   @Field(() => Float, { nullable: true }) challengerLatencyP50Ms: number | null;
 }
 
+@ObjectType({ description: 'Performance on rows whose ground truth arrived (POST /api/v1/deployments/{slug}/feedback)' })
+class PerformancePoint {
+  @Field(() => Date) time: Date;
+  @Field(() => String) role: string;
+  @Field(() => Int) rows: number;
+  @Field(() => Float, { nullable: true }) accuracy: number | null;
+  @Field(() => Float, { nullable: true }) macroF1: number | null;
+  @Field(() => Float, { nullable: true }) rmse: number | null;
+  @Field(() => Float, { nullable: true }) mae: number | null;
+}
+
 @ObjectType({ description: "A deployment's monitoring over a range of whole hours" })
 class Monitoring {
   @Field(() => Date) from: Date;
@@ -99,6 +110,7 @@ class Monitoring {
   @Field(() => [TrafficPoint]) traffic: TrafficPoint[];
   @Field(() => [DriftPoint]) driftOverTime: DriftPoint[];
   @Field(() => Comparison) comparison: Comparison;
+  @Field(() => [PerformancePoint]) performance: PerformancePoint[];
 }
 
 @Resolver()
@@ -131,6 +143,7 @@ export class MonitoringResolver {
       traffic: await services.monitoring.traffic(deployment, range),
       driftOverTime: await services.monitoring.driftOverTime(deployment, range, granularity === 'hour' ? 'hour' : 'day'),
       comparison: await services.monitoring.comparison(deployment, range),
+      performance: await services.monitoring.performance(deployment, range, granularity === 'hour' ? 'hour' : 'day'),
     };
   }
 

@@ -5,9 +5,9 @@ import type { ExperimentService } from '../experiments/experiment.service';
 import type { Model } from '../experiments/model.entity';
 import { binCount } from '../experiments/ml/profile';
 import type { ReferenceProfile } from '../experiments/ml/types';
-import { badInput } from '../platform/errors';
+import { badInput, DomainError } from '../platform/errors';
 import { datasetDrift, DEFAULT_DRIFT_THRESHOLDS, featureDrift, predictionBinCount, predictionDrift, type DatasetDrift, type DriftThresholds, type FeatureDrift, type PredictionDrift } from './drift';
-import { comparisonFromSums, emptyPairSums, histogramQuantile, LATENCY_EDGES_MS, type PairComparison } from './statistics';
+import { classificationPerformance, comparisonFromSums, emptyPairSums, histogramQuantile, LATENCY_EDGES_MS, regressionPerformance, type PairComparison } from './statistics';
 
 /** A time range of aggregates: whole hours, `from` inclusive, `to` exclusive. */
 export interface Range {
@@ -38,6 +38,17 @@ export interface DriftPoint {
   rows: number;
   jensenShannon: number | null;
   drifted: boolean;
+}
+
+export interface PerformancePoint {
+  time: Date;
+  role: string;
+  /** Rows with ground truth. */
+  rows: number;
+  accuracy: number | null;
+  macroF1: number | null;
+  rmse: number | null;
+  mae: number | null;
 }
 
 export interface Comparison extends PairComparison {
@@ -184,6 +195,65 @@ export class MonitoringService {
       mainLatencyP50Ms: histogramQuantile(latencies.get('main') ?? [], LATENCY_EDGES_MS, 0.5),
       challengerLatencyP50Ms: histogramQuantile(latencies.get('challenger') ?? [], LATENCY_EDGES_MS, 0.5),
     };
+  }
+
+  /**
+   * Stores ground truth for predictions of this deployment: `row` is the row's index in its
+   * request (0 for single-row requests). Unknown request ids are refused, naming each one.
+   */
+  async recordFeedback(deployment: Deployment, items: Array<{ requestId: string; row?: number; actual: unknown }>): Promise<number> {
+    const details: Array<{ row: number; field: string; message: string }> = [];
+    items.forEach((item, index) => {
+      if (typeof item?.requestId !== 'string' || !/^[0-9a-f-]{36}$/i.test(item.requestId)) details.push({ row: index, field: 'requestId', message: 'expected the requestId of a prediction response' });
+      else if (item.row !== undefined && !(Number.isInteger(item.row) && item.row >= 0)) details.push({ row: index, field: 'row', message: 'expected the 0-based index of the row in its request' });
+      else if (item.actual === undefined || item.actual === null) details.push({ row: index, field: 'actual', message: 'expected the true value' });
+    });
+    if (details.length === 0) {
+      const known: Array<{ request_id: string; row_index: number }> = await this.db.query(
+        `SELECT DISTINCT request_id, row_index FROM predictions WHERE deployment_id = $1 AND request_id = ANY($2::uuid[])`,
+        [deployment.id, items.map((i) => i.requestId)],
+      );
+      const keys = new Set(known.map((k) => `${k.request_id}|${k.row_index}`));
+      items.forEach((item, index) => {
+        if (!keys.has(`${item.requestId}|${item.row ?? 0}`)) details.push({ row: index, field: 'requestId', message: `no prediction of ${deployment.slug} has request ${item.requestId} row ${item.row ?? 0}` });
+      });
+    }
+    if (details.length > 0) throw new DomainError('BAD_USER_INPUT', `${details.length} of ${items.length} feedback items are invalid; see details`, { details });
+    const values = items.flatMap((item) => [deployment.id, item.requestId, item.row ?? 0, JSON.stringify(item.actual)]);
+    await this.db.query(
+      `INSERT INTO prediction_feedback (deployment_id, request_id, row_index, actual) VALUES ${items.map((_, i) => `($${i * 4 + 1}, $${i * 4 + 2}, $${i * 4 + 3}, $${i * 4 + 4})`).join(', ')}
+       ON CONFLICT (request_id, row_index) DO UPDATE SET actual = EXCLUDED.actual, received_at = now()`,
+      values,
+    );
+    return items.length;
+  }
+
+  /** Accuracy and macro F1, or RMSE and MAE, of main and challenger per day (or hour), on rows with ground truth. */
+  async performance(deployment: Deployment, range: Range, granularity: 'day' | 'hour'): Promise<PerformancePoint[]> {
+    const experiment = await this.experiments.get(deployment.experimentId);
+    const rows: Array<{ bucket: Date; role: string; predicted: string; actual: unknown }> = await this.db.query(
+      `SELECT date_trunc('${granularity === 'day' ? 'day' : 'hour'}', p.created_at) AS bucket, p.role, p.output->>'prediction' AS predicted, f.actual
+         FROM prediction_feedback f JOIN predictions p ON p.request_id = f.request_id AND p.row_index = f.row_index
+        WHERE f.deployment_id = $1 AND p.created_at >= $2 AND p.created_at < $3 AND p.output IS NOT NULL
+        ORDER BY bucket`,
+      [deployment.id, range.from, range.to],
+    );
+    const groups = new Map<string, { time: Date; role: string; actual: unknown[]; predicted: string[] }>();
+    for (const row of rows) {
+      const key = `${new Date(row.bucket).toISOString()}|${row.role}`;
+      const group = groups.get(key) ?? { time: new Date(row.bucket), role: row.role, actual: [], predicted: [] };
+      group.actual.push(row.actual);
+      group.predicted.push(row.predicted);
+      groups.set(key, group);
+    }
+    return [...groups.values()].map((g) => {
+      if (experiment.task === 'regression') {
+        const metrics = regressionPerformance(g.actual.map(Number), g.predicted.map(Number));
+        return { time: g.time, role: g.role, rows: g.actual.length, rmse: metrics?.rmse ?? null, mae: metrics?.mae ?? null, accuracy: null, macroF1: null };
+      }
+      const metrics = classificationPerformance(g.actual.map(String), g.predicted);
+      return { time: g.time, role: g.role, rows: g.actual.length, accuracy: metrics?.accuracy ?? null, macroF1: metrics?.macroF1 ?? null, rmse: null, mae: null };
+    });
   }
 
   async setThresholds(deployment: Deployment, thresholds: Partial<DriftThresholds>): Promise<DriftThresholds> {

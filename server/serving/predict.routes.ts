@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Row } from '../experiments/ml/types';
-import { badInput, DomainError, notFound } from '../platform/errors';
+import { badInput, DomainError, notFound, tooLarge } from '../platform/errors';
 import type { Services } from '../services';
 import { checkPredictAccess, predictRateLimit } from './access';
 import { buildOpenApi } from './openapi';
@@ -33,6 +33,22 @@ export function mountPredictRoutes(app: FastifyInstance, services: Services): vo
       if (!probe && !(error instanceof DomainError)) registry.recordOutcome(entry.deployment.id, false);
       throw error;
     }
+  });
+
+  /** Ground truth: {"requestId", "row"?, "actual"} or {"feedback": [{…}, …]}, with the same credentials as predict. */
+  app.post<{ Params: SlugParams; Body: unknown }>('/api/v1/deployments/:slug/feedback', { config: predictRateLimit(services) }, async (request, reply) => {
+    const entry = registry.bySlug(request.params.slug);
+    const deployment = entry?.deployment ?? (await services.deployments.bySlug(request.params.slug));
+    if (!deployment) throw notFound('Deployment', request.params.slug);
+    await checkPredictAccess(request, deployment, services);
+    const body = request.body as { feedback?: unknown } | null;
+    const items = Array.isArray(body?.feedback) ? body.feedback : [body];
+    if (items.length === 0) throw badInput('feedback', 'send at least one item');
+    if (items.length > services.config.limits.predictRows) throw tooLarge('feedback', `${items.length} items; the limit is ${services.config.limits.predictRows}`);
+    // A client may send the truth right after the prediction: make sure this server's rows are stored.
+    await services.predictionLog.flush();
+    const accepted = await services.monitoring.recordFeedback(deployment, items as Array<{ requestId: string; row?: number; actual: unknown }>);
+    return reply.send({ accepted });
   });
 
   app.get<{ Params: SlugParams }>('/api/v1/deployments/:slug/openapi.json', async (request: FastifyRequest<{ Params: SlugParams }>, reply: FastifyReply) => {

@@ -143,6 +143,32 @@ describe('monitoring', async () => {
     expect(traffic.map((t: any) => t.role).sort()).toEqual(['challenger', 'main']);
   });
 
+  it('joins ground truth to the right request and row, and reports accuracy over time for main and challenger', async () => {
+    const graded = await deploy('Graded');
+    const records = vegaRecords('penguins').slice(0, 30);
+    const rows = records.map((r) => Object.fromEntries(FEATURES.map((f) => [f, r[f]])));
+    const response = await fetch(`${url}/api/v1/deployments/${graded.slug}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs: rows }) });
+    const { requestId, predictions } = (await response.json()) as { requestId: string; predictions: Array<{ prediction: string }> };
+    await services.predictions.settle();
+    // Truth for the first 20 rows only; row 3 gets a deliberately wrong label.
+    const truth = records.slice(0, 20).map((r, row) => ({ requestId, row, actual: row === 3 ? 'Gentoo' : r.Species }));
+    const sent = await fetch(`${url}/api/v1/deployments/${graded.slug}/feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ feedback: truth }) });
+    expect(await sent.json()).toEqual({ accepted: 20 });
+    const expectedAccuracy = truth.filter((t) => predictions[t.row].prediction === t.actual).length / truth.length;
+
+    const unknown = await fetch(`${url}/api/v1/deployments/${graded.slug}/feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ requestId: crypto.randomUUID(), actual: 'Adelie' }) });
+    expect(unknown.status).toBe(400);
+    expect((await unknown.json()).details[0]).toMatchObject({ row: 0, field: 'requestId' });
+
+    const monitoring = await graphql<{ deploymentMonitoring: any }>('query($id: ID!) { deploymentMonitoring(deploymentId: $id) { performance { role rows accuracy macroF1 } } }', { id: graded.id }, admin);
+    const performance = monitoring.data!.deploymentMonitoring.performance;
+    expect(performance.map((p: any) => [p.role, p.rows]).sort()).toEqual([
+      ['challenger', 20],
+      ['main', 20],
+    ]);
+    expect(performance.find((p: any) => p.role === 'main').accuracy).toBeCloseTo(expectedAccuracy, 10);
+  });
+
   it('loses no row when the database goes away for a few seconds', async () => {
     const outage = await deploy('Outage');
     const database = new URL(berth.databaseUrl).pathname.slice(1);
