@@ -4,6 +4,8 @@ import { ADMIN, startTestBerth } from '../support/berth';
 import { trainDemo } from '../support/demo';
 import { vegaRecords } from '../support/datasets';
 import { subscribe } from '../support/subscriptions';
+import { loadModelFromFiles } from '../../server/experiments/ml/artifacts';
+import { predictRows } from '../../server/experiments/ml/training';
 
 const PENGUIN = { Island: 'Biscoe', 'Beak Length (mm)': 48.6, 'Beak Depth (mm)': 16, 'Flipper Length (mm)': 230, 'Body Mass (g)': 5800, Sex: 'MALE' };
 
@@ -86,6 +88,21 @@ describe('deployments and online serving', async () => {
     const example = post.requestBody.content['application/json'].example.inputs;
     expect(Object.keys(example).sort()).toEqual(Object.keys(PENGUIN).sort());
     expect((await predict('penguins', { inputs: example })).status).toBe(200);
+  });
+
+  it('serves the same predictions as the training code path on the same rows (one preprocessing module)', async () => {
+    const rows = vegaRecords('penguins').slice(0, 40).map(({ Species: _species, ...features }) => features);
+    const served = await predict('penguins', { inputs: rows });
+    const model = await first.berth.services.experiments.model(demo.penguins.v2.best);
+    const version = await first.berth.services.experiments.version(model.versionId);
+    const files = await Promise.all(model.files.map(async (f) => ({ name: f.name, bytes: await first.berth.services.experiments.modelFile(model, f.name) })));
+    const { model: loaded } = await loadModelFromFiles(files);
+    const direct = predictRows(loaded, version.preprocessing!, rows);
+    loaded.dispose();
+    served.body.predictions.forEach((p: any, i: number) => {
+      expect(p.prediction).toBe(direct[i].prediction);
+      for (const label of Object.keys(direct[i].probabilities!)) expect(Math.abs(p.probabilities[label] - direct[i].probabilities![label])).toBeLessThanOrEqual(1e-6);
+    });
   });
 
   it('records the challenger next to the main under the same request id', async () => {
