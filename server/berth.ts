@@ -83,6 +83,8 @@ export async function startBerth(config: Config, options: StartOptions = {}): Pr
     if (config.role !== 'worker') {
       await services.registry.start();
       cleanups.push(() => services.registry.stop());
+      services.usage.start();
+      cleanups.push(() => services.usage.stop());
       // Runs after the HTTP server closed (cleanups run in reverse): nothing in flight is lost.
       cleanups.push(async () => {
         await services.predictions.settle();

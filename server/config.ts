@@ -19,6 +19,8 @@ export interface Config {
   adminPassword: string | undefined;
   role: Role;
   logLevel: LogLevel;
+  /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
   embeddedPostgresPort: number;
   /** Serve the Next.js console from the same port (needs `npm run console:build`). */
   serveConsole: boolean;
@@ -89,6 +91,7 @@ export const ENVIRONMENT_VARIABLES = [
   'BERTH_PROBE_INTERVAL_MS',
   'BERTH_LOG_RETENTION_DAYS',
   'BERTH_AGGREGATE_RETENTION_DAYS',
+  'BERTH_METRICS_TOKEN',
 ] as const;
 
 type Env = Partial<Record<(typeof ENVIRONMENT_VARIABLES)[number], string>>;
@@ -158,6 +161,9 @@ export function loadConfig(env: Env = process.env as Env): Config {
     problems.push('BERTH_ADMIN_EMAIL and BERTH_ADMIN_PASSWORD must be set together (or neither, to have a password generated)');
   }
 
+  const metricsToken = read('BERTH_METRICS_TOKEN');
+  if (metricsToken !== undefined && metricsToken.length < 16) problems.push('BERTH_METRICS_TOKEN must be at least 16 characters long');
+
   const consoleSetting = oneOf('BERTH_CONSOLE', ['on', 'off'] as const, 'on');
 
   const config: Config = {
@@ -171,6 +177,7 @@ export function loadConfig(env: Env = process.env as Env): Config {
     adminEmail: adminEmail?.toLowerCase(),
     adminPassword,
     role: oneOf('BERTH_ROLE', ['api', 'worker', 'all'] as const, 'all'),
+    metricsToken,
     logLevel: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     embeddedPostgresPort: integer('BERTH_EMBEDDED_PG_PORT', 54329, 1024, 65535),
     serveConsole: consoleSetting === 'on',

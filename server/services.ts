@@ -13,6 +13,8 @@ import type { Config } from './config';
 import { DeploymentService } from './deployments/deployment.service';
 import { MonitoringService } from './monitoring/monitoring.service';
 import { PredictionLog } from './monitoring/prediction-log';
+import { Metrics } from './monitoring/metrics';
+import { UsageTracker } from './monitoring/usage';
 import { DeploymentRegistry } from './serving/deployment-registry';
 import { PredictionService } from './serving/prediction.service';
 
@@ -31,6 +33,8 @@ export interface Services {
   predictionLog: PredictionLog;
   predictions: PredictionService;
   monitoring: MonitoringService;
+  usage: UsageTracker;
+  metrics: Metrics;
 }
 
 export interface ServiceDependencies {
@@ -53,6 +57,13 @@ export function createServices({ config, db, bus, artifacts, jobs, logger }: Ser
     if (count > 0) throw conflict(`The project still has ${count} deployment${count === 1 ? '' : 's'}; delete ${count === 1 ? 'it' : 'them'} first`);
   });
   const predictionLog = new PredictionLog(db, logger);
+  const usage: UsageTracker = new UsageTracker(db, logger, { memoryOf: () => registry.memoryByDeployment() });
+  const registry = new DeploymentRegistry(db, bus, artifacts, logger, {
+    batching: { maxDelayMs: config.serving.batchDelayMs },
+    probeIntervalMs: config.serving.probeIntervalMs,
+    onModelCall: (deploymentId, cpuMicros, rows) => usage.recordCall(deploymentId, cpuMicros, rows),
+  });
+  const metrics = new Metrics(() => predictionLog.stats);
   return {
     config,
     db,
@@ -63,9 +74,11 @@ export function createServices({ config, db, bus, artifacts, jobs, logger }: Ser
     datasets,
     experiments,
     deployments,
-    registry: new DeploymentRegistry(db, bus, artifacts, logger, { batching: { maxDelayMs: config.serving.batchDelayMs }, probeIntervalMs: config.serving.probeIntervalMs }),
+    registry,
     predictionLog,
-    predictions: new PredictionService(predictionLog, logger, { maxRows: config.limits.predictRows, challengerQueueRows: config.serving.challengerQueueRows }),
+    predictions: new PredictionService(predictionLog, usage, metrics, logger, { maxRows: config.limits.predictRows, challengerQueueRows: config.serving.challengerQueueRows }),
     monitoring: new MonitoringService(db, deployments, experiments),
+    usage,
+    metrics,
   };
 }

@@ -2,6 +2,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyMultipart from '@fastify/multipart';
 import fastifyRateLimit from '@fastify/rate-limit';
 import { mountExperimentRoutes } from '../experiments/experiment.routes';
+import { mountMetricsRoute } from '../monitoring/metrics';
 import { mountInferenceV2Routes } from '../serving/inference-v2.routes';
 import { mountPredictRoutes } from '../serving/predict.routes';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -48,6 +49,7 @@ export async function createHttpApp({ config, logger, services, schema, readines
   await app.register(fastifyMultipart, { limits: { fileSize: config.limits.uploadBytes + 1, files: 1 } });
 
   mountHealth(app, readiness);
+  mountMetricsRoute(app, services.metrics, config.metricsToken);
   await app.register(fastifyRateLimit, { global: false });
   mountExperimentRoutes(app, services);
   mountPredictRoutes(app, services);

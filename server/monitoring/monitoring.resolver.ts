@@ -1,4 +1,6 @@
-import { Arg, Ctx, Field, Float, ID, InputType, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { Repeater } from '@graphql-yoga/subscription';
+import { Arg, Ctx, Field, Float, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { LiveUsage } from './usage';
 import type { Context } from '../graphql/context';
 import { ProjectRole } from '../projects/collaborator.entity';
 import type { DriftThresholds as Thresholds } from './drift';
@@ -113,8 +115,61 @@ class Monitoring {
   @Field(() => [PerformancePoint]) performance: PerformancePoint[];
 }
 
+@ObjectType({ description: "CPU and memory of a deployment's inference and preprocessing, per minute, with the process totals beside them" })
+class UsagePoint {
+  @Field(() => Date) minute: Date;
+  @Field(() => Float, { description: 'CPU seconds spent in this deployment\'s preprocessing and model calls' }) cpuSeconds: number;
+  @Field(() => Float, { description: 'Bytes held by its loaded models (largest in the minute)' }) memoryBytes: number;
+  @Field(() => Int) requests: number;
+  @Field(() => Int) errors: number;
+  @Field(() => Float, { nullable: true, description: 'CPU seconds of the whole process, to judge the attribution' }) processCpuSeconds: number | null;
+  @Field(() => Float, { nullable: true }) processRssBytes: number | null;
+}
+
+@ObjectType({ description: 'Live figures of a deployment over the last seconds, on the server you are connected to' })
+class LiveMetrics {
+  @Field(() => Date) at: Date;
+  @Field(() => Float) requestsPerSecond: number;
+  @Field(() => Float) errorsPerSecond: number;
+  @Field(() => Float) rowsPerSecond: number;
+  @Field(() => Float, { nullable: true }) p50Ms: number | null;
+  @Field(() => Float, { nullable: true }) p95Ms: number | null;
+  @Field(() => Float) cpuSecondsPerSecond: number;
+  @Field(() => Float) memoryBytes: number;
+}
+
 @Resolver()
 export class MonitoringResolver {
+  @Query(() => [UsagePoint], { description: 'One point per minute; at most 7 days; the last hour by default' })
+  async deploymentUsage(
+    @Arg('deploymentId', () => ID) deploymentId: string,
+    @Arg('from', () => Date, { nullable: true }) from: Date | null,
+    @Arg('to', () => Date, { nullable: true }) to: Date | null,
+    @Ctx() { services, viewer }: Context,
+  ): Promise<UsagePoint[]> {
+    const deployment = await services.deployments.get(deploymentId);
+    await services.policy.requireProjectRole(viewer, deployment.projectId, ProjectRole.viewer);
+    const end = to ?? new Date();
+    return services.usage.query(services.db, deployment.id, from ?? new Date(end.getTime() - 3_600_000), end);
+  }
+
+  @Subscription(() => LiveMetrics, {
+    description: 'Requests, errors, p50/p95 latency, CPU and memory of a deployment, every second',
+    subscribe: async ({ args, context }) => {
+      const { services, viewer } = context as Context;
+      const deployment = await services.deployments.get(args.deploymentId as string);
+      await services.policy.requireProjectRole(viewer, deployment.projectId, ProjectRole.viewer);
+      return new Repeater<unknown>(async (push, stop) => {
+        const timer = setInterval(() => void push(services.usage.live(deployment.id)), 1000);
+        await stop;
+        clearInterval(timer);
+      });
+    },
+  })
+  deploymentMetrics(@Arg('deploymentId', () => ID) _deploymentId: string, @Root() live: LiveUsage): LiveMetrics {
+    return live;
+  }
+
   @Query(() => DriftReport, { description: 'Input and prediction drift; by default since the current version was switched in' })
   async deploymentDrift(
     @Arg('deploymentId', () => ID) deploymentId: string,

@@ -281,6 +281,7 @@ export class MonitoringService {
     for (const name of dropped) await this.db.query(`DROP TABLE IF EXISTS "${name}"`);
     const aggregateCutoff = new Date(now.getTime() - aggregateDays * 86_400_000);
     for (const table of ['aggregate_counts', 'aggregate_bins', 'aggregate_pairs']) await this.db.query(`DELETE FROM ${table} WHERE hour < $1`, [aggregateCutoff]);
+    await this.db.query('DELETE FROM usage_minutes WHERE minute < $1', [aggregateCutoff]);
     return dropped;
   }
 

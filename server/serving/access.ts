@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DeploymentAccess, type Deployment } from '../deployments/deployment.entity';
 import { hashToken } from '../auth/credentials';
 import { viewerOf } from '../http/authenticate';
@@ -28,6 +28,19 @@ export function predictRateLimit(services: Services) {
       },
       allowList: (request: FastifyRequest) => request.headers['x-berth-probe'] === services.registry.probeSecret,
     },
+  };
+}
+
+/**
+ * Route hook counting each prediction request in the metrics and the usage, once its final
+ * status is known (after the error mapping); probes and unknown slugs are not counted.
+ */
+export function observePredictions(services: Services, rowsOf: (body: unknown) => number) {
+  return async (request: FastifyRequest<{ Params: { slug: string } }>, reply: FastifyReply) => {
+    const entry = services.registry.bySlug(request.params.slug);
+    if (!entry || request.headers['x-berth-probe'] === services.registry.probeSecret) return;
+    services.metrics.observeRequest(entry.deployment.slug, reply.statusCode, reply.elapsedTime / 1000, rowsOf(request.body));
+    services.usage.recordRequest(entry.deployment.id, reply.elapsedTime, reply.statusCode < 500);
   };
 }
 

@@ -87,6 +87,8 @@ export interface RegistryOptions {
   batching?: MicroBatcherOptions;
   /** How often each deployment is probed through its HTTP predict route (0: never). */
   probeIntervalMs?: number;
+  /** Told the CPU time of every model call, for the usage monitoring. */
+  onModelCall?: (deploymentId: string, cpuMicros: number, rows: number) => void;
 }
 
 /**
@@ -184,8 +186,8 @@ export class DeploymentRegistry {
       deployment,
       version,
       experimentFeatures: new Set(schemas.flatMap((s) => s.feature_schema.map((f) => f.name))),
-      main: await this.serve(version.mainModelId),
-      challenger: version.challengerModelId ? await this.serve(version.challengerModelId) : null,
+      main: await this.serve(version.mainModelId, deploymentId),
+      challenger: version.challengerModelId ? await this.serve(version.challengerModelId, deploymentId) : null,
     };
     entry.loading = set;
     entry.failed = null;
@@ -211,7 +213,7 @@ export class DeploymentRegistry {
     if (retired) unloadSet(retired);
   }
 
-  private async serve(modelId: string): Promise<ServedModel> {
+  private async serve(modelId: string, deploymentId: string): Promise<ServedModel> {
     const model = await this.db.getRepository(Model).findOneByOrFail({ id: modelId });
     const version = await this.db.getRepository(ExperimentVersion).findOneByOrFail({ id: model.versionId });
     const runtime = new TfjsModelRuntime(() => Promise.all(model.files.map(async (file) => ({ name: file.name, bytes: await this.artifacts.read(file.sha256) }))));
@@ -222,7 +224,7 @@ export class DeploymentRegistry {
       binning: { profile: version.profile, predictions: model.holdoutDistribution },
       state: 'loading',
       runtime,
-      batcher: new MicroBatcher(runtime, this.options.batching),
+      batcher: new MicroBatcher(runtime, { ...this.options.batching, onModelCall: (cpu, rows) => this.options.onModelCall?.(deploymentId, cpu, rows) }),
     };
   }
 
@@ -234,6 +236,17 @@ export class DeploymentRegistry {
       served.state = 'failed';
       served.reason = error instanceof Error ? error.message : String(error);
     }
+  }
+
+  /** Bytes of model weights each deployment holds on this replica: the serving set and one still loading. */
+  memoryByDeployment(): Map<string, number> {
+    const bytes = new Map<string, number>();
+    for (const [id, entry] of this.entries) {
+      let total = 0;
+      for (const set of [entry.slot.value, entry.loading]) if (set) total += set.main.runtime.weightBytes + (set.challenger?.runtime.weightBytes ?? 0);
+      bytes.set(id, total);
+    }
+    return bytes;
   }
 
   /** Counts the outcome of a request: failures the server caused (5xx), not the caller's mistakes. */

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Prediction, Row } from '../experiments/ml/types';
 import { badInput, notFound } from '../platform/errors';
 import type { Services } from '../services';
-import { checkPredictAccess, predictRateLimit } from './access';
+import { checkPredictAccess, observePredictions, predictRateLimit } from './access';
 import type { ServingSet } from './deployment-registry';
 import { notDeployed } from './predict.routes';
 
@@ -42,7 +42,7 @@ export function mountInferenceV2Routes(app: FastifyInstance, services: Services)
     return reply.status(ready ? 200 : 503).send({ name: request.params.slug, ready });
   });
 
-  app.post<{ Params: { slug: string }; Body: { id?: string; inputs?: V2Tensor[] } }>('/v2/models/:slug/infer', { config: predictRateLimit(services) }, async (request) => {
+  app.post<{ Params: { slug: string }; Body: { id?: string; inputs?: V2Tensor[] } }>('/v2/models/:slug/infer', { config: predictRateLimit(services), onResponse: observePredictions(services, (body) => (body as { inputs?: V2Tensor[] } | null)?.inputs?.[0]?.shape?.[0] ?? 0) }, async (request) => {
     const entry = await entryOf(request, request.params.slug);
     const rows = rowsFromTensors(request.body?.inputs);
     const lease = entry.slot.current();

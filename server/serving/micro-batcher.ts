@@ -1,3 +1,4 @@
+import { cpuMicrosSince } from '../monitoring/usage';
 import type { ModelRuntime } from './model-runtime';
 
 export interface MicroBatcherOptions {
@@ -5,6 +6,8 @@ export interface MicroBatcherOptions {
   maxDelayMs?: number;
   /** Rows in one model call (default 256); a call with more rows goes alone. */
   maxRows?: number;
+  /** Told the CPU time of each model call (its synchronous part, where TF.js does the work). */
+  onModelCall?: (cpuMicros: number, rows: number) => void;
 }
 
 /** Counters since construction, for tests and benchmarks. */
@@ -34,6 +37,7 @@ interface Waiting {
 export class MicroBatcher {
   private readonly maxDelayMs: number;
   private readonly maxRows: number;
+  private readonly onModelCall: MicroBatcherOptions['onModelCall'];
   private waiting: Waiting[] = [];
   private waitingRows = 0;
   private timer: { cancel(): void } | undefined;
@@ -45,6 +49,7 @@ export class MicroBatcher {
   ) {
     this.maxDelayMs = options.maxDelayMs ?? 1;
     this.maxRows = options.maxRows ?? 256;
+    this.onModelCall = options.onModelCall;
     if (!(Number.isFinite(this.maxDelayMs) && this.maxDelayMs >= 0)) throw new RangeError(`maxDelayMs must be a number ≥ 0, got ${this.maxDelayMs}`);
     if (!(Number.isInteger(this.maxRows) && this.maxRows >= 1)) throw new RangeError(`maxRows must be a whole number ≥ 1, got ${this.maxRows}`);
   }
@@ -110,7 +115,10 @@ export class MicroBatcher {
     this.stats.batches++;
     this.stats.rows += total;
     try {
-      const output = await this.runtime.predict(batch.length === 1 ? batch[0].input : concatenate(batch), total);
+      const cpu = process.cpuUsage();
+      const pending = this.runtime.predict(batch.length === 1 ? batch[0].input : concatenate(batch), total);
+      this.onModelCall?.(cpuMicrosSince(cpu), total);
+      const output = await pending;
       if (batch.length === 1) {
         batch[0].resolve(output);
         return;

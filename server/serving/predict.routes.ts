@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Row } from '../experiments/ml/types';
 import { badInput, DomainError, notFound, tooLarge } from '../platform/errors';
 import type { Services } from '../services';
-import { checkPredictAccess, predictRateLimit } from './access';
+import { checkPredictAccess, observePredictions, predictRateLimit } from './access';
 import { buildOpenApi } from './openapi';
 
 interface SlugParams {
@@ -16,7 +16,11 @@ interface SlugParams {
 export function mountPredictRoutes(app: FastifyInstance, services: Services): void {
   const { registry, predictions } = services;
 
-  app.post<{ Params: SlugParams; Body: unknown }>('/api/v1/deployments/:slug/predict', { config: predictRateLimit(services) }, async (request, reply) => {
+  const onResponse = observePredictions(services, (body) => {
+    const inputs = (body as { inputs?: unknown } | null)?.inputs;
+    return Array.isArray(inputs) ? inputs.length : 1;
+  });
+  app.post<{ Params: SlugParams; Body: unknown }>('/api/v1/deployments/:slug/predict', { config: predictRateLimit(services), onResponse }, async (request, reply) => {
     const entry = registry.bySlug(request.params.slug);
     const probe = request.headers['x-berth-probe'] === registry.probeSecret;
     if (!entry) throw notFound('Deployment', request.params.slug);

@@ -7,6 +7,8 @@ import { DomainError, tooLarge } from '../platform/errors';
 import type { Logger } from '../platform/logger';
 import type { PredictionLog, PredictionSource } from '../monitoring/prediction-log';
 import type { Lease } from './switchable-slot';
+import type { Metrics } from '../monitoring/metrics';
+import { cpuMicrosSince, type UsageTracker } from '../monitoring/usage';
 import type { ServedModel, ServingSet } from './deployment-registry';
 
 /** The rows without the experiment's features this model was not trained on (not an error: another version uses them). */
@@ -69,6 +71,8 @@ export class PredictionService {
 
   constructor(
     private readonly log: PredictionLog,
+    private readonly usage: UsageTracker,
+    private readonly metrics: Metrics,
     private readonly logger: Logger,
     private readonly options: PredictionOptions,
   ) {}
@@ -86,7 +90,7 @@ export class PredictionService {
       const set = lease.value;
       const mode = set.deployment.validationMode;
       const started = performance.now();
-      const predictions = await this.run(set.main, forModel(set, set.main, rows), mode);
+      const predictions = await this.run(set, set.main, forModel(set, set.main, rows), mode);
       const latencyMs = performance.now() - started;
       const requestId = randomUUID();
       if (record) {
@@ -128,13 +132,19 @@ export class PredictionService {
   }
 
   /** Encodes with the model's own spec (strict: refuse on any issue), predicts, decodes. */
-  private async run(served: ServedModel, rows: Row[], mode: ValidationMode): Promise<{ predictions: Prediction[]; warnings: RowIssue[] }> {
+  private async run(set: ServingSet, served: ServedModel, rows: Row[], mode: ValidationMode): Promise<{ predictions: Prediction[]; warnings: RowIssue[] }> {
+    // CPU of preprocessing here; the model call's is counted by the micro-batcher.
+    let cpu = process.cpuUsage();
     const encoded = encodeRows(served.spec, rows, { mode });
+    this.usage.recordCall(set.deployment.id, cpuMicrosSince(cpu), 0);
     if (encoded.rejected.length > 0) {
       throw new DomainError('BAD_USER_INPUT', `${encoded.rejected.length} of ${rows.length} rows are invalid; see details`, { details: encoded.issues });
     }
     const output = await served.batcher.predict(encoded.data, encoded.count);
-    return { predictions: decodeOutputs(served.spec, output, encoded.count), warnings: encoded.issues };
+    cpu = process.cpuUsage();
+    const predictions = decodeOutputs(served.spec, output, encoded.count);
+    this.usage.recordCall(set.deployment.id, cpuMicrosSince(cpu), 0);
+    return { predictions, warnings: encoded.issues };
   }
 
   private counters(deploymentId: string): ChallengerCounters {
@@ -148,6 +158,7 @@ export class PredictionService {
       const set = work.lease.value;
       this.counters(set.deployment.id).shed += work.rows.length;
       this.log.recordShed(set.deployment.id, set.challenger!.model.id, work.rows.length);
+      this.metrics.countShed(set.deployment.slug, work.rows.length);
       work.lease.release();
       return;
     }
@@ -176,11 +187,13 @@ export class PredictionService {
     const counters = this.counters(set.deployment.id);
     const started = performance.now();
     try {
-      const { predictions } = await this.run(challenger, forModel(set, challenger, rows), ValidationMode.best_effort);
+      const { predictions } = await this.run(set, challenger, forModel(set, challenger, rows), ValidationMode.best_effort);
       this.recordChallenger(set, requestId, rows, source, performance.now() - started, main, predictions);
       counters.done += rows.length;
+      this.metrics.observeChallenger(set.deployment.slug, (performance.now() - started) / 1000, rows.length);
     } catch (error) {
       counters.failed += rows.length;
+      this.metrics.countChallengerFailed(set.deployment.slug, rows.length);
       this.recordChallenger(set, requestId, rows, source, performance.now() - started, main, null, (error as Error).message);
       this.logger.warn({ err: error, deployment: set.deployment.slug }, 'the challenger failed; main answers are not affected');
     } finally {

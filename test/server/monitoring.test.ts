@@ -7,6 +7,7 @@ import { latencyBin } from '../../server/monitoring/statistics';
 import { ADMIN, startTestBerth } from '../support/berth';
 import { vegaRecords } from '../support/datasets';
 import { trainDemo } from '../support/demo';
+import { subscribe } from '../support/subscriptions';
 
 const FEATURES = ['Island', 'Beak Length (mm)', 'Beak Depth (mm)', 'Flipper Length (mm)', 'Body Mass (g)', 'Sex'];
 
@@ -167,6 +168,32 @@ describe('monitoring', async () => {
       ['main', 20],
     ]);
     expect(performance.find((p: any) => p.role === 'main').accuracy).toBeCloseTo(expectedAccuracy, 10);
+  });
+
+  it('attributes CPU and memory to the deployment per minute, pushes live figures every second, and exposes Prometheus metrics', async () => {
+    const busy = await deploy('Busy');
+    const live = subscribe(url, admin, `subscription { deploymentMetrics(deploymentId: "${busy.id}") { requestsPerSecond rowsPerSecond cpuSecondsPerSecond memoryBytes p50Ms } }`);
+    await live.ready;
+    const deadline = Date.now() + 15_000;
+    while (!live.received.some((r) => r.data?.deploymentMetrics.requestsPerSecond > 0) && Date.now() < deadline) await send(busy.slug, training.slice(0, 50));
+    await live.client.dispose();
+    const figures = live.received.map((r) => r.data.deploymentMetrics).find((m) => m.requestsPerSecond > 0);
+    expect(figures).toMatchObject({ memoryBytes: expect.any(Number), p50Ms: expect.any(Number) });
+    expect(figures.memoryBytes).toBeGreaterThan(0);
+    expect(figures.rowsPerSecond).toBeGreaterThan(0);
+
+    await services.usage.stop();
+    services.usage.start();
+    const usage = await graphql<{ deploymentUsage: any[] }>('query($id: ID!) { deploymentUsage(deploymentId: $id) { minute cpuSeconds memoryBytes requests processCpuSeconds } }', { id: busy.id }, admin);
+    const used = usage.data!.deploymentUsage.filter((p) => p.requests > 0);
+    expect(used.length).toBeGreaterThan(0);
+    expect(used.reduce((sum, p) => sum + p.cpuSeconds, 0)).toBeGreaterThan(0);
+    expect(Math.max(...used.map((p) => p.memoryBytes))).toBeGreaterThan(0);
+    expect(used.every((p) => p.processCpuSeconds >= p.cpuSeconds)).toBe(true);
+
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/berth_requests_total\{[^}]*deployment="busy"[^}]*\} \d+/);
+    expect(metrics).toContain('berth_prediction_log_backlog');
   });
 
   it('loses no row when the database goes away for a few seconds', async () => {

@@ -5,8 +5,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * the same minute sit on every row, so the share attributed to deployments can be judged
  * against what the whole process used.
  */
-export class Usage1795568500000 implements MigrationInterface {
-  name = 'Usage1795568500000';
+export class Usage1795568700000 implements MigrationInterface {
+  name = 'Usage1795568700000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`CREATE TABLE "usage_minutes" (

@@ -1,0 +1,117 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { LATENCY_EDGES_MS } from './statistics';
+
+/** What the prediction log writer reports; `PredictionLog.stats` fits. */
+export interface PredictionLogGauges {
+  /** Rows waiting to be written. */
+  buffered: number;
+  /** Rows that will never be written; must stay 0. */
+  lost: number;
+}
+
+/**
+ * The Prometheus series of this process, in a registry of its own (the global one would mix
+ * in whatever a dependency registers, and collide when tests build several apps). Labels are
+ * deployment slugs of existing deployments only: an unknown slug in a URL must never create
+ * a series, or anyone could grow the scrape without bound.
+ */
+export class Metrics {
+  readonly register = new Registry();
+  private readonly predictions: Counter<'deployment' | 'role'>;
+  private readonly requests: Counter<'deployment' | 'status'>;
+  private readonly errors: Counter<'deployment'>;
+  private readonly duration: Histogram<'deployment' | 'role'>;
+  private readonly shed: Counter<'deployment'>;
+  private readonly challengerFailed: Counter<'deployment'>;
+
+  constructor(logStats: () => PredictionLogGauges) {
+    const registers = [this.register];
+    collectDefaultMetrics({ register: this.register });
+    this.predictions = new Counter({ name: 'berth_predictions_total', help: 'Rows predicted, by deployment and model role', labelNames: ['deployment', 'role'], registers });
+    this.requests = new Counter({ name: 'berth_requests_total', help: 'Prediction requests answered, by deployment and status class', labelNames: ['deployment', 'status'], registers });
+    this.errors = new Counter({ name: 'berth_request_errors_total', help: 'Prediction requests that failed on the server side (5xx)', labelNames: ['deployment'], registers });
+    this.duration = new Histogram({
+      name: 'berth_request_duration_seconds',
+      help: 'Time to answer a prediction request (main) or to run its rows through the challenger',
+      labelNames: ['deployment', 'role'],
+      // The bins of the stored latency aggregates, so a scrape and a chart bucket alike.
+      buckets: LATENCY_EDGES_MS.map((ms) => ms / 1000),
+      registers,
+    });
+    this.shed = new Counter({ name: 'berth_challenger_shed_total', help: 'Rows not sent to the challenger because its queue was full', labelNames: ['deployment'], registers });
+    this.challengerFailed = new Counter({ name: 'berth_challenger_failed_total', help: 'Rows the challenger failed to predict', labelNames: ['deployment'], registers });
+    new Gauge({
+      name: 'berth_prediction_log_backlog',
+      help: 'Prediction rows waiting to be written to the database',
+      registers,
+      collect() {
+        this.set(logStats().buffered);
+      },
+    });
+    let lostReported = 0;
+    new Counter({
+      name: 'berth_prediction_log_lost_total',
+      help: 'Prediction rows that could not be written and were dropped',
+      registers,
+      collect() {
+        // A counter cannot be set: add what was lost since the last scrape.
+        const lost = logStats().lost;
+        if (lost > lostReported) this.inc(lost - lostReported);
+        lostReported = Math.max(lostReported, lost);
+      },
+    });
+  }
+
+  /** A client's prediction request, answered with HTTP `status` after `seconds`; `rows` count as predicted when it succeeded. */
+  observeRequest(slug: string, status: number, seconds: number, rows: number): void {
+    this.requests.inc({ deployment: slug, status: statusClass(status) });
+    if (status >= 500) this.errors.inc({ deployment: slug });
+    this.duration.observe({ deployment: slug, role: 'main' }, seconds);
+    if (status >= 200 && status < 300 && rows > 0) this.predictions.inc({ deployment: slug, role: 'main' }, rows);
+  }
+
+  /** The challenger predicted a request's `rows` in `seconds` (off the latency path: not a request of its own). */
+  observeChallenger(slug: string, seconds: number, rows: number): void {
+    this.duration.observe({ deployment: slug, role: 'challenger' }, seconds);
+    if (rows > 0) this.predictions.inc({ deployment: slug, role: 'challenger' }, rows);
+  }
+
+  /** Rows not sent to the challenger because its queue was full. */
+  countShed(slug: string, rows: number): void {
+    if (rows > 0) this.shed.inc({ deployment: slug }, rows);
+  }
+
+  /** Rows the challenger failed on. */
+  countChallengerFailed(slug: string, rows: number): void {
+    if (rows > 0) this.challengerFailed.inc({ deployment: slug }, rows);
+  }
+}
+
+function statusClass(status: number): string {
+  return `${Math.min(5, Math.max(1, Math.floor(status / 100)))}xx`;
+}
+
+/**
+ * `GET /metrics` in the Prometheus text format. With a token, scrapers must send
+ * `Authorization: Bearer <token>`: series name every deployment, which a public instance
+ * may not want to show.
+ */
+export function mountMetricsRoute(app: FastifyInstance, metrics: Metrics, token: string | undefined): void {
+  const expected = token === undefined ? undefined : digest(token);
+  app.get('/metrics', async (request, reply) => {
+    if (expected !== undefined) {
+      const match = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '');
+      // Digests have one length, so the comparison takes the same time whatever was sent.
+      if (!match || !timingSafeEqual(digest(match[1].trim()), expected)) {
+        return reply.status(401).header('www-authenticate', 'Bearer realm="metrics"').send({ error: 'Send Authorization: Bearer <BERTH_METRICS_TOKEN> to read metrics' });
+      }
+    }
+    return reply.type(metrics.register.contentType).send(await metrics.register.metrics());
+  });
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
