@@ -57,7 +57,7 @@ export async function startBerth(config: Config, options: StartOptions = {}): Pr
     const applied = await migrate(db);
     if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
 
-    await resolveSecret(config.secret, config.dataDir);
+    const { secret } = await resolveSecret(config.secret, config.dataDir);
 
     const bus = await PostgresEventBus.connect(databaseUrl, logger);
     cleanups.push(() => bus.close());
@@ -72,7 +72,7 @@ export async function startBerth(config: Config, options: StartOptions = {}): Pr
     cleanups.push(() => jobs.stop());
 
     const artifacts = new LocalArtifactStore(path.join(config.dataDir, 'artifacts'));
-    const services = createServices({ config, db, bus, artifacts, jobs, logger });
+    const services = createServices({ config, secret, db, bus, artifacts, jobs, logger });
     if (config.role !== 'api') await scheduleHousekeeping(jobs, services);
     await jobs.start();
 

@@ -8,9 +8,12 @@ import { ExperimentVersion } from './experiments/experiment-version.entity';
 import { Model } from './experiments/model.entity';
 import { ModelUpload } from './experiments/model-upload.entity';
 import { ApiKey } from './deployments/api-key.entity';
+import { Connector } from './connectors/connector.entity';
+import { Pipeline } from './pipelines/pipeline.entity';
+import { PipelineRun } from './pipelines/pipeline-run.entity';
 import { Deployment } from './deployments/deployment.entity';
 import { DeploymentEvent } from './deployments/deployment-event.entity';
 import { DeploymentVersion } from './deployments/deployment-version.entity';
 
 /** Every TypeORM entity; migrations/ must create exactly these tables. */
-export const entities = [User, AccessToken, Project, Collaborator, Dataset, Experiment, ExperimentVersion, Model, ModelUpload, Deployment, DeploymentVersion, DeploymentEvent, ApiKey];
+export const entities = [User, AccessToken, Project, Collaborator, Dataset, Experiment, ExperimentVersion, Model, ModelUpload, Deployment, DeploymentVersion, DeploymentEvent, ApiKey, Connector, Pipeline, PipelineRun];

@@ -15,6 +15,11 @@ import { MonitoringService } from './monitoring/monitoring.service';
 import { PredictionLog } from './monitoring/prediction-log';
 import { Metrics } from './monitoring/metrics';
 import { UsageTracker } from './monitoring/usage';
+import { ConnectorService } from './connectors/connector.service';
+import { readSql } from './connectors/sql-source';
+import { openTableDestination } from './connectors/table-destination';
+import { PipelineRunner, type ConnectorAccess } from './pipelines/pipeline-runner';
+import { PipelineService } from './pipelines/pipeline.service';
 import { DeploymentRegistry } from './serving/deployment-registry';
 import { PredictionService } from './serving/prediction.service';
 
@@ -35,10 +40,14 @@ export interface Services {
   monitoring: MonitoringService;
   usage: UsageTracker;
   metrics: Metrics;
+  connectors: ConnectorService;
+  pipelines: PipelineService;
 }
 
 export interface ServiceDependencies {
   config: Config;
+  /** BERTH_SECRET or the one generated into the data folder: encrypts connector credentials. */
+  secret: string;
   db: DataSource;
   bus: EventBus;
   artifacts: ArtifactStore;
@@ -47,7 +56,7 @@ export interface ServiceDependencies {
 }
 
 /** Builds the services and defines their jobs on the job runner. */
-export function createServices({ config, db, bus, artifacts, jobs, logger }: ServiceDependencies): Services {
+export function createServices({ config, secret, db, bus, artifacts, jobs, logger }: ServiceDependencies): Services {
   const datasets = new DatasetService(db, artifacts, config.limits);
   const experiments = new ExperimentService(db, bus, artifacts, datasets, jobs, logger);
   const deployments = new DeploymentService(db, bus, experiments);
@@ -64,6 +73,18 @@ export function createServices({ config, db, bus, artifacts, jobs, logger }: Ser
     onModelCall: (deploymentId, cpuMicros, rows) => usage.recordCall(deploymentId, cpuMicros, rows),
   });
   const metrics = new Metrics(() => predictionLog.stats);
+  const connectors = new ConnectorService(db, secret);
+  const connectorAccess: ConnectorAccess = {
+    async *readSql(connectorId, sql, chunkRows) {
+      yield* readSql(connectors.clientConfig(await connectors.get(connectorId)), sql, { chunkRows });
+    },
+    openTable: async (connectorId, table, columns, runId) => openTableDestination(connectors.clientConfig(await connectors.get(connectorId)), table, columns, runId),
+  };
+  const runner = new PipelineRunner({ db, bus, artifacts, datasets, experiments, deployments, connectors: connectorAccess, predictionLog, logger, dataDir: config.dataDir });
+  const pipelines = new PipelineService(db, jobs, artifacts, datasets, deployments, async (id, projectId) => (await connectors.list(projectId)).some((c) => c.id === id), runner);
+  connectors.addDeletionCheck(async (connectorId) => {
+    if (await pipelines.usesConnector(connectorId)) throw conflict('A pipeline still reads from or delivers to this connector; change or delete it first');
+  });
   return {
     config,
     db,
@@ -80,5 +101,7 @@ export function createServices({ config, db, bus, artifacts, jobs, logger }: Ser
     monitoring: new MonitoringService(db, deployments, experiments),
     usage,
     metrics,
+    connectors,
+    pipelines,
   };
 }

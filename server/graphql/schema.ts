@@ -6,8 +6,10 @@ import { ProjectResolver } from '../projects/project.resolver';
 import { ExperimentResolver, ExperimentVersionResolver, ModelResolver } from '../experiments/experiment.resolver';
 import { DeploymentResolver, DeploymentVersionResolver } from '../deployments/deployment.resolver';
 import { MonitoringResolver } from '../monitoring/monitoring.resolver';
+import { PipelineResolver, PipelineRunResolver } from '../pipelines/pipeline.resolver';
+import { ConnectorResolver } from '../connectors/connector.resolver';
 
-const resolvers = [AuthResolver, UserResolver, ProjectResolver, ExperimentResolver, ExperimentVersionResolver, ModelResolver, DeploymentResolver, DeploymentVersionResolver, MonitoringResolver] as const;
+const resolvers = [AuthResolver, UserResolver, ProjectResolver, ExperimentResolver, ExperimentVersionResolver, ModelResolver, DeploymentResolver, DeploymentVersionResolver, MonitoringResolver, PipelineResolver, PipelineRunResolver, ConnectorResolver] as const;
 
 /** Builds the GraphQL schema from the resolvers; `pubSub` feeds subscriptions. */
 export function buildBerthSchema(pubSub: PubSub): Promise<GraphQLSchema> {

@@ -5,6 +5,7 @@ import { mountExperimentRoutes } from '../experiments/experiment.routes';
 import { mountMetricsRoute } from '../monitoring/metrics';
 import { mountInferenceV2Routes } from '../serving/inference-v2.routes';
 import { mountPredictRoutes } from '../serving/predict.routes';
+import { mountPipelineRoutes } from '../pipelines/pipeline.routes';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import type { Config } from '../config';
@@ -54,6 +55,7 @@ export async function createHttpApp({ config, logger, services, schema, readines
   mountExperimentRoutes(app, services);
   mountPredictRoutes(app, services);
   mountInferenceV2Routes(app, services);
+  mountPipelineRoutes(app, services);
   await mountGraphQL(app, schema, services, config, logger);
   if (config.serveConsole) await mountConsole(app, logger);
   return app;

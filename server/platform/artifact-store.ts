@@ -48,7 +48,13 @@ export class LocalArtifactStore implements ArtifactStore {
   }
 
   async put(content: Readable | Uint8Array, options: { maxBytes?: number } = {}): Promise<StoredArtifact> {
+    // A stream may fail (a missing file) before the pipeline below listens to it: catch that too.
+    let earlyError: unknown;
+    const onEarlyError = (error: unknown) => (earlyError = error);
+    if (!(content instanceof Uint8Array)) content.once('error', onEarlyError);
     await mkdir(path.join(this.root, 'tmp'), { recursive: true });
+    if (!(content instanceof Uint8Array)) content.off('error', onEarlyError);
+    if (earlyError) throw earlyError;
     const temporary = path.join(this.root, 'tmp', randomBytes(12).toString('hex'));
     const hash = createHash('sha256');
     let size = 0;

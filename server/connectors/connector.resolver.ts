@@ -1,0 +1,50 @@
+import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { User } from '../auth/user.entity';
+import type { Context } from '../graphql/context';
+import { ProjectRole } from '../projects/collaborator.entity';
+import { ConnectorTestResult } from './connector-test-result';
+import { Connector } from './connector.entity';
+import { CreateConnectorInput } from './connector.inputs';
+
+@Resolver(() => Connector)
+export class ConnectorResolver {
+  @Query(() => [Connector], { description: "The project's external databases, by name" })
+  async connectors(@Arg('projectId', () => ID) projectId: string, @Ctx() { services, viewer }: Context): Promise<Connector[]> {
+    await services.policy.requireProjectRole(viewer, projectId, ProjectRole.viewer);
+    return services.connectors.list(projectId);
+  }
+
+  @Query(() => Connector)
+  async connector(@Arg('id', () => ID) id: string, @Ctx() { services, viewer }: Context): Promise<Connector> {
+    const connector = await services.connectors.get(id);
+    await services.policy.requireProjectRole(viewer, connector.projectId, ProjectRole.viewer);
+    return connector;
+  }
+
+  @FieldResolver(() => User, { nullable: true, description: 'Who created it' })
+  createdBy(@Root() connector: Connector, @Ctx() { services }: Context): Promise<User | null> {
+    return connector.createdBy ? services.db.getRepository(User).findOneBy({ id: connector.createdBy }) : Promise.resolve(null);
+  }
+
+  @Mutation(() => Connector, { description: 'The password is stored encrypted and never returned' })
+  async createConnector(@Arg('input', () => CreateConnectorInput) input: CreateConnectorInput, @Ctx() { services, viewer }: Context): Promise<Connector> {
+    const user = await services.policy.requireProjectRole(viewer, input.projectId, ProjectRole.contributor);
+    const { projectId, ...fields } = input;
+    return services.connectors.create(projectId, user.id, fields);
+  }
+
+  @Mutation(() => ConnectorTestResult, { description: 'Connects from this server and tries reading and creating a table; says precisely what failed' })
+  async testConnector(@Arg('id', () => ID) id: string, @Ctx() { services, viewer }: Context): Promise<ConnectorTestResult> {
+    const connector = await services.connectors.get(id);
+    await services.policy.requireProjectRole(viewer, connector.projectId, ProjectRole.contributor);
+    return services.connectors.test(connector);
+  }
+
+  @Mutation(() => Boolean, { description: 'Refused while a pipeline uses it' })
+  async deleteConnector(@Arg('id', () => ID) id: string, @Ctx() { services, viewer }: Context): Promise<boolean> {
+    const connector = await services.connectors.get(id);
+    await services.policy.requireProjectRole(viewer, connector.projectId, ProjectRole.contributor);
+    await services.connectors.delete(id);
+    return true;
+  }
+}

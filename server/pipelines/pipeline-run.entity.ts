@@ -1,0 +1,105 @@
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Pipeline } from './pipeline.entity';
+
+export enum RunStatus {
+  queued = 'queued',
+  running = 'running',
+  succeeded = 'succeeded',
+  failed = 'failed',
+  cancelled = 'cancelled',
+}
+registerEnumType(RunStatus, { name: 'PipelineRunStatus' });
+
+export enum RunTrigger {
+  schedule = 'schedule',
+  manual = 'manual',
+}
+registerEnumType(RunTrigger, { name: 'PipelineRunTrigger' });
+
+/** One stored result file of a run. */
+export interface RunFile {
+  sha256: string;
+  size: number;
+}
+
+export type RunFileKind = 'main' | 'challenger' | 'errors';
+
+@Entity('pipeline_runs')
+@ObjectType({ description: 'One execution of a pipeline' })
+export class PipelineRun {
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pipeline_runs_pkey' })
+  @Field(() => ID)
+  id: string;
+
+  @Index('pipeline_runs_pipeline_id_created_at_idx', ['pipelineId', 'createdAt'])
+  @Column('uuid', { name: 'pipeline_id' })
+  @Field(() => ID)
+  pipelineId: string;
+
+  @ManyToOne(() => Pipeline, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'pipeline_id', foreignKeyConstraintName: 'pipeline_runs_pipeline_id_fkey' })
+  pipeline: Pipeline;
+
+  @Column('enum', { enum: RunStatus, enumName: 'pipeline_run_status' })
+  @Field(() => RunStatus)
+  status: RunStatus;
+
+  @Column('enum', { enum: RunTrigger, enumName: 'pipeline_run_trigger' })
+  @Field(() => RunTrigger)
+  trigger: RunTrigger;
+
+  @Column('uuid', { name: 'triggered_by', nullable: true })
+  triggeredBy: string | null;
+
+  @Column('integer', { name: 'deployment_version', nullable: true })
+  @Field(() => Int, { nullable: true, description: 'The deployment version whose models predicted' })
+  deploymentVersion: number | null;
+
+  @Column('integer', { default: 1 })
+  @Field(() => Int)
+  attempt: number;
+
+  @Column('integer', { name: 'rows_read', default: 0 })
+  @Field(() => Int)
+  rowsRead: number;
+
+  @Column('integer', { name: 'rows_predicted', default: 0 })
+  @Field(() => Int)
+  rowsPredicted: number;
+
+  @Column('integer', { name: 'rows_failed', default: 0 })
+  @Field(() => Int, { description: 'Rows that failed validation: listed in the errors file' })
+  rowsFailed: number;
+
+  @Column('integer', { name: 'rows_total', nullable: true })
+  @Field(() => Int, { nullable: true, description: 'Known in advance for a dataset source' })
+  rowsTotal: number | null;
+
+  @Column('double precision', { nullable: true })
+  @Field(() => Float, { nullable: true, description: '0 to 1, when the total is known' })
+  progress: number | null;
+
+  @Column('text', { nullable: true })
+  @Field(() => String, { nullable: true, description: 'What failed and where' })
+  error: string | null;
+
+  /** Set by cancelPipelineRun; the run stops at its next chunk. */
+  @Column('boolean', { name: 'cancel_requested', default: false })
+  cancelRequested: boolean;
+
+  @Column('jsonb')
+  files: Partial<Record<RunFileKind, RunFile>>;
+
+  @Column('timestamptz', { name: 'started_at', nullable: true })
+  @Field(() => Date, { nullable: true })
+  startedAt: Date | null;
+
+  @Column('timestamptz', { name: 'finished_at', nullable: true })
+  @Field(() => Date, { nullable: true })
+  finishedAt: Date | null;
+
+  @CreateDateColumn({ type: 'timestamptz', name: 'created_at' })
+  @Field(() => Date)
+  createdAt: Date;
+}

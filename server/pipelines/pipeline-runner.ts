@@ -1,0 +1,275 @@
+import { randomUUID } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { DataSource } from 'typeorm';
+import type { DeploymentService } from '../deployments/deployment.service';
+import type { DatasetService } from '../experiments/dataset.service';
+import type { ExperimentService } from '../experiments/experiment.service';
+import { readCsvRows } from '../experiments/ml/csv';
+import { decodeOutputs, encodeRows } from '../experiments/ml/preprocessing';
+import type { Prediction, PreprocessingSpec, Row } from '../experiments/ml/types';
+import type { Binning, PredictionLog } from '../monitoring/prediction-log';
+import type { ArtifactStore } from '../platform/artifact-store';
+import { topicFor, type EventBus } from '../platform/event-bus';
+import type { Logger } from '../platform/logger';
+import { TfjsModelRuntime } from '../serving/model-runtime';
+import { CsvFileWriter } from './csv-writer';
+import { PipelineRun, RunStatus, type RunFile, type RunFileKind } from './pipeline-run.entity';
+import { Pipeline, PipelineSourceKind } from './pipeline.entity';
+
+export const PIPELINE_RUN_UPDATED = 'PIPELINE_RUN_UPDATED';
+/** Rows read, validated and predicted together. */
+const CHUNK_ROWS = 1000;
+
+/** External-database access the runner needs (the connectors domain provides it). */
+export interface ConnectorAccess {
+  readSql(connectorId: string, sql: string, chunkRows: number): AsyncIterable<Row[]>;
+  openTable(connectorId: string, table: string, columns: Array<{ name: string; type: 'double precision' | 'text' | 'boolean' | 'jsonb' }>, runId: string): Promise<{ write(rows: Array<Record<string, unknown>>): Promise<void>; commit(): Promise<number>; rollback(): Promise<void> }>;
+}
+
+interface LoadedModel {
+  id: string;
+  spec: PreprocessingSpec;
+  binning: Binning;
+  runtime: TfjsModelRuntime;
+}
+
+/** A failure the run reports as its error, as it is: the message says what and where. */
+class RunFailure extends Error {}
+class RunCancelled extends Error {}
+
+/**
+ * Executes one pipeline run: streams the source in chunks through the deployment's current
+ * main and challenger models (the same preprocessing module as online serving), writes the
+ * main, challenger and errors files in source order, delivers to the destination table in one
+ * transaction (all or nothing), and records the predictions in monitoring. Safe to execute
+ * again (a worker that died mid-run): counters, files and the destination rows start over.
+ */
+export class PipelineRunner {
+  constructor(
+    private readonly deps: {
+      db: DataSource;
+      bus: EventBus;
+      artifacts: ArtifactStore;
+      datasets: DatasetService;
+      experiments: ExperimentService;
+      deployments: DeploymentService;
+      connectors: ConnectorAccess;
+      predictionLog: PredictionLog;
+      logger: Logger;
+      dataDir: string;
+    },
+  ) {}
+
+  async execute(runId: string, touch: () => Promise<void> = async () => undefined): Promise<'done' | 'retry'> {
+    const { db } = this.deps;
+    const runs = db.getRepository(PipelineRun);
+    const run = await runs.findOneBy({ id: runId });
+    if (!run || [RunStatus.succeeded, RunStatus.failed, RunStatus.cancelled].includes(run.status)) return 'done';
+    const pipeline = await db.getRepository(Pipeline).findOneByOrFail({ id: run.pipelineId });
+    // A run found 'running' was left by a worker that died: it starts over as a new attempt.
+    const attempt = run.status === RunStatus.running ? run.attempt + 1 : run.attempt;
+    Object.assign(run, { status: RunStatus.running, attempt, startedAt: new Date(), finishedAt: null, error: null, rowsRead: 0, rowsPredicted: 0, rowsFailed: 0, progress: null, files: {} });
+    await runs.save(run);
+    await this.announce(run);
+
+    const workDir = path.join(this.deps.dataDir, 'tmp', `run-${run.id}`);
+    const loaded: LoadedModel[] = [];
+    let destination: Awaited<ReturnType<ConnectorAccess['openTable']>> | undefined;
+    try {
+      if (!pipeline.deploymentId) throw new RunFailure('the deployment of this pipeline was deleted; nothing can predict');
+      const deployment = await this.deps.deployments.get(pipeline.deploymentId).catch(() => {
+        throw new RunFailure('the deployment of this pipeline was deleted; nothing can predict');
+      });
+      const version = await this.deps.deployments.currentVersion(deployment);
+      if (!version) throw new RunFailure(`deployment ${deployment.slug} has no version yet`);
+      run.deploymentVersion = version.number;
+      const main = await this.load(version.mainModelId);
+      loaded.push(main);
+      const challenger = version.challengerModelId ? await this.load(version.challengerModelId) : null;
+      if (challenger) loaded.push(challenger);
+
+      await mkdir(workDir, { recursive: true });
+      const features = main.spec.features.map((f) => f.name);
+      const labels = main.spec.target.task === 'regression' ? [] : main.spec.target.labels;
+      const header = [...features, 'prediction', ...labels.map((l) => `probability_${l}`)];
+      const writers: Partial<Record<RunFileKind, CsvFileWriter>> = {
+        main: new CsvFileWriter(path.join(workDir, 'main.csv'), header),
+        errors: new CsvFileWriter(path.join(workDir, 'errors.csv'), ['row', 'field', 'message']),
+      };
+      if (challenger) writers.challenger = new CsvFileWriter(path.join(workDir, 'challenger.csv'), header);
+      if (pipeline.destinationConnectorId && pipeline.destinationTable) {
+        destination = await this.deps.connectors.openTable(
+          pipeline.destinationConnectorId,
+          pipeline.destinationTable,
+          [
+            ...main.spec.features.map((f) => ({ name: f.name, type: f.type === 'numeric' ? ('double precision' as const) : f.type === 'boolean' ? ('boolean' as const) : ('text' as const) })),
+            { name: 'prediction', type: main.spec.target.task === 'regression' ? 'double precision' : 'text' },
+            ...labels.map((l) => ({ name: `probability_${l}`, type: 'double precision' as const })),
+            { name: 'model_role', type: 'text' },
+          ],
+          run.id,
+        );
+      }
+
+      if (pipeline.sourceKind === PipelineSourceKind.dataset) {
+        const dataset = await this.deps.datasets.get(pipeline.sourceDatasetId!);
+        run.rowsTotal = dataset.rows;
+      }
+      for await (const chunk of this.source(pipeline)) {
+        const current = await runs.findOneByOrFail({ id: run.id });
+        if (current.cancelRequested) throw new RunCancelled('cancelled by a user');
+        const firstRow = run.rowsRead + 1;
+        run.rowsRead += chunk.length;
+
+        const encoded = encodeRows(main.spec, chunk, { mode: 'strict', firstRowNumber: firstRow });
+        const rejected = new Set(encoded.rejected);
+        for (const issue of encoded.issues) await writers.errors!.write([issue.row, issue.field, issue.message]);
+        run.rowsFailed += rejected.size;
+        const valid = chunk.filter((_, i) => !rejected.has(i));
+        if (valid.length > 0) {
+          const mainPredictions = await this.predict(main, encoded.data, encoded.count);
+          await this.writeRows(writers.main!, features, labels, valid, mainPredictions);
+          let challengerPredictions: Prediction[] | null = null;
+          if (challenger) {
+            const forChallenger = encodeRows(challenger.spec, valid, { mode: 'best_effort' });
+            challengerPredictions = await this.predict(challenger, forChallenger.data, forChallenger.count);
+            await this.writeRows(writers.challenger!, features, labels, valid, challengerPredictions);
+          }
+          if (destination) {
+            const now = new Date();
+            const rows = (predictions: Prediction[], role: string) =>
+              valid.map((row, i) => ({
+                ...Object.fromEntries(features.map((f) => [f, row[f] ?? null])),
+                prediction: predictions[i]!.prediction,
+                ...Object.fromEntries(labels.map((l) => [`probability_${l}`, predictions[i]!.probabilities?.[l] ?? null])),
+                model_role: role,
+                predicted_at: now,
+              }));
+            await destination.write([...rows(mainPredictions, 'main'), ...(challengerPredictions ? rows(challengerPredictions, 'challenger') : [])]);
+          }
+          const requestId = randomUUID();
+          this.record(requestId, deployment.id, version.number, main, 'main', valid, mainPredictions, null);
+          if (challenger && challengerPredictions) this.record(requestId, deployment.id, version.number, challenger, 'challenger', valid, challengerPredictions, mainPredictions);
+          run.rowsPredicted += valid.length;
+        }
+        run.progress = run.rowsTotal ? run.rowsRead / run.rowsTotal : null;
+        await runs.update(run.id, { rowsRead: run.rowsRead, rowsPredicted: run.rowsPredicted, rowsFailed: run.rowsFailed, rowsTotal: run.rowsTotal, progress: run.progress, deploymentVersion: run.deploymentVersion });
+        await this.announce(run);
+        await touch();
+      }
+
+      if (run.rowsRead === 0) throw new RunFailure('the source returned no rows');
+      if (run.rowsFailed / run.rowsRead > pipeline.maxErrorRatio) {
+        throw new RunFailure(`${run.rowsFailed} of ${run.rowsRead} rows failed validation, more than the ${pipeline.maxErrorRatio * 100} % the pipeline accepts; see the errors file`);
+      }
+      for (const writer of Object.values(writers)) await writer!.close();
+      run.files = await this.store(workDir, Object.keys(writers) as RunFileKind[]);
+      if (destination) await destination.commit();
+      destination = undefined;
+      Object.assign(run, { status: RunStatus.succeeded, finishedAt: new Date(), progress: 1 });
+      await runs.save(run);
+      await this.announce(run);
+      return 'done';
+    } catch (error) {
+      await destination?.rollback().catch((e) => this.deps.logger.warn({ err: e }, 'could not roll the destination back'));
+      const cancelled = error instanceof RunCancelled;
+      const message = error instanceof Error ? error.message : String(error);
+      if (!(error instanceof RunFailure) && !cancelled) this.deps.logger.error({ err: error, runId }, 'pipeline run failed');
+      // The errors file explains a validation failure: keep it even when the run fails.
+      const files = await this.store(workDir, ['errors']).catch(() => ({}));
+      const retry = !cancelled && attempt <= pipeline.retryAttempts;
+      Object.assign(run, {
+        status: cancelled ? RunStatus.cancelled : retry ? RunStatus.queued : RunStatus.failed,
+        finishedAt: retry ? null : new Date(),
+        error: retry ? `attempt ${attempt} failed: ${message}; retrying` : message,
+        attempt: retry ? attempt + 1 : attempt,
+        files,
+      });
+      await runs.save(run);
+      await this.announce(run);
+      return retry ? 'retry' : 'done';
+    } finally {
+      for (const model of loaded) model.runtime.unload();
+      await rm(workDir, { recursive: true, force: true });
+    }
+  }
+
+  private async *source(pipeline: Pipeline): AsyncGenerator<Row[]> {
+    if (pipeline.sourceKind === PipelineSourceKind.sql) {
+      yield* this.deps.connectors.readSql(pipeline.sourceConnectorId!, pipeline.sourceSql!, CHUNK_ROWS);
+      return;
+    }
+    const dataset = await this.deps.datasets.get(pipeline.sourceDatasetId!);
+    let chunk: Row[] = [];
+    for await (const row of readCsvRows(this.deps.artifacts.open(dataset.sha256), { fileName: dataset.fileName })) {
+      chunk.push(row);
+      if (chunk.length === CHUNK_ROWS) {
+        yield chunk;
+        chunk = [];
+      }
+    }
+    if (chunk.length > 0) yield chunk;
+  }
+
+  private async load(modelId: string): Promise<LoadedModel> {
+    const model = await this.deps.experiments.model(modelId);
+    const version = await this.deps.experiments.version(model.versionId);
+    const runtime = new TfjsModelRuntime(() => Promise.all(model.files.map(async (f) => ({ name: f.name, bytes: await this.deps.artifacts.read(f.sha256) }))));
+    try {
+      await runtime.load();
+    } catch (error) {
+      throw new RunFailure(`model "${model.name}" could not be loaded: ${(error as Error).message}`);
+    }
+    return { id: model.id, spec: version.preprocessing!, binning: { profile: version.profile, predictions: model.holdoutDistribution }, runtime };
+  }
+
+  private async predict(model: LoadedModel, data: Float32Array, count: number): Promise<Prediction[]> {
+    return decodeOutputs(model.spec, await model.runtime.predict(data, count), count);
+  }
+
+  private async writeRows(writer: CsvFileWriter, features: string[], labels: string[], rows: Row[], predictions: Prediction[]): Promise<void> {
+    for (let i = 0; i < rows.length; i++) {
+      const p = predictions[i]!;
+      await writer.write([...features.map((f) => rows[i]![f]), p.prediction, ...labels.map((l) => p.probabilities?.[l])]);
+    }
+  }
+
+  /** The chunk's rows in monitoring, main and challenger under one request id, like an API request. */
+  private record(requestId: string, deploymentId: string, version: number, model: LoadedModel, role: 'main' | 'challenger', rows: Row[], predictions: Prediction[], main: Prediction[] | null): void {
+    const createdAt = new Date();
+    this.deps.predictionLog.record(
+      rows.map((input, rowIndex) => ({
+        deploymentId,
+        deploymentVersion: version,
+        modelId: model.id,
+        role,
+        requestId,
+        rowIndex,
+        input,
+        output: predictions[rowIndex]!,
+        latencyMs: 0,
+        source: 'pipeline' as const,
+        createdAt,
+        binning: model.binning,
+        mainOutput: main?.[rowIndex],
+      })),
+    );
+  }
+
+  private async store(workDir: string, kinds: RunFileKind[]): Promise<Partial<Record<RunFileKind, RunFile>>> {
+    const files: Partial<Record<RunFileKind, RunFile>> = {};
+    for (const kind of kinds) {
+      const file = path.join(workDir, `${kind}.csv`);
+      // A run that failed before it started writing has no files.
+      if (existsSync(file)) files[kind] = await this.deps.artifacts.put(createReadStream(file));
+    }
+    return files;
+  }
+
+  private announce(run: PipelineRun): Promise<void> {
+    const update = { runId: run.id, pipelineId: run.pipelineId };
+    return this.deps.bus.publish(topicFor(PIPELINE_RUN_UPDATED, run.pipelineId), update).catch(() => undefined);
+  }
+}

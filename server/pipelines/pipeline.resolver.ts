@@ -1,0 +1,109 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { Context } from '../graphql/context';
+import { ProjectRole } from '../projects/collaborator.entity';
+import { CreatePipelineInput } from './pipeline.inputs';
+import { PipelineRun } from './pipeline-run.entity';
+import { PIPELINE_RUN_UPDATED } from './pipeline-runner';
+import { Pipeline } from './pipeline.entity';
+
+@Resolver(() => Pipeline)
+export class PipelineResolver {
+  @Query(() => [Pipeline])
+  async pipelines(@Arg('deploymentId', () => ID) deploymentId: string, @Ctx() { services, viewer }: Context): Promise<Pipeline[]> {
+    const deployment = await services.deployments.get(deploymentId);
+    await services.policy.requireProjectRole(viewer, deployment.projectId, ProjectRole.viewer);
+    return services.pipelines.list(deploymentId);
+  }
+
+  @Query(() => [PipelineRun], { description: 'Newest first' })
+  async pipelineRuns(
+    @Arg('pipelineId', () => ID) pipelineId: string,
+    @Arg('limit', () => Int, { defaultValue: 20 }) limit: number,
+    @Arg('offset', () => Int, { defaultValue: 0 }) offset: number,
+    @Ctx() { services, viewer }: Context,
+  ): Promise<PipelineRun[]> {
+    const pipeline = await services.pipelines.get(pipelineId);
+    await services.policy.requireProjectRole(viewer, pipeline.projectId, ProjectRole.viewer);
+    return services.pipelines.runs(pipelineId, limit, offset);
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'The schedule in words' })
+  scheduleDescription(@Root() pipeline: Pipeline, @Ctx() { services }: Context): string | null {
+    return services.pipelines.describeSchedule(pipeline);
+  }
+
+  @FieldResolver(() => [Date], { description: 'The next run times (none when paused or manual)' })
+  nextRunTimes(@Root() pipeline: Pipeline, @Arg('count', () => Int, { defaultValue: 5 }) count: number, @Ctx() { services }: Context): Date[] {
+    return services.pipelines.nextRuns(pipeline, Math.min(count, 50));
+  }
+
+  @Mutation(() => Pipeline)
+  async createPipeline(@Arg('input', () => CreatePipelineInput) input: CreatePipelineInput, @Ctx() { services, viewer }: Context): Promise<Pipeline> {
+    const deployment = await services.deployments.get(input.deploymentId);
+    const user = await services.policy.requireProjectRole(viewer, deployment.projectId, ProjectRole.contributor);
+    return services.pipelines.create(user.id, input);
+  }
+
+  @Mutation(() => Pipeline, { description: 'A null cron makes the pipeline manual-only' })
+  async updatePipelineSchedule(
+    @Arg('id', () => ID) id: string,
+    @Arg('cron', () => String, { nullable: true }) cron: string | null,
+    @Arg('timezone', () => String, { nullable: true }) timezone: string | null,
+    @Ctx() { services, viewer }: Context,
+  ): Promise<Pipeline> {
+    await this.requireWrite(id, { services, viewer });
+    return services.pipelines.updateSchedule(id, cron, timezone);
+  }
+
+  @Mutation(() => Pipeline, { description: 'Pauses or resumes the schedule' })
+  async setPipelineEnabled(@Arg('id', () => ID) id: string, @Arg('enabled', () => Boolean) enabled: boolean, @Ctx() { services, viewer }: Context): Promise<Pipeline> {
+    await this.requireWrite(id, { services, viewer });
+    return services.pipelines.setEnabled(id, enabled);
+  }
+
+  @Mutation(() => Boolean)
+  async deletePipeline(@Arg('id', () => ID) id: string, @Ctx() { services, viewer }: Context): Promise<boolean> {
+    await this.requireWrite(id, { services, viewer });
+    await services.pipelines.delete(id);
+    return true;
+  }
+
+  @Mutation(() => PipelineRun)
+  async runPipelineNow(@Arg('id', () => ID) id: string, @Ctx() { services, viewer }: Context): Promise<PipelineRun> {
+    const user = await this.requireWrite(id, { services, viewer });
+    return services.pipelines.runNow(id, user.id);
+  }
+
+  @Mutation(() => PipelineRun)
+  async cancelPipelineRun(@Arg('runId', () => ID) runId: string, @Ctx() { services, viewer }: Context): Promise<PipelineRun> {
+    const run = await services.pipelines.run(runId);
+    await this.requireWrite(run.pipelineId, { services, viewer });
+    return services.pipelines.cancel(runId);
+  }
+
+  @Subscription(() => PipelineRun, {
+    description: 'Progress and status of the runs of a pipeline, from whichever worker runs them',
+    subscribe: async ({ args, context }) => {
+      const { services, viewer } = context as Context;
+      const pipeline = await services.pipelines.get(args.pipelineId as string);
+      await services.policy.requireProjectRole(viewer, pipeline.projectId, ProjectRole.viewer);
+      return services.bus.subscribe(PIPELINE_RUN_UPDATED, args.pipelineId);
+    },
+  })
+  pipelineRunUpdated(@Arg('pipelineId', () => ID) _pipelineId: string, @Root() update: { runId: string }, @Ctx() { services }: Context): Promise<PipelineRun> {
+    return services.pipelines.run(update.runId);
+  }
+
+  private async requireWrite(pipelineId: string, { services, viewer }: Pick<Context, 'services' | 'viewer'>) {
+    const pipeline = await services.pipelines.get(pipelineId);
+    return services.policy.requireProjectRole(viewer, pipeline.projectId, ProjectRole.contributor);
+  }
+}
+
+@Resolver(() => PipelineRun)
+export class PipelineRunResolver {
+  @FieldResolver(() => [String], { description: 'Files to download at /api/v1/pipeline-runs/{id}/files/{kind}: main, challenger, errors' })
+  files(@Root() run: PipelineRun): string[] {
+    return Object.keys(run.files);
+  }
+}

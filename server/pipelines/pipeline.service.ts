@@ -1,0 +1,238 @@
+import { CronExpressionParser } from 'cron-parser';
+import cronstrue from 'cronstrue';
+import type { Readable } from 'node:stream';
+import type { DataSource } from 'typeorm';
+import type { DeploymentService } from '../deployments/deployment.service';
+import type { DatasetService } from '../experiments/dataset.service';
+import type { ArtifactStore } from '../platform/artifact-store';
+import { badInput, conflict, notFound } from '../platform/errors';
+import type { JobRunner } from '../platform/jobs';
+import { PipelineRun, RunStatus, RunTrigger, type RunFileKind } from './pipeline-run.entity';
+import { Pipeline, PipelineSourceKind } from './pipeline.entity';
+import type { PipelineRunner } from './pipeline-runner';
+
+export const RUN_JOB = 'pipelines.run';
+export const SCHEDULE_JOB = 'pipelines.schedule';
+/** A run job's lock: it touches the lock every chunk, so only a dead worker's run is taken over. */
+const RUN_LOCK_MS = 2 * 60 * 1000;
+
+export interface PipelineInput {
+  deploymentId: string;
+  name: string;
+  sourceKind: PipelineSourceKind;
+  sourceDatasetId?: string | null;
+  sourceConnectorId?: string | null;
+  sourceSql?: string | null;
+  destinationConnectorId?: string | null;
+  destinationTable?: string | null;
+  scheduleCron?: string | null;
+  scheduleTimezone?: string | null;
+  retryAttempts?: number | null;
+  retryBackoffMs?: number | null;
+  maxErrorRatio?: number | null;
+}
+
+/** Connectors as pipelines see them: does one exist in this project. */
+export type ConnectorLookup = (connectorId: string, projectId: string) => Promise<boolean>;
+
+export class PipelineService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly jobs: JobRunner,
+    private readonly artifacts: ArtifactStore,
+    private readonly datasets: DatasetService,
+    private readonly deployments: DeploymentService,
+    private readonly connectorExists: ConnectorLookup,
+    runner: PipelineRunner,
+  ) {
+    jobs.define<{ runId: string }>(
+      RUN_JOB,
+      async (job) => {
+        const outcome = await runner.execute(job.attrs.data.runId, () => job.touch());
+        if (outcome === 'retry') await this.enqueueRetry(job.attrs.data.runId);
+      },
+      { lockLifetime: RUN_LOCK_MS, concurrency: 2 },
+    );
+    jobs.define<{ pipelineId: string }>(SCHEDULE_JOB, async (job) => {
+      const pipeline = await this.db.getRepository(Pipeline).findOneBy({ id: job.attrs.data.pipelineId });
+      if (pipeline?.enabled) await this.startRun(pipeline, RunTrigger.schedule, null);
+    });
+  }
+
+  list(deploymentId: string): Promise<Pipeline[]> {
+    return this.db.getRepository(Pipeline).find({ where: { deploymentId }, order: { name: 'ASC' } });
+  }
+
+  async get(id: string): Promise<Pipeline> {
+    const pipeline = await this.db.getRepository(Pipeline).findOneBy({ id });
+    if (!pipeline) throw notFound('Pipeline', id);
+    return pipeline;
+  }
+
+  async run(id: string): Promise<PipelineRun> {
+    const run = await this.db.getRepository(PipelineRun).findOneBy({ id });
+    if (!run) throw notFound('Pipeline run', id);
+    return run;
+  }
+
+  runs(pipelineId: string, limit: number, offset: number): Promise<PipelineRun[]> {
+    return this.db.getRepository(PipelineRun).find({ where: { pipelineId }, order: { createdAt: 'DESC' }, take: Math.min(limit, 100), skip: offset });
+  }
+
+  usesConnector(connectorId: string): Promise<boolean> {
+    return this.db
+      .getRepository(Pipeline)
+      .createQueryBuilder('p')
+      .where('p.source_connector_id = :id OR p.destination_connector_id = :id', { id: connectorId })
+      .getExists();
+  }
+
+  async create(userId: string, input: PipelineInput): Promise<Pipeline> {
+    const deployment = await this.deployments.get(input.deploymentId);
+    const name = input.name.trim();
+    if (!name || name.length > 100) throw badInput('name', 'must be 1 to 100 characters');
+    if (input.sourceKind === PipelineSourceKind.dataset) {
+      if (!input.sourceDatasetId) throw badInput('sourceDatasetId', 'choose the uploaded CSV to predict');
+      await this.datasets.get(input.sourceDatasetId, deployment.projectId);
+    } else {
+      if (!input.sourceConnectorId) throw badInput('sourceConnectorId', 'choose the connector to read from');
+      if (!(await this.connectorExists(input.sourceConnectorId, deployment.projectId))) throw badInput('sourceConnectorId', 'no such connector in this project');
+      if (!input.sourceSql?.trim()) throw badInput('sourceSql', 'write the SELECT that returns the rows to predict');
+      if (!/^\s*(select|with)\b/i.test(input.sourceSql)) throw badInput('sourceSql', 'must be a SELECT (or WITH … SELECT) query');
+    }
+    if (input.destinationConnectorId || input.destinationTable) {
+      if (!input.destinationConnectorId || !input.destinationTable) throw badInput('destinationTable', 'give both a destination connector and a table, or neither');
+      if (!(await this.connectorExists(input.destinationConnectorId, deployment.projectId))) throw badInput('destinationConnectorId', 'no such connector in this project');
+      if (!/^([A-Za-z_][A-Za-z0-9_]*\.)?[A-Za-z_][A-Za-z0-9_]*$/.test(input.destinationTable)) throw badInput('destinationTable', 'use a plain table name, optionally with its schema: predictions or analytics.predictions');
+    }
+    const schedule = validateSchedule(input.scheduleCron ?? null, input.scheduleTimezone ?? 'UTC');
+    const repository = this.db.getRepository(Pipeline);
+    const pipeline = await repository.save(
+      repository.create({
+        projectId: deployment.projectId,
+        deploymentId: deployment.id,
+        name,
+        sourceKind: input.sourceKind,
+        sourceDatasetId: input.sourceKind === PipelineSourceKind.dataset ? input.sourceDatasetId : null,
+        sourceConnectorId: input.sourceKind === PipelineSourceKind.sql ? input.sourceConnectorId : null,
+        sourceSql: input.sourceKind === PipelineSourceKind.sql ? input.sourceSql!.trim() : null,
+        destinationConnectorId: input.destinationConnectorId ?? null,
+        destinationTable: input.destinationTable ?? null,
+        scheduleCron: schedule.cron,
+        scheduleTimezone: schedule.timezone,
+        retryAttempts: clamp('retryAttempts', input.retryAttempts ?? 0, 0, 10),
+        retryBackoffMs: clamp('retryBackoffMs', input.retryBackoffMs ?? 60_000, 0, 86_400_000),
+        maxErrorRatio: clamp('maxErrorRatio', input.maxErrorRatio ?? 0.1, 0, 1),
+        createdBy: userId,
+      }),
+    );
+    await this.syncSchedule(pipeline);
+    return pipeline;
+  }
+
+  async updateSchedule(id: string, cron: string | null, timezone: string | null): Promise<Pipeline> {
+    const pipeline = await this.get(id);
+    const schedule = validateSchedule(cron, timezone ?? pipeline.scheduleTimezone);
+    pipeline.scheduleCron = schedule.cron;
+    pipeline.scheduleTimezone = schedule.timezone;
+    await this.db.getRepository(Pipeline).save(pipeline);
+    await this.syncSchedule(pipeline);
+    return pipeline;
+  }
+
+  async setEnabled(id: string, enabled: boolean): Promise<Pipeline> {
+    const pipeline = await this.get(id);
+    pipeline.enabled = enabled;
+    await this.db.getRepository(Pipeline).save(pipeline);
+    await this.syncSchedule(pipeline);
+    return pipeline;
+  }
+
+  async delete(id: string): Promise<void> {
+    const pipeline = await this.get(id);
+    const running = await this.db.getRepository(PipelineRun).existsBy({ pipelineId: id, status: RunStatus.running });
+    if (running) throw conflict(`Pipeline ${pipeline.name} has a run in progress; cancel it first`);
+    await this.jobs.agenda.cancel({ name: SCHEDULE_JOB, data: { pipelineId: id } });
+    await this.db.getRepository(Pipeline).delete(id);
+  }
+
+  runNow(id: string, userId: string): Promise<PipelineRun> {
+    return this.get(id).then((pipeline) => this.startRun(pipeline, RunTrigger.manual, userId));
+  }
+
+  /** Asks a queued or running run to stop; it stops at its next chunk, leaving nothing in the destination. */
+  async cancel(runId: string): Promise<PipelineRun> {
+    const run = await this.run(runId);
+    if (![RunStatus.queued, RunStatus.running].includes(run.status)) throw conflict(`The run is already ${run.status}`);
+    if (run.status === RunStatus.queued) {
+      Object.assign(run, { status: RunStatus.cancelled, finishedAt: new Date(), error: 'cancelled by a user before it started' });
+    }
+    run.cancelRequested = true;
+    return this.db.getRepository(PipelineRun).save(run);
+  }
+
+  /** The next run times of a schedule, in its time zone. */
+  nextRuns(pipeline: Pipeline, count: number): Date[] {
+    if (!pipeline.scheduleCron || !pipeline.enabled) return [];
+    const expression = CronExpressionParser.parse(pipeline.scheduleCron, { tz: pipeline.scheduleTimezone });
+    return Array.from({ length: count }, () => expression.next().toDate());
+  }
+
+  describeSchedule(pipeline: Pipeline): string | null {
+    return pipeline.scheduleCron ? `${cronstrue.toString(pipeline.scheduleCron, { use24HourTimeFormat: true })} (${pipeline.scheduleTimezone})` : null;
+  }
+
+  /** The stored file of a run, as a stream (hash checked at the end). */
+  async file(run: PipelineRun, kind: RunFileKind): Promise<{ stream: Readable; size: number }> {
+    const file = run.files[kind];
+    if (!file) throw notFound(`The ${kind} file of run`, run.id);
+    return { stream: this.artifacts.open(file.sha256), size: file.size };
+  }
+
+  private async startRun(pipeline: Pipeline, trigger: RunTrigger, userId: string | null): Promise<PipelineRun> {
+    const repository = this.db.getRepository(PipelineRun);
+    const run = await repository.save(repository.create({ pipelineId: pipeline.id, status: RunStatus.queued, trigger, triggeredBy: userId, files: {} }));
+    await this.jobs.agenda.now(RUN_JOB, { runId: run.id });
+    return run;
+  }
+
+  private async enqueueRetry(runId: string): Promise<void> {
+    const run = await this.run(runId);
+    const pipeline = await this.get(run.pipelineId);
+    await this.jobs.agenda.schedule(new Date(Date.now() + pipeline.retryBackoffMs), RUN_JOB, { runId });
+  }
+
+  /** One repeating Agenda job per enabled, scheduled pipeline; none otherwise. */
+  private async syncSchedule(pipeline: Pipeline): Promise<void> {
+    await this.jobs.agenda.cancel({ name: SCHEDULE_JOB, data: { pipelineId: pipeline.id } });
+    if (!pipeline.enabled || !pipeline.scheduleCron) return;
+    await this.jobs.agenda
+      .create(SCHEDULE_JOB, { pipelineId: pipeline.id })
+      .repeatEvery(pipeline.scheduleCron, { timezone: pipeline.scheduleTimezone, skipImmediate: true })
+      .unique({ 'data.pipelineId': pipeline.id })
+      .save();
+  }
+}
+
+function validateSchedule(cron: string | null, timezone: string): { cron: string | null; timezone: string } {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: timezone });
+  } catch {
+    throw badInput('scheduleTimezone', `"${timezone}" is not a time zone; use an IANA name such as Europe/Paris or UTC`);
+  }
+  const trimmed = cron?.trim() || null;
+  if (trimmed) {
+    if (trimmed.split(/\s+/).length !== 5) throw badInput('scheduleCron', `"${trimmed}" must have 5 fields: minute hour day-of-month month day-of-week, e.g. "0 6 * * 1" for Mondays at 06:00`);
+    try {
+      CronExpressionParser.parse(trimmed, { tz: timezone });
+    } catch (error) {
+      throw badInput('scheduleCron', `"${trimmed}" does not parse: ${(error as Error).message}`);
+    }
+  }
+  return { cron: trimmed, timezone };
+}
+
+function clamp(field: string, value: number, min: number, max: number): number {
+  if (!(typeof value === 'number' && value >= min && value <= max)) throw badInput(field, `must be a number from ${min} to ${max}`);
+  return value;
+}

@@ -1,0 +1,194 @@
+import { describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { parse } from 'csv-parse/sync';
+import { ADMIN, startTestBerth } from '../support/berth';
+import { toCsv, uploadCsv, vegaRecords } from '../support/datasets';
+import { trainDemo } from '../support/demo';
+
+const FEATURES = ['Island', 'Beak Length (mm)', 'Beak Depth (mm)', 'Flipper Length (mm)', 'Body Mass (g)', 'Sex'];
+
+describe('batch prediction pipelines', async () => {
+  const berth = await startTestBerth({ env: { BERTH_PROBE_INTERVAL_MS: '0' } });
+  const { url, graphql, login } = berth;
+  const admin = await login(ADMIN.email, ADMIN.password);
+  const demo = await trainDemo(berth, admin);
+  await graphql('mutation { createUser(input: { email: "outsider@test.berth", name: "O", password: "outsider-pass-1" }) { id } }', {}, admin);
+  const outsider = await login('outsider@test.berth', 'outsider-pass-1');
+
+  const deploy = async (name: string, main: string, challenger: string | null) => {
+    const created = (await graphql<{ createDeployment: { id: string; slug: string } }>(
+      'mutation($input: CreateDeploymentInput!) { createDeployment(input: $input) { id slug } }',
+      { input: { projectId: demo.projectId, name, experimentId: demo.penguins.experimentId, mainModelId: main, challengerModelId: challenger, access: 'project' } },
+      admin,
+    )).data!.createDeployment;
+    for (let i = 0; i < 200 && !berth.berth.services.registry.status(created.id).deployed; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+    return created;
+  };
+  const deployment = await deploy('Batch', demo.penguins.v2.best, demo.penguins.v1.best);
+  // The challenger as a main model, to get its online answers for the same rows.
+  const challengerOnline = await deploy('Batch challenger', demo.penguins.v1.best, null);
+
+  const records = vegaRecords('penguins').map((r) => Object.fromEntries(FEATURES.map((f) => [f, r[f]])));
+  // Two rows a strict validation refuses: they go to the errors file, the others through.
+  const source = records.map((r, i) => (i === 5 ? { ...r, 'Beak Length (mm)': 'long' } : i === 9 ? { ...r, 'Body Mass (g)': 'heavy' } : r));
+  const dataset = (await uploadCsv(url, demo.projectId, 'batch.csv', toCsv(source, FEATURES), admin)).body;
+
+  const createPipeline = (input: Record<string, unknown>) =>
+    graphql<{ createPipeline: { id: string; nextRunTimes: string[]; scheduleDescription: string | null } }>(
+      'mutation($input: CreatePipelineInput!) { createPipeline(input: $input) { id nextRunTimes scheduleDescription } }',
+      { input: { deploymentId: deployment.id, sourceKind: 'dataset', sourceDatasetId: dataset.id, ...input } },
+      admin,
+    );
+  const waitForRun = async (pipelineId: string, runId?: string) => {
+    for (let i = 0; i < 400; i++) {
+      const runs = (await graphql<{ pipelineRuns: any[] }>(
+        'query($p: ID!) { pipelineRuns(pipelineId: $p) { id status trigger attempt rowsRead rowsPredicted rowsFailed rowsTotal progress error files deploymentVersion } }',
+        { p: pipelineId },
+        admin,
+      )).data!.pipelineRuns;
+      const run = runId ? runs.find((r) => r.id === runId) : runs[0];
+      if (run && ['succeeded', 'failed', 'cancelled'].includes(run.status)) return run;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error('the run did not finish');
+  };
+  const download = async (runId: string, kind: string, token = admin) => {
+    const response = await fetch(`${url}/api/v1/pipeline-runs/${runId}/files/${kind}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    return { status: response.status, rows: response.status === 200 ? (parse(await response.text(), { columns: true }) as Array<Record<string, string>>) : [] };
+  };
+  const predictOnline = async (slug: string, rows: Array<Record<string, unknown>>) => {
+    const predictions: any[] = [];
+    for (let start = 0; start < rows.length; start += 500) {
+      const response = await fetch(`${url}/api/v1/deployments/${slug}/predict`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` }, body: JSON.stringify({ inputs: rows.slice(start, start + 500) }) });
+      predictions.push(...((await response.json()) as any).predictions);
+    }
+    return predictions;
+  };
+
+  const manual = (await createPipeline({ name: 'Manual' })).data!.createPipeline;
+  const started = await graphql<{ runPipelineNow: { id: string; status: string; trigger: string } }>('mutation($id: ID!) { runPipelineNow(id: $id) { id status trigger } }', { id: manual.id }, admin);
+  const run = await waitForRun(manual.id, started.data!.runPipelineNow.id);
+
+  it('runs on demand: counts rows, keeps invalid ones out and writes the main, challenger and errors files', () => {
+    expect(started.data!.runPipelineNow).toMatchObject({ status: 'queued', trigger: 'manual' });
+    expect(run).toMatchObject({ status: 'succeeded', rowsRead: source.length, rowsTotal: source.length, rowsFailed: 2, rowsPredicted: source.length - 2, progress: 1, deploymentVersion: 1, error: null });
+    expect(run.files.sort()).toEqual(['challenger', 'errors', 'main']);
+  });
+
+  it('writes files whose rows equal the online API answers for the same rows, in source order, for main and challenger', async () => {
+    const valid = source.filter((_, i) => i !== 5 && i !== 9);
+    const main = await download(run.id, 'main');
+    const challenger = await download(run.id, 'challenger');
+    expect(main.rows).toHaveLength(valid.length);
+    expect(Object.keys(main.rows[0]!)).toEqual([...FEATURES, 'prediction', 'probability_Adelie', 'probability_Chinstrap', 'probability_Gentoo']);
+    const [mainOnline, challengerOnlineAnswers] = [await predictOnline(deployment.slug, valid), await predictOnline(challengerOnline.slug, valid)];
+    for (const [file, online] of [[main.rows, mainOnline], [challenger.rows, challengerOnlineAnswers]] as const) {
+      file.forEach((row, i) => {
+        expect(row['Flipper Length (mm)']).toBe(valid[i]!['Flipper Length (mm)'] === null ? '' : String(valid[i]!['Flipper Length (mm)']));
+        expect(row.prediction).toBe(online[i].prediction);
+        for (const label of ['Adelie', 'Chinstrap', 'Gentoo']) expect(Math.abs(Number(row[`probability_${label}`]) - online[i].probabilities[label])).toBeLessThanOrEqual(1e-6);
+      });
+    }
+    const errors = await download(run.id, 'errors');
+    expect(errors.rows).toEqual([
+      { row: '6', field: 'Beak Length (mm)', message: expect.stringContaining('long') },
+      { row: '10', field: 'Body Mass (g)', message: expect.stringContaining('heavy') },
+    ]);
+  });
+
+  it('records pipeline predictions in monitoring with the pipeline source', async () => {
+    await berth.berth.services.predictionLog.flush();
+    const client = new pg.Client({ connectionString: berth.databaseUrl });
+    await client.connect();
+    const { rows } = await client.query(`SELECT role, count(*)::int AS n FROM predictions WHERE deployment_id = $1 AND source = 'pipeline' GROUP BY role ORDER BY role`, [deployment.id]);
+    await client.end();
+    expect(rows).toEqual([
+      { role: 'challenger', n: source.length - 2 },
+      { role: 'main', n: source.length - 2 },
+    ]);
+  });
+
+  it('lets only the project download files', async () => {
+    expect((await download(run.id, 'main', outsider)).status).toBe(404);
+    expect((await download(run.id, 'main', '')).status).toBe(401);
+  });
+
+  it('fails a run above the error ratio, keeping the errors file', async () => {
+    const strict = (await createPipeline({ name: 'Strict', maxErrorRatio: 0.001 })).data!.createPipeline;
+    await graphql('mutation($id: ID!) { runPipelineNow(id: $id) { id } }', { id: strict.id }, admin);
+    const failed = await waitForRun(strict.id);
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toMatch(/2 of 344 rows failed validation, more than the 0.1 % the pipeline accepts/);
+    expect(failed.files).toEqual(['errors']);
+  });
+
+  it('refuses a cron expression that does not parse, or a bad time zone, on save', async () => {
+    const bad = await createPipeline({ name: 'Bad cron', scheduleCron: '61 * * * *' });
+    expect(bad.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'scheduleCron' } });
+    const short = await createPipeline({ name: 'Short cron', scheduleCron: '* *' });
+    expect(short.errors?.[0].message).toMatch(/5 fields/);
+    const zone = await createPipeline({ name: 'Bad zone', scheduleCron: '0 6 * * 1', scheduleTimezone: 'Mars/Olympus' });
+    expect(zone.errors?.[0]).toMatchObject({ extensions: { field: 'scheduleTimezone' } });
+  });
+
+  it('schedules in its time zone, shows the next run times, fires at its time, and can be paused', async () => {
+    const weekly = (await createPipeline({ name: 'Mondays', scheduleCron: '0 6 * * 1', scheduleTimezone: 'Europe/Paris' })).data!.createPipeline;
+    expect(weekly.scheduleDescription).toMatch(/06:00.*Monday.*Europe\/Paris/);
+    expect(weekly.nextRunTimes).toHaveLength(5);
+    for (const time of weekly.nextRunTimes) {
+      const local = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Paris', weekday: 'long', hour: '2-digit', minute: '2-digit', hour12: false }).format(new Date(time));
+      expect(local).toBe('Monday 06:00');
+    }
+    // Move the schedule's next run to now, as the clock reaching it would.
+    const client = new pg.Client({ connectionString: berth.databaseUrl });
+    await client.connect();
+    const { rowCount } = await client.query(`UPDATE berth_jobs SET next_run_at = now() WHERE name = 'pipelines.schedule' AND data->>'pipelineId' = $1`, [weekly.id]);
+    expect(rowCount).toBe(1);
+    const fired = await waitForRun(weekly.id);
+    expect(fired).toMatchObject({ status: 'succeeded', trigger: 'schedule' });
+    const { rows: [job] } = await client.query(`SELECT next_run_at FROM berth_jobs WHERE name = 'pipelines.schedule' AND data->>'pipelineId' = $1`, [weekly.id]);
+    expect(new Date(job.next_run_at).getTime()).toBeGreaterThan(Date.now());
+
+    const paused = await graphql<{ setPipelineEnabled: { enabled: boolean; nextRunTimes: string[] } }>('mutation($id: ID!) { setPipelineEnabled(id: $id, enabled: false) { enabled nextRunTimes } }', { id: weekly.id }, admin);
+    expect(paused.data!.setPipelineEnabled).toEqual({ enabled: false, nextRunTimes: [] });
+    const { rowCount: remaining } = await client.query(`SELECT 1 FROM berth_jobs WHERE name = 'pipelines.schedule' AND data->>'pipelineId' = $1`, [weekly.id]);
+    await client.end();
+    expect(remaining).toBe(0);
+  });
+
+  it('recovers a run a dead worker left running, as a new attempt', async () => {
+    const recovering = (await createPipeline({ name: 'Recovering' })).data!.createPipeline;
+    const client = new pg.Client({ connectionString: berth.databaseUrl });
+    await client.connect();
+    const { rows: [orphan] } = await client.query(`INSERT INTO pipeline_runs (pipeline_id, status, trigger, files, started_at, rows_read) VALUES ($1, 'running', 'manual', '{}', now() - interval '1 hour', 123) RETURNING id`, [recovering.id]);
+    await client.end();
+    await berth.berth.jobs.agenda.now('pipelines.run', { runId: orphan.id });
+    const recovered = await waitForRun(recovering.id, orphan.id);
+    expect(recovered).toMatchObject({ status: 'succeeded', attempt: 2, rowsRead: source.length });
+  });
+
+  it('cancels a queued run at once', async () => {
+    const later = (await createPipeline({ name: 'Later' })).data!.createPipeline;
+    const client = new pg.Client({ connectionString: berth.databaseUrl });
+    await client.connect();
+    const { rows: [queued] } = await client.query(`INSERT INTO pipeline_runs (pipeline_id, status, trigger, files) VALUES ($1, 'queued', 'manual', '{}') RETURNING id`, [later.id]);
+    await client.end();
+    const cancelled = await graphql<{ cancelPipelineRun: { status: string } }>('mutation($id: ID!) { cancelPipelineRun(runId: $id) { status } }', { id: queued.id }, admin);
+    expect(cancelled.data!.cancelPipelineRun.status).toBe('cancelled');
+    const again = await graphql('mutation($id: ID!) { cancelPipelineRun(runId: $id) { status } }', { id: queued.id }, admin);
+    expect(again.errors?.[0].extensions?.code).toBe('CONFLICT');
+  });
+
+  it('fails the run, saying why, when the deployment was deleted between schedule and run', async () => {
+    const doomed = await deploy('Doomed batch', demo.penguins.v2.best, null);
+    const orphanPipeline = (await graphql<{ createPipeline: { id: string } }>(
+      'mutation($input: CreatePipelineInput!) { createPipeline(input: $input) { id } }',
+      { input: { deploymentId: doomed.id, name: 'Orphan', sourceKind: 'dataset', sourceDatasetId: dataset.id } },
+      admin,
+    )).data!.createPipeline;
+    await graphql('mutation($id: ID!, $c: String!) { deleteDeployment(id: $id, confirm: $c) }', { id: doomed.id, c: doomed.slug }, admin);
+    await graphql('mutation($id: ID!) { runPipelineNow(id: $id) { id } }', { id: orphanPipeline.id }, admin);
+    const failed = await waitForRun(orphanPipeline.id);
+    expect(failed).toMatchObject({ status: 'failed', error: expect.stringMatching(/deployment of this pipeline was deleted/) });
+  });
+});
