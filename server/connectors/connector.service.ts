@@ -5,7 +5,7 @@ import type { DataSource } from 'typeorm';
 import { badInput, conflict, DomainError, notFound } from '../platform/errors';
 import { ConnectorTestResult } from './connector-test-result';
 import { Connector, ConnectorTlsMode } from './connector.entity';
-import { describeConnectionFailure, isPgDatabaseError, SQLSTATE, targetOf } from './pg-errors';
+import { describeConnectionFailure, isPgDatabaseError, SQLSTATE, targetOf } from './connector.errors';
 import { SecretBox, SecretBoxError } from './secret-box';
 
 export interface NewConnector {

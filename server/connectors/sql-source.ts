@@ -1,7 +1,7 @@
 import pg from 'pg';
 import Cursor from 'pg-cursor';
 import { badInput, DomainError } from '../platform/errors';
-import { connectionError, describePgError, isPgDatabaseError, SQLSTATE, targetOf } from './pg-errors';
+import { connectionError, describePgError, isPgDatabaseError, SQLSTATE, targetOf } from './connector.errors';
 
 /** One row of a SQL source, keyed by column name, values as `pg` parses them (see `readSql`). */
 export type Row = Record<string, unknown>;

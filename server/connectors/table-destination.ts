@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { badInput, DomainError } from '../platform/errors';
-import { connectionError, describePgError, isPgDatabaseError, SQLSTATE, targetOf } from './pg-errors';
+import { connectionError, describePgError, isPgDatabaseError, SQLSTATE, targetOf } from './connector.errors';
 
 export type DestinationColumnType = 'double precision' | 'text' | 'boolean' | 'jsonb';
 

@@ -5,7 +5,9 @@ import type { DataSource } from 'typeorm';
 import type { DeploymentService } from '../deployments/deployment.service';
 import type { DatasetService } from '../experiments/dataset.service';
 import type { ArtifactStore } from '../platform/artifact-store';
-import { badInput, conflict, notFound } from '../platform/errors';
+import { badInput, conflict, DomainError, notFound } from '../platform/errors';
+import { checkSelectStatement } from '../connectors/sql-source';
+import { parseTableName } from '../connectors/table-destination';
 import type { JobRunner } from '../platform/jobs';
 import { PipelineRun, RunStatus, RunTrigger, type RunFileKind } from './pipeline-run.entity';
 import { Pipeline, PipelineSourceKind } from './pipeline.entity';
@@ -97,13 +99,12 @@ export class PipelineService {
     } else {
       if (!input.sourceConnectorId) throw badInput('sourceConnectorId', 'choose the connector to read from');
       if (!(await this.connectorExists(input.sourceConnectorId, deployment.projectId))) throw badInput('sourceConnectorId', 'no such connector in this project');
-      if (!input.sourceSql?.trim()) throw badInput('sourceSql', 'write the SELECT that returns the rows to predict');
-      if (!/^\s*(select|with)\b/i.test(input.sourceSql)) throw badInput('sourceSql', 'must be a SELECT (or WITH … SELECT) query');
+      asField('sourceSql', () => checkSelectStatement(input.sourceSql ?? ''));
     }
     if (input.destinationConnectorId || input.destinationTable) {
       if (!input.destinationConnectorId || !input.destinationTable) throw badInput('destinationTable', 'give both a destination connector and a table, or neither');
       if (!(await this.connectorExists(input.destinationConnectorId, deployment.projectId))) throw badInput('destinationConnectorId', 'no such connector in this project');
-      if (!/^([A-Za-z_][A-Za-z0-9_]*\.)?[A-Za-z_][A-Za-z0-9_]*$/.test(input.destinationTable)) throw badInput('destinationTable', 'use a plain table name, optionally with its schema: predictions or analytics.predictions');
+      asField('destinationTable', () => parseTableName(input.destinationTable!));
     }
     const schedule = validateSchedule(input.scheduleCron ?? null, input.scheduleTimezone ?? 'UTC');
     const repository = this.db.getRepository(Pipeline);
@@ -230,6 +231,16 @@ function validateSchedule(cron: string | null, timezone: string): { cron: string
     }
   }
   return { cron: trimmed, timezone };
+}
+
+/** Runs a check written for another field name, reporting its error under `field`. */
+function asField(field: string, check: () => unknown): void {
+  try {
+    check();
+  } catch (error) {
+    if (error instanceof DomainError) throw new DomainError(error.code, error.message.replace(/^\w+: /, `${field}: `), { ...error.details, field });
+    throw error;
+  }
 }
 
 function clamp(field: string, value: number, min: number, max: number): number {
