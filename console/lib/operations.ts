@@ -1,26 +1,6 @@
-import { gql } from 'urql';
+import { graphql, type ResultOf } from './graphql';
 
-// Hand-typed until the console generates types from schema.graphql.
-
-export type InstanceRole = 'admin' | 'member';
-export type ProjectRole = 'admin' | 'contributor' | 'viewer';
-
-export interface Viewer {
-  id: string;
-  email: string;
-  name: string;
-  role: InstanceRole;
-}
-
-export interface ProjectSummary {
-  id: string;
-  name: string;
-  description: string;
-  myRole: ProjectRole | null;
-  createdAt: string;
-}
-
-export const MeQuery = gql<{ me: Viewer | null }, Record<string, never>>`
+export const MeQuery = graphql(`
   query Me {
     me {
       id
@@ -29,9 +9,9 @@ export const MeQuery = gql<{ me: Viewer | null }, Record<string, never>>`
       role
     }
   }
-`;
+`);
 
-export const ProjectsQuery = gql<{ projects: ProjectSummary[] }, Record<string, never>>`
+export const ProjectsQuery = graphql(`
   query Projects {
     projects {
       id
@@ -41,9 +21,11 @@ export const ProjectsQuery = gql<{ projects: ProjectSummary[] }, Record<string, 
       createdAt
     }
   }
-`;
+`);
 
-export const LoginMutation = gql<{ login: { user: Viewer } }, { email: string; password: string }>`
+export type ProjectSummary = ResultOf<typeof ProjectsQuery>['projects'][number];
+
+export const LoginMutation = graphql(`
   mutation Login($email: String!, $password: String!) {
     login(email: $email, password: $password) {
       user {
@@ -54,15 +36,15 @@ export const LoginMutation = gql<{ login: { user: Viewer } }, { email: string; p
       }
     }
   }
-`;
+`);
 
-export const LogoutMutation = gql<{ logout: boolean }, Record<string, never>>`
+export const LogoutMutation = graphql(`
   mutation Logout {
     logout
   }
-`;
+`);
 
-export const CreateProjectMutation = gql<{ createProject: ProjectSummary }, { input: { name: string; description?: string } }>`
+export const CreateProjectMutation = graphql(`
   mutation CreateProject($input: CreateProjectInput!) {
     createProject(input: $input) {
       id
@@ -72,4 +54,4 @@ export const CreateProjectMutation = gql<{ createProject: ProjectSummary }, { in
       createdAt
     }
   }
-`;
+`);

@@ -1,0 +1,6 @@
+'use client';
+
+/** Placeholder until the section is built; the deployment page imports it already. */
+export function PredictionsSection({ deploymentId }: { deploymentId: string }) {
+  return <p className="muted">Coming soon ({deploymentId}).</p>;
+}
