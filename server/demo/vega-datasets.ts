@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Row } from '../experiments/ml/types';
+import { csvLine } from '../platform/csv';
 
 const require = createRequire(import.meta.url);
 // The package exports only its JS entry (build/index.js); the data folder sits beside build/.
@@ -14,10 +15,5 @@ export function vegaRecords(name: string): Row[] {
 
 /** CSV text of rows as any spreadsheet would write it: numbers in their shortest form, null as an empty cell. */
 export function toCsv(rows: Row[], columns: string[]): string {
-  const cell = (value: unknown): string => {
-    if (value === null || value === undefined) return '';
-    const text = String(value);
-    return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-  };
-  return [columns.map(cell).join(','), ...rows.map((row) => columns.map((column) => cell(row[column])).join(','))].join('\n') + '\n';
+  return csvLine(columns) + rows.map((row) => csvLine(columns.map((column) => row[column]))).join('');
 }

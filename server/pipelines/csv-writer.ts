@@ -1,18 +1,6 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
-
-/** One CSV line: quoted where needed, null and undefined as empty cells. */
-export function csvLine(values: unknown[]): string {
-  return (
-    values
-      .map((value) => {
-        if (value === null || value === undefined) return '';
-        const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
-        return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-      })
-      .join(',') + '\n'
-  );
-}
+import { csvLine } from '../platform/csv';
 
 /** Appends CSV lines to a file, waiting for the disk when its buffer is full (bounded memory). */
 export class CsvFileWriter {
