@@ -5,6 +5,9 @@ import { ADMIN, startTestBerth } from '../support/berth';
 import { toCsv, uploadCsv, vegaRecords } from '../support/datasets';
 import { trainDemo } from '../support/demo';
 import { externalPostgres } from './connectors/external-postgres';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../server/platform/logger';
+import { subscribe } from '../support/subscriptions';
 
 const FEATURES = ['Island', 'Beak Length (mm)', 'Beak Depth (mm)', 'Flipper Length (mm)', 'Body Mass (g)', 'Sex'];
 
@@ -195,7 +198,11 @@ describe('batch prediction pipelines', async () => {
 });
 
 describe('pipelines with connectors: SQL sources and delivery to an external table', async () => {
-  const berth = await startTestBerth({ env: { BERTH_PROBE_INTERVAL_MS: '0' } });
+  let logged = '';
+  const sink = new Writable({ write: (chunk, _encoding, done) => ((logged += chunk.toString()), done()) });
+  const berth = await startTestBerth({ env: { BERTH_PROBE_INTERVAL_MS: '0' }, logger: createLogger('debug', sink) });
+  // A second worker on the same database and data folder: runs must be shared, never doubled.
+  const worker = await startTestBerth({ databaseUrl: berth.databaseUrl, env: { BERTH_DATA_DIR: berth.berth.config.dataDir, BERTH_ROLE: 'worker', BERTH_PROBE_INTERVAL_MS: '0' }, logger: createLogger('debug', sink) });
   const { graphql, login } = berth;
   const admin = await login(ADMIN.email, ADMIN.password);
   const demo = await trainDemo(berth, admin);
@@ -281,6 +288,27 @@ describe('pipelines with connectors: SQL sources and delivery to an external tab
     expect(count[0].n).toBe(0);
   });
 
+  it('shares runs between two workers without running one twice, and pushes progress to subscribers', async () => {
+    const pipeline = (await createPipeline({ name: 'Shared', sourceSql: SELECT, destinationConnectorId: warehouse, destinationTable: 'shared_out' })).data!.createPipeline;
+    const progress = subscribe(berth.url, admin, `subscription { pipelineRunUpdated(pipelineId: "${pipeline.id}") { id status rowsRead } }`);
+    await progress.ready;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const runIds = await Promise.all(Array.from({ length: 6 }, async () => (await graphql<{ runPipelineNow: { id: string } }>('mutation($id: ID!) { runPipelineNow(id: $id) { id } }', { id: pipeline.id }, admin)).data!.runPipelineNow.id));
+    await progress.waitUntil((received) => runIds.every((id) => received.some((r) => r.data?.pipelineRunUpdated.id === id && r.data.pipelineRunUpdated.status === 'succeeded')), 60_000);
+    await progress.client.dispose();
+    const { rows: delivered } = await external.admin(`SELECT run_id, count(*)::int AS n FROM shared_out GROUP BY run_id`);
+    // Each run delivered its main and challenger rows exactly once.
+    expect(delivered.map((r) => r.n)).toEqual(runIds.map(() => 2 * rows.length));
+    expect(delivered.map((r) => r.run_id).sort()).toEqual([...runIds].sort());
+    const client = new pg.Client({ connectionString: berth.databaseUrl });
+    await client.connect();
+    const { rows: attempts } = await client.query(`SELECT attempt FROM pipeline_runs WHERE id = ANY($1)`, [runIds]);
+    await client.end();
+    expect(attempts.every((a) => a.attempt === 1)).toBe(true);
+    expect(progress.received.some((r) => r.data?.pipelineRunUpdated.status === 'running')).toBe(true);
+    expect(worker.berth.config.role).toBe('worker');
+  });
+
   it('refuses to delete a connector a pipeline uses, and never returns its password', async () => {
     const refused = await graphql('mutation($id: ID!) { deleteConnector(id: $id) }', { id: warehouse }, admin);
     expect(refused.errors?.[0].extensions?.code).toBe('CONFLICT');
@@ -288,5 +316,8 @@ describe('pipelines with connectors: SQL sources and delivery to an external tab
     expect(JSON.stringify(listed)).not.toContain(writer.password);
     const tested = await graphql<{ testConnector: { ok: boolean; canCreateTables: boolean } }>('mutation($id: ID!) { testConnector(id: $id) { ok canCreateTables message } }', { id: readOnly }, admin);
     expect(tested.data!.testConnector.canCreateTables).toBe(false);
+    expect(logged.length).toBeGreaterThan(0);
+    expect(logged).not.toContain(writer.password);
+    expect(logged).not.toContain(reader.password);
   });
 });
