@@ -39,6 +39,9 @@ export class Monitoring1795568600000 implements MigrationInterface {
       CONSTRAINT "aggregate_counts_pkey" PRIMARY KEY ("deployment_id", "role", "model_id", "hour"),
       CONSTRAINT "aggregate_counts_deployment_id_fkey" FOREIGN KEY ("deployment_id") REFERENCES "deployments"("id") ON DELETE CASCADE
     )`);
+    // Charts read a deployment over a time range, whatever the role: the range must narrow the scan.
+    await queryRunner.query(`CREATE INDEX "aggregate_counts_deployment_id_hour_idx" ON "aggregate_counts" ("deployment_id", "hour")`);
+    // hour before series in the key: a time range narrows the scan of a model's histograms.
     await queryRunner.query(`CREATE TABLE "aggregate_bins" (
       "deployment_id" uuid NOT NULL,
       "role" text NOT NULL,
@@ -47,9 +50,11 @@ export class Monitoring1795568600000 implements MigrationInterface {
       "series" text NOT NULL,
       "bin" integer NOT NULL,
       "count" bigint NOT NULL,
-      CONSTRAINT "aggregate_bins_pkey" PRIMARY KEY ("deployment_id", "role", "model_id", "series", "hour", "bin"),
+      CONSTRAINT "aggregate_bins_pkey" PRIMARY KEY ("deployment_id", "role", "model_id", "hour", "series", "bin"),
       CONSTRAINT "aggregate_bins_deployment_id_fkey" FOREIGN KEY ("deployment_id") REFERENCES "deployments"("id") ON DELETE CASCADE
     )`);
+    // The latency charts read one series of every role over a range.
+    await queryRunner.query(`CREATE INDEX "aggregate_bins_deployment_id_series_hour_idx" ON "aggregate_bins" ("deployment_id", "series", "hour")`);
     await queryRunner.query(`CREATE TABLE "aggregate_pairs" (
       "deployment_id" uuid NOT NULL,
       "hour" timestamptz NOT NULL,

@@ -184,14 +184,17 @@ export class MonitoringService {
     );
     const pairSums = { ...emptyPairSums(), ...Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, Number(v)])) };
     const experiment = await this.experiments.get(deployment.experimentId);
-    const traffic = await this.traffic(deployment, range);
-    const total = (role: string, field: 'shed' | 'errors') => traffic.filter((p) => p.role === role).reduce((sum, p) => sum + p[field], 0);
+    const [challengerCounts] = await this.db.query(
+      `SELECT coalesce(sum(shed), 0)::bigint AS shed, coalesce(sum(errors), 0)::bigint AS errors FROM aggregate_counts
+        WHERE deployment_id = $1 AND role = 'challenger' AND hour >= $2 AND hour < $3`,
+      [deployment.id, range.from, range.to],
+    );
     const latencies = await this.latencyHistogram(deployment.id, range);
     return {
       ...comparisonFromSums(pairSums, experiment.task === 'regression' ? 'regression' : 'classification'),
       challengerModelId: challenger?.id ?? null,
-      challengerShed: total('challenger', 'shed'),
-      challengerFailed: total('challenger', 'errors'),
+      challengerShed: Number(challengerCounts.shed),
+      challengerFailed: Number(challengerCounts.errors),
       mainLatencyP50Ms: histogramQuantile(latencies.get('main') ?? [], LATENCY_EDGES_MS, 0.5),
       challengerLatencyP50Ms: histogramQuantile(latencies.get('challenger') ?? [], LATENCY_EDGES_MS, 0.5),
     };

@@ -1,0 +1,739 @@
+import 'reflect-metadata';
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { User } from '../server/auth/user.entity';
+import { startBerth, type Berth } from '../server/berth';
+import { loadConfig } from '../server/config';
+import { seedDemo } from '../server/demo/seed';
+import { vegaRecords } from '../server/demo/vega-datasets';
+import { DeploymentAccess, ValidationMode, type Deployment } from '../server/deployments/deployment.entity';
+import { Experiment } from '../server/experiments/experiment.entity';
+import { VersionStatus, type ExperimentVersion } from '../server/experiments/experiment-version.entity';
+import { decodeOutputs, encodeRows } from '../server/experiments/ml/preprocessing';
+import type { Prediction, Row } from '../server/experiments/ml/types';
+import type { Range } from '../server/monitoring/monitoring.service';
+import type { PredictionRecord } from '../server/monitoring/prediction-log';
+import { createLogger } from '../server/platform/logger';
+import { createScratchDatabase, LOCAL_POSTGRES_URL } from '../server/platform/scratch-database';
+import type { ServedModel, ServingSet } from '../server/serving/deployment-registry';
+
+/**
+ * The monitoring read path and the prediction-log writer at two volumes: `npm run bench:monitoring`.
+ * A benchmark, not a test: it prints figures and ratios and writes them to bench/results/; it
+ * asserts nothing.
+ *
+ * Predictions go through the real log writer (`predictionLog.record`, which also folds them into
+ * the hourly aggregates), spread over the last BENCH_DAYS days, until the log holds
+ * BENCH_ROWS_SMALL rows; the console's read queries are timed; then more rows are written until
+ * it holds BENCH_ROWS_LARGE, and the same queries are timed again. Reads come from aggregates
+ * only, so their cost should not grow with volume: the ratio large/small should stay ≤ 1.5.
+ *
+ * BENCH_ROWS_SMALL (10000) and BENCH_ROWS_LARGE (1000000): rows of the prediction log (main and
+ * challenger rows both count: each predicted row is logged twice); BENCH_BATCH_ROWS (5000) per
+ * record() call; BENCH_REPETITIONS (15) timed runs of each query (after 2 untimed), median
+ * reported; BENCH_DAYS (30); BENCH_KEEP_DATABASE=1 leaves the scratch database in place (its
+ * URL is printed) to EXPLAIN queries by hand.
+ */
+
+const ADMIN = { email: 'bench@berth.local', password: 'bench-password-123' };
+const RATIO_GOAL = 1.5;
+const WARMUP_RUNS = 2;
+const DAY_MS = 86_400_000;
+/** CPU used by other processes than this one and its database beyond which a run is flagged. */
+const CONTENDED_CORES = 0.25;
+
+interface Settings {
+  rowsSmall: number;
+  rowsLarge: number;
+  batchRows: number;
+  repetitions: number;
+  days: number;
+}
+
+type QueryName = 'drift' | 'traffic' | 'driftOverTime' | 'comparison';
+const QUERIES: QueryName[] = ['drift', 'traffic', 'driftOverTime', 'comparison'];
+const QUERY_LABELS: Record<QueryName, string> = {
+  drift: 'drift(range)',
+  traffic: 'traffic(range)',
+  driftOverTime: "driftOverTime(range, 'day')",
+  comparison: 'comparison(range)',
+};
+
+/** CPU per wall second (1 = one core) of this process, the PostgreSQL backends of the scratch database, and everything else. */
+interface Cores {
+  bench: number;
+  postgres: number | null;
+  other: number;
+}
+
+interface WritePhase {
+  /** Rows of the prediction log written in this phase (main + challenger). */
+  rows: number;
+  requests: number;
+  seconds: number;
+  /** Log rows per wall second, record() to the end of the last flush, aggregates included. */
+  rowsPerSecond: number;
+  /** Of the wall time, spent building the records in this process (not the writer's work). */
+  generationSeconds: number;
+  /** Log rows per second of the wall time left after generation. */
+  rowsPerWriterSecond: number;
+  writerStats: { written: number; failedFlushes: number; lost: number };
+  cores: Cores;
+}
+
+interface QueryTiming {
+  medianMs: number;
+  minMs: number;
+  maxMs: number;
+  p90Ms: number;
+  runsMs: number[];
+  /** What the query returned, to show it read the same thing at both volumes. */
+  result: string;
+}
+
+interface TableSizes {
+  predictions: { partitions: number; bytes: number; rows: number };
+  aggregate_counts: { bytes: number; rows: number; deadRows: number };
+  aggregate_bins: { bytes: number; rows: number; deadRows: number };
+  aggregate_pairs: { bytes: number; rows: number; deadRows: number };
+}
+
+interface VolumeResult {
+  logRows: number;
+  write: WritePhase;
+  tables: TableSizes;
+  queries: Record<QueryName, QueryTiming>;
+  /** EXPLAIN ANALYZE of the read path's main statements at this volume. */
+  plans: Record<string, string>;
+  readCores: Cores;
+}
+
+function readSettings(): Settings {
+  const positive = (name: string, fallback: number) => {
+    const raw = process.env[name];
+    if (raw === undefined || raw.trim() === '') return fallback;
+    const value = Number(raw.replace(/_/g, ''));
+    if (!(Number.isInteger(value) && value > 0)) throw new Error(`${name} must be a positive whole number, got "${raw}"`);
+    return value;
+  };
+  const settings = {
+    rowsSmall: positive('BENCH_ROWS_SMALL', 10_000),
+    rowsLarge: positive('BENCH_ROWS_LARGE', 1_000_000),
+    batchRows: positive('BENCH_BATCH_ROWS', 5_000),
+    repetitions: positive('BENCH_REPETITIONS', 15),
+    days: positive('BENCH_DAYS', 30),
+  };
+  if (settings.rowsLarge <= settings.rowsSmall) throw new Error(`BENCH_ROWS_LARGE (${settings.rowsLarge}) must be more than BENCH_ROWS_SMALL (${settings.rowsSmall})`);
+  return settings;
+}
+
+const step = (message: string) => console.log(`[bench] ${message}`);
+
+async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined> | T | undefined): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const position = (sorted.length - 1) * q;
+  const low = Math.floor(position);
+  const high = Math.ceil(position);
+  return sorted[low] + (sorted[high] - sorted[low]) * (position - low);
+}
+const median = (values: number[]) => quantile(values, 0.5);
+
+/** A seeded generator (mulberry32): the same data on every run. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function gaussian(rand: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+}
+
+/** Busy CPU time of the whole machine so far, in seconds (all cores). */
+function machineBusySeconds(): number {
+  return os.cpus().reduce((sum, cpu) => sum + (cpu.times.user + cpu.times.nice + cpu.times.sys + cpu.times.irq) / 1000, 0);
+}
+
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU seconds used so far by each local process in `pids` (those that cannot be read are left out). */
+async function processSeconds(pids: number[]): Promise<Map<number, number>> {
+  const seconds = new Map<number, number>();
+  for (const pid of pids) {
+    try {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      seconds.set(pid, (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS);
+    } catch {
+      // Not on this machine, or gone.
+    }
+  }
+  return seconds;
+}
+
+/** The commit measured, and the server files that differ from it (figures of a dirty tree are not the commit's). */
+function codeVersion(): { commit: string; uncommitted: string[] } | null {
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const uncommitted = git('status', '--porcelain', '--', 'server', 'migrations', 'package-lock.json')
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => line.slice(3));
+    return { commit: git('rev-parse', 'HEAD').trim(), uncommitted };
+  } catch {
+    return null;
+  }
+}
+
+/** The best ready model of a version. */
+async function bestModel(berth: Berth, version: ExperimentVersion): Promise<string> {
+  const best = (await berth.services.experiments.models(version.id)).find((m) => m.isBest && m.status === 'ready');
+  if (!best) throw new Error(`version ${version.number} has no ready best model`);
+  return best.id;
+}
+
+/** Real predictions of `served` for `rows`, through its own preprocessing spec and micro-batcher (what serving does). */
+async function predictWith(served: ServedModel, rows: Row[]): Promise<Prediction[]> {
+  const own = served.spec.features.map((f) => f.name);
+  const mine = rows.map((row) => Object.fromEntries(own.map((name) => [name, (row as Record<string, unknown>)[name]])));
+  const encoded = encodeRows(served.spec, mine, { mode: ValidationMode.best_effort });
+  if (encoded.rejected.length > 0) throw new Error(`${encoded.rejected.length} bench rows were rejected: ${JSON.stringify(encoded.issues.slice(0, 3))}`);
+  return decodeOutputs(served.spec, await served.batcher.predict(encoded.data, encoded.count), encoded.count);
+}
+
+/** One input row and what main and challenger answered for it. */
+interface PooledRow {
+  input: Record<string, unknown>;
+  main: Prediction;
+  challenger: Prediction;
+}
+
+/**
+ * Rows to cycle through: the real penguins with measurement noise ("usual"), and the same penguins
+ * heavier, with longer flippers and more of them on Biscoe ("shifted"), which the last days
+ * of the window drift towards, so drift and drift over time have something to find.
+ */
+async function rowPools(set: ServingSet, features: string[], rand: () => number): Promise<{ usual: PooledRow[]; shifted: PooledRow[] }> {
+  // Every record, missing values included, each twice with its own noise: the live mix of the training data.
+  const records = vegaRecords('penguins').filter((r) => r.Species !== null && r.Species !== undefined);
+  const numeric = new Set(set.main.spec.features.filter((f) => f.type === 'numeric').map((f) => f.name));
+  const make = (shifted: boolean): Record<string, unknown>[] =>
+    [...records, ...records].map((source) => {
+      const row: Record<string, unknown> = {};
+      for (const name of features) {
+        const value = source[name];
+        if (numeric.has(name) && typeof value === 'number') {
+          let noisy = value * (1 + 0.01 * gaussian(rand));
+          if (shifted && name === 'Body Mass (g)') noisy *= 1.18;
+          if (shifted && name === 'Flipper Length (mm)') noisy *= 1.06;
+          row[name] = Math.round(noisy * 10) / 10;
+        } else if (shifted && name === 'Island' && rand() < 0.5) {
+          row[name] = 'Biscoe';
+        } else {
+          row[name] = value;
+        }
+      }
+      return row;
+    });
+  const pool = async (inputs: Record<string, unknown>[]): Promise<PooledRow[]> => {
+    const main = await predictWith(set.main, inputs);
+    const challenger = await predictWith(set.challenger!, inputs);
+    return inputs.map((input, i) => ({ input, main: main[i], challenger: challenger[i] }));
+  };
+  return { usual: await pool(make(false)), shifted: await pool(make(true)) };
+}
+
+/**
+ * Prediction-log records of `logRows` rows (main + challenger), in time order over
+ * [from, to): requests of 1 row mostly, some of up to 10; the challenger's rows follow the
+ * main's under the same request id, as the predict path logs them; 0.2 % of challenger rows failed.
+ */
+function* requestStream(set: ServingSet, pools: { usual: PooledRow[]; shifted: PooledRow[] }, logRows: number, from: number, to: number, rand: () => number): Generator<PredictionRecord[]> {
+  const span = to - from;
+  const driftStarts = to - span / 3;
+  let written = 0;
+  let position = 0;
+  while (written < logRows) {
+    const size = Math.min(rand() < 0.7 ? 1 : 2 + Math.floor(rand() * 9), Math.floor((logRows - written) / 2) || 1);
+    const mainOnly = logRows - written === 1;
+    // Evenly spaced, jittered within the slot: times increase, the whole window is covered.
+    const at = from + ((position + rand() * size) / (logRows / 2)) * span;
+    position += size;
+    const createdAt = new Date(Math.min(at, to - 1));
+    const shiftedShare = at < driftStarts ? 0 : (0.7 * (at - driftStarts)) / (to - driftStarts);
+    const rows = Array.from({ length: size }, () => {
+      const pool = rand() < shiftedShare ? pools.shifted : pools.usual;
+      return pool[Math.floor(rand() * pool.length)];
+    });
+    const requestId = randomUUID();
+    const mainLatency = Math.exp(Math.log(1.2) + 0.5 * gaussian(rand)) * (1 + 0.15 * size);
+    const records: PredictionRecord[] = rows.map((row, rowIndex) => ({
+      deploymentId: set.deployment.id,
+      deploymentVersion: set.version.number,
+      modelId: set.main.model.id,
+      role: 'main',
+      requestId,
+      rowIndex,
+      input: row.input,
+      output: row.main,
+      latencyMs: mainLatency,
+      source: 'api',
+      createdAt,
+      binning: set.main.binning,
+    }));
+    if (!mainOnly) {
+      const challengerLatency = mainLatency * (1.1 + 0.3 * rand());
+      const failed = rand() < 0.002;
+      const challengerAt = new Date(Math.min(createdAt.getTime() + Math.ceil(challengerLatency), to - 1));
+      rows.forEach((row, rowIndex) =>
+        records.push({
+          deploymentId: set.deployment.id,
+          deploymentVersion: set.version.number,
+          modelId: set.challenger!.model.id,
+          role: 'challenger',
+          requestId,
+          rowIndex,
+          input: row.input,
+          output: failed ? null : row.challenger,
+          ...(failed ? { error: 'bench: a simulated challenger failure' } : {}),
+          latencyMs: challengerLatency,
+          source: 'api',
+          createdAt: challengerAt,
+          binning: set.challenger!.binning,
+          mainOutput: row.main,
+        }),
+      );
+    }
+    written += records.length;
+    yield records;
+  }
+}
+
+/** Measures CPU of this process, the scratch database's backends and the rest of the machine over `work`. */
+async function withCores<T>(berth: Berth, localPostgres: boolean, work: () => Promise<T>): Promise<{ value: T; cores: Cores; seconds: number }> {
+  const backends = async (): Promise<number[]> =>
+    localPostgres ? ((await berth.services.db.query('SELECT pid FROM pg_stat_activity WHERE datname = current_database()')) as Array<{ pid: number }>).map((r) => r.pid) : [];
+  const postgresBefore = await processSeconds(await backends());
+  const cpu = process.cpuUsage();
+  const busy = machineBusySeconds();
+  const started = performance.now();
+  const value = await work();
+  const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  const machine = (machineBusySeconds() - busy) / seconds;
+  const postgresAfter = await processSeconds([...new Set([...postgresBefore.keys(), ...(await backends())])]);
+  const postgres = postgresBefore.size === 0 ? null : [...postgresAfter].reduce((sum, [pid, s]) => sum + s - (postgresBefore.get(pid) ?? 0), 0) / seconds;
+  const bench = (used.user + used.system) / 1e6 / seconds;
+  return { value, seconds, cores: { bench, postgres, other: Math.max(0, machine - bench - (postgres ?? 0)) } };
+}
+
+async function tableSizes(berth: Berth): Promise<TableSizes> {
+  const db = berth.services.db;
+  const [log] = await db.query(
+    `SELECT count(*)::int AS partitions, coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint AS bytes
+       FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'predictions'`,
+  );
+  const [{ rows }] = await db.query('SELECT count(*)::int AS rows FROM predictions');
+  const aggregate = async (table: string) => {
+    const [size] = await db.query(
+      `SELECT pg_total_relation_size($1::regclass)::bigint AS bytes, (SELECT count(*) FROM ${table})::int AS rows,
+              coalesce((SELECT n_dead_tup FROM pg_stat_user_tables WHERE relid = $1::regclass), 0)::int AS "deadRows"`,
+      [table],
+    );
+    return { bytes: Number(size.bytes), rows: size.rows as number, deadRows: size.deadRows as number };
+  };
+  return {
+    predictions: { partitions: log.partitions, bytes: Number(log.bytes), rows },
+    aggregate_counts: await aggregate('aggregate_counts'),
+    aggregate_bins: await aggregate('aggregate_bins'),
+    aggregate_pairs: await aggregate('aggregate_pairs'),
+  };
+}
+
+/** EXPLAIN ANALYZE of the statements the read path sends to the aggregates, for the report. */
+async function plans(berth: Berth, deployment: Deployment, mainModelId: string, range: Range): Promise<Record<string, string>> {
+  const statements: Record<string, [string, unknown[]]> = {
+    'drift: bins of the main model': [
+      `SELECT series, bin, sum(count) AS count FROM aggregate_bins
+        WHERE deployment_id = $1 AND role = $2 AND model_id = $3 AND hour >= $4 AND hour < $5 GROUP BY series, bin`,
+      [deployment.id, 'main', mainModelId, range.from, range.to],
+    ],
+    'traffic: latency bins': [
+      `SELECT hour, role, bin, sum(count) AS count FROM aggregate_bins
+        WHERE deployment_id = $1 AND series = 'latency' AND hour >= $2 AND hour < $3 GROUP BY hour, role, bin`,
+      [deployment.id, range.from, range.to],
+    ],
+    'traffic: counts per hour': [
+      `SELECT hour, role, sum(requests) AS requests, sum(rows) AS rows, sum(errors) AS errors, sum(shed) AS shed FROM aggregate_counts
+        WHERE deployment_id = $1 AND hour >= $2 AND hour < $3 GROUP BY hour, role ORDER BY hour, role`,
+      [deployment.id, range.from, range.to],
+    ],
+    'driftOverTime: feature bins per day': [
+      `SELECT date_trunc('day', hour) AS bucket, series, bin, sum(count) AS count FROM aggregate_bins
+        WHERE deployment_id = $1 AND role = 'main' AND model_id = $2 AND series LIKE 'feature:%' AND hour >= $3 AND hour < $4
+        GROUP BY bucket, series, bin ORDER BY bucket`,
+      [deployment.id, mainModelId, range.from, range.to],
+    ],
+  };
+  const result: Record<string, string> = {};
+  for (const [name, [sql, parameters]] of Object.entries(statements)) {
+    const rows: Array<{ 'QUERY PLAN': string }> = await berth.services.db.query(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, parameters);
+    result[name] = rows.map((r) => r['QUERY PLAN']).join('\n');
+  }
+  return result;
+}
+
+async function main(): Promise<void> {
+  const settings = readSettings();
+  const resources: Array<() => Promise<unknown>> = [];
+  const cleanup = async () => {
+    for (const release of resources.splice(0).reverse()) await release().catch((error) => console.error('[bench] cleanup failed:', error));
+  };
+  process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
+  const benchStarted = performance.now();
+  const keepDatabase = process.env.BENCH_KEEP_DATABASE === '1';
+  let databaseUrl: string | undefined;
+
+  try {
+    const database = await createScratchDatabase(process.env.DATABASE_URL ?? LOCAL_POSTGRES_URL, 'berth_bench');
+    resources.push(() => database.drop());
+    databaseUrl = database.url;
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'berth-bench-data-'));
+    resources.push(() => rm(dataDir, { recursive: true, force: true }));
+    const localPostgres = ['localhost', '127.0.0.1', '[::1]'].includes(new URL(database.url).hostname);
+
+    const config = loadConfig({
+      DATABASE_URL: database.url,
+      PORT: '0',
+      BERTH_DATA_DIR: dataDir,
+      BERTH_ADMIN_EMAIL: ADMIN.email,
+      BERTH_ADMIN_PASSWORD: ADMIN.password,
+      BERTH_CONSOLE: 'off',
+      BERTH_DEMO: 'off',
+      LOG_LEVEL: 'warn',
+      BERTH_PROBE_INTERVAL_MS: '0',
+    });
+    step(`starting Berth on a scratch database (${new URL(database.url).pathname.slice(1)})`);
+    const berth = await startBerth(config, { logger: createLogger(config.logLevel), jobsProcessEvery: 200 });
+    resources.push(() => berth.close());
+    const { services } = berth;
+    const db = services.db;
+
+    step('training the demo models');
+    const trainingStarted = performance.now();
+    await seedDemo(services, ADMIN.email, berth.logger, { deploy: false });
+    const experiment = await db.getRepository(Experiment).findOneByOrFail({ name: 'Penguins species' });
+    const versions = await waitFor('the penguins models to train', 15 * 60_000, async () => {
+      const all = await services.experiments.versions(experiment.id);
+      return all.length >= 2 && all.every((v) => v.status !== VersionStatus.training) ? all : undefined;
+    });
+    const v1 = versions.find((v) => v.number === 1)!;
+    const v2 = versions.find((v) => v.number === 2)!;
+    for (const v of [v1, v2]) if (v.status !== VersionStatus.ready) throw new Error(`penguins version ${v.number} did not train: ${v.status}`);
+    step(`trained in ${((performance.now() - trainingStarted) / 1000).toFixed(1)} s`);
+
+    const admin = await db.getRepository(User).findOneByOrFail({ email: ADMIN.email });
+    const deployment = await services.deployments.create(admin, {
+      projectId: experiment.projectId,
+      experimentId: experiment.id,
+      name: 'bench-monitoring',
+      mainModelId: await bestModel(berth, v2),
+      challengerModelId: await bestModel(berth, v1),
+      access: DeploymentAccess.public,
+    });
+    await waitFor('the deployment to be deployed', 60_000, () => (services.registry.status(deployment.id).deployed ? true : undefined));
+    const set = services.registry.bySlug(deployment.slug)?.slot.value;
+    if (!set?.challenger) throw new Error(`${deployment.slug} is not serving with a challenger`);
+    if (!set.main.binning.profile) throw new Error('the main model has no reference profile to bin against');
+
+    const rand = random(20261125);
+    const features = [...new Set([...set.main.spec.features, ...set.challenger.spec.features].map((f) => f.name))];
+    const pools = await rowPools(set, features, rand);
+    step(`row pools: ${pools.usual.length} usual + ${pools.shifted.length} shifted penguins, predicted by ${set.main.model.name} (main) and ${set.challenger.model.name} (challenger)`);
+
+    const now = Date.now();
+    const from = now - settings.days * DAY_MS;
+    const range = await services.monitoring.range(deployment, new Date(from), new Date(now));
+    const log = services.predictionLog;
+
+    /** Writes `logRows` more rows through the log writer, spread over the window. */
+    const write = async (logRows: number): Promise<WritePhase> => {
+      const before = { ...log.stats };
+      let generationMs = 0;
+      let requests = 0;
+      let rows = 0;
+      const { cores, seconds } = await withCores(berth, localPostgres, async () => {
+        const stream = requestStream(set, pools, logRows, from, now, rand);
+        let done = false;
+        let lastReport = performance.now();
+        while (!done) {
+          const generating = performance.now();
+          const batch: PredictionRecord[] = [];
+          while (batch.length < settings.batchRows) {
+            const next = stream.next();
+            if (next.done) {
+              done = true;
+              break;
+            }
+            batch.push(...next.value);
+            requests++;
+          }
+          generationMs += performance.now() - generating;
+          if (batch.length === 0) break;
+          log.record(batch);
+          rows += batch.length;
+          await log.whenWritable();
+          // Lets the writer's timer fire, so it writes while the next batch is being built.
+          await new Promise((resolve) => setImmediate(resolve));
+          if (performance.now() - lastReport > 15_000) {
+            lastReport = performance.now();
+            step(`  ${rows.toLocaleString('en')} of ${logRows.toLocaleString('en')} rows recorded, ${(log.stats.written - before.written).toLocaleString('en')} written`);
+          }
+        }
+        await log.flush(10 * 60_000);
+      });
+      const written = log.stats.written - before.written;
+      if (written !== rows) throw new Error(`the writer wrote ${written} rows of the ${rows} recorded`);
+      const writerSeconds = seconds - generationMs / 1000;
+      return {
+        rows,
+        requests,
+        seconds,
+        rowsPerSecond: rows / seconds,
+        generationSeconds: generationMs / 1000,
+        rowsPerWriterSecond: rows / writerSeconds,
+        writerStats: { written, failedFlushes: log.stats.failedFlushes - before.failedFlushes, lost: log.stats.lost - before.lost },
+        cores,
+      };
+    };
+
+    /** The console's reads, interleaved, `repetitions` times each after WARMUP_RUNS untimed rounds. */
+    const read = async (): Promise<{ queries: Record<QueryName, QueryTiming>; cores: Cores }> => {
+      const run: Record<QueryName, () => Promise<string>> = {
+        drift: async () => {
+          const report = await services.monitoring.drift(deployment, range);
+          const rows = report.features[0]?.rows ?? 0;
+          return `${rows} main rows; JS ${report.features.map((f) => `${f.feature} ${f.jensenShannon?.toFixed(3)}`).join(', ')}; drifted: ${report.driftedFeatures.join(', ') || 'none'}; prediction JS ${report.predictions.map((p) => `${p.role} ${p.jensenShannon?.toFixed(3)}`).join(', ')}`;
+        },
+        traffic: async () => {
+          const points = await services.monitoring.traffic(deployment, range);
+          const total = (role: string) => points.filter((p) => p.role === role).reduce((sum, p) => sum + p.rows, 0);
+          return `${points.length} points; rows main ${total('main')}, challenger ${total('challenger')}`;
+        },
+        driftOverTime: async () => {
+          const points = await services.monitoring.driftOverTime(deployment, range, 'day');
+          return `${points.length} points, ${new Set(points.map((p) => p.time.getTime())).size} days, ${points.filter((p) => p.drifted).length} drifted`;
+        },
+        comparison: async () => {
+          const comparison = await services.monitoring.comparison(deployment, range);
+          return `${comparison.pairs} pairs, agreement ${comparison.agreementRate?.toFixed(3)}, challenger failed ${comparison.challengerFailed}`;
+        },
+      };
+      const runs = new Map<QueryName, number[]>(QUERIES.map((q) => [q, []]));
+      const results = new Map<QueryName, string>();
+      const { cores } = await withCores(berth, localPostgres, async () => {
+        for (let r = 0; r < WARMUP_RUNS + settings.repetitions; r++) {
+          for (const query of QUERIES) {
+            const started = performance.now();
+            results.set(query, await run[query]());
+            if (r >= WARMUP_RUNS) runs.get(query)!.push(performance.now() - started);
+          }
+        }
+      });
+      const queries = Object.fromEntries(
+        QUERIES.map((q) => {
+          const ms = runs.get(q)!;
+          return [q, { medianMs: median(ms), minMs: Math.min(...ms), maxMs: Math.max(...ms), p90Ms: quantile(ms, 0.9), runsMs: ms.map((v) => Math.round(v * 1000) / 1000), result: results.get(q)! }];
+        }),
+      ) as Record<QueryName, QueryTiming>;
+      return { queries, cores };
+    };
+
+    const volumes: VolumeResult[] = [];
+    let logged = 0;
+    for (const target of [settings.rowsSmall, settings.rowsLarge]) {
+      step(`writing ${(target - logged).toLocaleString('en')} log rows through the prediction log (to ${target.toLocaleString('en')}) over the last ${settings.days} days`);
+      const phase = await write(target - logged);
+      logged += phase.rows;
+      step(
+        `  ${phase.rows.toLocaleString('en')} rows (${phase.requests.toLocaleString('en')} requests) in ${phase.seconds.toFixed(1)} s: ${phase.rowsPerSecond.toFixed(0)} rows/s ` +
+          `(${phase.rowsPerWriterSecond.toFixed(0)} rows/s without the ${phase.generationSeconds.toFixed(1)} s spent building records)`,
+      );
+      // The bench rewrites every hour of the window in each phase, which leaves dead versions of
+      // the aggregate rows that live traffic (each hour written during that hour, then never
+      // again) would not: vacuum them, as autovacuum would have over these days, and measure
+      // the steady state. The dead rows found are reported.
+      const tables = await tableSizes(berth);
+      await db.query('VACUUM (ANALYZE) aggregate_counts, aggregate_bins, aggregate_pairs');
+      await db.query('ANALYZE predictions');
+      step(`  tables: ${formatTables(tables)}`);
+      step(`timing the read queries (${WARMUP_RUNS} untimed + ${settings.repetitions} timed runs each, interleaved)`);
+      const { queries, cores } = await read();
+      for (const q of QUERIES) step(`  ${QUERY_LABELS[q].padEnd(28)} median ${queries[q].medianMs.toFixed(2)} ms  (${queries[q].result})`);
+      volumes.push({ logRows: logged, write: phase, tables, queries, plans: await plans(berth, deployment, set.main.model.id, range), readCores: cores });
+    }
+
+    const [small, large] = volumes;
+    const rows = QUERIES.map((q) => {
+      const ratio = large.queries[q].medianMs / small.queries[q].medianMs;
+      return { query: q, label: QUERY_LABELS[q], smallMs: small.queries[q].medianMs, largeMs: large.queries[q].medianMs, ratio, withinGoal: ratio <= RATIO_GOAL };
+    });
+    const totalWrite = { rows: small.write.rows + large.write.rows, seconds: small.write.seconds + large.write.seconds };
+    const machine = {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? 'unknown',
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+      node: process.version,
+      postgres: ((await db.query('SHOW server_version')) as Array<{ server_version: string }>)[0].server_version,
+      postgresLocal: localPostgres,
+    };
+    const report = {
+      benchmark: 'monitoring',
+      date: new Date().toISOString(),
+      code: codeVersion(),
+      machine,
+      settings: { ...settings, warmupRuns: WARMUP_RUNS, ratioGoal: RATIO_GOAL, range: { from: range.from.toISOString(), to: range.to.toISOString() } },
+      results: rows,
+      writer: {
+        rowsPerSecond: totalWrite.rows / totalWrite.seconds,
+        phases: volumes.map((v) => ({ toLogRows: v.logRows, ...v.write })),
+      },
+      volumes,
+      totalSeconds: (performance.now() - benchStarted) / 1000,
+    };
+
+    console.log('');
+    console.log(formatReport(report.date, report.code, machine, settings, rows, volumes));
+
+    const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
+    await mkdir(resultsDir, { recursive: true });
+    const json = `${JSON.stringify(report, null, 2)}\n`;
+    const file = path.join(resultsDir, `monitoring-${report.date.replace(/[:.]/g, '-')}.json`);
+    await writeFile(file, json);
+    await writeFile(path.join(resultsDir, 'monitoring-latest.json'), json);
+    console.log(`\nwritten: ${path.relative(process.cwd(), file)} (and monitoring-latest.json)`);
+  } finally {
+    if (keepDatabase && databaseUrl) {
+      // For EXPLAIN by hand on the data just written; drop it with DROP DATABASE when done.
+      resources.shift();
+      step(`cleaning up (closing Berth; BENCH_KEEP_DATABASE is set: the scratch database stays: ${databaseUrl})`);
+    } else {
+      step('cleaning up (closing Berth, dropping the scratch database)');
+    }
+    await cleanup();
+  }
+}
+
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+
+function formatTables(t: TableSizes): string {
+  return [
+    `predictions ${t.predictions.rows.toLocaleString('en')} rows in ${t.predictions.partitions} partitions, ${mib(t.predictions.bytes)}`,
+    ...(['aggregate_counts', 'aggregate_bins', 'aggregate_pairs'] as const).map(
+      (name) => `${name} ${t[name].rows.toLocaleString('en')} rows (${t[name].deadRows.toLocaleString('en')} dead), ${mib(t[name].bytes)}`,
+    ),
+  ].join('; ');
+}
+
+/** A warning naming the phases during which other processes used the machine, if any. */
+function contended(volumes: VolumeResult[]): string[] {
+  const phases = volumes.flatMap((v) => [
+    ...(v.write.cores.other > CONTENDED_CORES ? [`writing to ${v.logRows} rows (${v.write.cores.other.toFixed(2)} cores)`] : []),
+    ...(v.readCores.other > CONTENDED_CORES ? [`reading at ${v.logRows} rows (${v.readCores.other.toFixed(2)} cores)`] : []),
+  ]);
+  return phases.length === 0 ? [] : [`OTHER WORK ON THE MACHINE while ${phases.join(', ')}: those figures are unreliable; run again on a quiet machine`];
+}
+
+function formatReport(
+  date: string,
+  code: { commit: string; uncommitted: string[] } | null,
+  machine: { cpus: number; cpuModel: string; node: string; postgres: string },
+  settings: Settings,
+  rows: Array<{ label: string; smallMs: number; largeMs: number; ratio: number; withinGoal: boolean }>,
+  volumes: VolumeResult[],
+): string {
+  const [small, large] = volumes;
+  const size = (n: number) => (n >= 1_000_000 && n % 1_000_000 === 0 ? `${n / 1_000_000}M` : n >= 1000 && n % 1000 === 0 ? `${n / 1000}k` : String(n));
+  const table = (header: string[], body: string[][]) => {
+    const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
+    const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
+    return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)];
+  };
+  const cores = (c: Cores) => `bench ${c.bench.toFixed(2)}, postgres ${c.postgres?.toFixed(2) ?? '?'}, other ${c.other.toFixed(2)}`;
+  return [
+    `monitoring benchmark, ${date}: ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}, PostgreSQL ${machine.postgres}`,
+    code ? `code: ${code.commit.slice(0, 10)}${code.uncommitted.length > 0 ? ` + uncommitted changes to ${code.uncommitted.join(', ')}` : ''}` : 'code: unknown (not a git checkout)',
+    `log rows (main + challenger) over the last ${settings.days} days; median of ${settings.repetitions} runs per query (interleaved, after ${WARMUP_RUNS} untimed)`,
+    '',
+    ...table(
+      ['query', `ms at ${size(small.logRows)}`, `ms at ${size(large.logRows)}`, 'ratio', `goal ≤ ${RATIO_GOAL}`],
+      rows.map((r) => [r.label, r.smallMs.toFixed(2), r.largeMs.toFixed(2), r.ratio.toFixed(2), r.withinGoal ? 'met' : 'NOT met']),
+    ),
+    '',
+    ...table(
+      ['log writer', 'log rows', 'requests', 'seconds', 'rows/s', 'rows/s w/o generation', 'cores bench/pg/other'],
+      volumes.map((v, i) => [
+        i === 0 ? `0 → ${size(v.logRows)}` : `${size(volumes[i - 1].logRows)} → ${size(v.logRows)}`,
+        v.write.rows.toLocaleString('en'),
+        v.write.requests.toLocaleString('en'),
+        v.write.seconds.toFixed(1),
+        v.write.rowsPerSecond.toFixed(0),
+        v.write.rowsPerWriterSecond.toFixed(0),
+        [v.write.cores.bench, v.write.cores.postgres, v.write.cores.other].map((c) => (c === null ? '?' : c.toFixed(2))).join('/'),
+      ]),
+    ),
+    'rows/s: log rows per wall second from record() to the end of the last flush, hourly aggregates included.',
+    '',
+    ...table(
+      ['table', `at ${size(small.logRows)}: rows`, 'size', `at ${size(large.logRows)}: rows`, 'size', 'dead rows'],
+      (['predictions', 'aggregate_counts', 'aggregate_bins', 'aggregate_pairs'] as const).map((name) => [
+        name === 'predictions' ? `predictions (${large.tables.predictions.partitions} partitions)` : name,
+        small.tables[name].rows.toLocaleString('en'),
+        mib(small.tables[name].bytes),
+        large.tables[name].rows.toLocaleString('en'),
+        mib(large.tables[name].bytes),
+        name === 'predictions' ? '–' : large.tables[name].deadRows.toLocaleString('en'),
+      ]),
+    ),
+    'sizes: pg_total_relation_size (heap, indexes, TOAST), predictions summed over its daily partitions; dead rows:',
+    'row versions left by the upserts, found before the VACUUM (ANALYZE) run ahead of the reads.',
+    '',
+    `CPU while reading (cores): at ${size(small.logRows)} ${cores(small.readCores)}; at ${size(large.logRows)} ${cores(large.readCores)}`,
+    ...contended(volumes),
+  ].join('\n');
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error('[bench] failed:', error);
+    process.exit(1);
+  },
+);
