@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 
 /**
@@ -27,12 +28,16 @@ export interface LoadResult {
   statusCodes: Record<string, number>;
   /** Of 2xx responses, in milliseconds. */
   latency: { p50: number; p90: number; p99: number; max: number; mean: number };
+  /** CPU time of this process per wall second: 1 = one core. */
+  cores: number;
 }
 
 export type LoadReply = { type: 'result'; result: LoadResult } | { type: 'error'; id: number; message: string };
 
 function run(request: LoadRequest): Promise<LoadResult> {
   const latencies: number[] = [];
+  const cpu = process.cpuUsage();
+  const started = performance.now();
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
@@ -45,6 +50,8 @@ function run(request: LoadRequest): Promise<LoadResult> {
       },
       (error, result) => {
         if (error) return reject(error);
+        const used = process.cpuUsage(cpu);
+        const cores = (used.user + used.system) / 1000 / (performance.now() - started);
         const sorted = Float64Array.from(latencies).sort();
         const at = (q: number) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]);
         resolve({
@@ -64,6 +71,7 @@ function run(request: LoadRequest): Promise<LoadResult> {
             max: at(1),
             mean: sorted.length === 0 ? NaN : sorted.reduce((sum, value) => sum + value, 0) / sorted.length,
           },
+          cores,
         });
       },
     );

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
-import { fork, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -25,11 +25,14 @@ import type { LoadReply, LoadRequest, LoadResult } from './load-generator';
  * (the ceiling): `npm run bench:serve`. A benchmark, not a test: it prints figures and ratios
  * and writes them to bench/results/; it asserts nothing.
  *
- * BENCH_SECONDS (5) per measured run, BENCH_WARMUP_SECONDS (1) before each, BENCH_CONNECTIONS
- * (1,8,32), BENCH_TARGETS (ceiling,main,challenger: fewer for a focused profile).
+ * BENCH_SECONDS (5) per measured run; BENCH_WARMUP_SECONDS (1) before the first round of each
+ * target; BENCH_ROUNDS (3) interleaved rounds of every target, medians reported (a shared
+ * machine drifts: a ratio is taken within a round, between runs seconds apart);
+ * BENCH_CONNECTIONS (1,8,32); BENCH_TARGETS (ceiling,main,challenger: fewer for a profile).
  */
 
 type Target = 'ceiling' | 'main' | 'challenger';
+type BerthTarget = Exclude<Target, 'ceiling'>;
 
 const TARGET_LABELS: Record<Target, string> = {
   ceiling: 'ceiling (bare Fastify)',
@@ -43,16 +46,17 @@ const PREDICT_PATH = (slug: string) => `/api/v1/deployments/${slug}/predict`;
 interface Settings {
   seconds: number;
   warmupSeconds: number;
+  rounds: number;
   connections: number[];
   targets: Target[];
 }
 
-interface RunRecord {
-  target: Target;
-  label: string;
-  connections: number;
+type Counters = MicroBatcherCounters & { rowsPerBatch: number };
+
+/** One measured run of one target. */
+interface Round {
   requestsPerSecond: number;
-  /** Against the ceiling at the same connection count; null when the ceiling was not run. */
+  /** Against the ceiling of the same round; null when the ceiling was not run. */
   ratioToCeiling: number | null;
   latencyMs: LoadResult['latency'];
   responses: number;
@@ -60,14 +64,18 @@ interface RunRecord {
   errors: number;
   timeouts: number;
   statusCodes: Record<string, number>;
-  /** Share of the run the server's event loop was busy (load generator runs in another process). */
+  /** Share of the run the server's event loop was busy. */
   eventLoopUtilization: number;
-  /** CPU time of the server process (all its threads) per wall second: 1 = one core. */
-  serverCores: number;
-  /** Berth runs only: what the micro-batchers, challenger queue and prediction log did during the run. */
+  /**
+   * CPU per wall second (1 = one core): the server process (all its threads), the load
+   * generator, the PostgreSQL backends of the scratch database (null when PostgreSQL is not
+   * local), the whole machine (other work on it included).
+   */
+  cores: { server: number; loadGenerator: number; postgres: number | null; machine: number; other: number };
+  /** Berth runs only: what the micro-batchers, challenger queue and prediction log did. */
   serving?: {
-    mainBatcher: MicroBatcherCounters & { rowsPerBatch: number };
-    challengerBatcher?: MicroBatcherCounters & { rowsPerBatch: number };
+    mainBatcher: Counters;
+    challengerBatcher?: Counters;
     challenger?: { done: number; shed: number; failed: number };
     loggedRows: { main: number; challenger: number };
     /** How long the challenger queue and the log buffer took to drain after the run. */
@@ -75,20 +83,48 @@ interface RunRecord {
   };
 }
 
+/** A target at a connection count: medians over the rounds, and the rounds themselves. */
+interface Summary {
+  target: Target;
+  label: string;
+  connections: number;
+  requestsPerSecond: number;
+  requestsPerSecondRange: [number, number];
+  ratioToCeiling: number | null;
+  p50Ms: number;
+  p99Ms: number;
+  /** Summed over the rounds. */
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  eventLoopUtilization: number;
+  cores: Round['cores'];
+  rounds: Round[];
+}
+
 function readSettings(): Settings {
-  const number = (name: string, fallback: number) => {
+  const positive = (name: string, fallback: number, whole = false) => {
     const raw = process.env[name];
     if (raw === undefined || raw.trim() === '') return fallback;
     const value = Number(raw);
-    if (!(Number.isFinite(value) && value > 0)) throw new Error(`${name} must be a positive number of seconds, got "${raw}"`);
+    if (!(Number.isFinite(value) && value > 0 && (!whole || Number.isInteger(value)))) throw new Error(`${name} must be a positive ${whole ? 'whole number' : 'number'}, got "${raw}"`);
     return value;
   };
   const connections = (process.env.BENCH_CONNECTIONS ?? '1,8,32').split(',').map((c) => Number(c.trim()));
   if (connections.some((c) => !Number.isInteger(c) || c < 1)) throw new Error(`BENCH_CONNECTIONS must be whole numbers ≥ 1 separated by commas, got "${process.env.BENCH_CONNECTIONS}"`);
   const targets = (process.env.BENCH_TARGETS ?? 'ceiling,main,challenger').split(',').map((t) => t.trim()) as Target[];
   if (targets.some((t) => !(t in TARGET_LABELS))) throw new Error(`BENCH_TARGETS must name some of ${Object.keys(TARGET_LABELS).join(', ')}, got "${process.env.BENCH_TARGETS}"`);
-  return { seconds: number('BENCH_SECONDS', 5), warmupSeconds: process.env.BENCH_WARMUP_SECONDS === '0' ? 0 : number('BENCH_WARMUP_SECONDS', 1), connections, targets };
+  return {
+    seconds: positive('BENCH_SECONDS', 5),
+    warmupSeconds: process.env.BENCH_WARMUP_SECONDS?.trim() === '0' ? 0 : positive('BENCH_WARMUP_SECONDS', 1),
+    rounds: positive('BENCH_ROUNDS', 3, true),
+    connections,
+    targets,
+  };
 }
+
+/** CPU used by processes other than the server, the load generator and its database beyond which a run is flagged. */
+const CONTENDED_CORES = 0.25;
 
 const step = (message: string) => console.log(`[bench] ${message}`);
 
@@ -99,6 +135,55 @@ async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** Busy CPU time of the whole machine so far, in seconds (all cores). */
+function machineBusySeconds(): number {
+  return os.cpus().reduce((sum, cpu) => sum + (cpu.times.user + cpu.times.nice + cpu.times.sys + cpu.times.irq) / 1000, 0);
+}
+
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU seconds used so far by each local process in `pids` (those that cannot be read are left out). */
+async function processSeconds(pids: number[]): Promise<Map<number, number>> {
+  const seconds = new Map<number, number>();
+  for (const pid of pids) {
+    try {
+      // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      seconds.set(pid, (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS);
+    } catch {
+      // Not on this machine, or gone.
+    }
+  }
+  return seconds;
+}
+
+/** The commit measured, and the server files that differ from it (figures of a dirty tree are not the commit's). */
+function codeVersion(): { commit: string; uncommitted: string[] } | null {
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const uncommitted = git('status', '--porcelain', '--', 'server', 'migrations', 'package-lock.json')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.slice(3));
+    return { commit: git('rev-parse', 'HEAD'), uncommitted };
+  } catch {
+    return null;
   }
 }
 
@@ -121,6 +206,7 @@ class LoadGenerator {
     });
   }
 
+  /** On the server's event loop, autocannon would take turns with the server it measures. */
   static start(): LoadGenerator {
     const file = fileURLToPath(new URL('./load-generator.ts', import.meta.url));
     return new LoadGenerator(fork(file, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
@@ -154,12 +240,11 @@ function penguinRow(version: ExperimentVersion): Record<string, unknown> {
   return Object.fromEntries(features.map((f) => [f, record[f]]));
 }
 
-function withRowsPerBatch(counters: MicroBatcherCounters): MicroBatcherCounters & { rowsPerBatch: number } {
-  return { ...counters, rowsPerBatch: counters.batches === 0 ? 0 : counters.rows / counters.batches };
-}
-
-function difference(after: MicroBatcherCounters, before: MicroBatcherCounters): MicroBatcherCounters {
-  return { calls: after.calls - before.calls, batches: after.batches - before.batches, rows: after.rows - before.rows };
+function counters(after: MicroBatcherCounters, before: MicroBatcherCounters): Counters {
+  const calls = after.calls - before.calls;
+  const batches = after.batches - before.batches;
+  const rows = after.rows - before.rows;
+  return { calls, batches, rows, rowsPerBatch: batches === 0 ? 0 : rows / batches };
 }
 
 async function main(): Promise<void> {
@@ -223,7 +308,7 @@ async function main(): Promise<void> {
       await waitFor(`${name} to be deployed`, 60_000, () => (services.registry.status(deployment.id).deployed ? true : undefined));
       return deployment;
     };
-    const deployments: Record<Exclude<Target, 'ceiling'>, Deployment> = {
+    const deployments: Record<BerthTarget, Deployment> = {
       main: await deploy('bench-main', false),
       challenger: await deploy('bench-challenger', true),
     };
@@ -260,109 +345,161 @@ async function main(): Promise<void> {
     resources.push(async () => generator.stop());
 
     const urlOf = (target: Target) => (target === 'ceiling' ? `${ceilingUrl}${PREDICT_PATH('bench')}` : `${berth.url}${PREDICT_PATH(deployments[target].slug)}`);
-    const batcherCounters = (target: Exclude<Target, 'ceiling'>) => {
+    const batcherCounters = (target: BerthTarget) => {
       const serving = services.registry.bySlug(deployments[target].slug)?.slot.value;
       if (!serving) throw new Error(`${deployments[target].slug} is not serving`);
       return { main: serving.main.batcher.counters, challenger: serving.challenger?.batcher.counters };
     };
+    const challengerCounters = (target: BerthTarget) => ({ ...(services.predictions.challengerCounters.get(deployments[target].id) ?? { done: 0, shed: 0, failed: 0 }) });
     const settle = async () => {
       const started = performance.now();
       await services.predictions.settle();
       await services.predictionLog.flush();
       return performance.now() - started;
     };
-    const loggedRows = async (deployment: Deployment) => {
+    const loggedRows = async (target: BerthTarget) => {
       const rows: Array<{ role: 'main' | 'challenger'; n: number }> = await services.db.query(
         'SELECT role, count(*)::int AS n FROM predictions WHERE deployment_id = $1 GROUP BY role',
-        [deployment.id],
+        [deployments[target].id],
       );
       return { main: rows.find((r) => r.role === 'main')?.n ?? 0, challenger: rows.find((r) => r.role === 'challenger')?.n ?? 0 };
     };
 
+    // Backend process ids name processes of this machine only when PostgreSQL runs here.
+    const localPostgres = ['localhost', '127.0.0.1', '[::1]'].includes(new URL(database.url).hostname);
+
+    /** One measured run; Berth's background work (challenger, log) is drained before and after it. */
+    const measure = async (target: Target, connections: number): Promise<Round> => {
+      const berthTarget = target === 'ceiling' ? undefined : target;
+      if (berthTarget) await settle();
+      const before = berthTarget && { batchers: batcherCounters(berthTarget), challenger: challengerCounters(berthTarget), logged: await loggedRows(berthTarget) };
+
+      const backends = async (): Promise<number[]> =>
+        localPostgres ? ((await services.db.query('SELECT pid FROM pg_stat_activity WHERE datname = current_database()')) as Array<{ pid: number }>).map((r) => r.pid) : [];
+      const postgresBefore = await processSeconds(await backends());
+      const elu = performance.eventLoopUtilization();
+      const cpu = process.cpuUsage();
+      const busy = machineBusySeconds();
+      const started = performance.now();
+      const result = await generator.run({ url: urlOf(target), body, connections, seconds: settings.seconds });
+      const wallSeconds = (performance.now() - started) / 1000;
+      const cpuUsed = process.cpuUsage(cpu);
+      const machineCores = (machineBusySeconds() - busy) / wallSeconds;
+      const elapsedLoop = performance.eventLoopUtilization(elu).utilization;
+      const postgresAfter = await processSeconds([...new Set([...postgresBefore.keys(), ...(await backends())])]);
+      const postgresCores =
+        postgresBefore.size === 0 ? null : [...postgresAfter].reduce((sum, [pid, seconds]) => sum + seconds - (postgresBefore.get(pid) ?? 0), 0) / wallSeconds;
+      const round: Round = {
+        requestsPerSecond: result.requestsPerSecond,
+        ratioToCeiling: null,
+        latencyMs: result.latency,
+        responses: result.responses,
+        non2xx: result.non2xx,
+        errors: result.errors,
+        timeouts: result.timeouts,
+        statusCodes: result.statusCodes,
+        eventLoopUtilization: elapsedLoop,
+        cores: {
+          server: (cpuUsed.user + cpuUsed.system) / 1e6 / wallSeconds,
+          loadGenerator: result.cores,
+          postgres: postgresCores,
+          machine: machineCores,
+          other: 0,
+        },
+      };
+      round.cores.other = Math.max(0, machineCores - round.cores.server - round.cores.loadGenerator - (postgresCores ?? 0));
+      if (berthTarget && before) {
+        const drainMs = await settle();
+        const batchers = batcherCounters(berthTarget);
+        const challenger = challengerCounters(berthTarget);
+        const logged = await loggedRows(berthTarget);
+        round.serving = {
+          mainBatcher: counters(batchers.main, before.batchers.main),
+          ...(batchers.challenger && before.batchers.challenger ? { challengerBatcher: counters(batchers.challenger, before.batchers.challenger) } : {}),
+          ...(berthTarget === 'challenger'
+            ? { challenger: { done: challenger.done - before.challenger.done, shed: challenger.shed - before.challenger.shed, failed: challenger.failed - before.challenger.failed } }
+            : {}),
+          loggedRows: { main: logged.main - before.logged.main, challenger: logged.challenger - before.logged.challenger },
+          drainMs,
+        };
+      }
+      return round;
+    };
+
     step(`machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.platform}, Node ${machine.node}, TF.js backend ${machine.tensorflowBackend}`);
-    step(`runs: ${settings.seconds} s each after ${settings.warmupSeconds} s of warm-up, connections ${settings.connections.join(', ')}`);
+    step(
+      `${settings.rounds} round(s) of ${settings.seconds} s runs (${settings.warmupSeconds} s warm-up before the first), connections ${settings.connections.join(', ')}, batch delay ${config.serving.batchDelayMs} ms`,
+    );
 
-    const runs: RunRecord[] = [];
+    const summaries: Summary[] = [];
     for (const connections of settings.connections) {
+      const rounds = new Map<Target, Round[]>(settings.targets.map((t) => [t, []]));
+      for (let r = 0; r < settings.rounds; r++) {
+        for (const target of settings.targets) {
+          if (r === 0 && settings.warmupSeconds > 0) await generator.run({ url: urlOf(target), body, connections, seconds: settings.warmupSeconds });
+          const round = await measure(target, connections);
+          rounds.get(target)!.push(round);
+          const base = rounds.get('ceiling')?.[r];
+          if (base && base.requestsPerSecond > 0) round.ratioToCeiling = round.requestsPerSecond / base.requestsPerSecond;
+          const problems = round.non2xx + round.errors + round.timeouts;
+          step(
+            `c=${String(connections).padStart(2)} round ${r + 1}  ${TARGET_LABELS[target].padEnd(24)} ${round.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${round.latencyMs.p50.toFixed(2)} ms  p99 ${round.latencyMs.p99.toFixed(2)} ms` +
+              (round.ratioToCeiling !== null && target !== 'ceiling' ? `  × ceiling ${round.ratioToCeiling.toFixed(2)}` : '') +
+              `  cores: server ${round.cores.server.toFixed(2)} generator ${round.cores.loadGenerator.toFixed(2)} postgres ${round.cores.postgres?.toFixed(2) ?? '?'} other ${round.cores.other.toFixed(2)}` +
+              (problems > 0 ? `  WITH ERRORS: ${JSON.stringify({ non2xx: round.non2xx, errors: round.errors, timeouts: round.timeouts, statusCodes: round.statusCodes })}` : ''),
+          );
+        }
+      }
       for (const target of settings.targets) {
-        const url = urlOf(target);
-        if (settings.warmupSeconds > 0) await generator.run({ url, body, connections, seconds: settings.warmupSeconds });
-        const berthTarget = target === 'ceiling' ? undefined : target;
-        if (berthTarget) await settle();
-        const countersBefore = berthTarget && batcherCounters(berthTarget);
-        const challengerBefore = berthTarget && { ...(services.predictions.challengerCounters.get(deployments[berthTarget].id) ?? { done: 0, shed: 0, failed: 0 }) };
-        const loggedBefore = berthTarget && (await loggedRows(deployments[berthTarget]));
-
-        const elu = performance.eventLoopUtilization();
-        const cpu = process.cpuUsage();
-        const wallStarted = performance.now();
-        const result = await generator.run({ url, body, connections, seconds: settings.seconds });
-        const wallSeconds = (performance.now() - wallStarted) / 1000;
-        const cpuUsed = process.cpuUsage(cpu);
-        const record: RunRecord = {
+        const runs = rounds.get(target)!;
+        const ratios = runs.map((r) => r.ratioToCeiling).filter((r): r is number => r !== null);
+        const rps = runs.map((r) => r.requestsPerSecond);
+        summaries.push({
           target,
           label: TARGET_LABELS[target],
           connections,
-          requestsPerSecond: result.requestsPerSecond,
-          ratioToCeiling: null,
-          latencyMs: result.latency,
-          responses: result.responses,
-          non2xx: result.non2xx,
-          errors: result.errors,
-          timeouts: result.timeouts,
-          statusCodes: result.statusCodes,
-          eventLoopUtilization: performance.eventLoopUtilization(elu).utilization,
-          serverCores: (cpuUsed.user + cpuUsed.system) / 1e6 / wallSeconds,
-        };
-        if (berthTarget) {
-          const drainMs = await settle();
-          const after = batcherCounters(berthTarget);
-          const challengerAfter = services.predictions.challengerCounters.get(deployments[berthTarget].id);
-          const loggedAfter = await loggedRows(deployments[berthTarget]);
-          record.serving = {
-            mainBatcher: withRowsPerBatch(difference(after.main, countersBefore!.main)),
-            ...(after.challenger && countersBefore!.challenger ? { challengerBatcher: withRowsPerBatch(difference(after.challenger, countersBefore!.challenger)) } : {}),
-            ...(challengerAfter
-              ? { challenger: { done: challengerAfter.done - challengerBefore!.done, shed: challengerAfter.shed - challengerBefore!.shed, failed: challengerAfter.failed - challengerBefore!.failed } }
-              : {}),
-            loggedRows: { main: loggedAfter.main - loggedBefore!.main, challenger: loggedAfter.challenger - loggedBefore!.challenger },
-            drainMs,
-          };
-        }
-        runs.push(record);
-        const problems = record.non2xx + record.errors + record.timeouts;
-        step(
-          `${record.label.padEnd(24)} c=${String(connections).padStart(2)}  ${record.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${record.latencyMs.p50.toFixed(2)} ms  p99 ${record.latencyMs.p99.toFixed(2)} ms` +
-            (problems > 0 ? `  WITH ERRORS: ${JSON.stringify({ non2xx: record.non2xx, errors: record.errors, timeouts: record.timeouts, statusCodes: record.statusCodes })}` : ''),
-        );
+          requestsPerSecond: median(rps),
+          requestsPerSecondRange: [Math.min(...rps), Math.max(...rps)],
+          ratioToCeiling: ratios.length === runs.length ? median(ratios) : null,
+          p50Ms: median(runs.map((r) => r.latencyMs.p50)),
+          p99Ms: median(runs.map((r) => r.latencyMs.p99)),
+          non2xx: runs.reduce((sum, r) => sum + r.non2xx, 0),
+          errors: runs.reduce((sum, r) => sum + r.errors, 0),
+          timeouts: runs.reduce((sum, r) => sum + r.timeouts, 0),
+          eventLoopUtilization: median(runs.map((r) => r.eventLoopUtilization)),
+          cores: {
+            server: median(runs.map((r) => r.cores.server)),
+            loadGenerator: median(runs.map((r) => r.cores.loadGenerator)),
+            postgres: runs.every((r) => r.cores.postgres !== null) ? median(runs.map((r) => r.cores.postgres!)) : null,
+            machine: median(runs.map((r) => r.cores.machine)),
+            other: median(runs.map((r) => r.cores.other)),
+          },
+          rounds: runs,
+        });
       }
     }
-    for (const run of runs) {
-      const base = runs.find((r) => r.target === 'ceiling' && r.connections === run.connections);
-      run.ratioToCeiling = base && base.requestsPerSecond > 0 ? run.requestsPerSecond / base.requestsPerSecond : null;
-    }
 
-    const at32 = (target: Target) => runs.find((r) => r.target === target && r.connections === 32);
+    const at32 = (target: Target) => summaries.find((s) => s.target === target && s.connections === 32);
     const targets = {
       note: 'from the issue, for information; not asserted',
       mainRatioAt32: { goal: 0.5, measured: at32('main')?.ratioToCeiling ?? null },
       challengerRatioAt32: { goal: 0.4, measured: at32('challenger')?.ratioToCeiling ?? null },
-      p99MsAt32: { goal: 10, measured: { main: at32('main')?.latencyMs.p99 ?? null, challenger: at32('challenger')?.latencyMs.p99 ?? null } },
+      p99MsAt32: { goal: 10, measured: { main: at32('main')?.p99Ms ?? null, challenger: at32('challenger')?.p99Ms ?? null } },
     };
-    const date = new Date();
     const report = {
       benchmark: 'serve',
-      date: date.toISOString(),
+      date: new Date().toISOString(),
+      code: codeVersion(),
       machine,
       settings: { ...settings, batchDelayMs: config.serving.batchDelayMs, challengerQueueRows: config.serving.challengerQueueRows, body: JSON.parse(body) },
-      runs,
+      results: summaries,
       targets,
     };
 
     console.log('');
-    console.log(formatTable(report.date, machine, runs));
+    console.log(formatTable(report.date, report.code, machine, report.settings, summaries));
     console.log('');
-    console.log(formatServing(runs));
+    console.log(formatServing(summaries));
     console.log('');
     console.log(formatTargets(targets));
 
@@ -373,47 +510,77 @@ async function main(): Promise<void> {
     await writeFile(file, json);
     await writeFile(path.join(resultsDir, 'serve-latest.json'), json);
     console.log(`\nwritten: ${path.relative(process.cwd(), file)} (and serve-latest.json)`);
-    if (runs.some((r) => r.non2xx + r.errors + r.timeouts > 0)) console.log('some runs had errors: their figures are not comparable');
+    if (summaries.some((s) => s.non2xx + s.errors + s.timeouts > 0)) console.log('SOME RUNS HAD ERRORS: their figures are not comparable');
+    const contended = summaries.flatMap((s) => s.rounds).filter((r) => r.cores.other > CONTENDED_CORES);
+    if (contended.length > 0) {
+      console.log(
+        `OTHER WORK ON THE MACHINE during ${contended.length} run(s) (up to ${Math.max(...contended.map((r) => r.cores.other)).toFixed(2)} cores): ` +
+          'these figures are unreliable; run again on a quiet machine',
+      );
+    }
   } finally {
     step('cleaning up (closing Berth, dropping the scratch database)');
     await cleanup();
   }
 }
 
-function formatTable(date: string, machine: { cpus: number; cpuModel: string; node: string; tensorflowBackend: string }, runs: RunRecord[]): string {
-  const header = ['target', 'conns', 'req/s', 'p50 ms', 'p99 ms', '× ceiling', 'non-2xx/err', 'loop busy', 'cores'];
-  const rows = runs.map((r) => [
-    r.label,
-    String(r.connections),
-    r.requestsPerSecond.toFixed(0),
-    r.latencyMs.p50.toFixed(2),
-    r.latencyMs.p99.toFixed(2),
-    r.ratioToCeiling === null ? '–' : r.ratioToCeiling.toFixed(2),
-    r.non2xx + r.errors + r.timeouts === 0 ? '0' : `${r.non2xx}/${r.errors + r.timeouts} ERRORS`,
-    `${(r.eventLoopUtilization * 100).toFixed(0)}%`,
-    r.serverCores.toFixed(2),
+function formatTable(
+  date: string,
+  code: { commit: string; uncommitted: string[] } | null,
+  machine: { cpus: number; cpuModel: string; node: string; tensorflowBackend: string },
+  settings: Settings & { batchDelayMs: number },
+  summaries: Summary[],
+): string {
+  const header = ['target', 'conns', 'req/s', 'min–max', 'p50 ms', 'p99 ms', '× ceiling', 'non-2xx/err', 'loop busy', 'cores srv/gen/pg/other'];
+  const rows = summaries.map((s) => [
+    s.label,
+    String(s.connections),
+    s.requestsPerSecond.toFixed(0),
+    `${s.requestsPerSecondRange[0].toFixed(0)}–${s.requestsPerSecondRange[1].toFixed(0)}`,
+    s.p50Ms.toFixed(2),
+    s.p99Ms.toFixed(2),
+    s.ratioToCeiling === null ? '–' : s.ratioToCeiling.toFixed(2),
+    s.non2xx + s.errors + s.timeouts === 0 ? '0' : `${s.non2xx}/${s.errors + s.timeouts} ERRORS`,
+    `${(s.eventLoopUtilization * 100).toFixed(0)}%`,
+    [s.cores.server, s.cores.loadGenerator, s.cores.postgres, s.cores.other].map((c) => (c === null ? '?' : c.toFixed(2))).join('/'),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
   return [
-    `serve benchmark, ${date}: ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}, TF.js ${machine.tensorflowBackend}`,
+    `serve benchmark, ${date}: ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}, TF.js ${machine.tensorflowBackend}, batch delay ${settings.batchDelayMs} ms`,
+    `medians of ${settings.rounds} interleaved round(s) of ${settings.seconds} s; × ceiling: median of the per-round ratios`,
+    code ? `code: ${code.commit.slice(0, 10)}${code.uncommitted.length > 0 ? ` + uncommitted changes to ${code.uncommitted.join(', ')}` : ''}` : 'code: unknown (not a git checkout)',
     line(header),
     line(widths.map((w) => '-'.repeat(w))),
     ...rows.map(line),
+    'Berth logs every API prediction (main only included). loop busy: event-loop utilization of the server.',
+    'cores: CPU per second of the server process, the load generator (its own process), the PostgreSQL backends of the',
+    'scratch database (? when not local), and everything else on the machine (noise: should be near 0).',
   ].join('\n');
 }
 
-function formatServing(runs: RunRecord[]): string {
-  const lines = ['micro-batchers and log (per measured run):'];
-  for (const r of runs) {
-    if (!r.serving) continue;
-    const s = r.serving;
-    const batcher = (name: string, c: MicroBatcherCounters & { rowsPerBatch: number }) => `${name} ${c.calls} calls / ${c.batches} batches (${c.rowsPerBatch.toFixed(1)} rows/batch)`;
-    const parts = [batcher('main', s.mainBatcher)];
-    if (s.challengerBatcher) parts.push(batcher('challenger', s.challengerBatcher));
-    if (s.challenger) parts.push(`challenger done ${s.challenger.done}, shed ${s.challenger.shed}, failed ${s.challenger.failed}`);
-    parts.push(`logged ${s.loggedRows.main} main + ${s.loggedRows.challenger} challenger rows, drained in ${s.drainMs.toFixed(0)} ms`);
-    lines.push(`  ${r.label} c=${r.connections}: ${parts.join('; ')}`);
+function formatServing(summaries: Summary[]): string {
+  const lines = ['micro-batchers and log (all rounds):'];
+  const sum = (list: Counters[]): Counters => {
+    const calls = list.reduce((s, c) => s + c.calls, 0);
+    const batches = list.reduce((s, c) => s + c.batches, 0);
+    const rows = list.reduce((s, c) => s + c.rows, 0);
+    return { calls, batches, rows, rowsPerBatch: batches === 0 ? 0 : rows / batches };
+  };
+  for (const s of summaries) {
+    const serving = s.rounds.map((r) => r.serving).filter((v) => v !== undefined);
+    if (serving.length === 0) continue;
+    const batcher = (name: string, c: Counters) => `${name} ${c.calls} calls / ${c.batches} batches (${c.rowsPerBatch.toFixed(1)} rows/batch)`;
+    const parts = [batcher('main', sum(serving.map((v) => v.mainBatcher)))];
+    const challengers = serving.map((v) => v.challengerBatcher).filter((v) => v !== undefined);
+    if (challengers.length > 0) parts.push(batcher('challenger', sum(challengers)));
+    const queue = serving.map((v) => v.challenger).filter((v) => v !== undefined);
+    if (queue.length > 0) {
+      parts.push(`challenger done ${queue.reduce((n, q) => n + q.done, 0)}, shed ${queue.reduce((n, q) => n + q.shed, 0)}, failed ${queue.reduce((n, q) => n + q.failed, 0)}`);
+    }
+    const logged = serving.reduce((n, v) => ({ main: n.main + v.loggedRows.main, challenger: n.challenger + v.loggedRows.challenger }), { main: 0, challenger: 0 });
+    parts.push(`logged ${logged.main} main + ${logged.challenger} challenger rows, drained in ≤ ${Math.max(...serving.map((v) => v.drainMs)).toFixed(0)} ms`);
+    lines.push(`  ${s.label} c=${s.connections}: ${parts.join('; ')}`);
   }
   return lines.join('\n');
 }

@@ -196,7 +196,9 @@ export function loadConfig(env: Env = process.env as Env): Config {
       aggregateRetentionDays: integer('BERTH_AGGREGATE_RETENTION_DAYS', 400, 1, 36500),
     },
     serving: {
-      batchDelayMs: integer('BERTH_BATCH_DELAY_MS', 1, 0, 1000),
+      // 0: a batch takes what arrived in the same turn of the event loop. Waiting longer idles the
+      // server when every open connection is already in the batch (measured by bench:serve).
+      batchDelayMs: integer('BERTH_BATCH_DELAY_MS', 0, 0, 1000),
       challengerQueueRows: integer('BERTH_CHALLENGER_QUEUE_ROWS', 10_000, 0, 10_000_000),
       probeIntervalMs: integer('BERTH_PROBE_INTERVAL_MS', 30_000, 0, 86_400_000),
     },

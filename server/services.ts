@@ -81,7 +81,7 @@ export function createServices({ config, secret, db, bus, artifacts, jobs, logge
     openTable: async (connectorId, table, columns, runId) => openTableDestination(connectors.clientConfig(await connectors.get(connectorId)), table, columns, runId),
   };
   const runner = new PipelineRunner({ db, bus, artifacts, datasets, experiments, deployments, connectors: connectorAccess, predictionLog, logger, dataDir: config.dataDir });
-  const pipelines = new PipelineService(db, jobs, artifacts, datasets, deployments, async (id, projectId) => (await connectors.list(projectId)).some((c) => c.id === id), runner);
+  const pipelines = new PipelineService(db, bus, jobs, artifacts, datasets, deployments, async (id, projectId) => (await connectors.list(projectId)).some((c) => c.id === id), runner);
   connectors.addDeletionCheck(async (connectorId) => {
     if (await pipelines.usesConnector(connectorId)) throw conflict('A pipeline still reads from or delivers to this connector; change or delete it first');
   });

@@ -11,7 +11,8 @@ import { parseTableName } from '../connectors/table-destination';
 import type { JobRunner } from '../platform/jobs';
 import { PipelineRun, RunStatus, RunTrigger, type RunFileKind } from './pipeline-run.entity';
 import { Pipeline, PipelineSourceKind } from './pipeline.entity';
-import type { PipelineRunner } from './pipeline-runner';
+import { PIPELINE_RUN_UPDATED, type PipelineRunner } from './pipeline-runner';
+import { topicFor, type EventBus } from '../platform/event-bus';
 
 export const RUN_JOB = 'pipelines.run';
 export const SCHEDULE_JOB = 'pipelines.schedule';
@@ -40,6 +41,7 @@ export type ConnectorLookup = (connectorId: string, projectId: string) => Promis
 export class PipelineService {
   constructor(
     private readonly db: DataSource,
+    private readonly bus: EventBus,
     private readonly jobs: JobRunner,
     private readonly artifacts: ArtifactStore,
     private readonly datasets: DatasetService,
@@ -169,7 +171,9 @@ export class PipelineService {
       Object.assign(run, { status: RunStatus.cancelled, finishedAt: new Date(), error: 'cancelled by a user before it started' });
     }
     run.cancelRequested = true;
-    return this.db.getRepository(PipelineRun).save(run);
+    const saved = await this.db.getRepository(PipelineRun).save(run);
+    await this.bus.publish(topicFor(PIPELINE_RUN_UPDATED, run.pipelineId), { runId: run.id, pipelineId: run.pipelineId });
+    return saved;
   }
 
   /** The next run times of a schedule, in its time zone. */

@@ -15,6 +15,9 @@ const REDACTED = [
   'req.headers.cookie',
   'req.headers["x-api-key"]',
   'res.headers["set-cookie"]',
+  // TypeORM query errors carry the statement's parameters: user data, hashes, prediction inputs.
+  'err.parameters',
+  'err.driverError.parameters',
 ];
 
 /** JSON lines on stdout, or on `destination` (tests read what was logged). */

@@ -115,7 +115,7 @@ export class MicroBatcher {
     this.stats.batches++;
     this.stats.rows += total;
     try {
-      const cpu = process.cpuUsage();
+      const cpu = performance.now();
       const pending = this.runtime.predict(batch.length === 1 ? batch[0].input : concatenate(batch), total);
       this.onModelCall?.(cpuMicrosSince(cpu), total);
       const output = await pending;

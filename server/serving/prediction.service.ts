@@ -90,9 +90,16 @@ export class PredictionService {
       const set = lease.value;
       const mode = set.deployment.validationMode;
       const started = performance.now();
-      const predictions = await this.run(set, set.main, forModel(set, set.main, rows), mode);
-      const latencyMs = performance.now() - started;
       const requestId = randomUUID();
+      let predictions: Awaited<ReturnType<PredictionService['run']>>;
+      try {
+        predictions = await this.run(set, set.main, forModel(set, set.main, rows), mode);
+      } catch (error) {
+        // A failure of the server (not of the input) counts in the error charts too.
+        if (record && !(error instanceof DomainError)) this.recordFailure(set, requestId, rows, source, performance.now() - started, (error as Error).message);
+        throw error;
+      }
+      const latencyMs = performance.now() - started;
       if (record) {
         const createdAt = new Date();
         this.log.record(
@@ -131,17 +138,38 @@ export class PredictionService {
     }
   }
 
+  private recordFailure(set: ServingSet, requestId: string, rows: Row[], source: PredictionSource, latencyMs: number, error: string): void {
+    const createdAt = new Date();
+    this.log.record(
+      rows.map((input, rowIndex) => ({
+        deploymentId: set.deployment.id,
+        deploymentVersion: set.version.number,
+        modelId: set.main.model.id,
+        role: 'main' as const,
+        requestId,
+        rowIndex,
+        input,
+        output: null,
+        error,
+        latencyMs,
+        source,
+        createdAt,
+        binning: set.main.binning,
+      })),
+    );
+  }
+
   /** Encodes with the model's own spec (strict: refuse on any issue), predicts, decodes. */
   private async run(set: ServingSet, served: ServedModel, rows: Row[], mode: ValidationMode): Promise<{ predictions: Prediction[]; warnings: RowIssue[] }> {
     // CPU of preprocessing here; the model call's is counted by the micro-batcher.
-    let cpu = process.cpuUsage();
+    let cpu = performance.now();
     const encoded = encodeRows(served.spec, rows, { mode });
     this.usage.recordCall(set.deployment.id, cpuMicrosSince(cpu), 0);
     if (encoded.rejected.length > 0) {
       throw new DomainError('BAD_USER_INPUT', `${encoded.rejected.length} of ${rows.length} rows are invalid; see details`, { details: encoded.issues });
     }
     const output = await served.batcher.predict(encoded.data, encoded.count);
-    cpu = process.cpuUsage();
+    cpu = performance.now();
     const predictions = decodeOutputs(served.spec, output, encoded.count);
     this.usage.recordCall(set.deployment.id, cpuMicrosSince(cpu), 0);
     return { predictions, warnings: encoded.issues };

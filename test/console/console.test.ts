@@ -1,12 +1,10 @@
-import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
-import { promisify } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, startTestBerth, type TestBerth } from '../support/berth';
+import { BUILD_TIMEOUT, buildConsole } from '../support/console-build';
 
 const SCREENSHOTS = 'test-output/screenshots';
-const BUILD_TIMEOUT = 5 * 60_000;
 
 describe('console in a real browser', () => {
   let berth: TestBerth;
@@ -16,7 +14,7 @@ describe('console in a real browser', () => {
 
   beforeAll(async () => {
     // The server only mounts the console when a build exists, so build before it starts.
-    await promisify(execFile)(process.execPath, ['scripts/build-console.mjs'], { timeout: BUILD_TIMEOUT });
+    await buildConsole();
     // Started in a hook, where startTestBerth's own afterAll does not register: closed below.
     berth = await startTestBerth({ env: { BERTH_CONSOLE: 'on' } });
     await mkdir(SCREENSHOTS, { recursive: true });

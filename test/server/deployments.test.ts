@@ -371,6 +371,8 @@ describe('versions, rollback and replicas', async () => {
       admin,
     )).data!.createDeployment;
     await until(() => status(first, sick.id).deployed, 'the deployment to load');
+    // Let the probe that follows a switch finish first: it must not see the model unloaded below.
+    await first.berth.services.registry.probeAll();
     expect(status(first, sick.id).running).toBe(true);
     const main = first.berth.services.registry.bySlug('sick')!.slot.value!.main;
     main.runtime.unload();
@@ -380,6 +382,7 @@ describe('versions, rollback and replicas', async () => {
     expect(status(first, sick.id)).toMatchObject({ running: false, runningReason: '6 of the last 6 requests failed' });
     await main.runtime.load();
     for (let i = 0; i < 20; i++) await predict(first.url, 'sick', { inputs: PENGUIN });
+    await first.berth.services.registry.probeAll();
     expect(status(first, sick.id).running).toBe(true);
   });
 

@@ -1,0 +1,237 @@
+import { mkdir } from 'node:fs/promises';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN, startTestBerth, type TestBerth } from '../support/berth';
+import { BUILD_TIMEOUT, buildConsole } from '../support/console-build';
+import { trainDemo, type DemoModels } from '../support/demo';
+
+const SCREENSHOTS = 'test-output/screenshots';
+const SLUG = 'penguin-species';
+
+/**
+ * A new user's journey through deployments, on a server whose demo models are trained: deploy
+ * from the form, watch the statuses, predict from the web form, deploy a version, roll back,
+ * see a change made elsewhere arrive live, delete.
+ */
+describe('deployments in the console, in a real browser', () => {
+  let berth: TestBerth;
+  let browser: Browser;
+  let page: Page;
+  let token: string;
+  let demo: DemoModels;
+  let deploymentUrl: string;
+  const screenshot = (name: string) => page.screenshot({ path: `${SCREENSHOTS}/deployments-${name}.png`, fullPage: true });
+
+  beforeAll(async () => {
+    await buildConsole();
+    // Started in a hook, where startTestBerth's own afterAll does not register: closed below.
+    berth = await startTestBerth({ env: { BERTH_CONSOLE: 'on' } });
+    token = await berth.login(ADMIN.email, ADMIN.password);
+    demo = await trainDemo(berth, token);
+    await mkdir(SCREENSHOTS, { recursive: true });
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  }, BUILD_TIMEOUT + 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await berth?.berth.close();
+  });
+
+  const deploymentRow = () => page.getByRole('table', { name: 'Deployments' }).locator(`tr[data-deployment="${SLUG}"]`);
+  const versionRow = (number: number) => page.getByRole('table', { name: 'Deployment versions' }).locator(`tr[data-version="${number}"]`);
+  const modelName = async (id: string) => {
+    const result = await berth.graphql<{ experiments: Array<{ versions: Array<{ models: Array<{ id: string; name: string }> }> }> }>(
+      'query($p: ID!) { experiments(projectId: $p) { versions { models { id name } } } }',
+      { p: demo.projectId },
+      token,
+    );
+    return result.data!.experiments.flatMap((e) => e.versions.flatMap((v) => v.models)).find((m) => m.id === id)!.name;
+  };
+
+  it('signs in and opens the Demo project: its experiments, and no deployment yet', async () => {
+    await page.goto(`${berth.url}/`);
+    await page.waitForURL(`${berth.url}/login`);
+    await page.getByLabel('Email').fill(ADMIN.email);
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${berth.url}/`);
+    await page.getByRole('link', { name: 'Demo' }).click();
+    await page.waitForURL(`${berth.url}/projects/${demo.projectId}`);
+    await page.getByText('No deployments yet').waitFor();
+    const experiments = page.getByRole('list', { name: 'Experiments' });
+    await experiments.getByText('Penguins species').waitFor();
+    expect(await experiments.textContent()).toContain('Cars MPG');
+    // Each version's candidates side by side, the best one marked.
+    const penguinsV2 = page.getByRole('region', { name: 'Penguins species version 2' });
+    expect(await penguinsV2.getByRole('row').count()).toBe(4);
+    expect(await penguinsV2.getByText('★ best').count()).toBe(1);
+    await screenshot('01-project');
+  });
+
+  it('deploys the penguins experiment with a challenger through the form, and opens the deployment', async () => {
+    await page.getByRole('link', { name: 'Deploy a new experiment' }).click();
+    await page.waitForURL(`${berth.url}/projects/${demo.projectId}/deploy`);
+    await page.getByLabel('Name').fill('Penguin species');
+    await page.getByLabel('Experiment').selectOption({ label: 'Penguins species' });
+    // The latest version and its best model are chosen by default.
+    await page.getByLabel('Version', { exact: true }).selectOption({ label: 'Version 2 — All measurements, island and sex' });
+    expect(await page.getByLabel('Main model').inputValue()).toBe(demo.penguins.v2.best);
+    await page.getByLabel('Challenger version').selectOption({ label: 'Version 1' });
+    expect(await page.getByLabel('Challenger model').inputValue()).toBe(demo.penguins.v1.best);
+    await page.getByRole('radio', { name: 'Public', exact: true }).check();
+    await screenshot('02-deploy-form');
+    await page.getByRole('button', { name: 'Deploy', exact: true }).click();
+    await page.waitForURL(/\/deployments\/[0-9a-f-]+$/);
+    deploymentUrl = page.url();
+    await page.getByRole('heading', { name: 'Penguin species', level: 1 }).waitFor();
+    expect(await page.getByTestId('current-version').textContent()).toBe('1');
+    await page.getByTestId('challenger-status').getByText(await modelName(demo.penguins.v1.best)).waitFor();
+    await screenshot('03-deployment-general');
+  });
+
+  it('lists the deployment with its deployed and running badges', async () => {
+    await page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link', { name: 'Demo' }).click();
+    const row = deploymentRow();
+    await row.waitFor();
+    // The models load in the background; the badges follow live.
+    await row.locator('.status.ok', { hasText: 'Deployed' }).waitFor();
+    await row.locator('.status.ok', { hasText: 'Running' }).waitFor();
+    expect(await row.getByRole('cell').nth(3).textContent()).toBe('1');
+    expect(await row.getByRole('link', { name: `/d/${SLUG}` }).getAttribute('href')).toBe(`/d/${SLUG}`);
+    await screenshot('04-project-deployed');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await screenshot('05-project-phone');
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it('opens the web form from the URL column, pre-filled with a training row, and predicts', async () => {
+    await deploymentRow().getByRole('link', { name: `/d/${SLUG}` }).click();
+    await page.waitForURL(`${berth.url}/d/${SLUG}`);
+    // Generated from the OpenAPI document: a select for a categorical feature, numbers for the rest.
+    const island = page.getByLabel('Island');
+    await island.waitFor();
+    expect(await island.evaluate((element) => element.tagName)).toBe('SELECT');
+    expect(await page.getByLabel('Beak Length (mm)').getAttribute('type')).toBe('number');
+    expect(await page.getByLabel('Beak Length (mm)').inputValue()).not.toBe('');
+    await page.getByRole('button', { name: 'Predict' }).click();
+    const prediction = page.getByTestId('prediction');
+    await prediction.waitFor();
+    expect(await prediction.textContent()).toMatch(/Species: (Adelie|Chinstrap|Gentoo)/);
+    await page.getByRole('img', { name: /Class probabilities: / }).waitFor();
+    await screenshot('06-web-form');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await screenshot('07-web-form-phone');
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it('shows the API’s validation messages next to the field they name', async () => {
+    await page.getByLabel('Island').selectOption('');
+    // A required feature left empty: the browser would stop it, so send it as the API would get it.
+    await page.getByLabel('Island').evaluate((element) => element.removeAttribute('required'));
+    await page.getByRole('button', { name: 'Predict' }).click();
+    await page.locator('.field', { has: page.getByLabel('Island') }).getByText('is required').waitFor();
+    expect(await page.getByLabel('Island').getAttribute('aria-invalid')).toBe('true');
+    await screenshot('08-web-form-invalid');
+  });
+
+  it('deploys a new version from the Versions section', async () => {
+    await page.goto(`${deploymentUrl}#versions`);
+    await versionRow(1).waitFor();
+    await page.getByLabel('Main model').selectOption(demo.penguins.v1.best);
+    await page.getByLabel('Challenger model').selectOption('');
+    await page.getByRole('button', { name: 'Deploy as version 2' }).click();
+    await versionRow(2).getByText('current').waitFor();
+    expect(await versionRow(2).textContent()).toContain(`v1 · ${await modelName(demo.penguins.v1.best)}`);
+    expect(await versionRow(1).getByRole('button', { name: 'Roll back to version 1' }).isVisible()).toBe(true);
+    await screenshot('09-versions');
+  });
+
+  it('rolls back to version 1 after a confirmation', async () => {
+    await versionRow(1).getByRole('button', { name: 'Roll back to version 1' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Roll back to version 1?' });
+    await dialog.waitFor();
+    await screenshot('10-rollback-dialog');
+    // Cancelling changes nothing.
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    expect(await versionRow(2).getByText('current').count()).toBe(1);
+    await versionRow(1).getByRole('button', { name: 'Roll back to version 1' }).click();
+    await dialog.getByRole('button', { name: 'Roll back' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await versionRow(1).getByText('current').waitFor();
+    await page.getByRole('list').getByText('Rolled back from version 2 to version 1').waitFor();
+    await screenshot('11-rolled-back');
+  });
+
+  it('shows a version deployed through the API in the open page, without a reload', async () => {
+    await page.evaluate(() => ((window as unknown as { stillTheSamePage: boolean }).stillTheSamePage = true));
+    const deploymentId = deploymentUrl.split('/').pop()!;
+    const deployed = await berth.graphql(
+      'mutation($d: ID!, $m: ID!, $c: ID) { deployModelVersion(deploymentId: $d, mainModelId: $m, challengerModelId: $c) { number } }',
+      { d: deploymentId, m: demo.penguins.v2.other, c: demo.penguins.v1.other },
+      token,
+    );
+    expect(deployed.errors).toBeUndefined();
+    await versionRow(3).getByText('current').waitFor();
+    await page.getByRole('tab', { name: 'General' }).click();
+    const mainName = await modelName(demo.penguins.v2.other);
+    await page.getByTestId('serving-version').getByText('3', { exact: true }).waitFor();
+    await page.getByTestId('main-status').getByText(mainName).waitFor();
+    await page.getByTestId('main-status').getByText('ready').waitFor();
+    expect(await page.getByTestId('current-version').textContent()).toBe('3');
+    expect(await page.evaluate(() => (window as unknown as { stillTheSamePage?: boolean }).stillTheSamePage)).toBe(true);
+    await screenshot('12-live-update');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await screenshot('13-deployment-phone');
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it('asks for credentials on the web form of a deployment that is not public, and comes back after signing in', async () => {
+    const created = await berth.graphql<{ createDeployment: { slug: string } }>(
+      'mutation($input: CreateDeploymentInput!) { createDeployment(input: $input) { slug } }',
+      { input: { projectId: demo.projectId, name: 'Cars private', experimentId: demo.cars.experimentId, mainModelId: demo.cars.v2.best, access: 'project' } },
+      token,
+    );
+    expect(created.errors).toBeUndefined();
+    const slug = created.data!.createDeployment.slug;
+    const visitor = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    try {
+      await visitor.goto(`${berth.url}/d/${slug}`);
+      await visitor.getByRole('heading', { name: 'Sign in to use this model' }).waitFor();
+      await visitor.screenshot({ path: `${SCREENSHOTS}/deployments-14-form-sign-in.png`, fullPage: true });
+      await visitor.getByRole('link', { name: 'Sign in' }).click();
+      await visitor.waitForURL(`${berth.url}/login?next=${encodeURIComponent(`/d/${slug}`)}`);
+      await visitor.getByLabel('Email').fill(ADMIN.email);
+      await visitor.getByLabel('Password').fill(ADMIN.password);
+      await visitor.getByRole('button', { name: 'Sign in' }).click();
+      await visitor.waitForURL(`${berth.url}/d/${slug}`);
+      await visitor.getByRole('button', { name: 'Predict' }).click();
+      expect(await visitor.getByTestId('prediction').textContent()).toMatch(/Miles_per_Gallon: \d/);
+    } finally {
+      await visitor.close();
+    }
+  });
+
+  it('deletes the deployment once its slug is typed, and returns to the project', async () => {
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete Penguin species?' });
+    await dialog.waitFor();
+    const confirm = dialog.getByRole('button', { name: 'Delete deployment' });
+    expect(await confirm.isDisabled()).toBe(true);
+    await dialog.getByLabel(`Type ${SLUG} to confirm`).fill('penguin');
+    expect(await confirm.isDisabled()).toBe(true);
+    await dialog.getByLabel(`Type ${SLUG} to confirm`).fill(SLUG);
+    await screenshot('15-delete-dialog');
+    await confirm.click();
+    await page.waitForURL(`${berth.url}/projects/${demo.projectId}`);
+    await deploymentRow().waitFor({ state: 'detached' });
+    expect(await page.getByRole('table', { name: 'Deployments' }).textContent()).toContain('Cars private');
+    const response = await fetch(`${berth.url}/api/v1/deployments/${SLUG}/openapi.json`);
+    expect(response.status).toBe(404);
+    await screenshot('16-deleted');
+  });
+});
