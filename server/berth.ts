@@ -11,6 +11,7 @@ import { PostgresEventBus } from './platform/event-bus';
 import { JobRunner } from './platform/jobs';
 import { createLogger, type Logger } from './platform/logger';
 import { resolveSecret } from './platform/secret';
+import { initTensorflow } from './experiments/ml/tensorflow';
 import { LocalArtifactStore } from './platform/artifact-store';
 import { createServices, type Services } from './services';
 import { seedDemo } from './demo/seed';
@@ -115,6 +116,7 @@ async function checkReadiness(db: DataSource, jobs: JobRunner): Promise<Readines
     checks.database = { ok: false, detail: `database unreachable: ${(error as Error).message}` };
   }
   checks.jobs = { ok: true, detail: `agenda on ${jobs.backendName}` };
+  checks.inference = { ok: true, detail: `TensorFlow.js on the ${(await initTensorflow()).backend} backend` };
   return { ready: Object.values(checks).every((c) => c.ok), checks };
 }
 

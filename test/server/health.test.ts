@@ -8,7 +8,10 @@ describe('health and readiness', async () => {
     expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: 'ok' });
     const ready = await fetch(`${url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ status: 'ready', checks: { database: { ok: true }, migrations: { ok: true } } });
+    expect(await ready.json()).toMatchObject({
+      status: 'ready',
+      checks: { database: { ok: true }, migrations: { ok: true }, inference: { ok: true, detail: expect.stringMatching(/TensorFlow.js on the (tensorflow|wasm|cpu) backend/) } },
+    });
   });
 
   it('signs in the first admin from BERTH_ADMIN_*', async () => {
