@@ -1,5 +1,6 @@
 'use client';
 
+import Link from 'next/link';
 import { useMemo } from 'react';
 import { useQuery } from 'urql';
 import { messageOf } from '../lib/errors';
@@ -36,7 +37,12 @@ function ProjectCard({ project }: { project: ProjectSummary }) {
   return (
     <li className="card project">
       <div className="project-head">
-        <h3>{project.name}</h3>
+        <h3>
+          {/* The link covers the whole card (see .stretched-link); the card stays one tab stop. */}
+          <Link href={`/projects/${project.id}`} className="stretched-link">
+            {project.name}
+          </Link>
+        </h3>
         {project.myRole && <span className="badge">{project.myRole}</span>}
       </div>
       {project.description && <p>{project.description}</p>}

@@ -7,3 +7,9 @@ export function messageOf(error: CombinedError): string {
   if (error.networkError) return `Cannot reach the Berth server (${error.networkError.message})`;
   return error.message;
 }
+
+/** The input a BAD_USER_INPUT error names (`extensions.field`), to show the message next to it. */
+export function fieldOf(error: CombinedError): string | null {
+  const field = error.graphQLErrors[0]?.extensions?.field;
+  return typeof field === 'string' ? field : null;
+}

@@ -63,8 +63,8 @@ describe('deployments in the console, in a real browser', () => {
     await page.waitForURL(`${berth.url}/projects/${demo.projectId}`);
     await page.getByText('No deployments yet').waitFor();
     const experiments = page.getByRole('list', { name: 'Experiments' });
-    await experiments.getByText('Penguins species').waitFor();
-    expect(await experiments.textContent()).toContain('Cars MPG');
+    await experiments.getByRole('heading', { name: 'Penguins species' }).waitFor();
+    await experiments.getByRole('heading', { name: 'Cars MPG' }).waitFor();
     // Each version's candidates side by side, the best one marked.
     const penguinsV2 = page.getByRole('region', { name: 'Penguins species version 2' });
     expect(await penguinsV2.getByRole('row').count()).toBe(4);
@@ -139,7 +139,13 @@ describe('deployments in the console, in a real browser', () => {
   });
 
   it('deploys a new version from the Versions section', async () => {
-    await page.goto(`${deploymentUrl}#versions`);
+    await page.goto(deploymentUrl);
+    // The sections are tabs that arrow keys move between, and the URL keeps the open one.
+    await page.getByRole('tab', { name: 'General' }).focus();
+    await page.keyboard.press('End');
+    await page.keyboard.press('ArrowLeft');
+    expect(await page.getByRole('tab', { name: 'Versions' }).getAttribute('aria-selected')).toBe('true');
+    expect(new URL(page.url()).hash).toBe('#versions');
     await versionRow(1).waitFor();
     await page.getByLabel('Main model').selectOption(demo.penguins.v1.best);
     await page.getByLabel('Challenger model').selectOption('');
@@ -233,5 +239,15 @@ describe('deployments in the console, in a real browser', () => {
     const response = await fetch(`${berth.url}/api/v1/deployments/${SLUG}/openapi.json`);
     expect(response.status).toBe(404);
     await screenshot('16-deleted');
+  });
+
+  it('says what went wrong on the pages of a deployment that no longer exists', async () => {
+    await page.goto(deploymentUrl);
+    expect(await page.getByRole('alert').filter({ hasText: 'does not exist' }).textContent()).toMatch(/Deployment .* does not exist or is not visible to you/);
+    await page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link', { name: 'Projects' }).waitFor();
+    await page.goto(`${berth.url}/d/${SLUG}`);
+    await page.getByRole('alert').filter({ hasText: `Deployment ${SLUG} does not exist` }).waitFor();
+    await page.getByRole('button', { name: 'Try again' }).waitFor();
+    await screenshot('17-form-not-found');
   });
 });

@@ -5,6 +5,12 @@ import { useMutation } from 'urql';
 import { messageOf } from '../../lib/errors';
 import { LoginMutation } from '../../lib/operations';
 
+/** Where to go once signed in: `?next=` when it is a path of this site, else the projects. */
+function nextPath(): string {
+  const next = new URLSearchParams(window.location.search).get('next');
+  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
+}
+
 export default function LoginPage() {
   const [{ fetching }, login] = useMutation(LoginMutation);
   const [error, setError] = useState<string | null>(null);
@@ -22,7 +28,7 @@ export default function LoginPage() {
     setSignedIn(true);
     // A full page load, not a client-side push: the new session starts with an empty cache
     // and a WebSocket opened with the new cookie.
-    window.location.assign('/');
+    window.location.assign(nextPath());
   }
 
   const busy = fetching || signedIn;

@@ -1,0 +1,103 @@
+'use client';
+
+import Link from 'next/link';
+import { useParams } from 'next/navigation';
+import { useCallback } from 'react';
+import { useQuery } from 'urql';
+import { AppShell, Breadcrumbs, Loading } from '../../../components/app-shell';
+import { MonitoringSection } from '../../../components/deployment/monitoring-section';
+import { PredictionsSection } from '../../../components/deployment/predictions-section';
+import { UsageSection } from '../../../components/deployment/usage-section';
+import { DeleteDeployment } from '../../../components/deployment-page/delete-deployment';
+import { GeneralSection, pathOf } from '../../../components/deployment-page/general-section';
+import { VersionsSection } from '../../../components/deployment-page/versions-section';
+import { ErrorMessage } from '../../../components/error-message';
+import { StatusBadges } from '../../../components/status-badges';
+import { Tabs } from '../../../components/tabs';
+import { DeploymentQuery, ProjectQuery, type DeploymentStatusData } from '../../../lib/deployment-operations';
+import { messageOf } from '../../../lib/errors';
+import { useLiveStatuses } from '../../../lib/use-live-statuses';
+
+export default function DeploymentPage() {
+  const { id } = useParams<{ id: string }>();
+  return (
+    <AppShell>
+      <DeploymentView id={id} />
+    </AppShell>
+  );
+}
+
+function DeploymentView({ id }: { id: string }) {
+  const [{ data, fetching, error }, refetch] = useQuery({ query: DeploymentQuery, variables: { id }, requestPolicy: 'cache-and-network' });
+  const deployment = data?.deployment;
+  const [project] = useQuery({ query: ProjectQuery, variables: { id: deployment?.projectId ?? '' }, pause: !deployment });
+  const refresh = useCallback(() => refetch({ requestPolicy: 'network-only' }), [refetch]);
+
+  const currentVersion = deployment?.currentVersion;
+  const onChange = useCallback(
+    (status: DeploymentStatusData) => {
+      // Switched through the API, or by another console: the versions shown are stale.
+      if (status.version !== null && status.version !== currentVersion) refresh();
+    },
+    [currentVersion, refresh],
+  );
+  const live = useLiveStatuses({ deploymentId: id }, onChange);
+
+  const projectName = project.data?.project.name ?? 'Project';
+  const crumbs = [
+    { label: 'Projects', href: '/' },
+    ...(deployment ? [{ label: projectName, href: `/projects/${deployment.projectId}` }] : []),
+    { label: deployment?.name ?? 'Deployment' },
+  ];
+
+  if (error && !deployment) {
+    return (
+      <main className="page">
+        <Breadcrumbs items={crumbs} />
+        <ErrorMessage message={messageOf(error)} onRetry={refresh} />
+      </main>
+    );
+  }
+  if (!deployment) {
+    return <main className="page">{fetching && <Loading what="the deployment" />}</main>;
+  }
+
+  const status = live.statuses[deployment.id] ?? deployment.status;
+  // Viewers read everything; changing a deployment takes the contributor role (the API checks it too).
+  // Null until the project (and so the viewer's role in it) is loaded.
+  const role = project.data?.project.myRole;
+  const canChange = project.data ? role === 'contributor' || role === 'admin' : null;
+  return (
+    <main className="page wide">
+      <Breadcrumbs items={crumbs} />
+      <div className="page-head">
+        <div>
+          <h1>{deployment.name}</h1>
+          <p className="muted">
+            <code>{deployment.slug}</code> · version {deployment.currentVersion ?? '—'} · {deployment.experiment.name}
+          </p>
+          {deployment.description && <p>{deployment.description}</p>}
+          <StatusBadges status={status} />
+        </div>
+        <div className="head-actions">
+          <Link href={pathOf(deployment.formUrl)} className="button secondary">
+            Open the web form
+          </Link>
+          {canChange && <DeleteDeployment id={deployment.id} slug={deployment.slug} name={deployment.name} projectId={deployment.projectId} />}
+        </div>
+      </div>
+      {error && <p className="error small">Could not refresh: {messageOf(error)}</p>}
+      {live.error && <p className="muted small">Live status updates are unavailable: {live.error}</p>}
+      <Tabs
+        label="Deployment sections"
+        tabs={[
+          { id: 'general', label: 'General', render: () => <GeneralSection deployment={deployment} status={status} /> },
+          { id: 'monitoring', label: 'Monitoring', render: () => <MonitoringSection deploymentId={deployment.id} /> },
+          { id: 'predictions', label: 'Predictions', render: () => <PredictionsSection deploymentId={deployment.id} /> },
+          { id: 'versions', label: 'Versions', render: () => <VersionsSection deployment={deployment} canChange={canChange} onChanged={refresh} /> },
+          { id: 'usage', label: 'Usage', render: () => <UsageSection deploymentId={deployment.id} /> },
+        ]}
+      />
+    </main>
+  );
+}
