@@ -54,6 +54,7 @@ export interface PredictionLogStats {
 const COLUMNS = ['deployment_id', 'deployment_version', 'model_id', 'role', 'request_id', 'row_index', 'input', 'output', 'error', 'latency_ms', 'source', 'created_at'];
 /** PostgreSQL allows 65535 parameters per statement. */
 const MAX_ROWS_PER_INSERT = Math.floor(65535 / COLUMNS.length);
+const MAX_ROWS_PER_FLUSH = 20_000;
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 5000;
 
@@ -131,9 +132,9 @@ export class PredictionLog {
 
   private writeOnce(): Promise<void> {
     if (this.writing) return this.writing;
-    const batch = this.buffer;
+    // Bounded transactions: a backlog is written in several, so none grows with the backlog.
+    const batch = this.buffer.splice(0, MAX_ROWS_PER_FLUSH);
     const shed = [...this.shed.values()];
-    this.buffer = [];
     this.shed = new Map();
     this.writing = this.write(batch, shed)
       .then(() => {
@@ -142,7 +143,7 @@ export class PredictionLog {
       })
       .catch((error) => {
         // Keep the rows, oldest first, and try again later.
-        this.buffer = batch.concat(this.buffer);
+        this.buffer.unshift(...batch);
         for (const entry of shed) this.recordShedEntry(entry);
         this.stats.failedFlushes++;
         // The message only: the error would carry every value of the failed INSERT.

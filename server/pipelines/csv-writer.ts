@@ -12,7 +12,12 @@ export class CsvFileWriter {
   }
 
   async write(values: unknown[]): Promise<void> {
-    if (!this.stream.write(csvLine(values))) await once(this.stream, 'drain');
+    return this.writeLines([values]);
+  }
+
+  /** Many lines in one write: one string and one stream call per chunk of rows. */
+  async writeLines(lines: unknown[][]): Promise<void> {
+    if (!this.stream.write(lines.map(csvLine).join(''))) await once(this.stream, 'drain');
   }
 
   async close(): Promise<void> {

@@ -117,9 +117,8 @@ export class PipelineRunner {
         const dataset = await this.deps.datasets.get(pipeline.sourceDatasetId!);
         run.rowsTotal = dataset.rows;
       }
+      let lastHeartbeat = Date.now();
       for await (const chunk of this.source(pipeline)) {
-        const current = await runs.findOneByOrFail({ id: run.id });
-        if (current.cancelRequested) throw new RunCancelled('cancelled by a user');
         const firstRow = run.rowsRead + 1;
         run.rowsRead += chunk.length;
 
@@ -155,9 +154,20 @@ export class PipelineRunner {
           run.rowsPredicted += valid.length;
         }
         run.progress = run.rowsTotal ? run.rowsRead / run.rowsTotal : null;
-        await runs.update(run.id, { rowsRead: run.rowsRead, rowsPredicted: run.rowsPredicted, rowsFailed: run.rowsFailed, rowsTotal: run.rowsTotal, progress: run.progress, deploymentVersion: run.deploymentVersion });
-        await this.announce(run);
-        await touch();
+        // One round trip per chunk saves the progress and reads a cancellation request.
+        const [[{ cancel_requested: cancelRequested }]] = await db.query(
+          `UPDATE pipeline_runs SET rows_read = $2, rows_predicted = $3, rows_failed = $4, rows_total = $5, progress = $6, deployment_version = $7 WHERE id = $1 RETURNING cancel_requested`,
+          [run.id, run.rowsRead, run.rowsPredicted, run.rowsFailed, run.rowsTotal, run.progress, run.deploymentVersion],
+        );
+        if (cancelRequested) throw new RunCancelled('cancelled by a user');
+        // Progress events and the job lock's renewal at most once a second, not per chunk.
+        if (Date.now() - lastHeartbeat >= 1000) {
+          lastHeartbeat = Date.now();
+          await this.announce(run);
+          await touch();
+        }
+        // Monitoring keeps up with the run instead of buffering it whole (bounded memory).
+        await this.deps.predictionLog.whenWritable();
       }
 
       if (run.rowsRead === 0) throw new RunFailure('the source returned no rows');
@@ -229,11 +239,8 @@ export class PipelineRunner {
     return decodeOutputs(model.spec, await model.runtime.predict(data, count), count);
   }
 
-  private async writeRows(writer: CsvFileWriter, features: string[], labels: string[], rows: Row[], predictions: Prediction[]): Promise<void> {
-    for (let i = 0; i < rows.length; i++) {
-      const p = predictions[i]!;
-      await writer.write([...features.map((f) => rows[i]![f]), p.prediction, ...labels.map((l) => p.probabilities?.[l])]);
-    }
+  private writeRows(writer: CsvFileWriter, features: string[], labels: string[], rows: Row[], predictions: Prediction[]): Promise<void> {
+    return writer.writeLines(rows.map((row, i) => [...features.map((f) => row[f]), predictions[i]!.prediction, ...labels.map((l) => predictions[i]!.probabilities?.[l])]));
   }
 
   /** The chunk's rows in monitoring, main and challenger under one request id, like an API request. */
