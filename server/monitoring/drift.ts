@@ -250,8 +250,13 @@ function presentShares(counts: readonly number[]): number[] | undefined {
   return sum(present) > 0 ? toShares(present) : undefined;
 }
 
+/** Sorted once per distribution object: predictionBin runs for every logged prediction. */
+const sortedLabels = new WeakMap<object, string[]>();
+
 function classLabels(counts: Readonly<Record<string, number>>): string[] {
-  return Object.keys(counts).sort(compareText);
+  let labels = sortedLabels.get(counts);
+  if (!labels) sortedLabels.set(counts, (labels = Object.keys(counts).sort(compareText)));
+  return labels;
 }
 
 function numericLabels(edges: readonly number[]): string[] {

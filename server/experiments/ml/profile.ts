@@ -242,8 +242,13 @@ class CategoryAccumulator {
   }
 }
 
+/** Sorted once per profile object: binValue runs for every feature of every logged row. */
+const sortedCategories = new WeakMap<object, string[]>();
+
 function categoriesOf(profile: Extract<FeatureProfile, { frequencies: unknown }>): string[] {
-  return Object.keys(profile.frequencies).sort(compareText);
+  let categories = sortedCategories.get(profile);
+  if (!categories) sortedCategories.set(profile, (categories = Object.keys(profile.frequencies).sort(compareText)));
+  return categories;
 }
 
 function categoryOfValue(type: 'categorical' | 'boolean', value: unknown): string | undefined {
