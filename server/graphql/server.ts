@@ -1,7 +1,7 @@
 import { ApolloServer } from '@apollo/server';
 import fastifyApollo from '@as-integrations/fastify';
 import type { FastifyInstance } from 'fastify';
-import { parse, specifiedRules, validate, type GraphQLSchema } from 'graphql';
+import { parse, specifiedRules, validate, type GraphQLError, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Config } from '../config';
@@ -33,7 +33,13 @@ export async function mountGraphQL(app: FastifyInstance, schema: GraphQLSchema, 
         return { services, viewer: secret ? await services.auth.authenticate(secret) : null };
       },
       onSubscribe: (_ctx, _id, payload) => {
-        const errors = validate(schema, parse(payload.query), [...specifiedRules, ...validationRules]);
+        let document;
+        try {
+          document = parse(payload.query);
+        } catch (error) {
+          return [error as GraphQLError];
+        }
+        const errors = validate(schema, document, [...specifiedRules, ...validationRules]);
         return errors.length > 0 ? errors : undefined;
       },
       onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatError(error.toJSON(), error)),

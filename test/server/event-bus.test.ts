@@ -33,6 +33,13 @@ describe('event bus across server instances', async () => {
     expect(JSON.stringify(subscription.received[0] ?? subscription.errors[0])).toContain('NOT_FOUND');
   });
 
+  it('answers a subscription that does not parse with an error, not a dropped connection', async () => {
+    const subscription = subscribe(second.url, token, 'subscription { projectUpdated(');
+    await subscription.waitFor(1);
+    await subscription.client.dispose();
+    expect(JSON.stringify(subscription.received[0] ?? subscription.errors[0])).toMatch(/Syntax Error/);
+  });
+
   it('refuses an anonymous subscription', async () => {
     const subscription = subscribe(second.url, undefined, `subscription { projectUpdated(projectId: "${projectId}") { change } }`);
     await subscription.waitFor(1);
