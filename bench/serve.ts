@@ -1,24 +1,18 @@
 import 'reflect-metadata';
-import { execFileSync, fork, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { User } from '../server/auth/user.entity';
-import { startBerth, type Berth } from '../server/berth';
-import { loadConfig } from '../server/config';
-import { seedDemo } from '../server/demo/seed';
 import { vegaRecords } from '../server/demo/vega-datasets';
 import { DeploymentAccess, type Deployment } from '../server/deployments/deployment.entity';
-import { Experiment } from '../server/experiments/experiment.entity';
-import { VersionStatus, type ExperimentVersion } from '../server/experiments/experiment-version.entity';
+import type { ExperimentVersion } from '../server/experiments/experiment-version.entity';
 import { initTensorflow } from '../server/experiments/ml/tensorflow';
-import { createLogger } from '../server/platform/logger';
-import { createScratchDatabase, LOCAL_POSTGRES_URL, type ScratchDatabase } from '../server/platform/scratch-database';
 import type { MicroBatcherCounters } from '../server/serving/micro-batcher';
 import type { LoadReply, LoadRequest, LoadResult } from './load-generator';
+import { bestModel, codeVersion, CONTENDED_CORES, startBenchBerth, step, trainPenguins, waitFor, withCores, type Resources } from './support';
 
 /**
  * The prediction API under load, against a bare Fastify endpoint measured in the same run
@@ -40,7 +34,6 @@ const TARGET_LABELS: Record<Target, string> = {
   challenger: 'main + challenger + log',
 };
 
-const ADMIN = { email: 'bench@berth.local', password: 'bench-password-123' };
 const PREDICT_PATH = (slug: string) => `/api/v1/deployments/${slug}/predict`;
 
 interface Settings {
@@ -123,68 +116,10 @@ function readSettings(): Settings {
   };
 }
 
-/** CPU used by processes other than the server, the load generator and its database beyond which a run is flagged. */
-const CONTENDED_CORES = 0.25;
-
-const step = (message: string) => console.log(`[bench] ${message}`);
-
-async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
-/** Busy CPU time of the whole machine so far, in seconds (all cores). */
-function machineBusySeconds(): number {
-  return os.cpus().reduce((sum, cpu) => sum + (cpu.times.user + cpu.times.nice + cpu.times.sys + cpu.times.irq) / 1000, 0);
-}
-
-const CLOCK_TICKS = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/** CPU seconds used so far by each local process in `pids` (those that cannot be read are left out). */
-async function processSeconds(pids: number[]): Promise<Map<number, number>> {
-  const seconds = new Map<number, number>();
-  for (const pid of pids) {
-    try {
-      // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      seconds.set(pid, (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS);
-    } catch {
-      // Not on this machine, or gone.
-    }
-  }
-  return seconds;
-}
-
-/** The commit measured, and the server files that differ from it (figures of a dirty tree are not the commit's). */
-function codeVersion(): { commit: string; uncommitted: string[] } | null {
-  try {
-    const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const uncommitted = git('status', '--porcelain', '--', 'server', 'migrations', 'package-lock.json')
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => line.slice(3));
-    return { commit: git('rev-parse', 'HEAD'), uncommitted };
-  } catch {
-    return null;
-  }
 }
 
 /** The load generator in its own process, one run at a time. */
@@ -225,13 +160,6 @@ class LoadGenerator {
   }
 }
 
-/** The best ready model of a version. */
-async function bestModel(berth: Berth, version: ExperimentVersion): Promise<string> {
-  const best = (await berth.services.experiments.models(version.id)).find((m) => m.isBest && m.status === 'ready');
-  if (!best) throw new Error(`version ${version.number} has no ready best model`);
-  return best.id;
-}
-
 /** A real row of the penguins data with every feature of `version`, and nothing else. */
 function penguinRow(version: ExperimentVersion): Record<string, unknown> {
   const features = version.preprocessing!.features.map((f) => f.name);
@@ -249,53 +177,23 @@ function counters(after: MicroBatcherCounters, before: MicroBatcherCounters): Co
 
 async function main(): Promise<void> {
   const settings = readSettings();
-  const resources: Array<() => Promise<unknown>> = [];
+  const resources: Resources = [];
   const cleanup = async () => {
     for (const release of resources.splice(0).reverse()) await release().catch((error) => console.error('[bench] cleanup failed:', error));
   };
   process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
 
   try {
-    const serverUrl = process.env.DATABASE_URL ?? LOCAL_POSTGRES_URL;
-    const database: ScratchDatabase = await createScratchDatabase(serverUrl, 'berth_bench');
-    resources.push(() => database.drop());
-    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'berth-bench-data-'));
-    resources.push(() => rm(dataDir, { recursive: true, force: true }));
-
-    const config = loadConfig({
-      DATABASE_URL: database.url,
-      PORT: '0',
-      BERTH_DATA_DIR: dataDir,
-      BERTH_ADMIN_EMAIL: ADMIN.email,
-      BERTH_ADMIN_PASSWORD: ADMIN.password,
-      BERTH_CONSOLE: 'off',
-      BERTH_DEMO: 'off',
-      LOG_LEVEL: 'warn',
-      BERTH_PREDICT_RATE_LIMIT: '100000000',
-      BERTH_PROBE_INTERVAL_MS: '0',
-      // Serving knobs pass through, to compare settings run against run.
-      BERTH_BATCH_DELAY_MS: process.env.BERTH_BATCH_DELAY_MS,
-      BERTH_CHALLENGER_QUEUE_ROWS: process.env.BERTH_CHALLENGER_QUEUE_ROWS,
+    const { berth, localPostgres } = await startBenchBerth(resources, {
+      env: {
+        BERTH_PREDICT_RATE_LIMIT: '100000000',
+        // Serving knobs pass through, to compare settings run against run.
+        BERTH_BATCH_DELAY_MS: process.env.BERTH_BATCH_DELAY_MS,
+        BERTH_CHALLENGER_QUEUE_ROWS: process.env.BERTH_CHALLENGER_QUEUE_ROWS,
+      },
     });
-    step(`starting Berth on a scratch database (${new URL(database.url).pathname.slice(1)})`);
-    const berth = await startBerth(config, { logger: createLogger(config.logLevel), jobsProcessEvery: 200 });
-    resources.push(() => berth.close());
-    const { services } = berth;
-
-    step('training the demo models');
-    const trainingStarted = performance.now();
-    await seedDemo(services, ADMIN.email, berth.logger, { deploy: false });
-    const experiment = await services.db.getRepository(Experiment).findOneByOrFail({ name: 'Penguins species' });
-    const versions = await waitFor('the penguins models to train', 15 * 60_000, async () => {
-      const all = await services.experiments.versions(experiment.id);
-      return all.length >= 2 && all.every((v) => v.status !== VersionStatus.training) ? all : undefined;
-    });
-    const v1 = versions.find((v) => v.number === 1)!;
-    const v2 = versions.find((v) => v.number === 2)!;
-    for (const v of [v1, v2]) if (v.status !== VersionStatus.ready) throw new Error(`penguins version ${v.number} did not train: ${v.status}`);
-    step(`trained in ${((performance.now() - trainingStarted) / 1000).toFixed(1)} s`);
-
-    const admin = await services.db.getRepository(User).findOneByOrFail({ email: ADMIN.email });
+    const { config, services } = berth;
+    const { experiment, v1, v2, admin } = await trainPenguins(berth);
     const deploy = async (name: string, challenger: boolean): Promise<Deployment> => {
       const deployment = await services.deployments.create(admin, {
         projectId: experiment.projectId,
@@ -365,30 +263,21 @@ async function main(): Promise<void> {
       return { main: rows.find((r) => r.role === 'main')?.n ?? 0, challenger: rows.find((r) => r.role === 'challenger')?.n ?? 0 };
     };
 
-    // Backend process ids name processes of this machine only when PostgreSQL runs here.
-    const localPostgres = ['localhost', '127.0.0.1', '[::1]'].includes(new URL(database.url).hostname);
-
     /** One measured run; Berth's background work (challenger, log) is drained before and after it. */
     const measure = async (target: Target, connections: number): Promise<Round> => {
       const berthTarget = target === 'ceiling' ? undefined : target;
       if (berthTarget) await settle();
       const before = berthTarget && { batchers: batcherCounters(berthTarget), challenger: challengerCounters(berthTarget), logged: await loggedRows(berthTarget) };
 
-      const backends = async (): Promise<number[]> =>
-        localPostgres ? ((await services.db.query('SELECT pid FROM pg_stat_activity WHERE datname = current_database()')) as Array<{ pid: number }>).map((r) => r.pid) : [];
-      const postgresBefore = await processSeconds(await backends());
-      const elu = performance.eventLoopUtilization();
-      const cpu = process.cpuUsage();
-      const busy = machineBusySeconds();
-      const started = performance.now();
-      const result = await generator.run({ url: urlOf(target), body, connections, seconds: settings.seconds });
-      const wallSeconds = (performance.now() - started) / 1000;
-      const cpuUsed = process.cpuUsage(cpu);
-      const machineCores = (machineBusySeconds() - busy) / wallSeconds;
-      const elapsedLoop = performance.eventLoopUtilization(elu).utilization;
-      const postgresAfter = await processSeconds([...new Set([...postgresBefore.keys(), ...(await backends())])]);
-      const postgresCores =
-        postgresBefore.size === 0 ? null : [...postgresAfter].reduce((sum, [pid, seconds]) => sum + seconds - (postgresBefore.get(pid) ?? 0), 0) / wallSeconds;
+      const {
+        value: { result, loop },
+        cores,
+        machine: machineCores,
+      } = await withCores(berth, localPostgres, async () => {
+        const elu = performance.eventLoopUtilization();
+        const result = await generator.run({ url: urlOf(target), body, connections, seconds: settings.seconds });
+        return { result, loop: performance.eventLoopUtilization(elu).utilization };
+      });
       const round: Round = {
         requestsPerSecond: result.requestsPerSecond,
         ratioToCeiling: null,
@@ -398,16 +287,15 @@ async function main(): Promise<void> {
         errors: result.errors,
         timeouts: result.timeouts,
         statusCodes: result.statusCodes,
-        eventLoopUtilization: elapsedLoop,
+        eventLoopUtilization: loop,
         cores: {
-          server: (cpuUsed.user + cpuUsed.system) / 1e6 / wallSeconds,
+          server: cores.bench,
           loadGenerator: result.cores,
-          postgres: postgresCores,
+          postgres: cores.postgres,
           machine: machineCores,
-          other: 0,
+          other: Math.max(0, machineCores - cores.bench - result.cores - (cores.postgres ?? 0)),
         },
       };
-      round.cores.other = Math.max(0, machineCores - round.cores.server - round.cores.loadGenerator - (postgresCores ?? 0));
       if (berthTarget && before) {
         const drainMs = await settle();
         const batchers = batcherCounters(berthTarget);

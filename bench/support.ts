@@ -15,7 +15,7 @@ import { createScratchDatabase, LOCAL_POSTGRES_URL } from '../server/platform/sc
 import type { ServingSet } from '../server/serving/deployment-registry';
 
 /**
- * What the in-process benchmarks (bench/monitoring.ts, bench/batch.ts) share: Berth on a
+ * What the in-process benchmarks (bench/monitoring.ts, bench/batch.ts, bench/serve.ts) share: Berth on a
  * scratch database with the demo models trained and penguins deployed with a challenger,
  * settings from the environment, CPU accounting, and the code version measured.
  */
@@ -110,8 +110,11 @@ export interface Cores {
   other: number;
 }
 
-/** Measures CPU of this process, the scratch database's backends and the rest of the machine over `work`. */
-export async function withCores<T>(berth: Berth, localPostgres: boolean, work: () => Promise<T>): Promise<{ value: T; cores: Cores; seconds: number }> {
+/**
+ * Measures CPU of this process, the scratch database's backends and the rest of the machine over
+ * `work`; `machine` is the busy CPU per wall second of the whole machine (all its work included).
+ */
+export async function withCores<T>(berth: Berth, localPostgres: boolean, work: () => Promise<T>): Promise<{ value: T; cores: Cores; seconds: number; machine: number }> {
   const backends = async (): Promise<number[]> =>
     localPostgres ? ((await berth.services.db.query('SELECT pid FROM pg_stat_activity WHERE datname = current_database()')) as Array<{ pid: number }>).map((r) => r.pid) : [];
   const postgresBefore = await processSeconds(await backends());
@@ -125,7 +128,7 @@ export async function withCores<T>(berth: Berth, localPostgres: boolean, work: (
   const postgresAfter = await processSeconds([...new Set([...postgresBefore.keys(), ...(await backends())])]);
   const postgres = postgresBefore.size === 0 ? null : [...postgresAfter].reduce((sum, [pid, s]) => sum + s - (postgresBefore.get(pid) ?? 0), 0) / seconds;
   const bench = (used.user + used.system) / 1e6 / seconds;
-  return { value, seconds, cores: { bench, postgres, other: Math.max(0, machine - bench - (postgres ?? 0)) } };
+  return { value, seconds, machine, cores: { bench, postgres, other: Math.max(0, machine - bench - (postgres ?? 0)) } };
 }
 
 /** The best ready model of a version. */
@@ -188,12 +191,13 @@ export interface PenguinsDeployment {
   set: ServingSet & { challenger: NonNullable<ServingSet['challenger']> };
 }
 
+export type TrainedPenguins = Pick<PenguinsDeployment, 'experiment' | 'v1' | 'v2' | 'admin'>;
+
 /**
- * Trains the demo models (without the demo deployments) and deploys penguins as `name`:
- * main = the best model of version 2 (all features), challenger = the best of version 1
- * (beak and flipper measurements only); resolves once the registry serves both.
+ * Trains the demo models (without the demo deployments): penguins version 1 (beak and flipper
+ * measurements only) and version 2 (all features), both ready; and finds the admin.
  */
-export async function deployPenguins(berth: Berth, name: string): Promise<PenguinsDeployment> {
+export async function trainPenguins(berth: Berth): Promise<TrainedPenguins> {
   const { services } = berth;
   const db = services.db;
   step('training the demo models');
@@ -210,6 +214,17 @@ export async function deployPenguins(berth: Berth, name: string): Promise<Pengui
   step(`trained in ${((performance.now() - trainingStarted) / 1000).toFixed(1)} s`);
 
   const admin = await db.getRepository(User).findOneByOrFail({ email: ADMIN.email });
+  return { experiment, v1, v2, admin };
+}
+
+/**
+ * Trains the demo models (without the demo deployments) and deploys penguins as `name`:
+ * main = the best model of version 2 (all features), challenger = the best of version 1
+ * (beak and flipper measurements only); resolves once the registry serves both.
+ */
+export async function deployPenguins(berth: Berth, name: string): Promise<PenguinsDeployment> {
+  const { services } = berth;
+  const { experiment, v1, v2, admin } = await trainPenguins(berth);
   const deployment = await services.deployments.create(admin, {
     projectId: experiment.projectId,
     experimentId: experiment.id,
