@@ -30,7 +30,9 @@ export function mountPredictRoutes(app: FastifyInstance, services: Services): vo
     if (!lease) throw notDeployed(request.params.slug);
     // Probes have a status of their own; only clients' requests count as recent outcomes.
     try {
-      const response = await predictions.predict(lease, rows, 'api', !probe);
+      // The console's web form says so, for the source column of monitoring.
+      const source = request.headers['x-berth-source'] === 'form' ? 'form' : 'api';
+      const response = await predictions.predict(lease, rows, source, !probe);
       if (!probe) registry.recordOutcome(entry.deployment.id, true);
       return reply.send(response);
     } catch (error) {

@@ -121,6 +121,16 @@ describe('deployments and online serving', async () => {
     ]);
     expect(rows[0].output.prediction).toEqual(expect.any(String));
   });
+
+  it('records web form predictions with the form source', async () => {
+    const response = await predict('penguins', { inputs: PENGUIN }, { 'x-berth-source': 'form' });
+    await first.berth.services.predictionLog.flush();
+    const client = new pg.Client({ connectionString: first.databaseUrl });
+    await client.connect();
+    const { rows } = await client.query(`SELECT DISTINCT source FROM predictions WHERE request_id = $1 AND role = 'main'`, [response.body.requestId]);
+    await client.end();
+    expect(rows).toEqual([{ source: 'form' }]);
+  });
 });
 
 describe('deployment rules, access and errors', async () => {

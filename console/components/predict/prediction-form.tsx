@@ -44,7 +44,8 @@ export function PredictionForm({ slug, form }: { slug: string; form: PredictForm
       const response = await fetch(`/api/v1/deployments/${encodeURIComponent(slug)}/predict`, {
         method: 'POST',
         credentials: 'same-origin',
-        headers: { 'content-type': 'application/json' },
+        // Monitoring records these predictions with the `form` source.
+        headers: { 'content-type': 'application/json', 'x-berth-source': 'form' },
         body: JSON.stringify({ inputs: rowFrom(form, values) }),
       });
       const body = (await response.json().catch(() => null)) as (PredictResponse & { error?: string; details?: Issue[] }) | null;
