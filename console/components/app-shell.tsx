@@ -58,6 +58,16 @@ export function AppShell({ children }: { children: ReactNode }) {
           <span title={me.email}>{me.name || me.email}</span>
           {me.role === 'admin' && <span className="badge">instance admin</span>}
         </span>
+        <nav aria-label="Account" className="topbar-links">
+          {me.role === 'admin' && (
+            <Link href="/admin/users" aria-current={pathname === '/admin/users' ? 'page' : undefined}>
+              Users
+            </Link>
+          )}
+          <Link href="/account" aria-current={pathname === '/account' ? 'page' : undefined}>
+            Account
+          </Link>
+        </nav>
         <SignOutButton />
       </header>
       {children}

@@ -6,6 +6,7 @@ import { useQuery } from 'urql';
 import { AppShell, Breadcrumbs, Loading } from '../../../components/app-shell';
 import { ErrorMessage } from '../../../components/error-message';
 import { DeploymentsTable } from '../../../components/project/deployments-table';
+import { Collaborators } from '../../../components/project/collaborators';
 import { ExperimentsList } from '../../../components/project/experiments-list';
 import { ProjectQuery } from '../../../lib/deployment-operations';
 import { messageOf } from '../../../lib/errors';
@@ -56,7 +57,11 @@ function ProjectView({ projectId }: { projectId: string }) {
       </section>
       <section aria-labelledby="experiments-title">
         <h2 id="experiments-title">Experiments</h2>
-        <ExperimentsList projectId={project.id} />
+        <ExperimentsList projectId={project.id} canEdit={canDeploy} />
+      </section>
+      <section aria-labelledby="collaborators-title">
+        <h2 id="collaborators-title">Collaborators</h2>
+        <Collaborators projectId={project.id} />
       </section>
     </main>
   );
