@@ -248,8 +248,8 @@ export const DeleteDeploymentMutation = graphql(`
 `);
 
 export const DeploymentDriftQuery = graphql(`
-  query DeploymentDrift($deploymentId: ID!, $from: DateTimeISO) {
-    deploymentDrift(deploymentId: $deploymentId, from: $from) {
+  query DeploymentDrift($deploymentId: ID!, $from: DateTimeISO, $to: DateTimeISO) {
+    deploymentDrift(deploymentId: $deploymentId, from: $from, to: $to) {
       from
       to
       enoughData

@@ -1,5 +1,6 @@
 'use client';
 
+import { DeploymentDriftQuery, type DriftReportData } from '../../lib/deployment-operations';
 import { useEffect, useId, useMemo, useRef, useState, type FormEvent, type ReactElement, type ReactNode } from 'react';
 import {
   Bar,
@@ -81,52 +82,6 @@ const MonitoringQuery = graphql(`
   }
 `);
 
-const DriftQuery = graphql(`
-  query DeploymentDriftReport($deploymentId: ID!, $from: DateTimeISO, $to: DateTimeISO) {
-    deploymentDrift(deploymentId: $deploymentId, from: $from, to: $to) {
-      from
-      to
-      enoughData
-      drifted
-      driftedFeatures
-      share
-      thresholds {
-        jensenShannon
-        wasserstein
-        minRows
-        datasetShare
-      }
-      features {
-        feature
-        type
-        rows
-        enoughData
-        psi
-        psiBand
-        jensenShannon
-        wasserstein
-        drifted
-        labels
-        reference
-        current
-      }
-      predictions {
-        role
-        modelId
-        rows
-        enoughData
-        psi
-        psiBand
-        jensenShannon
-        wasserstein
-        drifted
-        labels
-        reference
-        current
-      }
-    }
-  }
-`);
 
 const DeploymentModelsQuery = graphql(`
   query DeploymentMonitoringContext($id: ID!) {
@@ -151,7 +106,7 @@ const DeploymentModelsQuery = graphql(`
 `);
 
 type Monitoring = ResultOf<typeof MonitoringQuery>['deploymentMonitoring'];
-type DriftReport = ResultOf<typeof DriftQuery>['deploymentDrift'];
+type DriftReport = DriftReportData;
 type FeatureDrift = DriftReport['features'][number];
 type PredictionDrift = DriftReport['predictions'][number];
 type LiveMetrics = ResultOf<typeof LiveMetricsSubscription>['deploymentMetrics'];
@@ -328,7 +283,7 @@ export function MonitoringSection({ deploymentId }: { deploymentId: string }) {
   const { from, to } = variables;
   const paused = !browser || (rangeKey === 'custom' && !custom);
   const [monitoringResult, refetchMonitoring] = useQuery({ query: MonitoringQuery, variables, pause: paused });
-  const [driftResult, refetchDrift] = useQuery({ query: DriftQuery, variables: { deploymentId, from, to }, pause: paused });
+  const [driftResult, refetchDrift] = useQuery({ query: DeploymentDriftQuery, variables: { deploymentId, from, to }, pause: paused });
   const [contextResult] = useQuery({ query: DeploymentModelsQuery, variables: { id: deploymentId }, pause: !browser });
 
   // A fixed custom range that ended in the past has nothing new to show.
