@@ -188,6 +188,16 @@ export const TrainExperimentVersionMutation = graphql(`
   }
 `);
 
+export const ImportExperimentVersionMutation = graphql(`
+  mutation ImportExperimentVersion($input: ImportVersionInput!) {
+    importExperimentVersion(input: $input) {
+      id
+      number
+      status
+    }
+  }
+`);
+
 export const TrainingProgressSubscription = graphql(`
   subscription TrainingProgress($versionId: ID!) {
     trainingProgress(versionId: $versionId) {

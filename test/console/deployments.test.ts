@@ -1,8 +1,12 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, startTestBerth, type TestBerth } from '../support/berth';
 import { BUILD_TIMEOUT, buildConsole } from '../support/console-build';
+import { PENGUIN_FEATURES, penguinsCsv, toCsv, uploadCsv, vegaRecords } from '../support/datasets';
 import { trainDemo, type DemoModels } from '../support/demo';
 
 const SCREENSHOTS = 'test-output/screenshots';
@@ -11,7 +15,8 @@ const SLUG = 'penguin-species';
 /**
  * A new user's journey through deployments, on a server whose demo models are trained: deploy
  * from the form, watch the statuses, predict from the web form, deploy a version, roll back,
- * see a change made elsewhere arrive live, delete.
+ * see a change made elsewhere arrive live, call the API with a key, watch the traffic, predict a
+ * dataset with a scheduled pipeline, delete.
  */
 describe('deployments in the console, in a real browser', () => {
   let berth: TestBerth;
@@ -20,6 +25,7 @@ describe('deployments in the console, in a real browser', () => {
   let token: string;
   let demo: DemoModels;
   let deploymentUrl: string;
+  let apiKey: string;
   const screenshot = (name: string) => page.screenshot({ path: `${SCREENSHOTS}/deployments-${name}.png`, fullPage: true });
 
   beforeAll(async () => {
@@ -82,7 +88,8 @@ describe('deployments in the console, in a real browser', () => {
     expect(await page.getByLabel('Main model').inputValue()).toBe(demo.penguins.v2.best);
     await page.getByLabel('Challenger version').selectOption({ label: 'Version 1' });
     expect(await page.getByLabel('Challenger model').inputValue()).toBe(demo.penguins.v1.best);
-    await page.getByRole('radio', { name: 'Public', exact: true }).check();
+    // Open to the project's collaborators only, so that the API key made below is what lets an application in.
+    await page.getByRole('radio', { name: 'Project collaborators', exact: true }).check();
     await screenshot('02-deploy-form');
     await page.getByRole('button', { name: 'Deploy', exact: true }).click();
     await page.waitForURL(/\/deployments\/[0-9a-f-]+$/);
@@ -196,6 +203,109 @@ describe('deployments in the console, in a real browser', () => {
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 
+  it('creates an API key in the General tab, shown once, that opens the prediction API', async () => {
+    const keys = page.getByRole('region', { name: 'API keys' });
+    await keys.getByText('No API keys yet').waitFor();
+    await keys.getByLabel('New key name').fill('Journey client');
+    await keys.getByRole('button', { name: 'Create key' }).click();
+    const secret = keys.getByLabel('The new API key');
+    await secret.waitFor();
+    apiKey = await secret.inputValue();
+    expect(apiKey).toMatch(/^berth_key_/);
+    await keys.getByRole('row', { name: /Journey client/ }).getByText('active').waitFor();
+    await screenshot('12a-api-key');
+    await keys.getByRole('button', { name: 'I have copied it' }).click();
+    await secret.waitFor({ state: 'detached' });
+    // The page never shows the secret again.
+    expect(await page.content()).not.toContain(apiKey);
+  });
+
+  it('counts the requests made with the key in the Monitoring tab', async () => {
+    await page.getByRole('tab', { name: 'Monitoring' }).click();
+    const requests = page
+      .getByRole('region', { name: 'Traffic and latency' })
+      .locator('.monitoring-figure', { has: page.locator('dt', { hasText: /^Requests$/ }) })
+      .locator('.monitoring-figure-value');
+    const shown = async () => Number((await requests.textContent())!.replace(/\D/g, ''));
+    await requests.waitFor();
+    // The web form's predictions are already there.
+    const before = await shown();
+    const row = vegaRecords('penguins').find((r) => r.Species && r.Sex)!;
+    const input = Object.fromEntries(PENGUIN_FEATURES.map((feature) => [feature, row[feature]]));
+    const predict = (headers: Record<string, string>) =>
+      fetch(`${berth.url}/api/v1/deployments/${SLUG}/predict`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ inputs: [input] }) });
+    expect((await predict({})).status).toBe(401);
+    for (let i = 0; i < 2; i++) {
+      const answer = await predict({ 'x-api-key': apiKey });
+      expect(answer.status).toBe(200);
+      expect(((await answer.json()) as { predictions: unknown[] }).predictions).toHaveLength(1);
+    }
+    // The log flushes within moments and the section refreshes every 10 s; a reload is quicker.
+    for (let attempt = 0; (await shown()) < before + 2; attempt++) {
+      if (attempt >= 30) throw new Error(`the Monitoring tab still shows ${await shown()} requests, expected ${before + 2}`);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      if (attempt % 3 === 2) {
+        await page.reload();
+        await requests.waitFor();
+      }
+    }
+    expect(new URL(page.url()).hash).toBe('#monitoring');
+    await screenshot('12b-monitoring');
+  });
+
+  it('predicts an uploaded dataset with a scheduled pipeline from the Predictions tab, and downloads both files', async () => {
+    const csv = toCsv(vegaRecords('penguins').slice(0, 60), PENGUIN_FEATURES);
+    const uploaded = await uploadCsv(berth.url, demo.projectId, 'penguins-60.csv', csv, token);
+    expect(uploaded.status).toBe(201);
+    await page.getByRole('tab', { name: 'Predictions' }).click();
+    // The tab may have listed the project's datasets before the upload: reload it.
+    await page.reload();
+    await page.getByText('No pipelines yet').waitFor();
+    await page.getByRole('button', { name: 'New pipeline' }).click();
+    const form = page.getByRole('form', { name: 'New pipeline' });
+    await form.getByLabel('Name', { exact: true }).fill('Weekly penguins');
+    await form.getByRole('combobox', { name: /^Dataset/ }).selectOption(uploaded.body.id);
+    await form.getByLabel('Cron').fill('0 6 * * 1');
+    await form.getByLabel('Time zone').fill('Europe/Paris');
+    await form.getByText('At 06:00, only on Monday').waitFor();
+    await form.getByRole('button', { name: 'Create pipeline' }).click();
+
+    const pipeline = page.getByRole('listitem', { name: 'Weekly penguins' });
+    await pipeline.waitFor();
+    await pipeline.getByText('scheduled', { exact: true }).waitFor();
+    await pipeline.locator('dd', { hasText: 'Dataset penguins-60.csv' }).waitFor();
+    const schedule = pipeline.locator('dt', { hasText: 'Schedule' }).locator('xpath=following-sibling::dd');
+    expect(await schedule.textContent()).toMatch(/^0 6 \* \* 1 · .*Monday/);
+    // The next runs: Mondays at 06:00 in Paris, 04:00 or 05:00 UTC with summer time.
+    const next = pipeline.locator('.predictions-next time');
+    await next.first().waitFor();
+    const times = await next.evaluateAll((elements) => elements.map((element) => element.getAttribute('dateTime')!));
+    expect(times).toHaveLength(5);
+    for (const time of times) {
+      const date = new Date(time);
+      expect(date.getUTCDay()).toBe(1);
+      expect([4, 5]).toContain(date.getUTCHours());
+      expect(date.getUTCMinutes()).toBe(0);
+    }
+    await pipeline.locator('.predictions-next').getByText('(Europe/Paris)').waitFor();
+
+    await pipeline.getByRole('button', { name: 'Run now' }).click();
+    const runs = pipeline.getByRole('region', { name: 'Runs of Weekly penguins' });
+    await runs.locator('.predictions-status-succeeded').waitFor({ timeout: 60_000 });
+    await runs.getByText('predicted 60').waitFor();
+    await screenshot('12c-predictions');
+
+    for (const label of ['Main predictions (CSV)', 'Challenger predictions (CSV)']) {
+      const [download] = await Promise.all([page.waitForEvent('download'), runs.getByRole('link', { name: label }).click()]);
+      const text = await readFile((await download.path())!, 'utf8');
+      const lines = text.split(/\r?\n/).filter((line) => line !== '');
+      expect(lines, label).toHaveLength(61);
+      const rows = parse(text, { columns: true }) as Array<Record<string, string>>;
+      expect(rows, label).toHaveLength(60);
+      expect(rows.every((r) => ['Adelie', 'Chinstrap', 'Gentoo'].includes(r.prediction!)), label).toBe(true);
+    }
+  });
+
   it('asks for credentials on the web form of a deployment that is not public, and comes back after signing in', async () => {
     const created = await berth.graphql<{ createDeployment: { slug: string } }>(
       'mutation($input: CreateDeploymentInput!) { createDeployment(input: $input) { slug } }',
@@ -249,5 +359,42 @@ describe('deployments in the console, in a real browser', () => {
     await page.getByRole('alert').filter({ hasText: `Deployment ${SLUG} does not exist` }).waitFor();
     await page.getByRole('button', { name: 'Try again' }).waitFor();
     await screenshot('17-form-not-found');
+  });
+
+  it('imports a TF.js model exported from a trained one as a new version, after saying why a narrower CSV does not fit', async () => {
+    const folder = await mkdtemp(path.join(os.tmpdir(), 'berth-import-'));
+    try {
+      const files: string[] = [];
+      for (const name of ['model.json', 'weights.bin']) {
+        const response = await fetch(`${berth.url}/api/v1/models/${demo.penguins.v2.best}/files/${name}`, { headers: { authorization: `Bearer ${token}` } });
+        expect(response.status).toBe(200);
+        files.push(path.join(folder, name));
+        await writeFile(files.at(-1)!, Buffer.from(await response.arrayBuffer()));
+      }
+      const narrow = path.join(folder, 'penguins-beaks.csv');
+      await writeFile(narrow, toCsv(vegaRecords('penguins').filter((r) => r.Species), ['Species', 'Beak Length (mm)']));
+      const full = path.join(folder, 'penguins.csv');
+      await writeFile(full, penguinsCsv());
+
+      await page.goto(`${berth.url}/projects/${demo.projectId}`);
+      await page.getByRole('button', { name: 'Import TF.js model into Penguins species' }).click();
+      const importer = page.getByRole('region', { name: 'Import a TF.js model into Penguins species' });
+      await importer.getByLabel('model.json and weight files').setInputFiles(files);
+      await importer.getByLabel('Reference CSV').setInputFiles(narrow);
+      await importer.getByLabel(/Model name/).fill('Re-imported');
+      await importer.getByRole('button', { name: 'Import', exact: true }).click();
+      // The server's words: the model's input does not match what the CSV's features encode to.
+      await importer.getByRole('alert').getByText(/model\.json takes \d+ inputs per row, but the 1 features encode to 1/).waitFor();
+      await screenshot('18-import-refused');
+
+      await importer.getByLabel('Reference CSV').setInputFiles(full);
+      await importer.getByRole('button', { name: 'Import', exact: true }).click();
+      await importer.getByRole('status').getByText('Version 3: ready').waitFor({ timeout: 60_000 });
+      const version = page.getByRole('region', { name: 'Penguins species version 3' });
+      await version.getByText('Re-imported').waitFor();
+      await screenshot('19-imported');
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 });

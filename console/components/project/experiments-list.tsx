@@ -9,6 +9,7 @@ import { formatDate } from '../../lib/format';
 import { Loading } from '../app-shell';
 import { ErrorMessage } from '../error-message';
 import { ModelMetricsTable } from '../model-metrics';
+import { ImportVersion } from './import-version';
 import { TrainVersion } from './train-version';
 
 const TASK_LABELS = { regression: 'Regression', binary: 'Binary classification', multiclass: 'Multiclass classification' } as const;
@@ -129,6 +130,7 @@ function NewExperiment({ projectId, onCreated }: { projectId: string; onCreated:
 function ExperimentCard({ projectId, experiment, canEdit, onChanged }: { projectId: string; experiment: ExperimentData; canEdit: boolean; onChanged: () => void }) {
   const versions = [...experiment.versions].sort((a, b) => b.number - a.number);
   const [training, setTraining] = useState(false);
+  const [importing, setImporting] = useState(false);
   return (
     <li className="card experiment">
       <div className="card-head">
@@ -139,14 +141,18 @@ function ExperimentCard({ projectId, experiment, canEdit, onChanged }: { project
         Predicts <strong>{experiment.targetColumn}</strong> · created {formatDate(experiment.createdAt)}
       </p>
       {experiment.description && <p>{experiment.description}</p>}
-      {canEdit && !training && (
+      {canEdit && !training && !importing && (
         <div className="actions">
           <button type="button" className="secondary" onClick={() => setTraining(true)}>
             New version by training<span className="visually-hidden"> of {experiment.name}</span>
           </button>
+          <button type="button" className="secondary" onClick={() => setImporting(true)}>
+            Import TF.js model<span className="visually-hidden"> into {experiment.name}</span>
+          </button>
         </div>
       )}
       {training && <TrainVersion projectId={projectId} experiment={experiment} onChanged={onChanged} onClose={() => setTraining(false)} />}
+      {importing && <ImportVersion projectId={projectId} experiment={experiment} onChanged={onChanged} onClose={() => setImporting(false)} />}
       {versions.length === 0 && <p className="muted">No versions yet.</p>}
       {versions.map((version) => (
         <section key={version.id} className="version" aria-label={`${experiment.name} version ${version.number}`}>

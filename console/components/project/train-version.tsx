@@ -17,7 +17,7 @@ interface FeatureChoice {
 }
 
 /** Uploads a CSV to the REST route: multipart, same origin, the session cookie. */
-async function uploadCsv(projectId: string, file: File): Promise<DatasetData> {
+export async function uploadCsv(projectId: string, file: File): Promise<DatasetData> {
   const form = new FormData();
   form.append('file', file, file.name);
   const response = await fetch(`/api/v1/projects/${encodeURIComponent(projectId)}/datasets`, { method: 'POST', body: form, credentials: 'same-origin' });
