@@ -175,7 +175,8 @@ export class PipelineRunner {
         throw new RunFailure(`${run.rowsFailed} of ${run.rowsRead} rows failed validation, more than the ${pipeline.maxErrorRatio * 100} % the pipeline accepts; see the errors file`);
       }
       for (const writer of Object.values(writers)) await writer!.close();
-      run.files = await this.store(workDir, Object.keys(writers) as RunFileKind[]);
+      // An errors file only when some rows failed validation.
+      run.files = await this.store(workDir, (Object.keys(writers) as RunFileKind[]).filter((kind) => kind !== 'errors' || run.rowsFailed > 0));
       if (destination) await destination.commit();
       destination = undefined;
       Object.assign(run, { status: RunStatus.succeeded, finishedAt: new Date(), progress: 1 });
@@ -188,7 +189,7 @@ export class PipelineRunner {
       const message = error instanceof Error ? error.message : String(error);
       if (!(error instanceof RunFailure) && !cancelled) this.deps.logger.error({ err: error, runId }, 'pipeline run failed');
       // The errors file explains a validation failure: keep it even when the run fails.
-      const files = await this.store(workDir, ['errors']).catch(() => ({}));
+      const files = run.rowsFailed > 0 ? await this.store(workDir, ['errors']).catch(() => ({})) : {};
       const retry = !cancelled && attempt <= pipeline.retryAttempts;
       Object.assign(run, {
         status: cancelled ? RunStatus.cancelled : retry ? RunStatus.queued : RunStatus.failed,
