@@ -59,8 +59,9 @@ function fieldOf(name: string, schema: unknown, required: boolean): FormField {
     required,
     categories: kind === 'string' ? categories : null,
     description,
-    minimum: asNumber(get(schema, 'minimum')),
-    maximum: asNumber(get(schema, 'maximum')),
+    // The training range, a hint from Berth's OpenAPI document (values outside it are accepted).
+    minimum: asNumber((get(schema, 'x-training-range') as unknown[] | undefined)?.[0]),
+    maximum: asNumber((get(schema, 'x-training-range') as unknown[] | undefined)?.[1]),
   };
 }
 

@@ -1,9 +1,12 @@
 import { DeploymentAccess, ValidationMode } from '../deployments/deployment.entity';
-import type { EncodedFeature } from '../experiments/ml/types';
+import type { EncodedFeature, FeatureProfile } from '../experiments/ml/types';
 import type { ServingSet } from './deployment-registry';
 
-/** JSON Schema of one feature value, from the spec the main model was trained with. */
-function featureSchema(feature: EncodedFeature): Record<string, unknown> {
+/**
+ * JSON Schema of one feature value, from the spec the main model was trained with. The training
+ * range is a hint (`x-training-range`), not `minimum`/`maximum`: values outside it are accepted.
+ */
+function featureSchema(feature: EncodedFeature, profile: FeatureProfile | undefined): Record<string, unknown> {
   const nullable = feature.nullable !== false;
   const base =
     feature.type === 'numeric'
@@ -11,7 +14,8 @@ function featureSchema(feature: EncodedFeature): Record<string, unknown> {
       : feature.type === 'boolean'
         ? { type: 'boolean' }
         : { type: 'string', description: `Seen in training: ${feature.vocabulary.join(', ')}; other values are treated as unknown` };
-  return nullable ? { ...base, type: [base.type, 'null'] } : base;
+  const range = profile?.type === 'numeric' ? { 'x-training-range': [profile.min, profile.max] } : {};
+  return { ...(nullable ? { ...base, type: [base.type, 'null'] } : base), ...range };
 }
 
 /**
@@ -23,7 +27,7 @@ export function buildOpenApi(set: ServingSet, publicUrl: string): Record<string,
   const spec = main.spec;
   const row = {
     type: 'object',
-    properties: Object.fromEntries(spec.features.map((f) => [f.name, featureSchema(f)])),
+    properties: Object.fromEntries(spec.features.map((f) => [f.name, featureSchema(f, main.binning.profile?.features.find((p) => p.name === f.name))])),
     required: spec.features.filter((f) => f.nullable === false).map((f) => f.name),
     additionalProperties: deployment.validationMode !== ValidationMode.strict,
   };

@@ -86,6 +86,10 @@ describe('deployments and online serving', async () => {
     expect(document.openapi).toBe('3.1.0');
     const post = document.paths['/api/v1/deployments/penguins/predict'].post;
     const example = post.requestBody.content['application/json'].example.inputs;
+    const beak = document.components.schemas.Row.properties['Beak Length (mm)'];
+    expect(beak['x-training-range']).toEqual([expect.any(Number), expect.any(Number)]);
+    expect(beak['x-training-range'][0]).toBeLessThan(beak['x-training-range'][1]);
+    expect(beak.minimum).toBeUndefined();
     expect(Object.keys(example).sort()).toEqual(Object.keys(PENGUIN).sort());
     expect((await predict('penguins', { inputs: example })).status).toBe(200);
   });
