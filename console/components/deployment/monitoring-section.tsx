@@ -623,7 +623,7 @@ function TrafficCharts({ monitoring }: { monitoring: Monitoring }) {
           <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
             <CartesianGrid strokeDasharray="3 3" />
             {xAxis}
-            <YAxis width={56} tickFormatter={(v: number) => formatMs(v)} />
+            <YAxis width={72} tickFormatter={(v: number) => formatMs(v)} />
             <Tooltip labelFormatter={timeLabelFormatter} formatter={msFormatter} />
             <Legend />
             <Line type="monotone" dataKey="mainP50" name="Main p50" stroke={MAIN_COLOR} dot={false} strokeWidth={2} isAnimationActive={false} />
@@ -677,7 +677,7 @@ function DistributionChart({ labels, reference, current, referenceName, currentN
     <BarChart data={data} layout="vertical" margin={{ top: 8, right: 16, bottom: 0, left: 0 }} barCategoryGap="20%">
       <CartesianGrid strokeDasharray="3 3" horizontal={false} />
       <XAxis type="number" tickFormatter={(v: number) => `${Math.round(v)}%`} domain={[0, 'auto']} />
-      <YAxis type="category" dataKey="label" width={Math.min(140, Math.max(48, longest * 7))} interval={0} tick={{ fontSize: 12 }} />
+      <YAxis type="category" dataKey="label" width={Math.min(140, Math.max(48, longest * 8 + 8))} interval={0} tick={{ fontSize: 12 }} />
       <Tooltip formatter={(value: unknown) => (typeof value === 'number' ? `${value.toFixed(1)}%` : String(value))} />
       <Legend />
       <Bar dataKey="reference" name={referenceName} fill={REFERENCE_COLOR} isAnimationActive={false} />
