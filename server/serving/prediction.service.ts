@@ -5,7 +5,7 @@ import type { Prediction, Row, RowIssue } from '../experiments/ml/types';
 import { ValidationMode } from '../deployments/deployment.entity';
 import { DomainError, tooLarge } from '../platform/errors';
 import type { Logger } from '../platform/logger';
-import type { PredictionLog, PredictionSource } from '../monitoring/prediction-log';
+import type { PredictionLog, PredictionRole, PredictionSource } from '../monitoring/prediction-log';
 import type { Lease } from './switchable-slot';
 import type { Metrics } from '../monitoring/metrics';
 import { cpuMicrosSince, type UsageTracker } from '../monitoring/usage';
@@ -96,28 +96,14 @@ export class PredictionService {
         predictions = await this.run(set, set.main, forModel(set, set.main, rows), mode);
       } catch (error) {
         // A failure of the server (not of the input) counts in the error charts too.
-        if (record && !(error instanceof DomainError)) this.recordFailure(set, requestId, rows, source, performance.now() - started, (error as Error).message);
+        if (record && !(error instanceof DomainError)) {
+          this.record({ set, role: 'main', requestId, rows, source, latencyMs: performance.now() - started, outputs: null, error: (error as Error).message });
+        }
         throw error;
       }
       const latencyMs = performance.now() - started;
       if (record) {
-        const createdAt = new Date();
-        this.log.record(
-          rows.map((input, rowIndex) => ({
-            deploymentId: set.deployment.id,
-            deploymentVersion: set.version.number,
-            modelId: set.main.model.id,
-            role: 'main' as const,
-            requestId,
-            rowIndex,
-            input,
-            output: predictions.predictions[rowIndex],
-            latencyMs,
-            source,
-            createdAt,
-            binning: set.main.binning,
-          })),
-        );
+        this.record({ set, role: 'main', requestId, rows, source, latencyMs, outputs: predictions.predictions });
         if (set.challenger) {
           handedOver = true;
           this.enqueueChallenger({ lease, rows, requestId, source, main: predictions.predictions });
@@ -136,27 +122,6 @@ export class PredictionService {
     } finally {
       if (!handedOver) lease.release();
     }
-  }
-
-  private recordFailure(set: ServingSet, requestId: string, rows: Row[], source: PredictionSource, latencyMs: number, error: string): void {
-    const createdAt = new Date();
-    this.log.record(
-      rows.map((input, rowIndex) => ({
-        deploymentId: set.deployment.id,
-        deploymentVersion: set.version.number,
-        modelId: set.main.model.id,
-        role: 'main' as const,
-        requestId,
-        rowIndex,
-        input,
-        output: null,
-        error,
-        latencyMs,
-        source,
-        createdAt,
-        binning: set.main.binning,
-      })),
-    );
   }
 
   /** Encodes with the model's own spec (strict: refuse on any issue), predicts, decodes. */
@@ -216,13 +181,13 @@ export class PredictionService {
     const started = performance.now();
     try {
       const { predictions } = await this.run(set, challenger, forModel(set, challenger, rows), ValidationMode.best_effort);
-      this.recordChallenger(set, requestId, rows, source, performance.now() - started, main, predictions);
+      this.record({ set, role: 'challenger', requestId, rows, source, latencyMs: performance.now() - started, outputs: predictions, main });
       counters.done += rows.length;
       this.metrics.observeChallenger(set.deployment.slug, (performance.now() - started) / 1000, rows.length);
     } catch (error) {
       counters.failed += rows.length;
       this.metrics.countChallengerFailed(set.deployment.slug, rows.length);
-      this.recordChallenger(set, requestId, rows, source, performance.now() - started, main, null, (error as Error).message);
+      this.record({ set, role: 'challenger', requestId, rows, source, latencyMs: performance.now() - started, outputs: null, error: (error as Error).message, main });
       this.logger.warn({ err: error, deployment: set.deployment.slug }, 'the challenger failed; main answers are not affected');
     } finally {
       this.challengerRowsQueued -= rows.length;
@@ -230,24 +195,38 @@ export class PredictionService {
     }
   }
 
-  private recordChallenger(set: ServingSet, requestId: string, rows: Row[], source: PredictionSource, latencyMs: number, main: Prediction[], predictions: Prediction[] | null, error?: string): void {
+  /** One request's rows in the prediction log: its outputs, or the error that replaced them. */
+  private record(entry: {
+    set: ServingSet;
+    role: PredictionRole;
+    requestId: string;
+    rows: Row[];
+    source: PredictionSource;
+    latencyMs: number;
+    outputs: Prediction[] | null;
+    error?: string;
+    /** Challenger rows: the main model's answers, for agreement. */
+    main?: Prediction[];
+  }): void {
+    const { set, role, rows } = entry;
+    const served = role === 'main' ? set.main : set.challenger!;
     const createdAt = new Date();
     this.log.record(
       rows.map((input, rowIndex) => ({
         deploymentId: set.deployment.id,
         deploymentVersion: set.version.number,
-        modelId: set.challenger!.model.id,
-        role: 'challenger' as const,
-        requestId,
+        modelId: served.model.id,
+        role,
+        requestId: entry.requestId,
         rowIndex,
         input,
-        output: predictions?.[rowIndex] ?? null,
-        error,
-        latencyMs,
-        source,
+        output: entry.outputs?.[rowIndex] ?? null,
+        error: entry.error,
+        latencyMs: entry.latencyMs,
+        source: entry.source,
         createdAt,
-        binning: set.challenger!.binning,
-        mainOutput: main[rowIndex],
+        binning: served.binning,
+        mainOutput: entry.main?.[rowIndex],
       })),
     );
   }

@@ -290,6 +290,9 @@ describe('pipelines with connectors: SQL sources and delivery to an external tab
 
   it('shares runs between two workers without running one twice, and pushes progress to subscribers', async () => {
     const pipeline = (await createPipeline({ name: 'Shared', sourceSql: SELECT, destinationConnectorId: warehouse, destinationTable: 'shared_out' })).data!.createPipeline;
+    // Every execution started, on either worker: six runs must mean six starts, no run twice.
+    const started: string[] = [];
+    for (const runner of [berth, worker]) runner.berth.jobs.agenda.on('start:pipelines.run', (job) => 'attrs' in job && started.push(String((job.attrs.data as { runId: string }).runId)));
     const progress = subscribe(berth.url, admin, `subscription { pipelineRunUpdated(pipelineId: "${pipeline.id}") { id status rowsRead } }`);
     await progress.ready;
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -306,7 +309,7 @@ describe('pipelines with connectors: SQL sources and delivery to an external tab
     await client.end();
     expect(attempts.every((a) => a.attempt === 1)).toBe(true);
     expect(progress.received.some((r) => r.data?.pipelineRunUpdated.status === 'running')).toBe(true);
-    expect(worker.berth.config.role).toBe('worker');
+    expect(started.filter((id) => runIds.includes(id)).sort()).toEqual([...runIds].sort());
   });
 
   it('refuses to delete a connector a pipeline uses, and never returns its password', async () => {
