@@ -59,51 +59,49 @@ const SourcesQuery = graphql(`
   }
 `);
 
-const RunsQuery = graphql(`
-  query PipelineRuns($pipelineId: ID!, $limit: Int!) {
-    pipelineRuns(pipelineId: $pipelineId, limit: $limit) {
-      id
-      pipelineId
-      status
-      trigger
-      deploymentVersion
-      attempt
-      rowsRead
-      rowsPredicted
-      rowsFailed
-      rowsTotal
-      progress
-      error
-      startedAt
-      finishedAt
-      createdAt
-      files
-    }
+/** What a run shows, the same in the list and in its live updates. */
+const RunFields = graphql(`
+  fragment RunFields on PipelineRun @_unmask {
+    id
+    pipelineId
+    status
+    trigger
+    deploymentVersion
+    attempt
+    rowsRead
+    rowsPredicted
+    rowsFailed
+    rowsTotal
+    progress
+    error
+    startedAt
+    finishedAt
+    createdAt
+    files
   }
 `);
 
-const RunUpdatedSubscription = graphql(`
-  subscription PipelineRunUpdated($pipelineId: ID!) {
-    pipelineRunUpdated(pipelineId: $pipelineId) {
-      id
-      pipelineId
-      status
-      trigger
-      deploymentVersion
-      attempt
-      rowsRead
-      rowsPredicted
-      rowsFailed
-      rowsTotal
-      progress
-      error
-      startedAt
-      finishedAt
-      createdAt
-      files
+const RunsQuery = graphql(
+  `
+    query PipelineRuns($pipelineId: ID!, $limit: Int!) {
+      pipelineRuns(pipelineId: $pipelineId, limit: $limit) {
+        ...RunFields
+      }
     }
-  }
-`);
+  `,
+  [RunFields],
+);
+
+const RunUpdatedSubscription = graphql(
+  `
+    subscription PipelineRunUpdated($pipelineId: ID!) {
+      pipelineRunUpdated(pipelineId: $pipelineId) {
+        ...RunFields
+      }
+    }
+  `,
+  [RunFields],
+);
 
 const CreatePipelineMutation = graphql(`
   mutation CreatePipeline($input: CreatePipelineInput!) {
