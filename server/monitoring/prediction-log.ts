@@ -3,6 +3,7 @@ import { binValue } from '../experiments/ml/profile';
 import type { Prediction, PredictionDistribution, ReferenceProfile } from '../experiments/ml/types';
 import type { Logger } from '../platform/logger';
 import { predictionBin } from './drift';
+import { upsertDailyRollups } from './rollups';
 import { addPair, emptyPairSums, latencyBin, type PairSums } from './statistics';
 
 export type PredictionRole = 'main' | 'challenger';
@@ -212,6 +213,7 @@ export class PredictionLog {
         ['pairs', 'agreements', 'sum_abs_diff', 'sum_x', 'sum_y', 'sum_xy', 'sum_xx', 'sum_yy'],
         [...aggregates.pairs.entries()].map(([key, s]) => [...key.split('|'), s.pairs, s.agreements, s.sumAbsDiff, s.sumX, s.sumY, s.sumXY, s.sumXX, s.sumYY]),
       );
+      await upsertDailyRollups(tx, aggregates);
     });
     for (const day of new Set(batch.map((r) => r.createdAt.toISOString().slice(0, 10)))) this.partitions.add(day);
   }
