@@ -1,6 +1,7 @@
 'use client';
 
-import { useEffect, useId, useRef, type FormEvent, type ReactNode } from 'react';
+import { Button, Group, Modal, Text } from '@mantine/core';
+import type { FormEvent, ReactNode } from 'react';
 
 interface ConfirmDialogProps {
   open: boolean;
@@ -18,52 +19,45 @@ interface ConfirmDialogProps {
 }
 
 /**
- * A modal confirmation on the native <dialog>: focus moves into it and stays there, Escape
- * cancels, and focus returns to what opened it.
+ * A modal confirmation: focus moves into it and stays there, Escape cancels (unless the action
+ * is under way), and focus returns to what opened it.
  */
 export function ConfirmDialog({ open, title, children, confirmLabel, busyLabel, danger, busy, canConfirm = true, error, onConfirm, onCancel }: ConfirmDialogProps) {
-  const ref = useRef<HTMLDialogElement>(null);
-  const titleId = useId();
-
-  useEffect(() => {
-    const dialog = ref.current;
-    if (!dialog) return;
-    if (open && !dialog.open) dialog.showModal();
-    if (!open && dialog.open) dialog.close();
-  }, [open]);
-
   function submit(event: FormEvent) {
     event.preventDefault();
     if (canConfirm && !busy) onConfirm();
   }
 
   return (
-    <dialog
-      ref={ref}
-      className="dialog"
-      aria-labelledby={titleId}
-      onCancel={(event) => {
-        event.preventDefault();
+    <Modal
+      opened={open}
+      onClose={() => {
         if (!busy) onCancel();
       }}
+      title={title}
+      centered
+      closeOnClickOutside={!busy}
+      closeOnEscape={!busy}
+      withCloseButton={false}
+      transitionProps={{ duration: 100 }}
+      styles={{ title: { fontWeight: 600, fontSize: 'var(--mantine-font-size-lg)' } }}
     >
       <form onSubmit={submit}>
-        <h2 id={titleId}>{title}</h2>
-        <div className="dialog-body">{children}</div>
+        <div>{children}</div>
         {error && (
-          <p className="error" role="alert">
+          <Text size="sm" c="red" role="alert" mt="sm">
             {error}
-          </p>
+          </Text>
         )}
-        <div className="actions">
-          <button type="button" className="secondary" onClick={onCancel} disabled={busy}>
+        <Group justify="flex-end" mt="lg" gap="sm">
+          <Button variant="default" onClick={onCancel} disabled={busy}>
             Cancel
-          </button>
-          <button type="submit" className={danger ? 'danger' : undefined} disabled={!canConfirm || busy} aria-busy={busy}>
+          </Button>
+          <Button type="submit" color={danger ? 'red' : undefined} disabled={!canConfirm || busy} loading={busy} aria-busy={busy}>
             {busy ? (busyLabel ?? confirmLabel) : confirmLabel}
-          </button>
-        </div>
+          </Button>
+        </Group>
       </form>
-    </dialog>
+    </Modal>
   );
 }

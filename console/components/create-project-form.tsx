@@ -1,9 +1,11 @@
 'use client';
 
+import { Button, Group, Paper, TextInput } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import { useMutation } from 'urql';
 import { messageOf } from '../lib/errors';
 import { CreateProjectMutation } from '../lib/operations';
+import { InlineError } from './error-message';
 
 export function CreateProjectForm() {
   const [{ fetching }, createProject] = useMutation(CreateProjectMutation);
@@ -22,25 +24,15 @@ export function CreateProjectForm() {
   }
 
   return (
-    <form className="card create-project" onSubmit={submit}>
-      <label>
-        Name
-        <input name="name" required maxLength={100} placeholder="Credit risk" />
-      </label>
-      <label>
-        <span>
-          Description <span className="muted">(optional)</span>
-        </span>
-        <input name="description" placeholder="What the models in this project are for" />
-      </label>
-      <button type="submit" disabled={fetching} aria-busy={fetching}>
-        {fetching ? 'Creating…' : 'Create project'}
-      </button>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-    </form>
+    <Paper component="form" withBorder p="md" maw={560} onSubmit={submit}>
+      <TextInput label="Name" name="name" required maxLength={100} placeholder="Credit risk" />
+      <TextInput label="Description" description="Optional" name="description" placeholder="What the models in this project are for" mt="sm" />
+      <Group mt="md">
+        <Button type="submit" loading={fetching} aria-busy={fetching}>
+          Create project
+        </Button>
+      </Group>
+      <InlineError>{error}</InlineError>
+    </Paper>
   );
 }

@@ -1,5 +1,7 @@
+import { Badge, Group, Table, Text, VisuallyHidden } from '@mantine/core';
 import type { MetricsData } from '../lib/deployment-operations';
 import { formatMetric, METRICS_OF_TASK } from '../lib/format';
+import { StateBadge } from './status-badges';
 
 type Task = keyof typeof METRICS_OF_TASK;
 
@@ -20,48 +22,61 @@ export interface ModelRow {
 export function ModelMetricsTable({ task, models, caption }: { task: Task; models: ModelRow[]; caption: string }) {
   const metrics = METRICS_OF_TASK[task];
   return (
-    <div className="table-scroll">
-      <table className="metrics">
-        <caption className="visually-hidden">{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Model</th>
+    <Table.ScrollContainer minWidth={420} type="native">
+      <Table verticalSpacing={6} fz="sm" withTableBorder>
+        <caption>
+          <VisuallyHidden>{caption}</VisuallyHidden>
+        </caption>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th scope="col">Model</Table.Th>
             {metrics.map((metric) => (
-              <th scope="col" key={metric.name} className="number" title={metric.higherIsBetter ? 'Higher is better' : 'Lower is better'}>
-                {metric.label} <span aria-hidden="true" className="muted">{metric.higherIsBetter ? '↑' : '↓'}</span>
-              </th>
+              <Table.Th scope="col" key={metric.name} ta="right" title={metric.higherIsBetter ? 'Higher is better' : 'Lower is better'} style={{ whiteSpace: 'nowrap' }}>
+                {metric.label}{' '}
+                <Text span c="dimmed" aria-hidden="true" inherit>
+                  {metric.higherIsBetter ? '↑' : '↓'}
+                </Text>
+              </Table.Th>
             ))}
-          </tr>
-        </thead>
-        <tbody>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
           {models.map((model) => (
-            <tr key={model.id + (model.role ?? '')} className={model.isBest ? 'best' : undefined}>
-              <th scope="row">
-                <span className="model-cell">
-                  {model.role && <span className="role">{model.role}</span>}
+            <Table.Tr key={model.id + (model.role ?? '')} bg={model.isBest ? 'var(--mantine-color-teal-light)' : undefined}>
+              <Table.Th scope="row" fw={500}>
+                <Group gap={6} wrap="wrap">
+                  {model.role && (
+                    <Text span size="xs" tt="uppercase" c="dimmed" fw={600}>
+                      {model.role}
+                    </Text>
+                  )}
                   <span>{model.name}</span>
                   {model.isBest && (
-                    <span className="badge best-badge" title="The best candidate of its version on the holdout split">
+                    <Badge color="teal" variant="filled" size="sm" title="The best candidate of its version on the holdout split" style={{ textTransform: 'none' }}>
                       ★ best
-                    </span>
+                    </Badge>
                   )}
                   {model.status && model.status !== 'ready' && (
-                    <span className={`state ${model.status === 'failed' ? 'bad' : 'pending'}`} title={model.failureReason ?? undefined}>
+                    <StateBadge tone={model.status === 'failed' ? 'bad' : 'pending'} title={model.failureReason ?? undefined}>
                       {model.status}
-                    </span>
+                    </StateBadge>
                   )}
-                </span>
-                {model.detail && <span className="muted small block">{model.detail}</span>}
-              </th>
+                </Group>
+                {model.detail && (
+                  <Text size="xs" c="dimmed" fw={400}>
+                    {model.detail}
+                  </Text>
+                )}
+              </Table.Th>
               {metrics.map((metric) => (
-                <td key={metric.name} className="number">
+                <Table.Td key={metric.name} ta="right" style={{ fontVariantNumeric: 'tabular-nums' }}>
                   {formatMetric(model.metrics?.[metric.name])}
-                </td>
+                </Table.Td>
               ))}
-            </tr>
+            </Table.Tr>
           ))}
-        </tbody>
-      </table>
-    </div>
+        </Table.Tbody>
+      </Table>
+    </Table.ScrollContainer>
   );
 }

@@ -1,10 +1,12 @@
 'use client';
 
+import { Anchor, Badge, Card, Group, SimpleGrid, Skeleton, Text, Title } from '@mantine/core';
 import Link from 'next/link';
 import { useMemo } from 'react';
 import { useQuery } from 'urql';
 import { messageOf } from '../lib/errors';
 import { ProjectsQuery, type ProjectSummary } from '../lib/operations';
+import { EmptyState } from './empty-state';
 import { ErrorMessage } from './error-message';
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
@@ -15,38 +17,51 @@ export function ProjectList() {
   const [{ data, fetching, error }, refetch] = useQuery({ query: ProjectsQuery, context });
 
   if (error) return <ErrorMessage message={messageOf(error)} onRetry={() => refetch({ requestPolicy: 'network-only' })} />;
-  if (!data) return <p className="muted">{fetching ? 'Loading projects…' : ''}</p>;
+  if (!data) {
+    return fetching ? (
+      <SimpleGrid cols={{ base: 1, sm: 2, md: 3 }} role="status" aria-busy="true" aria-label="Loading projects">
+        <Skeleton h={110} />
+        <Skeleton h={110} />
+        <Skeleton h={110} />
+      </SimpleGrid>
+    ) : null;
+  }
   if (data.projects.length === 0) {
-    return (
-      <div className="card empty">
-        <p>No projects yet</p>
-        <p className="muted">A project holds experiments, models and deployments. Create the first one below.</p>
-      </div>
-    );
+    return <EmptyState title="No projects yet">A project holds experiments, models and deployments. Create the first one below.</EmptyState>;
   }
   return (
-    <ul className="projects" aria-label="Projects">
+    <SimpleGrid component="ul" cols={{ base: 1, sm: 2, md: 3 }} aria-label="Projects" style={{ listStyle: 'none', padding: 0, margin: 0 }}>
       {data.projects.map((project) => (
         <ProjectCard key={project.id} project={project} />
       ))}
-    </ul>
+    </SimpleGrid>
   );
 }
 
 function ProjectCard({ project }: { project: ProjectSummary }) {
   return (
-    <li className="card project">
-      <div className="project-head">
-        <h3>
+    <Card component="li" withBorder padding="md" className="project-card">
+      <Group justify="space-between" wrap="nowrap" align="flex-start" gap="xs">
+        <Title order={3} size="h4">
           {/* The link covers the whole card (see .stretched-link); the card stays one tab stop. */}
-          <Link href={`/projects/${project.id}`} className="stretched-link">
+          <Anchor component={Link} href={`/projects/${project.id}`} className="stretched-link" inherit>
             {project.name}
-          </Link>
-        </h3>
-        {project.myRole && <span className="badge">{project.myRole}</span>}
-      </div>
-      {project.description && <p>{project.description}</p>}
-      <p className="muted small">Created {dateFormat.format(new Date(project.createdAt))}</p>
-    </li>
+          </Anchor>
+        </Title>
+        {project.myRole && (
+          <Badge variant="light" size="sm">
+            {project.myRole}
+          </Badge>
+        )}
+      </Group>
+      {project.description && (
+        <Text size="sm" mt={6}>
+          {project.description}
+        </Text>
+      )}
+      <Text size="xs" c="dimmed" mt="sm">
+        Created {dateFormat.format(new Date(project.createdAt))}
+      </Text>
+    </Card>
   );
 }

@@ -1,5 +1,6 @@
 'use client';
 
+import { Button, Group, Text } from '@mantine/core';
 import { useState } from 'react';
 import { useMutation } from 'urql';
 import { messageOf } from '../lib/errors';
@@ -21,15 +22,15 @@ export function SignOutButton() {
   }
 
   return (
-    <span className="sign-out">
+    <Group gap="xs" wrap="nowrap">
       {error && (
-        <span className="error" role="alert">
+        <Text size="sm" c="red" role="alert">
           {error}
-        </span>
+        </Text>
       )}
-      <button type="button" className="secondary" onClick={signOut} disabled={fetching}>
-        {fetching ? 'Signing out…' : 'Sign out'}
-      </button>
-    </span>
+      <Button variant="default" size="xs" onClick={signOut} loading={fetching}>
+        Sign out
+      </Button>
+    </Group>
   );
 }

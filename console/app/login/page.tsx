@@ -1,5 +1,6 @@
 'use client';
 
+import { Alert, Button, Center, Paper, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import { useMutation } from 'urql';
 import { messageOf } from '../../lib/errors';
@@ -33,27 +34,27 @@ export default function LoginPage() {
 
   const busy = fetching || signedIn;
   return (
-    <main className="centered">
-      <form className="card login" onSubmit={submit}>
-        <h1 className="brand">Berth</h1>
-        <p className="muted">Sign in to deploy and monitor your models.</p>
-        <label>
-          Email
-          <input name="email" type="email" autoComplete="username" required autoFocus />
-        </label>
-        <label>
-          Password
-          <input name="password" type="password" autoComplete="current-password" required />
-        </label>
-        {error && (
-          <p className="error" role="alert">
-            {error}
-          </p>
-        )}
-        <button type="submit" disabled={busy} aria-busy={busy}>
-          {busy ? 'Signing in…' : 'Sign in'}
-        </button>
-      </form>
-    </main>
+    <Center component="main" mih="100vh" p="md">
+      <Paper component="form" withBorder shadow="sm" p="xl" w="100%" maw={380} onSubmit={submit}>
+        <Stack gap="sm">
+          <div>
+            <Title order={1}>Berth</Title>
+            <Text c="dimmed" size="sm">
+              Sign in to deploy and monitor your models.
+            </Text>
+          </div>
+          <TextInput label="Email" name="email" type="email" autoComplete="username" required autoFocus />
+          <PasswordInput label="Password" name="password" autoComplete="current-password" required />
+          {error && (
+            <Alert color="red" variant="light" role="alert" p="xs">
+              {error}
+            </Alert>
+          )}
+          <Button type="submit" loading={busy} aria-busy={busy} fullWidth mt="xs">
+            Sign in
+          </Button>
+        </Stack>
+      </Paper>
+    </Center>
   );
 }

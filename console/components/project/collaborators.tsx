@@ -1,5 +1,6 @@
 'use client';
 
+import { Button, Group, NativeSelect, Paper, Table, Text, TextInput, VisuallyHidden } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import {
@@ -14,7 +15,8 @@ import { messageOf } from '../../lib/errors';
 import { formatDate } from '../../lib/format';
 import { Loading } from '../app-shell';
 import { ConfirmDialog } from '../confirm-dialog';
-import { ErrorMessage } from '../error-message';
+import { EmptyState } from '../empty-state';
+import { ErrorMessage, InlineError } from '../error-message';
 
 const ROLES: Array<{ value: ProjectRoleName; label: string }> = [
   { value: 'viewer', label: 'Viewer' },
@@ -39,9 +41,7 @@ export function Collaborators({ projectId }: { projectId: string }) {
     <>
       {canManage && <AddCollaboratorForm projectId={projectId} onAdded={reload} />}
       {collaborators.length === 0 ? (
-        <div className="card empty">
-          <p>No collaborators yet</p>
-        </div>
+        <EmptyState title="No collaborators yet" />
       ) : (
         <CollaboratorsTable projectId={projectId} collaborators={collaborators} myId={data.me?.id ?? null} canManage={canManage} onChanged={reload} onRemove={setRemoving} />
       )}
@@ -77,30 +77,16 @@ function AddCollaboratorForm({ projectId, onAdded }: { projectId: string; onAdde
   }
 
   return (
-    <form className="card toolbar" onSubmit={submit} aria-label="Add a collaborator">
-      <label>
-        Collaborator email
-        <input name="email" type="email" required autoComplete="off" placeholder="someone@example.com" />
-      </label>
-      <label>
-        Project role
-        <select name="role" defaultValue="viewer">
-          {ROLES.map((role) => (
-            <option key={role.value} value={role.value}>
-              {role.label}
-            </option>
-          ))}
-        </select>
-      </label>
-      <button type="submit" disabled={fetching} aria-busy={fetching}>
-        {fetching ? 'Adding…' : 'Add collaborator'}
-      </button>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-    </form>
+    <Paper component="form" withBorder p="md" mb="md" onSubmit={submit} aria-label="Add a collaborator">
+      <Group align="flex-end" gap="sm" wrap="wrap">
+        <TextInput label="Collaborator email" name="email" type="email" required autoComplete="off" placeholder="someone@example.com" style={{ flex: '1 1 16rem' }} />
+        <NativeSelect label="Project role" name="role" defaultValue="viewer" data={ROLES} style={{ flex: '0 1 10rem' }} />
+        <Button type="submit" loading={fetching} aria-busy={fetching}>
+          Add collaborator
+        </Button>
+      </Group>
+      <InlineError>{error}</InlineError>
+    </Paper>
   );
 }
 
@@ -125,65 +111,63 @@ function CollaboratorsTable(props: {
 
   return (
     <>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="table-scroll">
-        <table aria-label="Collaborators">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Email</th>
-              <th scope="col">Role</th>
-              <th scope="col">Since</th>
+      <InlineError mt={0}>{error}</InlineError>
+      <Table.ScrollContainer minWidth={560} type="native">
+        <Table aria-label="Collaborators" withTableBorder verticalSpacing="xs">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th scope="col">Name</Table.Th>
+              <Table.Th scope="col">Email</Table.Th>
+              <Table.Th scope="col">Role</Table.Th>
+              <Table.Th scope="col">Since</Table.Th>
               {canManage && (
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
+                <Table.Th scope="col">
+                  <VisuallyHidden>Actions</VisuallyHidden>
+                </Table.Th>
               )}
-            </tr>
-          </thead>
-          <tbody>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
             {collaborators.map((collaborator) => (
-              <tr key={collaborator.user.id} data-collaborator={collaborator.user.email}>
-                <td className="strong">
+              <Table.Tr key={collaborator.user.id} data-collaborator={collaborator.user.email}>
+                <Table.Td fw={600}>
                   {collaborator.user.name || collaborator.user.email}
-                  {collaborator.user.id === myId && <span className="muted small"> (you)</span>}
-                </td>
-                <td>{collaborator.user.email}</td>
-                <td>
+                  {collaborator.user.id === myId && (
+                    <Text span size="sm" c="dimmed" fw={400}>
+                      {' '}
+                      (you)
+                    </Text>
+                  )}
+                </Table.Td>
+                <Table.Td>{collaborator.user.email}</Table.Td>
+                <Table.Td>
                   {canManage ? (
-                    <select
+                    <NativeSelect
                       aria-label={`Role of ${collaborator.user.email}`}
                       value={collaborator.role}
                       disabled={fetching}
-                      onChange={(event) => changeRole(collaborator, roleOf(event.target.value))}
-                    >
-                      {ROLES.map((role) => (
-                        <option key={role.value} value={role.value}>
-                          {role.label}
-                        </option>
-                      ))}
-                    </select>
+                      size="xs"
+                      w={140}
+                      data={ROLES}
+                      onChange={(event) => changeRole(collaborator, roleOf(event.currentTarget.value))}
+                    />
                   ) : (
                     ROLES.find((role) => role.value === collaborator.role)?.label
                   )}
-                </td>
-                <td className="nowrap">{formatDate(collaborator.createdAt)}</td>
+                </Table.Td>
+                <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDate(collaborator.createdAt)}</Table.Td>
                 {canManage && (
-                  <td>
-                    <button type="button" className="secondary" onClick={() => onRemove(collaborator)} aria-label={`Remove ${collaborator.user.email}`}>
+                  <Table.Td>
+                    <Button variant="default" size="xs" onClick={() => onRemove(collaborator)} aria-label={`Remove ${collaborator.user.email}`}>
                       Remove
-                    </button>
-                  </td>
+                    </Button>
+                  </Table.Td>
                 )}
-              </tr>
+              </Table.Tr>
             ))}
-          </tbody>
-        </table>
-      </div>
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
     </>
   );
 }
@@ -215,7 +199,7 @@ function RemoveDialog({ projectId, collaborator, onClose, onRemoved }: { project
         onClose();
       }}
     >
-      <p>{collaborator?.user.email} loses access to this project (instance admins keep theirs).</p>
+      <Text size="sm">{collaborator?.user.email} loses access to this project (instance admins keep theirs).</Text>
     </ConfirmDialog>
   );
 }

@@ -1,5 +1,6 @@
 'use client';
 
+import { Anchor, Table, Text } from '@mantine/core';
 import Link from 'next/link';
 import { useCallback, useMemo } from 'react';
 import { useQuery } from 'urql';
@@ -8,6 +9,7 @@ import { messageOf } from '../../lib/errors';
 import { ACCESS_LABELS, formatDate } from '../../lib/format';
 import { useLiveStatuses } from '../../lib/use-live-statuses';
 import { Loading } from '../app-shell';
+import { EmptyState } from '../empty-state';
 import { ErrorMessage } from '../error-message';
 import { ModelServing, StatusBadges } from '../status-badges';
 
@@ -31,68 +33,67 @@ export function DeploymentsTable({ projectId }: { projectId: string }) {
   if (error && !data) return <ErrorMessage message={messageOf(error)} onRetry={() => refetch({ requestPolicy: 'network-only' })} />;
   if (!deployments) return fetching ? <Loading what="deployments" /> : null;
   if (deployments.length === 0) {
-    return (
-      <div className="card empty">
-        <p>No deployments yet</p>
-        <p className="muted">Deploy a model of one of the experiments below to serve it behind a stable URL and a web form.</p>
-      </div>
-    );
+    return <EmptyState title="No deployments yet">Deploy a model of one of the experiments below to serve it behind a stable URL and a web form.</EmptyState>;
   }
   return (
     <>
-      {live.error && <p className="muted small">Live status updates are unavailable: {live.error}</p>}
-      <div className="table-scroll">
-        <table className="deployments responsive" aria-label="Deployments">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Status</th>
-              <th scope="col">Main</th>
-              <th scope="col">Challenger</th>
-              <th scope="col" className="number">
+      {live.error && (
+        <Text size="sm" c="dimmed" mb="xs">
+          Live status updates are unavailable: {live.error}
+        </Text>
+      )}
+      <Table.ScrollContainer minWidth={0} type="native">
+        <Table className="responsive" aria-label="Deployments" verticalSpacing="sm" highlightOnHover withTableBorder>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th scope="col">Name</Table.Th>
+              <Table.Th scope="col">Status</Table.Th>
+              <Table.Th scope="col">Main</Table.Th>
+              <Table.Th scope="col">Challenger</Table.Th>
+              <Table.Th scope="col" ta="right">
                 Version
-              </th>
-              <th scope="col">Created</th>
-              <th scope="col">URL</th>
-            </tr>
-          </thead>
-          <tbody>
+              </Table.Th>
+              <Table.Th scope="col">Created</Table.Th>
+              <Table.Th scope="col">URL</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
             {deployments.map((deployment) => {
               const status = live.statuses[deployment.id] ?? deployment.status;
               return (
-                <tr key={deployment.id} data-deployment={deployment.slug}>
-                  <th scope="row" data-label="Name">
-                    <Link href={`/deployments/${deployment.id}`} className="strong">
+                <Table.Tr key={deployment.id} data-deployment={deployment.slug}>
+                  <Table.Th scope="row" data-label="Name">
+                    <Anchor component={Link} href={`/deployments/${deployment.id}`} fw={600}>
                       {deployment.name}
-                    </Link>
-                    <span className="muted small block">
+                    </Anchor>
+                    <Text size="xs" c="dimmed" fw={400}>
                       {deployment.experiment.name} · {ACCESS_LABELS[deployment.access].label.toLowerCase()}
-                    </span>
-                  </th>
-                  <td data-label="Status">
+                    </Text>
+                  </Table.Th>
+                  <Table.Td data-label="Status">
                     <StatusBadges status={status} />
-                  </td>
-                  <td data-label="Main">
+                  </Table.Td>
+                  <Table.Td data-label="Main">
                     <ModelServing model={status.main} />
-                  </td>
-                  <td data-label="Challenger">
+                  </Table.Td>
+                  <Table.Td data-label="Challenger">
                     <ModelServing model={status.challenger} empty="none" />
-                  </td>
-                  <td data-label="Version" className="number">
+                  </Table.Td>
+                  <Table.Td data-label="Version" ta={{ base: "left", sm: "right" }}>
                     {deployment.currentVersion ?? '—'}
-                  </td>
-                  <td data-label="Created">{formatDate(deployment.createdAt)}</td>
-                  <td data-label="URL" className="nowrap">
-                    <Link href={`/d/${deployment.slug}`} title={deployment.formUrl}>
+                  </Table.Td>
+                  <Table.Td data-label="Created">{formatDate(deployment.createdAt)}</Table.Td>
+                  <Table.Td data-label="URL" style={{ whiteSpace: 'nowrap' }}>
+                    <Anchor component={Link} href={`/d/${deployment.slug}`} title={deployment.formUrl}>
                       /d/{deployment.slug}
-                    </Link>
-                  </td>
-                </tr>
+                    </Anchor>
+                  </Table.Td>
+                </Table.Tr>
               );
             })}
-          </tbody>
-        </table>
-      </div>
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
     </>
   );
 }

@@ -1,5 +1,6 @@
 'use client';
 
+import { Badge, Button, Card, Group, NativeSelect, Paper, SimpleGrid, Stack, Text, TextInput, Title, VisuallyHidden } from '@mantine/core';
 import { useMemo, useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { CreateExperimentMutation } from '../../lib/account-operations';
@@ -7,7 +8,9 @@ import { ExperimentsQuery, type ExperimentData } from '../../lib/deployment-oper
 import { messageOf } from '../../lib/errors';
 import { formatDate } from '../../lib/format';
 import { Loading } from '../app-shell';
-import { ErrorMessage } from '../error-message';
+import { EmptyState } from '../empty-state';
+import { ErrorMessage, InlineError } from '../error-message';
+import { StateBadge } from '../status-badges';
 import { ModelMetricsTable } from '../model-metrics';
 import { ImportVersion } from './import-version';
 import { TrainVersion } from './train-version';
@@ -26,19 +29,16 @@ export function ExperimentsList({ projectId, canEdit = false }: { projectId: str
     <>
       {canEdit && <NewExperiment projectId={projectId} onCreated={reload} />}
       {data.experiments.length === 0 ? (
-        <div className="card empty">
-          <p>No experiments yet</p>
-          <p className="muted">
-            {canEdit ? 'Create one, then train a version from a CSV file' : 'A contributor of the project creates them and trains models from CSV files'}; they appear here with
-            their metrics.
-          </p>
-        </div>
+        <EmptyState title="No experiments yet">
+          {canEdit ? 'Create one, then train a version from a CSV file' : 'A contributor of the project creates them and trains models from CSV files'}; they appear here with their
+          metrics.
+        </EmptyState>
       ) : (
-        <ul className="experiments" aria-label="Experiments">
+        <Stack component="ul" gap="md" aria-label="Experiments" p={0} m={0} style={{ listStyle: 'none' }}>
           {data.experiments.map((experiment) => (
             <ExperimentCard key={experiment.id} projectId={projectId} experiment={experiment} canEdit={canEdit} onChanged={reload} />
           ))}
-        </ul>
+        </Stack>
       )}
     </>
   );
@@ -74,56 +74,32 @@ function NewExperiment({ projectId, onCreated }: { projectId: string; onCreated:
 
   if (!open) {
     return (
-      <div className="actions new-experiment-open">
-        <button type="button" onClick={() => setOpen(true)}>
-          New experiment
-        </button>
-      </div>
+      <Group mb="md">
+        <Button onClick={() => setOpen(true)}>New experiment</Button>
+      </Group>
     );
   }
   return (
-    <form className="card form-grid" onSubmit={submit} aria-label="New experiment">
-      <h3>New experiment</h3>
-      <div className="two-columns">
-        <label>
-          Experiment name
-          <input name="name" required maxLength={100} autoFocus placeholder="Penguin species" />
-        </label>
-        <label>
-          Task
-          <select name="task" defaultValue="multiclass">
-            {Object.entries(TASK_LABELS).map(([value, label]) => (
-              <option key={value} value={value}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Target column
-          <input name="targetColumn" required placeholder="The CSV column the models predict" />
-        </label>
-        <label>
-          <span>
-            Description <span className="muted">(optional)</span>
-          </span>
-          <input name="description" />
-        </label>
-      </div>
-      <div className="actions">
-        <button type="button" className="secondary" onClick={() => setOpen(false)}>
+    <Paper component="form" withBorder p="md" mb="md" onSubmit={submit} aria-label="New experiment">
+      <Title order={3} size="h4" mb="sm">
+        New experiment
+      </Title>
+      <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
+        <TextInput label="Experiment name" name="name" required maxLength={100} autoFocus placeholder="Penguin species" />
+        <NativeSelect label="Task" name="task" defaultValue="multiclass" data={Object.entries(TASK_LABELS).map(([value, label]) => ({ value, label }))} />
+        <TextInput label="Target column" name="targetColumn" required placeholder="The CSV column the models predict" />
+        <TextInput label="Description" description="Optional" name="description" />
+      </SimpleGrid>
+      <Group justify="flex-end" mt="md" gap="sm">
+        <Button variant="default" onClick={() => setOpen(false)}>
           Cancel
-        </button>
-        <button type="submit" disabled={fetching} aria-busy={fetching}>
-          {fetching ? 'Creating…' : 'Create experiment'}
-        </button>
-      </div>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-    </form>
+        </Button>
+        <Button type="submit" loading={fetching} aria-busy={fetching}>
+          Create experiment
+        </Button>
+      </Group>
+      <InlineError>{error}</InlineError>
+    </Paper>
   );
 }
 
@@ -132,38 +108,56 @@ function ExperimentCard({ projectId, experiment, canEdit, onChanged }: { project
   const [training, setTraining] = useState(false);
   const [importing, setImporting] = useState(false);
   return (
-    <li className="card experiment">
-      <div className="card-head">
-        <h3>{experiment.name}</h3>
-        <span className="badge">{TASK_LABELS[experiment.task]}</span>
-      </div>
-      <p className="muted small">
+    <Card component="li" withBorder padding="md">
+      <Group justify="space-between" gap="xs" align="flex-start">
+        <Title order={3} size="h4">
+          {experiment.name}
+        </Title>
+        <Badge variant="light">{TASK_LABELS[experiment.task]}</Badge>
+      </Group>
+      <Text size="sm" c="dimmed">
         Predicts <strong>{experiment.targetColumn}</strong> · created {formatDate(experiment.createdAt)}
-      </p>
-      {experiment.description && <p>{experiment.description}</p>}
+      </Text>
+      {experiment.description && <Text size="sm">{experiment.description}</Text>}
       {canEdit && !training && !importing && (
-        <div className="actions">
-          <button type="button" className="secondary" onClick={() => setTraining(true)}>
-            New version by training<span className="visually-hidden"> of {experiment.name}</span>
-          </button>
-          <button type="button" className="secondary" onClick={() => setImporting(true)}>
-            Import TF.js model<span className="visually-hidden"> into {experiment.name}</span>
-          </button>
-        </div>
+        <Group gap="xs" mt="sm">
+          <Button variant="default" size="xs" onClick={() => setTraining(true)}>
+            New version by training<VisuallyHidden> of {experiment.name}</VisuallyHidden>
+          </Button>
+          <Button variant="default" size="xs" onClick={() => setImporting(true)}>
+            Import TF.js model<VisuallyHidden> into {experiment.name}</VisuallyHidden>
+          </Button>
+        </Group>
       )}
       {training && <TrainVersion projectId={projectId} experiment={experiment} onChanged={onChanged} onClose={() => setTraining(false)} />}
       {importing && <ImportVersion projectId={projectId} experiment={experiment} onChanged={onChanged} onClose={() => setImporting(false)} />}
-      {versions.length === 0 && <p className="muted">No versions yet.</p>}
+      {versions.length === 0 && (
+        <Text c="dimmed" size="sm" mt="sm">
+          No versions yet.
+        </Text>
+      )}
       {versions.map((version) => (
-        <section key={version.id} className="version" aria-label={`${experiment.name} version ${version.number}`}>
-          <h4>
-            Version {version.number}
-            {version.status !== 'ready' && <span className={`state ${version.status === 'failed' ? 'bad' : 'pending'}`}>{version.status}</span>}
-            {version.description && <span className="muted"> — {version.description}</span>}
-          </h4>
-          {version.status === 'failed' && version.failureReason && <p className="error">{version.failureReason}</p>}
+        <section key={version.id} aria-label={`${experiment.name} version ${version.number}`} style={{ marginTop: 'var(--mantine-spacing-md)' }}>
+          <Group gap="xs" mb={6}>
+            <Title order={4} size="h5">
+              Version {version.number}
+            </Title>
+            {version.status !== 'ready' && <StateBadge tone={version.status === 'failed' ? 'bad' : 'pending'}>{version.status}</StateBadge>}
+            {version.description && (
+              <Text size="sm" c="dimmed">
+                — {version.description}
+              </Text>
+            )}
+          </Group>
+          {version.status === 'failed' && version.failureReason && (
+            <Text c="red" size="sm">
+              {version.failureReason}
+            </Text>
+          )}
           {version.models.length === 0 ? (
-            <p className="muted small">{version.status === 'training' ? 'Training its candidate models…' : 'No models.'}</p>
+            <Text size="sm" c="dimmed">
+              {version.status === 'training' ? 'Training its candidate models…' : 'No models.'}
+            </Text>
           ) : (
             <ModelMetricsTable
               task={experiment.task}
@@ -173,6 +167,6 @@ function ExperimentCard({ projectId, experiment, canEdit, onChanged }: { project
           )}
         </section>
       ))}
-    </li>
+    </Card>
   );
 }

@@ -1,10 +1,12 @@
 'use client';
 
+import { Button, Code, Group, Input, Paper, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useMutation } from 'urql';
 import { ImportExperimentVersionMutation } from '../../lib/account-operations';
 import type { ExperimentData } from '../../lib/deployment-operations';
 import { messageOf } from '../../lib/errors';
+import { InlineError } from '../error-message';
 import { uploadCsv } from './train-version';
 
 interface ModelUpload {
@@ -78,44 +80,43 @@ export function ImportVersion({ projectId, experiment, onChanged, onClose }: { p
   }
 
   return (
-    <section className="card train-version" aria-label={`Import a TF.js model into ${experiment.name}`}>
-      <div className="card-head">
-        <h4>Import TF.js model</h4>
-        <button type="button" className="secondary" onClick={onClose}>
+    <Paper component="section" withBorder p="md" mt="sm" bg="var(--mantine-color-default-hover)" aria-label={`Import a TF.js model into ${experiment.name}`}>
+      <Group justify="space-between" mb="xs">
+        <Title order={4} size="h5">
+          Import TF.js model
+        </Title>
+        <Button variant="default" size="xs" onClick={onClose}>
           {versionId ? 'Close' : 'Cancel'}
-        </button>
-      </div>
+        </Button>
+      </Group>
       {versionId ? (
-        <p role="status">
+        <Text role="status" size="sm">
           {version ? `Version ${version.number}: ${version.status}` : 'Imported; loading the new version…'}
           {version?.status === 'failed' && version.failureReason ? ` — ${version.failureReason}` : ''}
-        </p>
+        </Text>
       ) : (
-        <form className="form-grid" onSubmit={submit}>
-          <p className="muted small">
-            A Layers model saved by TF.js: <code>model.json</code> and the weight files it names. The reference CSV holds the columns of{' '}
-            <strong>{experiment.name}</strong>, target included: it gives the features, their encoding and the data drift is measured against.
-          </p>
-          <label htmlFor={`${ids}-files`}>model.json and weight files</label>
-          <input id={`${ids}-files`} name="files" type="file" multiple accept=".json,.bin,application/json,application/octet-stream" required />
-          <label htmlFor={`${ids}-csv`}>Reference CSV</label>
-          <input id={`${ids}-csv`} name="csv" type="file" accept=".csv,text/csv" required />
-          <label htmlFor={`${ids}-name`}>
-            Model name <span className="muted">(optional)</span>
-          </label>
-          <input id={`${ids}-name`} name="modelName" maxLength={100} autoComplete="off" />
-          <div className="actions">
-            <button type="submit" disabled={busy !== null} aria-busy={busy !== null}>
+        <form onSubmit={submit}>
+<Stack gap="sm">
+          <Text size="sm" c="dimmed">
+            A Layers model saved by TF.js: <Code>model.json</Code> and the weight files it names. The reference CSV holds the columns of <strong>{experiment.name}</strong>, target
+            included: it gives the features, their encoding and the data drift is measured against.
+          </Text>
+          <Input.Wrapper label="model.json and weight files" labelElement="label" id={`${ids}-files`} required>
+            <input id={`${ids}-files`} className="file-input" name="files" type="file" multiple accept=".json,.bin,application/json,application/octet-stream" required />
+          </Input.Wrapper>
+          <Input.Wrapper label="Reference CSV" id={`${ids}-csv`} required>
+            <input id={`${ids}-csv`} className="file-input" name="csv" type="file" accept=".csv,text/csv" required />
+          </Input.Wrapper>
+          <TextInput label="Model name" description="Optional" name="modelName" maxLength={100} autoComplete="off" />
+          <Group>
+            <Button type="submit" disabled={busy !== null} aria-busy={busy !== null}>
               {busy ?? 'Import'}
-            </button>
-          </div>
-        </form>
+            </Button>
+          </Group>
+        </Stack>
+</form>
       )}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-    </section>
+      <InlineError>{error}</InlineError>
+    </Paper>
   );
 }

@@ -1,5 +1,6 @@
 'use client';
 
+import { Button, Checkbox, Group, Input, NativeSelect, Paper, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useMutation, useSubscription } from 'urql';
 import { TrainExperimentVersionMutation, TrainingProgressSubscription, type DatasetData, type TrainingProgressData } from '../../lib/account-operations';
@@ -90,83 +91,86 @@ export function TrainVersion({ projectId, experiment, onChanged, onClose }: { pr
   const update = (name: string, change: Partial<FeatureChoice>) => setFeatures((current) => current.map((feature) => (feature.name === name ? { ...feature, ...change } : feature)));
 
   return (
-    <section className="card train-version" aria-label={`Train a new version of ${experiment.name}`}>
-      <div className="card-head">
-        <h4>New version by training</h4>
-        <button type="button" className="secondary" onClick={onClose}>
+    <Paper component="section" withBorder p="md" mt="sm" bg="var(--mantine-color-default-hover)" aria-label={`Train a new version of ${experiment.name}`}>
+      <Group justify="space-between" mb="xs">
+        <Title order={4} size="h5">
+          New version by training
+        </Title>
+        <Button onClick={onClose} variant="default" size="xs">
           {versionId ? 'Close' : 'Cancel'}
-        </button>
-      </div>
+        </Button>
+      </Group>
       {versionId ? (
         <TrainingProgressView versionId={versionId} experiment={experiment} onChanged={onChanged} />
       ) : (
         <>
-          <form className="toolbar" onSubmit={upload}>
-            <label htmlFor={fileId}>Training CSV</label>
-            <input id={fileId} name="file" type="file" accept=".csv,text/csv" required />
-            <button type="submit" className={dataset ? 'secondary' : undefined} disabled={uploading} aria-busy={uploading}>
+          <form onSubmit={upload}>
+<Group align="flex-end" gap="sm">
+            <Input.Wrapper label="Training CSV" id={fileId} required>
+              <input id={fileId} className="file-input" name="file" type="file" accept=".csv,text/csv" required />
+            </Input.Wrapper>
+            <Button type="submit" variant={dataset ? 'default' : 'filled'} disabled={uploading} aria-busy={uploading}>
               {uploading ? 'Uploading…' : dataset ? 'Upload another file' : 'Upload CSV'}
-            </button>
-          </form>
+            </Button>
+          </Group>
+</form>
           {dataset && (
-            <form className="form-grid" onSubmit={start}>
-              <p className="muted small" role="status">
+            <form onSubmit={start}>
+<Stack gap="sm" mt="md">
+              <Text size="sm" c="dimmed" role="status">
                 {dataset.fileName}: {dataset.rows} rows, {dataset.columns.length} columns. <strong>{experiment.targetColumn}</strong> is the target; choose the features and
                 their types.
-              </p>
-              <div className="table-scroll">
-                <table aria-label="Features">
-                  <thead>
-                    <tr>
-                      <th scope="col">Use</th>
-                      <th scope="col">Column</th>
-                      <th scope="col">Inferred type</th>
-                      <th scope="col">Type</th>
-                    </tr>
-                  </thead>
-                  <tbody>
+              </Text>
+              <Table.ScrollContainer minWidth={0} type="native">
+                <Table aria-label="Features" withTableBorder verticalSpacing={6} fz="sm">
+                  <Table.Thead>
+                    <Table.Tr>
+                      <Table.Th scope="col">Use</Table.Th>
+                      <Table.Th scope="col">Column</Table.Th>
+                      <Table.Th scope="col">Inferred type</Table.Th>
+                      <Table.Th scope="col">Type</Table.Th>
+                    </Table.Tr>
+                  </Table.Thead>
+                  <Table.Tbody>
                     {features.map((feature) => (
-                      <tr key={feature.name} data-feature={feature.name}>
-                        <td>
-                          <input type="checkbox" aria-label={`Use ${feature.name}`} checked={feature.include} onChange={(event) => update(feature.name, { include: event.target.checked })} />
-                        </td>
-                        <td className="strong">{feature.name}</td>
-                        <td className="muted">{feature.inferred}</td>
-                        <td>
-                          <select aria-label={`Type of ${feature.name}`} value={feature.type} disabled={!feature.include} onChange={(event) => update(feature.name, { type: event.target.value })}>
-                            {TYPES.map((type) => (
-                              <option key={type} value={type}>
-                                {type}
-                              </option>
-                            ))}
-                          </select>
-                        </td>
-                      </tr>
+                      <Table.Tr key={feature.name} data-feature={feature.name}>
+                        <Table.Td>
+                          <Checkbox aria-label={`Use ${feature.name}`} checked={feature.include} onChange={(event) => update(feature.name, { include: event.currentTarget.checked })} />
+                        </Table.Td>
+                        <Table.Td fw={600}>{feature.name}</Table.Td>
+                        <Table.Td c="dimmed">{feature.inferred}</Table.Td>
+                        <Table.Td>
+                          <NativeSelect
+                            aria-label={`Type of ${feature.name}`}
+                            size="xs"
+                            value={feature.type}
+                            disabled={!feature.include}
+                            data={[...TYPES]}
+                            onChange={(event) => update(feature.name, { type: event.currentTarget.value })}
+                          />
+                        </Table.Td>
+                      </Table.Tr>
                     ))}
-                  </tbody>
-                </table>
-              </div>
-              <label>
-                <span>
-                  Version description <span className="muted">(optional)</span>
-                </span>
-                <input name="description" maxLength={200} placeholder="What changed in this version" />
-              </label>
-              <div className="actions">
-                <button type="submit" disabled={starting || !features.some((feature) => feature.include)} aria-busy={starting}>
+                  </Table.Tbody>
+                </Table>
+              </Table.ScrollContainer>
+              <TextInput label="Version description" description="Optional" name="description" maxLength={200} placeholder="What changed in this version" />
+              <Group>
+                <Button type="submit" disabled={starting || !features.some((feature) => feature.include)} aria-busy={starting}>
                   {starting ? 'Starting…' : 'Start training'}
-                </button>
-              </div>
-            </form>
+                </Button>
+              </Group>
+            </Stack>
+</form>
           )}
         </>
       )}
       {error && (
-        <p className="error" role="alert">
+        <Text size="sm" c="red" role="alert" mt="xs">
           {error}
-        </p>
+        </Text>
       )}
-    </section>
+    </Paper>
   );
 }
 
@@ -199,44 +203,44 @@ function TrainingProgressView({ versionId, experiment, onChanged }: { versionId:
 
   const rows = Object.values(candidates);
   return (
-    <div className="training-progress" data-testid="training-progress">
-      <p role="status" aria-live="polite" className={status === 'failed' ? 'error' : status === 'ready' ? 'notice' : undefined}>
+    <Stack gap="sm" data-testid="training-progress">
+      <Text role="status" aria-live="polite" size="sm" fw={500} c={status === 'failed' ? 'red' : status === 'ready' ? 'teal' : undefined}>
         {status === 'training' && `Training version ${version?.number ?? ''}…`}
         {status === 'ready' && `Version ${version?.number ?? ''} is ready: its models are listed below.`}
         {status === 'failed' && `Training failed${final?.message || version?.failureReason ? `: ${final?.message ?? version?.failureReason}` : ''}`}
-      </p>
-      {error && <p className="error">Live progress unavailable ({messageOf(error)}); the status still updates.</p>}
+      </Text>
+      {error && <Text size="sm" c="red">Live progress unavailable ({messageOf(error)}); the status still updates.</Text>}
       {rows.length > 0 && (
-        <div className="table-scroll">
-          <table aria-label="Training progress">
-            <thead>
-              <tr>
-                <th scope="col">Candidate</th>
-                <th scope="col" className="number">
+        <Table.ScrollContainer minWidth={0} type="native">
+          <Table aria-label="Training progress" withTableBorder verticalSpacing={6} fz="sm">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th scope="col">Candidate</Table.Th>
+                <Table.Th scope="col" ta="right">
                   Epoch
-                </th>
-                <th scope="col" className="number">
+                </Table.Th>
+                <Table.Th scope="col" ta="right">
                   Loss
-                </th>
-                <th scope="col" className="number">
+                </Table.Th>
+                <Table.Th scope="col" ta="right">
                   Validation loss
-                </th>
-              </tr>
-            </thead>
-            <tbody>
+                </Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
               {rows.map((row) => (
-                <tr key={row.candidate}>
-                  <td className="strong">{row.candidate}</td>
-                  <td className="number">{row.epoch ?? '—'}</td>
-                  <td className="number">{formatMetric(row.loss)}</td>
-                  <td className="number">{formatMetric(row.valLoss)}</td>
-                </tr>
+                <Table.Tr key={row.candidate}>
+                  <Table.Td fw={600}>{row.candidate}</Table.Td>
+                  <Table.Td ta="right">{row.epoch ?? '—'}</Table.Td>
+                  <Table.Td ta="right">{formatMetric(row.loss)}</Table.Td>
+                  <Table.Td ta="right">{formatMetric(row.valLoss)}</Table.Td>
+                </Table.Tr>
               ))}
-            </tbody>
-          </table>
-        </div>
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
       )}
-      {!done && rows.length === 0 && <p className="muted small">Waiting for the first epoch…</p>}
-    </div>
+      {!done && rows.length === 0 && <Text size="sm" c="dimmed">Waiting for the first epoch…</Text>}
+    </Stack>
   );
 }

@@ -1,12 +1,13 @@
 'use client';
 
+import { Button, Group, Stack, Text, Title } from '@mantine/core';
 import Link from 'next/link';
 import { useParams } from 'next/navigation';
 import { useQuery } from 'urql';
-import { AppShell, Breadcrumbs, Loading } from '../../../components/app-shell';
+import { AppShell, Breadcrumbs, Loading, Page } from '../../../components/app-shell';
 import { ErrorMessage } from '../../../components/error-message';
-import { DeploymentsTable } from '../../../components/project/deployments-table';
 import { Collaborators } from '../../../components/project/collaborators';
+import { DeploymentsTable } from '../../../components/project/deployments-table';
 import { ExperimentsList } from '../../../components/project/experiments-list';
 import { ProjectQuery } from '../../../lib/deployment-operations';
 import { messageOf } from '../../../lib/errors';
@@ -25,44 +26,52 @@ function ProjectView({ projectId }: { projectId: string }) {
 
   if (error && !data) {
     return (
-      <main className="page">
+      <Page>
         <Breadcrumbs items={[{ label: 'Projects', href: '/' }, { label: 'Project' }]} />
         <ErrorMessage message={messageOf(error)} onRetry={() => refetch({ requestPolicy: 'network-only' })} />
-      </main>
+      </Page>
     );
   }
   if (!data) {
-    return <main className="page">{fetching && <Loading what="the project" />}</main>;
+    return <Page>{fetching && <Loading what="the project" />}</Page>;
   }
 
   const project = data.project;
   const canDeploy = project.myRole === 'contributor' || project.myRole === 'admin';
   return (
-    <main className="page wide">
+    <Page width="wide">
       <Breadcrumbs items={[{ label: 'Projects', href: '/' }, { label: project.name }]} />
-      <div className="page-head">
-        <div>
-          <h1>{project.name}</h1>
-          {project.description && <p className="muted">{project.description}</p>}
+      <Group justify="space-between" align="flex-start" gap="sm" mb="lg">
+        <div style={{ minWidth: 0 }}>
+          <Title order={1}>{project.name}</Title>
+          {project.description && <Text c="dimmed">{project.description}</Text>}
         </div>
         {canDeploy && (
-          <Link href={`/projects/${project.id}/deploy`} className="button">
+          <Button component={Link} href={`/projects/${project.id}/deploy`}>
             Deploy a new experiment
-          </Link>
+          </Button>
         )}
-      </div>
-      <section aria-labelledby="deployments-title">
-        <h2 id="deployments-title">Deployments</h2>
-        <DeploymentsTable projectId={project.id} />
-      </section>
-      <section aria-labelledby="experiments-title">
-        <h2 id="experiments-title">Experiments</h2>
-        <ExperimentsList projectId={project.id} canEdit={canDeploy} />
-      </section>
-      <section aria-labelledby="collaborators-title">
-        <h2 id="collaborators-title">Collaborators</h2>
-        <Collaborators projectId={project.id} />
-      </section>
-    </main>
+      </Group>
+      <Stack gap="xl">
+        <section aria-labelledby="deployments-title">
+          <Title order={2} size="h3" id="deployments-title" mb="sm">
+            Deployments
+          </Title>
+          <DeploymentsTable projectId={project.id} />
+        </section>
+        <section aria-labelledby="experiments-title">
+          <Title order={2} size="h3" id="experiments-title" mb="sm">
+            Experiments
+          </Title>
+          <ExperimentsList projectId={project.id} canEdit={canDeploy} />
+        </section>
+        <section aria-labelledby="collaborators-title">
+          <Title order={2} size="h3" id="collaborators-title" mb="sm">
+            Collaborators
+          </Title>
+          <Collaborators projectId={project.id} />
+        </section>
+      </Stack>
+    </Page>
   );
 }
