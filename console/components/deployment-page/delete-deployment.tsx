@@ -1,5 +1,6 @@
 'use client';
 
+import { Button, Code, Text, TextInput } from '@mantine/core';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { useMutation } from 'urql';
@@ -31,9 +32,9 @@ export function DeleteDeployment({ id, slug, name, projectId }: { id: string; sl
 
   return (
     <>
-      <button
-        type="button"
-        className="danger-outline"
+      <Button
+        color="red"
+        variant="outline"
         onClick={() => {
           setTyped('');
           setError(null);
@@ -41,7 +42,7 @@ export function DeleteDeployment({ id, slug, name, projectId }: { id: string; sl
         }}
       >
         Delete
-      </button>
+      </Button>
       <ConfirmDialog
         open={open}
         title={`Delete ${name}?`}
@@ -54,15 +55,22 @@ export function DeleteDeployment({ id, slug, name, projectId }: { id: string; sl
         onConfirm={confirm}
         onCancel={() => setOpen(false)}
       >
-        <p>
+        <Text size="sm">
           This unloads its models, revokes its API keys and removes its monitoring data. Its URL stops answering. The experiments and their models stay.
-        </p>
-        <label>
-          <span>
-            Type <code>{slug}</code> to confirm
-          </span>
-          <input value={typed} onChange={(event) => setTyped(event.target.value)} autoComplete="off" spellCheck={false} autoFocus />
-        </label>
+        </Text>
+        <TextInput
+          mt="md"
+          label={
+            <>
+              Type <Code>{slug}</Code> to confirm
+            </>
+          }
+          value={typed}
+          onChange={(event) => setTyped(event.currentTarget.value)}
+          autoComplete="off"
+          spellCheck={false}
+          data-autofocus
+        />
       </ConfirmDialog>
     </>
   );

@@ -1,11 +1,13 @@
 'use client';
 
+import { Anchor, Code, SimpleGrid, Stack, Text } from '@mantine/core';
 import Link from 'next/link';
 import type { DeploymentData, DeploymentStatusData } from '../../lib/deployment-operations';
 import { ACCESS_LABELS, formatDateTime, VALIDATION_LABELS } from '../../lib/format';
 import { ApiKeysSection } from '../deployment/api-keys-section';
 import { ModelMetricsTable } from '../model-metrics';
 import { ModelServing, StatusBadges } from '../status-badges';
+import { Details, SectionCard } from '../section-card';
 import { DriftPanel } from './drift-panel';
 import { modelLabel, versionNumbers } from './model-names';
 
@@ -35,11 +37,10 @@ export function GeneralSection({ deployment, status }: { deployment: DeploymentD
     : [];
 
   return (
-    <div className="sections">
-      <div className="general-grid">
-        <section className="card" aria-labelledby="details-title">
-          <h3 id="details-title">Details</h3>
-          <dl className="details">
+    <Stack gap="md">
+      <SimpleGrid cols={{ base: 1, md: 2 }} spacing="md">
+        <SectionCard id="details-title" title="Details">
+          <Details>
             <div>
               <dt>Created</dt>
               <dd>{formatDateTime(deployment.createdAt)}</dd>
@@ -56,44 +57,41 @@ export function GeneralSection({ deployment, status }: { deployment: DeploymentD
               <dt>Access</dt>
               <dd>
                 {ACCESS_LABELS[deployment.access].label}
-                <span className="muted small block">{ACCESS_LABELS[deployment.access].rule}</span>
+                <Text size="xs" c="dimmed">{ACCESS_LABELS[deployment.access].rule}</Text>
               </dd>
             </div>
             <div>
               <dt>Validation</dt>
               <dd>
                 {VALIDATION_LABELS[deployment.validationMode].label}
-                <span className="muted small block">{VALIDATION_LABELS[deployment.validationMode].rule}</span>
+                <Text size="xs" c="dimmed">{VALIDATION_LABELS[deployment.validationMode].rule}</Text>
               </dd>
             </div>
             <div>
               <dt>Web form</dt>
               <dd>
-                <Link href={pathOf(deployment.formUrl)}>{asSeenHere(deployment.formUrl)}</Link>
+                <Anchor component={Link} style={{ overflowWrap: "anywhere" }} href={pathOf(deployment.formUrl)}>{asSeenHere(deployment.formUrl)}</Anchor>
               </dd>
             </div>
             <div>
               <dt>API docs</dt>
               <dd>
-                <Link href={pathOf(deployment.docsUrl)}>{asSeenHere(deployment.docsUrl)}</Link>
+                <Anchor component={Link} style={{ overflowWrap: "anywhere" }} href={pathOf(deployment.docsUrl)}>{asSeenHere(deployment.docsUrl)}</Anchor>
               </dd>
             </div>
             <div>
               <dt>Prediction API</dt>
               <dd>
-                <code className="wrap">POST {asSeenHere(deployment.apiUrl)}</code>
+                <Code style={{ overflowWrap: "anywhere", whiteSpace: "normal" }}>POST {asSeenHere(deployment.apiUrl)}</Code>
               </dd>
             </div>
-          </dl>
-        </section>
+          </Details>
+        </SectionCard>
 
-        <section className="card" aria-labelledby="status-title">
-          <h3 id="status-title">Status</h3>
-          <p>
-            <StatusBadges status={status} />
-          </p>
-          {!status.running && status.runningReason && <p className="muted small">Not running: {status.runningReason}</p>}
-          <dl className="details">
+        <SectionCard id="status-title" title="Status">
+          <StatusBadges status={status} />
+          {!status.running && status.runningReason && <Text size="sm" c="dimmed" mt="xs">Not running: {status.runningReason}</Text>}
+          <Details>
             <div>
               <dt>Serving version</dt>
               <dd data-testid="serving-version">{status.version ?? '—'}</dd>
@@ -110,33 +108,30 @@ export function GeneralSection({ deployment, status }: { deployment: DeploymentD
                 <ModelServing model={status.challenger} empty="none" />
               </dd>
             </div>
-          </dl>
-          <p className="muted small">Updated live as this server loads, switches and probes the models.</p>
-        </section>
-      </div>
+          </Details>
+          <Text size="sm" c="dimmed" mt="xs">Updated live as this server loads, switches and probes the models.</Text>
+        </SectionCard>
+      </SimpleGrid>
 
-      <section className="card" aria-labelledby="deployed-models-title">
-        <h3 id="deployed-models-title">Deployed models</h3>
+      <SectionCard id="deployed-models-title" title="Deployed models">
         {models.length === 0 ? (
-          <p className="muted">No version is current.</p>
+          <Text c="dimmed">No version is current.</Text>
         ) : (
           <>
-            <p className="muted small">Holdout metrics from training, version {current?.number} of the deployment.</p>
+            <Text size="sm" c="dimmed" mt="xs">Holdout metrics from training, version {current?.number} of the deployment.</Text>
             <ModelMetricsTable task={deployment.experiment.task} caption="Holdout metrics of the deployed models" models={models} />
           </>
         )}
-      </section>
+      </SectionCard>
 
-      <section className="card" aria-labelledby="drift-title">
-        <h3 id="drift-title">Drift</h3>
-        <p className="muted small">Live inputs and predictions compared with the training data of the main model’s version.</p>
+      <SectionCard id="drift-title" title="Drift">
+        <Text size="sm" c="dimmed" mt="xs">Live inputs and predictions compared with the training data of the main model’s version.</Text>
         <DriftPanel deploymentId={deployment.id} />
-      </section>
+      </SectionCard>
 
-      <section className="card" aria-labelledby="api-keys-title">
-        <h3 id="api-keys-title">API keys</h3>
+      <SectionCard id="api-keys-title" title="API keys">
         <ApiKeysSection deploymentId={deployment.id} />
-      </section>
-    </div>
+      </SectionCard>
+    </Stack>
   );
 }

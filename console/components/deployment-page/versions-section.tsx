@@ -1,5 +1,6 @@
 'use client';
 
+import { Alert, Badge, Button, Group, List, NativeSelect, Stack, Table, Text, VisuallyHidden } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import { useMutation } from 'urql';
 import {
@@ -11,6 +12,7 @@ import {
 import { messageOf } from '../../lib/errors';
 import { formatDateTime, formatMetric, METRICS_OF_TASK } from '../../lib/format';
 import { ConfirmDialog } from '../confirm-dialog';
+import { SectionCard } from '../section-card';
 import { modelLabel, versionNumbers } from './model-names';
 
 
@@ -36,7 +38,7 @@ export function VersionsSection({ deployment, canChange, onChanged }: { deployme
   }
 
   return (
-    <div className="sections">
+    <Stack gap="md">
       {canChange ? (
         <NewVersionForm
           deployment={deployment}
@@ -47,84 +49,84 @@ export function VersionsSection({ deployment, canChange, onChanged }: { deployme
           }}
         />
       ) : canChange === false ? (
-        <p className="muted small">Deploying a version or rolling back takes the contributor role in this project.</p>
+        <Text size="sm" c="dimmed">Deploying a version or rolling back takes the contributor role in this project.</Text>
       ) : null}
       {notice && (
-        <p className="notice" role="status">
+        <Alert color="teal" variant="light" role="status" p="xs">
           {notice}
-        </p>
+        </Alert>
       )}
 
-      <section className="card" aria-labelledby="versions-title">
-        <h3 id="versions-title">Versions</h3>
-        <div className="table-scroll">
-          <table className="versions responsive" aria-label="Deployment versions">
-            <thead>
-              <tr>
-                <th scope="col" className="number">
+      <SectionCard id="versions-title" title="Versions">
+        <Table.ScrollContainer minWidth={0} type="native">
+          <Table  aria-label="Deployment versions" withTableBorder verticalSpacing={6} fz="sm">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th scope="col" ta="right">
                   Version
-                </th>
-                <th scope="col">Main</th>
-                <th scope="col">Challenger</th>
-                <th scope="col">Author</th>
-                <th scope="col">Date</th>
-                <th scope="col">
-                  <span className="visually-hidden">Current or rollback</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
+                </Table.Th>
+                <Table.Th scope="col">Main</Table.Th>
+                <Table.Th scope="col">Challenger</Table.Th>
+                <Table.Th scope="col">Author</Table.Th>
+                <Table.Th scope="col">Date</Table.Th>
+                <Table.Th scope="col">
+                  <VisuallyHidden>Current or rollback</VisuallyHidden>
+                </Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
               {deployment.versions.map((version) => (
-                <tr key={version.id} className={version.current ? 'current' : undefined} data-version={version.number}>
-                  <th scope="row" data-label="Version" className="number">
+                <Table.Tr key={version.id} className={version.current ? 'current' : undefined} data-version={version.number} bg={version.current ? 'var(--mantine-primary-color-light)' : undefined}>
+                  <Table.Th scope="row" data-label="Version" ta="right">
                     {version.number}
-                  </th>
-                  <td data-label="Main">{modelLabel(version.mainModel, numbers)}</td>
-                  <td data-label="Challenger">{version.challengerModel ? modelLabel(version.challengerModel, numbers) : <span className="muted">none</span>}</td>
-                  <td data-label="Author">{version.createdBy ? version.createdBy.name || version.createdBy.email : <span className="muted">unknown</span>}</td>
-                  <td data-label="Date">{formatDateTime(version.createdAt)}</td>
-                  <td data-label="">
+                  </Table.Th>
+                  <Table.Td data-label="Main">{modelLabel(version.mainModel, numbers)}</Table.Td>
+                  <Table.Td data-label="Challenger">{version.challengerModel ? modelLabel(version.challengerModel, numbers) : <Text span c="dimmed" inherit>none</Text>}</Table.Td>
+                  <Table.Td data-label="Author">{version.createdBy ? version.createdBy.name || version.createdBy.email : <Text span c="dimmed" inherit>unknown</Text>}</Table.Td>
+                  <Table.Td data-label="Date">{formatDateTime(version.createdAt)}</Table.Td>
+                  <Table.Td data-label="">
                     {version.current ? (
-                      <span className="badge">current</span>
+                      <Badge variant="filled" size="sm">
+                        current
+                      </Badge>
                     ) : !canChange ? null : (
-                      <button
-                        type="button"
-                        className="link-button"
+                      <Button
+                        
                         onClick={() => {
                           setRollbackError(null);
                           setRollbackTo(version);
-                        }}
-                      >
+                        }} variant="subtle" size="compact-sm">
                         Roll back to version {version.number}
-                      </button>
+                      </Button>
                     )}
-                  </td>
-                </tr>
+                  </Table.Td>
+                </Table.Tr>
               ))}
-            </tbody>
-          </table>
-        </div>
-      </section>
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      </SectionCard>
 
-      <section className="card" aria-labelledby="history-title">
-        <h3 id="history-title">History</h3>
+      <SectionCard id="history-title" title="History">
         {deployment.events.length === 0 ? (
-          <p className="muted">No switches yet.</p>
+          <Text c="dimmed">No switches yet.</Text>
         ) : (
-          <ol className="history">
+          <List component="ol" size="sm" spacing={4} listStyleType="none" styles={{ root: { paddingLeft: 0 } }}>
             {deployment.events.map((event) => (
-              <li key={event.id}>
-                <span className="muted">{formatDateTime(event.createdAt)}</span>{' '}
+              <List.Item key={event.id}>
+                <Text span c="dimmed" inherit>
+                  {formatDateTime(event.createdAt)}
+                </Text>{' '}
                 {event.kind === 'created'
                   ? `Created with version ${event.toVersion}`
                   : event.kind === 'deployed'
                     ? `Deployed version ${event.toVersion}${event.fromVersion ? `, replacing version ${event.fromVersion}` : ''}`
                     : `Rolled back from version ${event.fromVersion ?? '?'} to version ${event.toVersion}`}
-              </li>
+              </List.Item>
             ))}
-          </ol>
+          </List>
         )}
-      </section>
+      </SectionCard>
 
       <ConfirmDialog
         open={rollbackTo !== null}
@@ -137,7 +139,7 @@ export function VersionsSection({ deployment, canChange, onChanged }: { deployme
         onCancel={() => setRollbackTo(null)}
       >
         {rollbackTo && (
-          <p>
+          <Text size="sm">
             Version {rollbackTo.number} becomes current again: <strong>{modelLabel(rollbackTo.mainModel, numbers)}</strong> answers
             {rollbackTo.challengerModel ? (
               <>
@@ -147,10 +149,10 @@ export function VersionsSection({ deployment, canChange, onChanged }: { deployme
               ', without a challenger'
             )}
             . Its models load first; requests in flight finish on the current ones.
-          </p>
+          </Text>
         )}
       </ConfirmDialog>
-    </div>
+    </Stack>
   );
 }
 
@@ -193,39 +195,40 @@ function NewVersionForm({ deployment, numbers, onDeployed }: { deployment: Deplo
   }
 
   return (
-    <section className="card" aria-labelledby="new-version-title">
-      <h3 id="new-version-title">Deploy a new version</h3>
-      <p className="muted small">Any ready models of any version of {deployment.experiment.name}. The new models load first, then take over without clients noticing.</p>
-      <form className="new-version" onSubmit={submit}>
-        <label>
-          Main model
-          <select
-            value={mainModelId}
-            onChange={(event) => {
-              setMainModelId(event.target.value);
-              if (event.target.value === challengerModelId) setChallengerModelId('');
-            }}
-            required
-          >
-            {options()}
-          </select>
-        </label>
-        <label>
-          Challenger model
-          <select value={challengerModelId} onChange={(event) => setChallengerModelId(event.target.value)}>
-            <option value="">No challenger</option>
-            {options(mainModelId)}
-          </select>
-        </label>
-        <button type="submit" disabled={fetching || !mainModelId} aria-busy={fetching}>
+    <SectionCard
+      id="new-version-title"
+      title="Deploy a new version"
+      description={`Any ready models of any version of ${deployment.experiment.name}. The new models load first, then take over without clients noticing.`}
+    >
+      <form onSubmit={submit}>
+        <Group align="flex-end" gap="sm" wrap="wrap">
+        <NativeSelect
+          label="Main model"
+          style={{ flex: '1 1 18rem' }}
+          value={mainModelId}
+          onChange={(event) => {
+            const value = event.currentTarget.value;
+            setMainModelId(value);
+            if (value === challengerModelId) setChallengerModelId('');
+          }}
+          required
+        >
+          {options()}
+        </NativeSelect>
+        <NativeSelect label="Challenger model" style={{ flex: '1 1 18rem' }} value={challengerModelId} onChange={(event) => setChallengerModelId(event.currentTarget.value)}>
+          <option value="">No challenger</option>
+          {options(mainModelId)}
+        </NativeSelect>
+        <Button type="submit" disabled={fetching || !mainModelId} aria-busy={fetching}>
           {fetching ? 'Deploying…' : `Deploy as version ${nextNumber}`}
-        </button>
+        </Button>
+        </Group>
         {error && (
-          <p className="error" role="alert">
+          <Text size="sm" c="red" role="alert" mt="xs">
             {error}
-          </p>
+          </Text>
         )}
       </form>
-    </section>
+    </SectionCard>
   );
 }

@@ -1,10 +1,11 @@
 'use client';
 
+import { Button, Code, Group, Stack, Text, Title } from '@mantine/core';
 import Link from 'next/link';
 import { useParams } from 'next/navigation';
 import { useCallback } from 'react';
 import { useQuery } from 'urql';
-import { AppShell, Breadcrumbs, Loading } from '../../../components/app-shell';
+import { AppShell, Breadcrumbs, Loading, Page } from '../../../components/app-shell';
 import { MonitoringSection } from '../../../components/deployment/monitoring-section';
 import { PredictionsSection } from '../../../components/deployment/predictions-section';
 import { UsageSection } from '../../../components/deployment/usage-section';
@@ -52,14 +53,14 @@ function DeploymentView({ id }: { id: string }) {
 
   if (error && !deployment) {
     return (
-      <main className="page">
+      <Page>
         <Breadcrumbs items={crumbs} />
         <ErrorMessage message={messageOf(error)} onRetry={refresh} />
-      </main>
+      </Page>
     );
   }
   if (!deployment) {
-    return <main className="page">{fetching && <Loading what="the deployment" />}</main>;
+    return <Page>{fetching && <Loading what="the deployment" />}</Page>;
   }
 
   const status = live.statuses[deployment.id] ?? deployment.status;
@@ -68,26 +69,36 @@ function DeploymentView({ id }: { id: string }) {
   const role = project.data?.project.myRole;
   const canChange = project.data ? role === 'contributor' || role === 'admin' : null;
   return (
-    <main className="page wide">
+    <Page width="wide">
       <Breadcrumbs items={crumbs} />
-      <div className="page-head">
-        <div>
-          <h1>{deployment.name}</h1>
-          <p className="muted">
-            <code>{deployment.slug}</code> · version {deployment.currentVersion ?? '—'} · {deployment.experiment.name}
-          </p>
-          {deployment.description && <p>{deployment.description}</p>}
+      <Group justify="space-between" align="flex-start" gap="sm">
+        <Stack gap={6} style={{ minWidth: 0 }}>
+          <Title order={1} style={{ overflowWrap: 'anywhere' }}>
+            {deployment.name}
+          </Title>
+          <Text c="dimmed" size="sm">
+            <Code>{deployment.slug}</Code> · version {deployment.currentVersion ?? '—'} · {deployment.experiment.name}
+          </Text>
+          {deployment.description && <Text size="sm">{deployment.description}</Text>}
           <StatusBadges status={status} />
-        </div>
-        <div className="head-actions">
-          <Link href={pathOf(deployment.formUrl)} className="button secondary">
+        </Stack>
+        <Group gap="xs">
+          <Button component={Link} href={pathOf(deployment.formUrl)} variant="default">
             Open the web form
-          </Link>
+          </Button>
           {canChange && <DeleteDeployment id={deployment.id} slug={deployment.slug} name={deployment.name} projectId={deployment.projectId} />}
-        </div>
-      </div>
-      {error && <p className="error small">Could not refresh: {messageOf(error)}</p>}
-      {live.error && <p className="muted small">Live status updates are unavailable: {live.error}</p>}
+        </Group>
+      </Group>
+      {error && (
+        <Text size="sm" c="red" mt="xs">
+          Could not refresh: {messageOf(error)}
+        </Text>
+      )}
+      {live.error && (
+        <Text size="sm" c="dimmed" mt="xs">
+          Live status updates are unavailable: {live.error}
+        </Text>
+      )}
       <Tabs
         label="Deployment sections"
         tabs={[
@@ -98,6 +109,6 @@ function DeploymentView({ id }: { id: string }) {
           { id: 'usage', label: 'Usage', render: () => <UsageSection deploymentId={deployment.id} /> },
         ]}
       />
-    </main>
+    </Page>
   );
 }
