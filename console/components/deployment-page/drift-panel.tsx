@@ -1,5 +1,6 @@
 'use client';
 
+import { Alert, Button, Group, NativeSelect, Table, Text } from '@mantine/core';
 import { useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useQuery } from 'urql';
@@ -7,6 +8,7 @@ import { DeploymentDriftQuery, type DriftReportData } from '../../lib/deployment
 import { messageOf } from '../../lib/errors';
 import { formatDateTime, formatNumber, percent, prettyBinLabel } from '../../lib/format';
 import { Loading } from '../app-shell';
+import { StateBadge } from '../status-badges';
 import { ErrorMessage } from '../error-message';
 
 const RANGES = [
@@ -57,34 +59,22 @@ export function DriftPanel({ deploymentId }: { deploymentId: string }) {
 
   return (
     <div className="drift">
-      <div className="toolbar">
-        <label className="inline">
-          Period
-          <select value={range.id} onChange={(event) => chooseRange(event.target.value)}>
-            {RANGES.map((candidate) => (
-              <option key={candidate.id} value={candidate.id}>
+      <Group align="flex-end" gap="sm" wrap="wrap" mb="sm">
+        <NativeSelect label="Period" size="xs" value={range.id} onChange={(event) => chooseRange(event.currentTarget.value)} data={RANGES.map((candidate) => ({ value: candidate.id, label: candidate.label }))} />
+        {series.length > 0 && (
+          <NativeSelect label="Feature" size="xs" value={selected?.key} onChange={(event) => setPicked(event.currentTarget.value)} style={{ minWidth: 0, maxWidth: '100%' }}>
+            {series.map((candidate) => (
+              <option key={candidate.key} value={candidate.key}>
                 {candidate.label}
+                {candidate.distribution.drifted ? ' — drifted' : ''}
               </option>
             ))}
-          </select>
-        </label>
-        {series.length > 0 && (
-          <label className="inline">
-            Feature
-            <select value={selected?.key} onChange={(event) => setPicked(event.target.value)}>
-              {series.map((candidate) => (
-                <option key={candidate.key} value={candidate.key}>
-                  {candidate.label}
-                  {candidate.distribution.drifted ? ' — drifted' : ''}
-                </option>
-              ))}
-            </select>
-          </label>
+          </NativeSelect>
         )}
-        <button type="button" className="secondary small-button" onClick={() => refetch({ requestPolicy: 'network-only' })} disabled={fetching}>
+        <Button  onClick={() => refetch({ requestPolicy: 'network-only' })} disabled={fetching} variant="default" size="xs">
           {fetching ? 'Refreshing…' : 'Refresh'}
-        </button>
-      </div>
+        </Button>
+      </Group>
 
       {error && !report && <ErrorMessage message={messageOf(error)} onRetry={() => refetch({ requestPolicy: 'network-only' })} />}
       {!report && !error && <Loading what="drift" />}
@@ -98,18 +88,20 @@ function DriftVerdict({ report }: { report: DriftReportData }) {
   const period = `${formatDateTime(report.from)} – ${formatDateTime(report.to)}`;
   if (!report.enoughData) {
     return (
-      <p className="verdict neutral" role="status">
+      <Alert color="gray" variant="light" role="status" p="xs" className="verdict neutral">
         <strong>Not enough data</strong> to measure drift from {period}: each feature needs at least {report.thresholds.minRows} live rows.
-      </p>
+      </Alert>
     );
   }
   const scored = report.features.filter((feature) => feature.enoughData).length;
   return (
-    <p className={`verdict ${report.drifted ? 'bad' : 'ok'}`} role="status">
+    <Alert color={report.drifted ? 'red' : 'teal'} variant="light" role="status" p="xs" className={`verdict ${report.drifted ? 'bad' : 'ok'}`}>
       <strong>{report.drifted ? 'Data drift' : 'No data drift'}</strong>: {report.driftedFeatures.length} of {scored} features drifted ({percent(report.share)}; the
       dataset drifts from {percent(report.thresholds.datasetShare)}){report.driftedFeatures.length > 0 && <> — {report.driftedFeatures.join(', ')}</>}.{' '}
-      <span className="muted">{period}</span>
-    </p>
+      <Text span c="dimmed" inherit>
+        {period}
+      </Text>
+    </Alert>
   );
 }
 
@@ -123,14 +115,14 @@ function DistributionChart({ series, thresholds }: { series: Series; thresholds:
   const title = `${series.label}: training vs live shares per ${series.type === 'numeric' ? 'bin' : 'value'}`;
   return (
     <figure className="chart-figure">
-      <figcaption>
+      <Group component="figcaption" gap="xs" my="sm">
         <strong>{series.label}</strong>
         {distribution.enoughData ? (
-          distribution.drifted ? <span className="state bad">drifted</span> : <span className="state ok">stable</span>
+          distribution.drifted ? <StateBadge tone="bad">drifted</StateBadge> : <StateBadge tone="ok">stable</StateBadge>
         ) : (
-          <span className="state off">not enough data</span>
+          <StateBadge tone="off">not enough data</StateBadge>
         )}
-      </figcaption>
+      </Group>
       <div className="chart" role="img" aria-label={title}>
         <ResponsiveContainer width="100%" height={280}>
           <BarChart data={rows} margin={{ top: 8, right: 8, bottom: 8, left: 0 }}>
@@ -146,37 +138,37 @@ function DistributionChart({ series, thresholds }: { series: Series; thresholds:
       </div>
       <details className="chart-data">
         <summary>Shares as a table</summary>
-        <div className="table-scroll">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{series.type === 'numeric' ? 'Bin' : 'Value'}</th>
-                <th scope="col" className="number">
+        <Table.ScrollContainer minWidth={0} type="native">
+          <Table withTableBorder verticalSpacing={6} fz="sm">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th scope="col">{series.type === 'numeric' ? 'Bin' : 'Value'}</Table.Th>
+                <Table.Th scope="col" ta="right">
                   Training
-                </th>
-                <th scope="col" className="number">
+                </Table.Th>
+                <Table.Th scope="col" ta="right">
                   Live
-                </th>
-              </tr>
-            </thead>
-            <tbody>
+                </Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
               {rows.map((row) => (
-                <tr key={row.bin}>
-                  <th scope="row">{row.bin}</th>
-                  <td className="number">{percent(row.Training)}</td>
-                  <td className="number">{percent(row.Live)}</td>
-                </tr>
+                <Table.Tr key={row.bin}>
+                  <Table.Th scope="row">{row.bin}</Table.Th>
+                  <Table.Td ta="right">{percent(row.Training)}</Table.Td>
+                  <Table.Td ta="right">{percent(row.Live)}</Table.Td>
+                </Table.Tr>
               ))}
-            </tbody>
-          </table>
-        </div>
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
       </details>
-      <dl className="scores">
+      <dl className="details">
         <div>
           <dt>Live rows</dt>
           <dd>
             {distribution.rows}
-            {!distribution.enoughData && <span className="muted"> (scores from {thresholds.minRows})</span>}
+            {!distribution.enoughData && <Text span c="dimmed" inherit> (scores from {thresholds.minRows})</Text>}
           </dd>
         </div>
         <div>
@@ -187,7 +179,7 @@ function DistributionChart({ series, thresholds }: { series: Series; thresholds:
           <dt>Jensen–Shannon</dt>
           <dd>
             {distribution.jensenShannon === null || distribution.jensenShannon === undefined ? '—' : formatNumber(distribution.jensenShannon)}{' '}
-            <span className="muted">drifts at ≥ {thresholds.jensenShannon}</span>
+            <Text span c="dimmed" inherit>drifts at ≥ {thresholds.jensenShannon}</Text>
           </dd>
         </div>
         {(series.type === 'numeric' || (distribution.wasserstein !== null && distribution.wasserstein !== undefined)) && (
@@ -195,7 +187,7 @@ function DistributionChart({ series, thresholds }: { series: Series; thresholds:
             <dt>Wasserstein</dt>
             <dd>
               {distribution.wasserstein === null || distribution.wasserstein === undefined ? '—' : `${formatNumber(distribution.wasserstein)} σ`}{' '}
-              <span className="muted">drifts at ≥ {thresholds.wasserstein} σ</span>
+              <Text span c="dimmed" inherit>drifts at ≥ {thresholds.wasserstein} σ</Text>
             </dd>
           </div>
         )}

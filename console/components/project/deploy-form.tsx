@@ -1,5 +1,6 @@
 'use client';
 
+import { Anchor, Button, Group, NativeSelect, Paper, Radio, SimpleGrid, Stack, Text, Textarea, TextInput } from '@mantine/core';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
@@ -8,6 +9,7 @@ import { CreateDeploymentMutation, type ExperimentData, type ExperimentVersionDa
 import { fieldOf, messageOf } from '../../lib/errors';
 import { ACCESS_LABELS, formatMetric, METRICS_OF_TASK, VALIDATION_LABELS } from '../../lib/format';
 import type { ModelData } from '../../lib/deployment-operations';
+import { EmptyState } from '../empty-state';
 
 type Access = keyof typeof ACCESS_LABELS;
 type Validation = keyof typeof VALIDATION_LABELS;
@@ -63,11 +65,12 @@ export function DeployForm({ projectId, experiments }: { projectId: string; expe
 
   if (deployable.length === 0) {
     return (
-      <div className="card empty">
-        <p>Nothing to deploy yet</p>
-        <p className="muted">No experiment of this project has a ready model. Models appear here once their training is done.</p>
-        <Link href={`/projects/${projectId}`}>Back to the project</Link>
-      </div>
+      <EmptyState title="Nothing to deploy yet">
+        No experiment of this project has a ready model. Models appear here once their training is done.{' '}
+        <Anchor component={Link} href={`/projects/${projectId}`} inherit>
+          Back to the project
+        </Anchor>
+      </EmptyState>
     );
   }
 
@@ -126,95 +129,75 @@ export function DeployForm({ projectId, experiments }: { projectId: string; expe
     router.push(`/deployments/${result.data.createDeployment.id}`);
   }
 
-  const fieldError = (field: string) =>
-    error?.field === field ? (
-      <span className="field-error" id={`${field}-error`}>
-        {error.message}
-      </span>
-    ) : null;
-  /** The hint and, when the API named this field, its error: what a screen reader says after the label. */
-  const describedBy = (field: string, hint?: string) => [error?.field === field ? `${field}-error` : null, hint ?? null].filter(Boolean).join(' ') || undefined;
+  /** The API's message when it named this field: shown under the field and announced with it. */
+  const fieldError = (field: string) => (error?.field === field ? error.message : undefined);
   const challengerChoices = readyModels(challengerVersion).filter((model) => model.id !== mainModelId);
   const busy = fetching || created;
 
   return (
-    <form className="card form-grid deploy-form" onSubmit={submit}>
-      <div className="field">
-        <label htmlFor="deploy-name">Name</label>
-        <input
+    <Paper component="form" withBorder p={{ base: 'sm', sm: 'lg' }} onSubmit={submit}>
+      <Stack gap="md">
+        <TextInput
           id="deploy-name"
+          label="Name"
           name="name"
           value={name}
-          onChange={(event) => setName(event.target.value)}
+          onChange={(event) => setName(event.currentTarget.value)}
           required
           maxLength={100}
           placeholder="Penguin species"
-          aria-describedby={describedBy('name', 'deploy-name-hint')}
-          aria-invalid={error?.field === 'name' || undefined}
+          description={`Also gives its URL: /d/${slugPreview(name || 'Penguin species')} (made unique if taken)`}
+          inputWrapperOrder={['label', 'input', 'description', 'error']}
+          error={fieldError('name')}
         />
-        {fieldError('name')}
-        <span className="hint" id="deploy-name-hint">
-          Also gives its URL: /d/{slugPreview(name || 'Penguin species')} (made unique if taken)
-        </span>
-      </div>
-      <div className="field">
-        <label htmlFor="deploy-description">
-          Description <span className="muted">(optional)</span>
-        </label>
-        <textarea id="deploy-description" name="description" rows={2} placeholder="What it predicts, for whom" />
-      </div>
+        <Textarea id="deploy-description" label="Description" description="Optional" name="description" rows={2} placeholder="What it predicts, for whom" />
 
-      <fieldset>
-        <legend>Models</legend>
-        <div className="two-columns">
-          <div className="field">
-            <label htmlFor="deploy-experiment">Experiment</label>
-            <select id="deploy-experiment" value={experimentId} onChange={(event) => chooseExperiment(event.target.value)} aria-describedby={describedBy('experimentId')}>
+        <Paper component="fieldset" withBorder p="sm" m={0}>
+          <legend>
+            <Text fw={600} size="sm" px={4}>
+              Models
+            </Text>
+          </legend>
+          <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
+            <NativeSelect id="deploy-experiment" label="Experiment" value={experimentId} onChange={(event) => chooseExperiment(event.currentTarget.value)} error={fieldError('experimentId')}>
               {deployable.map((candidate) => (
                 <option key={candidate.id} value={candidate.id}>
                   {candidate.name}
                 </option>
               ))}
-            </select>
-            {fieldError('experimentId')}
-          </div>
-          <div className="field">
-            <label htmlFor="deploy-version">Version</label>
-            <select id="deploy-version" value={versionId} onChange={(event) => chooseVersion(event.target.value)}>
+            </NativeSelect>
+            <NativeSelect id="deploy-version" label="Version" value={versionId} onChange={(event) => chooseVersion(event.currentTarget.value)}>
               {versions.map((candidate) => (
                 <option key={candidate.id} value={candidate.id}>
                   Version {candidate.number}
                   {candidate.description ? ` — ${candidate.description}` : ''}
                 </option>
               ))}
-            </select>
-          </div>
-          <div className="field span-2">
-            <label htmlFor="deploy-main">Main model</label>
-            <select
-              id="deploy-main"
-              value={mainModelId}
-              onChange={(event) => chooseMain(event.target.value)}
-              required
-              aria-describedby={describedBy('mainModelId', 'deploy-main-hint')}
-            >
-              {readyModels(version).map((model) => (
-                <option key={model.id} value={model.id}>
-                  {experiment && modelOption(model, experiment.task)}
-                </option>
-              ))}
-            </select>
-            {fieldError('mainModelId')}
-            <span className="hint" id="deploy-main-hint">
-              Ready models of this version; it answers every request.
-            </span>
-          </div>
-          <div className="field">
-            <label htmlFor="deploy-challenger-version">Challenger version</label>
-            <select
+            </NativeSelect>
+          </SimpleGrid>
+          <NativeSelect
+            id="deploy-main"
+            label="Main model"
+            mt="sm"
+            value={mainModelId}
+            onChange={(event) => chooseMain(event.currentTarget.value)}
+            required
+            description="Ready models of this version; it answers every request."
+            inputWrapperOrder={['label', 'input', 'description', 'error']}
+            error={fieldError('mainModelId')}
+          >
+            {readyModels(version).map((model) => (
+              <option key={model.id} value={model.id}>
+                {experiment && modelOption(model, experiment.task)}
+              </option>
+            ))}
+          </NativeSelect>
+          <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm" mt="sm">
+            <NativeSelect
               id="deploy-challenger-version"
+              label="Challenger version"
               value={challengerVersionId}
-              onChange={(event) => chooseChallengerVersion(event.target.value)}
+              onChange={(event) => chooseChallengerVersion(event.currentTarget.value)}
               aria-describedby="deploy-challenger-hint"
             >
               <option value="">No challenger</option>
@@ -223,16 +206,14 @@ export function DeployForm({ projectId, experiments }: { projectId: string; expe
                   Version {candidate.number}
                 </option>
               ))}
-            </select>
-          </div>
-          <div className="field">
-            <label htmlFor="deploy-challenger">Challenger model</label>
-            <select
+            </NativeSelect>
+            <NativeSelect
               id="deploy-challenger"
+              label="Challenger model"
               value={challengerModelId}
-              onChange={(event) => setChallengerModelId(event.target.value)}
+              onChange={(event) => setChallengerModelId(event.currentTarget.value)}
               disabled={!challengerVersionId}
-              aria-describedby={describedBy('challengerModelId', 'deploy-challenger-hint')}
+              error={fieldError('challengerModelId')}
             >
               {!challengerVersionId && <option value="">—</option>}
               {challengerVersionId && challengerChoices.length === 0 && <option value="">No other ready model in this version</option>}
@@ -241,79 +222,43 @@ export function DeployForm({ projectId, experiments }: { projectId: string; expe
                   {experiment && modelOption(model, experiment.task)}
                 </option>
               ))}
-            </select>
-            {fieldError('challengerModelId')}
-          </div>
-          <p className="hint span-2" id="deploy-challenger-hint">
+            </NativeSelect>
+          </SimpleGrid>
+          <Text size="xs" c="dimmed" mt={6} id="deploy-challenger-hint">
             Optional: a second model of the same experiment that gets the same rows after each answer, off the latency path, to compare with the main one.
-          </p>
-        </div>
-      </fieldset>
+          </Text>
+        </Paper>
 
-      <fieldset className="choices">
-        <legend>Who may call it</legend>
-        {(Object.keys(ACCESS_LABELS) as Access[]).map((level) => (
-          <label key={level} className="choice">
-            <input
-              type="radio"
-              name="access"
-              value={level}
-              checked={access === level}
-              onChange={() => setAccess(level)}
-              aria-labelledby={`access-${level}`}
-              aria-describedby={`access-${level}-rule`}
-            />
-            <span>
-              <span className="choice-label" id={`access-${level}`}>
-                {ACCESS_LABELS[level].label}
-              </span>
-              <span className="hint" id={`access-${level}-rule`}>
-                {ACCESS_LABELS[level].rule}
-              </span>
-            </span>
-          </label>
-        ))}
-        {fieldError('access')}
-      </fieldset>
+        <Radio.Group label="Who may call it" value={access} onChange={(value) => setAccess(value as Access)} error={fieldError('access')}>
+          <Stack gap="xs" mt={6}>
+            {(Object.keys(ACCESS_LABELS) as Access[]).map((level) => (
+              <Radio key={level} value={level} name="access" label={ACCESS_LABELS[level].label} description={ACCESS_LABELS[level].rule} />
+            ))}
+          </Stack>
+        </Radio.Group>
 
-      <fieldset className="choices">
-        <legend>Input validation</legend>
-        {(Object.keys(VALIDATION_LABELS) as Validation[]).map((mode) => (
-          <label key={mode} className="choice">
-            <input
-              type="radio"
-              name="validationMode"
-              value={mode}
-              checked={validationMode === mode}
-              onChange={() => setValidationMode(mode)}
-              aria-labelledby={`validation-${mode}`}
-              aria-describedby={`validation-${mode}-rule`}
-            />
-            <span>
-              <span className="choice-label" id={`validation-${mode}`}>
-                {VALIDATION_LABELS[mode].label}
-              </span>
-              <span className="hint" id={`validation-${mode}-rule`}>
-                {VALIDATION_LABELS[mode].rule}
-              </span>
-            </span>
-          </label>
-        ))}
-      </fieldset>
+        <Radio.Group label="Input validation" value={validationMode} onChange={(value) => setValidationMode(value as Validation)}>
+          <Stack gap="xs" mt={6}>
+            {(Object.keys(VALIDATION_LABELS) as Validation[]).map((mode) => (
+              <Radio key={mode} value={mode} name="validationMode" label={VALIDATION_LABELS[mode].label} description={VALIDATION_LABELS[mode].rule} />
+            ))}
+          </Stack>
+        </Radio.Group>
 
-      {error && (
-        <p className="error" role="alert">
-          {error.message}
-        </p>
-      )}
-      <div className="actions">
-        <Link href={`/projects/${projectId}`} className="button secondary">
-          Cancel
-        </Link>
-        <button type="submit" disabled={busy} aria-busy={busy}>
-          {busy ? 'Deploying…' : 'Deploy'}
-        </button>
-      </div>
-    </form>
+        {error && (
+          <Text size="sm" c="red" role="alert">
+            {error.message}
+          </Text>
+        )}
+        <Group justify="flex-end" gap="sm">
+          <Button component={Link} href={`/projects/${projectId}`} variant="default">
+            Cancel
+          </Button>
+          <Button type="submit" loading={busy} aria-busy={busy}>
+            Deploy
+          </Button>
+        </Group>
+      </Stack>
+    </Paper>
   );
 }

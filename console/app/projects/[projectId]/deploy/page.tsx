@@ -1,8 +1,10 @@
 'use client';
 
+import { Title } from '@mantine/core';
 import { useParams } from 'next/navigation';
 import { useQuery } from 'urql';
-import { AppShell, Breadcrumbs, Loading } from '../../../../components/app-shell';
+import { EmptyState } from '../../../../components/empty-state';
+import { AppShell, Page, Breadcrumbs, Loading } from '../../../../components/app-shell';
 import { ErrorMessage } from '../../../../components/error-message';
 import { DeployForm } from '../../../../components/project/deploy-form';
 import { ExperimentsQuery, ProjectQuery } from '../../../../lib/deployment-operations';
@@ -39,20 +41,19 @@ function DeployView({ projectId }: { projectId: string }) {
     body = <Loading what="the experiments" />;
   } else if (project.data.project.myRole !== 'contributor' && project.data.project.myRole !== 'admin') {
     body = (
-      <div className="card empty">
-        <p>You cannot deploy in this project</p>
-        <p className="muted">Deploying needs the contributor or admin role in the project; ask one of its admins.</p>
-      </div>
+      <EmptyState title="You cannot deploy in this project">Deploying needs the contributor or admin role in the project; ask one of its admins.</EmptyState>
     );
   } else {
     body = <DeployForm projectId={projectId} experiments={experiments.data.experiments} />;
   }
 
   return (
-    <main className="page narrow">
+    <Page width="narrow">
       <Breadcrumbs items={crumbs} />
-      <h1>Deploy an experiment</h1>
+      <Title order={1} mb="md">
+        Deploy an experiment
+      </Title>
       {body}
-    </main>
+    </Page>
   );
 }
