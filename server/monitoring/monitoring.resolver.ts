@@ -4,6 +4,8 @@ import type { LiveUsage } from './usage';
 import type { Context } from '../graphql/context';
 import { ProjectRole } from '../projects/collaborator.entity';
 import type { DriftThresholds as Thresholds } from './drift';
+import { stepFor } from './monitoring.service';
+import { badInput } from '../platform/errors';
 
 @ObjectType({ description: 'When a feature, the predictions or the whole dataset count as drifted' })
 class DriftThresholds {
@@ -109,6 +111,7 @@ class PerformancePoint {
 class Monitoring {
   @Field(() => Date) from: Date;
   @Field(() => Date) to: Date;
+  @Field(() => String, { description: 'hour | day: the width of each traffic point; a day point\'s time is its UTC midnight' }) trafficStep: string;
   @Field(() => [TrafficPoint]) traffic: TrafficPoint[];
   @Field(() => [DriftPoint]) driftOverTime: DriftPoint[];
   @Field(() => Comparison) comparison: Comparison;
@@ -188,14 +191,18 @@ export class MonitoringResolver {
     @Arg('from', () => Date, { nullable: true }) from: Date | null,
     @Arg('to', () => Date, { nullable: true }) to: Date | null,
     @Arg('granularity', () => String, { defaultValue: 'day', description: 'day | hour, for drift over time' }) granularity: string,
+    @Arg('trafficStep', () => String, { nullable: true, description: 'hour | day, for traffic; by default hour for ranges up to 2 days, day beyond' }) trafficStep: string | null,
     @Ctx() { services, viewer }: Context,
   ): Promise<Monitoring> {
     const deployment = await services.deployments.get(deploymentId);
     await services.policy.requireProjectRole(viewer, deployment.projectId, ProjectRole.viewer);
+    if (trafficStep !== null && trafficStep !== undefined && trafficStep !== 'hour' && trafficStep !== 'day') throw badInput('trafficStep', 'must be hour or day');
     const range = await services.monitoring.range(deployment, from, to);
+    const step = trafficStep === 'hour' || trafficStep === 'day' ? trafficStep : stepFor(range);
     return {
       ...range,
-      traffic: await services.monitoring.traffic(deployment, range),
+      trafficStep: step,
+      traffic: await services.monitoring.traffic(deployment, range, step),
       driftOverTime: await services.monitoring.driftOverTime(deployment, range, granularity === 'hour' ? 'hour' : 'day'),
       comparison: await services.monitoring.comparison(deployment, range),
       performance: await services.monitoring.performance(deployment, range, granularity === 'hour' ? 'hour' : 'day'),

@@ -7,6 +7,7 @@ import { binCount } from '../experiments/ml/profile';
 import type { ReferenceProfile } from '../experiments/ml/types';
 import { badInput, DomainError } from '../platform/errors';
 import { datasetDrift, DEFAULT_DRIFT_THRESHOLDS, featureDrift, predictionBinCount, predictionDrift, type DatasetDrift, type DriftThresholds, type FeatureDrift, type PredictionDrift } from './drift';
+import { aggregateRows } from './rollups';
 import { classificationPerformance, comparisonFromSums, emptyPairSums, histogramQuantile, LATENCY_EDGES_MS, regressionPerformance, type PairComparison } from './statistics';
 
 /** A time range of aggregates: whole hours, `from` inclusive, `to` exclusive. */
@@ -61,9 +62,22 @@ export interface Comparison extends PairComparison {
 
 type Series = Map<string, number[]>;
 
+/** The width of a time series' points: an hour, or a UTC day. */
+export type Step = 'hour' | 'day';
+
+/** Ranges up to this long get hourly points by default; longer ones daily points. */
+export const HOURLY_STEP_MAX_MS = 2 * 86_400_000;
+
+/** The default width of a range's points: hourly up to two days, daily beyond. */
+export function stepFor(range: Range): Step {
+  return range.to.getTime() - range.from.getTime() <= HOURLY_STEP_MAX_MS ? 'hour' : 'day';
+}
+
 /**
  * What the monitoring charts read: drift, traffic, latency and main vs challenger, always
- * from the hourly aggregates, so a chart costs the same at ten predictions or a billion.
+ * from the aggregates, so a chart costs the same at ten predictions or a billion: a range's
+ * whole UTC days from the daily rollups, its partial days at the edges from the hourly rows
+ * (see rollups.ts), which sum to exactly what the hourly rows alone would.
  */
 export class MonitoringService {
   constructor(
@@ -115,11 +129,13 @@ export class MonitoringService {
     const thresholds = this.thresholds(deployment);
     const { main } = await this.currentModels(deployment);
     const profile = await this.profileOf(main);
+    const source = aggregateRows('aggregate_bins', 'series, bin, count', `deployment_id = $1 AND role = 'main' AND model_id = $2 AND series LIKE 'feature:%'`, range, [deployment.id, main.id], {
+      hourly: granularity === 'hour',
+    });
     const rows: Array<{ bucket: Date; series: string; bin: number; count: string }> = await this.db.query(
-      `SELECT date_trunc('${granularity === 'day' ? 'day' : 'hour'}', hour) AS bucket, series, bin, sum(count) AS count FROM aggregate_bins
-        WHERE deployment_id = $1 AND role = 'main' AND model_id = $2 AND series LIKE 'feature:%' AND hour >= $3 AND hour < $4
+      `SELECT ${granularity === 'hour' ? 'time' : `date_trunc('day', time, 'UTC')`} AS bucket, series, bin, sum(count) AS count FROM ${source.sql} s
         GROUP BY bucket, series, bin ORDER BY bucket`,
-      [deployment.id, main.id, range.from, range.to],
+      source.parameters,
     );
     const buckets = new Map<number, Series>();
     for (const row of rows) {
@@ -138,17 +154,24 @@ export class MonitoringService {
     return points;
   }
 
-  /** Requests, rows, errors, shed rows and latency percentiles per hour and role. */
-  async traffic(deployment: Deployment, range: Range): Promise<TrafficPoint[]> {
+  /**
+   * Requests, rows, errors, shed rows and latency percentiles per role and hour, or per role and
+   * UTC day (a point's time is then its midnight, the first and last days counting only their
+   * hours in the range); by default hourly up to two days, daily beyond (`stepFor`).
+   */
+  async traffic(deployment: Deployment, range: Range, step: Step = stepFor(range)): Promise<TrafficPoint[]> {
+    const hourly = step === 'hour';
+    const bucket = hourly ? 'time' : `date_trunc('day', time, 'UTC')`;
+    const countRows = aggregateRows('aggregate_counts', 'role, requests, rows, errors, shed', 'deployment_id = $1', range, [deployment.id], { hourly });
     const counts: Array<{ hour: Date; role: string; requests: string; rows: string; errors: string; shed: string }> = await this.db.query(
-      `SELECT hour, role, sum(requests) AS requests, sum(rows) AS rows, sum(errors) AS errors, sum(shed) AS shed FROM aggregate_counts
-        WHERE deployment_id = $1 AND hour >= $2 AND hour < $3 GROUP BY hour, role ORDER BY hour, role`,
-      [deployment.id, range.from, range.to],
+      `SELECT ${bucket} AS hour, role, sum(requests) AS requests, sum(rows) AS rows, sum(errors) AS errors, sum(shed) AS shed FROM ${countRows.sql} s
+        GROUP BY 1, role ORDER BY 1, role`,
+      countRows.parameters,
     );
+    const latencyRows = aggregateRows('aggregate_bins', 'role, bin, count', `deployment_id = $1 AND series = 'latency'`, range, [deployment.id], { hourly });
     const latency: Array<{ hour: Date; role: string; bin: number; count: string }> = await this.db.query(
-      `SELECT hour, role, bin, sum(count) AS count FROM aggregate_bins
-        WHERE deployment_id = $1 AND series = 'latency' AND hour >= $2 AND hour < $3 GROUP BY hour, role, bin`,
-      [deployment.id, range.from, range.to],
+      `SELECT ${bucket} AS hour, role, bin, sum(count) AS count FROM ${latencyRows.sql} s GROUP BY 1, role, bin`,
+      latencyRows.parameters,
     );
     const histograms = new Map<string, number[]>();
     for (const row of latency) {
@@ -175,19 +198,20 @@ export class MonitoringService {
   /** Main vs challenger over the range: agreement on the same requests, latency, shed and failed rows. */
   async comparison(deployment: Deployment, range: Range): Promise<Comparison> {
     const { challenger } = await this.currentModels(deployment);
+    const pairRows = aggregateRows('aggregate_pairs', 'pairs, agreements, sum_abs_diff, sum_x, sum_y, sum_xy, sum_xx, sum_yy', 'deployment_id = $1', range, [deployment.id]);
     const [sums] = await this.db.query(
       `SELECT coalesce(sum(pairs), 0) AS pairs, coalesce(sum(agreements), 0) AS agreements, coalesce(sum(sum_abs_diff), 0) AS "sumAbsDiff",
               coalesce(sum(sum_x), 0) AS "sumX", coalesce(sum(sum_y), 0) AS "sumY", coalesce(sum(sum_xy), 0) AS "sumXY",
               coalesce(sum(sum_xx), 0) AS "sumXX", coalesce(sum(sum_yy), 0) AS "sumYY"
-         FROM aggregate_pairs WHERE deployment_id = $1 AND hour >= $2 AND hour < $3`,
-      [deployment.id, range.from, range.to],
+         FROM ${pairRows.sql} s`,
+      pairRows.parameters,
     );
     const pairSums = { ...emptyPairSums(), ...Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, Number(v)])) };
     const experiment = await this.experiments.get(deployment.experimentId);
+    const challengerRows = aggregateRows('aggregate_counts', 'shed, errors', `deployment_id = $1 AND role = 'challenger'`, range, [deployment.id]);
     const [challengerCounts] = await this.db.query(
-      `SELECT coalesce(sum(shed), 0)::bigint AS shed, coalesce(sum(errors), 0)::bigint AS errors FROM aggregate_counts
-        WHERE deployment_id = $1 AND role = 'challenger' AND hour >= $2 AND hour < $3`,
-      [deployment.id, range.from, range.to],
+      `SELECT coalesce(sum(shed), 0)::bigint AS shed, coalesce(sum(errors), 0)::bigint AS errors FROM ${challengerRows.sql} s`,
+      challengerRows.parameters,
     );
     const latencies = await this.latencyHistogram(deployment.id, range);
     return {
@@ -273,7 +297,9 @@ export class MonitoringService {
 
   /**
    * Drops whole daily partitions of the prediction log older than `logDays` (cheap, unlike
-   * deleting rows), and aggregate rows older than `aggregateDays`. Returns the partitions dropped.
+   * deleting rows), and aggregate rows, hourly and daily, of the UTC days before the one
+   * `aggregateDays` ago (whole days, so a day's rollup and its hours go together and a range
+   * reads the same from either). Returns the partitions dropped.
    */
   async applyRetention(now: Date, logDays: number, aggregateDays: number): Promise<string[]> {
     const cutoff = new Date(now.getTime() - logDays * 86_400_000).toISOString().slice(0, 10).replace(/-/g, '');
@@ -283,16 +309,18 @@ export class MonitoringService {
     const dropped = partitions.map((p) => p.name).filter((name) => /^predictions_\d{8}$/.test(name) && name.slice(-8) < cutoff);
     for (const name of dropped) await this.db.query(`DROP TABLE IF EXISTS "${name}"`);
     const aggregateCutoff = new Date(now.getTime() - aggregateDays * 86_400_000);
-    for (const table of ['aggregate_counts', 'aggregate_bins', 'aggregate_pairs']) await this.db.query(`DELETE FROM ${table} WHERE hour < $1`, [aggregateCutoff]);
+    const dayCutoff = new Date(`${aggregateCutoff.toISOString().slice(0, 10)}T00:00:00.000Z`);
+    for (const table of ['aggregate_counts', 'aggregate_bins', 'aggregate_pairs']) {
+      await this.db.query(`DELETE FROM ${table} WHERE hour < $1`, [dayCutoff]);
+      await this.db.query(`DELETE FROM ${table}_daily WHERE day < $1`, [dayCutoff]);
+    }
     await this.db.query('DELETE FROM usage_minutes WHERE minute < $1', [aggregateCutoff]);
     return dropped;
   }
 
   private async latencyHistogram(deploymentId: string, range: Range): Promise<Map<string, number[]>> {
-    const rows: Array<{ role: string; bin: number; count: string }> = await this.db.query(
-      `SELECT role, bin, sum(count) AS count FROM aggregate_bins WHERE deployment_id = $1 AND series = 'latency' AND hour >= $2 AND hour < $3 GROUP BY role, bin`,
-      [deploymentId, range.from, range.to],
-    );
+    const source = aggregateRows('aggregate_bins', 'role, bin, count', `deployment_id = $1 AND series = 'latency'`, range, [deploymentId]);
+    const rows: Array<{ role: string; bin: number; count: string }> = await this.db.query(`SELECT role, bin, sum(count) AS count FROM ${source.sql} s GROUP BY role, bin`, source.parameters);
     const result = new Map<string, number[]>();
     for (const row of rows) put(result, row.role, row.bin, Number(row.count), LATENCY_EDGES_MS.length + 1);
     return result;
@@ -313,11 +341,8 @@ export class MonitoringService {
 
   /** Live counts per series (feature:…, prediction, latency) of one model over the range. */
   private async bins(deploymentId: string, role: string, modelId: string, range: Range): Promise<Series> {
-    const rows: Array<{ series: string; bin: number; count: string }> = await this.db.query(
-      `SELECT series, bin, sum(count) AS count FROM aggregate_bins
-        WHERE deployment_id = $1 AND role = $2 AND model_id = $3 AND hour >= $4 AND hour < $5 GROUP BY series, bin`,
-      [deploymentId, role, modelId, range.from, range.to],
-    );
+    const source = aggregateRows('aggregate_bins', 'series, bin, count', 'deployment_id = $1 AND role = $2 AND model_id = $3', range, [deploymentId, role, modelId]);
+    const rows: Array<{ series: string; bin: number; count: string }> = await this.db.query(`SELECT series, bin, sum(count) AS count FROM ${source.sql} s GROUP BY series, bin`, source.parameters);
     const series: Series = new Map();
     for (const row of rows) put(series, row.series, row.bin, Number(row.count));
     return series;

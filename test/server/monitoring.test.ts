@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { binValue } from '../../server/experiments/ml/profile';
-import { predictionBin } from '../../server/monitoring/drift';
-import { hourOf } from '../../server/monitoring/prediction-log';
-import { latencyBin } from '../../server/monitoring/statistics';
+import { binCount, binValue } from '../../server/experiments/ml/profile';
+import { featureDrift, predictionBin, predictionBinCount, predictionDrift } from '../../server/monitoring/drift';
+import { hourOf, type PredictionRecord } from '../../server/monitoring/prediction-log';
+import { dayOf, splitRange } from '../../server/monitoring/rollups';
+import { histogramQuantile, latencyBin, LATENCY_EDGES_MS } from '../../server/monitoring/statistics';
 import { ADMIN, startTestBerth } from '../support/berth';
 import { vegaRecords } from '../support/datasets';
 import { trainDemo } from '../support/demo';
@@ -121,6 +122,189 @@ describe('monitoring', async () => {
       { role: 'challenger', rows: training.length, requests: Math.ceil(training.length / 50) },
       { role: 'main', rows: training.length, requests: Math.ceil(training.length / 50) },
     ]);
+
+    // The daily rollups: the same recomputation with each hour replaced by its UTC day.
+    const expectedDaily = new Map<string, number>();
+    for (const [key, count] of expected) {
+      const parts = key.split('|');
+      parts[3] = dayOf(parts[3]);
+      const dayKey = parts.join('|');
+      expectedDaily.set(dayKey, (expectedDaily.get(dayKey) ?? 0) + count);
+    }
+    const { rows: storedDaily } = await client.query('SELECT role, model_id, series, day, bin, count FROM aggregate_bins_daily WHERE deployment_id = $1', [stable.id]);
+    expect(new Map(storedDaily.map((r) => [`${r.role}|${r.model_id}|${r.series}|${new Date(r.day).toISOString()}|${r.bin}`, Number(r.count)]))).toEqual(expectedDaily);
+    const { rows: countsDaily } = await client.query('SELECT role, sum(rows)::int AS rows, sum(requests)::int AS requests FROM aggregate_counts_daily WHERE deployment_id = $1 GROUP BY role ORDER BY role', [stable.id]);
+    expect(countsDaily).toEqual(counts);
+    const { rows: pairs } = await client.query(
+      `SELECT date_trunc('day', hour, 'UTC') AS day, sum(pairs)::int AS pairs, sum(agreements)::int AS agreements FROM aggregate_pairs WHERE deployment_id = $1 GROUP BY 1 ORDER BY 1`,
+      [stable.id],
+    );
+    const { rows: pairsDaily } = await client.query('SELECT day, pairs::int AS pairs, agreements::int AS agreements FROM aggregate_pairs_daily WHERE deployment_id = $1 ORDER BY day', [stable.id]);
+    expect(pairsDaily).toEqual(pairs);
+    expect(pairs.reduce((sum, p) => sum + p.pairs, 0)).toBe(training.length);
+  });
+
+  it('reads whole days of a range from the daily rollups and its partial days from the hours, giving exactly what the hours alone give', async () => {
+    const spread = await deploy('Spread');
+    const set = services.registry.bySlug(spread.slug)!.slot.value!;
+    const HOUR = 3_600_000;
+    // Rows over six days, at a varying pace and minute of the hour, a few failed challenger rows.
+    const start = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 6 * 86_400_000;
+    const labels = ['Adelie', 'Chinstrap', 'Gentoo'];
+    const records: PredictionRecord[] = [];
+    for (let hour = 0; hour < 6 * 24; hour++) {
+      for (let i = 0; i < 1 + (hour % 7); i++) {
+        const n = records.length;
+        const createdAt = new Date(start + hour * HOUR + ((i * 17 + hour) % 60) * 60_000);
+        const input = training[(hour * 13 + i * 7) % training.length];
+        const requestId = crypto.randomUUID();
+        const main = { prediction: labels[(hour + i) % 3] };
+        const failed = n % 23 === 0;
+        const base = { deploymentId: spread.id, deploymentVersion: set.version.number, requestId, rowIndex: 0, input, source: 'api' as const, createdAt };
+        records.push({ ...base, modelId: set.main.model.id, role: 'main', output: main, latencyMs: 0.3 + (n % 40) / 4, binning: set.main.binning });
+        records.push({
+          ...base,
+          modelId: set.challenger!.model.id,
+          role: 'challenger',
+          output: failed ? null : { prediction: labels[(hour + i + (n % 5 === 0 ? 1 : 0)) % 3] },
+          ...(failed ? { error: 'test: failed' } : {}),
+          latencyMs: 0.5 + (n % 30) / 3,
+          binning: set.challenger!.binning,
+          mainOutput: main,
+        });
+      }
+    }
+    services.predictionLog.record(records);
+    await services.predictionLog.flush();
+
+    const deployment = await services.deployments.get(spread.id);
+    const range = await services.monitoring.range(deployment, new Date(start + 7 * HOUR + 20 * 60_000), new Date(start + 4 * 86_400_000 + 15 * HOUR));
+    const parts = splitRange(range);
+    expect(parts.days).toEqual({ from: new Date(start + 86_400_000), to: new Date(start + 4 * 86_400_000) });
+    expect(parts.hours).toHaveLength(2);
+    const inRange = records.filter((r) => r.createdAt >= range.from && r.createdAt < range.to);
+    expect(inRange.length).toBeGreaterThan(0);
+    expect(inRange.length).toBeLessThan(records.length);
+
+    // Everything below is read from the hourly rows alone.
+    const hourlyBins = async (role: string, modelId: string) => {
+      const { rows } = await client.query(
+        'SELECT series, bin, sum(count)::int AS count FROM aggregate_bins WHERE deployment_id = $1 AND role = $2 AND model_id = $3 AND hour >= $4 AND hour < $5 GROUP BY series, bin',
+        [spread.id, role, modelId, range.from, range.to],
+      );
+      return (series: string, length: number) => {
+        const counts = new Array<number>(length).fill(0);
+        for (const row of rows) if (row.series === series) counts[row.bin] += row.count;
+        return counts;
+      };
+    };
+    const thresholds = services.monitoring.thresholds(deployment);
+    const mainBins = await hourlyBins('main', set.main.model.id);
+    const report = await services.monitoring.drift(deployment, range);
+    const profile = set.main.binning.profile!;
+    expect(report.features).toEqual(profile.features.map((f) => featureDrift(f, mainBins(`feature:${f.name}`, binCount(f)), thresholds)));
+    expect(report.features[0].rows).toBe(inRange.filter((r) => r.role === 'main').length);
+    const challengerBins = await hourlyBins('challenger', set.challenger!.model.id);
+    expect(report.predictions).toEqual(
+      [
+        { role: 'main', model: set.main, bins: mainBins },
+        { role: 'challenger', model: set.challenger!, bins: challengerBins },
+      ].map(({ role, model, bins }) => {
+        const holdout = model.binning.predictions!;
+        return { role, modelId: model.model.id, ...predictionDrift(holdout, bins('prediction', predictionBinCount(holdout)), thresholds) };
+      }),
+    );
+
+    // Traffic per UTC day, from the hourly rows grouped by day.
+    const { rows: dayCounts } = await client.query(
+      `SELECT date_trunc('day', hour, 'UTC') AS day, role, sum(requests)::int AS requests, sum(rows)::int AS rows, sum(errors)::int AS errors, sum(shed)::int AS shed
+         FROM aggregate_counts WHERE deployment_id = $1 AND hour >= $2 AND hour < $3 GROUP BY 1, 2 ORDER BY 1, 2`,
+      [spread.id, range.from, range.to],
+    );
+    const { rows: dayLatency } = await client.query(
+      `SELECT date_trunc('day', hour, 'UTC') AS day, role, bin, sum(count)::int AS count FROM aggregate_bins
+        WHERE deployment_id = $1 AND series = 'latency' AND hour >= $2 AND hour < $3 GROUP BY 1, 2, 3`,
+      [spread.id, range.from, range.to],
+    );
+    const histogram = (day: Date, role: string) => {
+      const counts = new Array<number>(LATENCY_EDGES_MS.length + 1).fill(0);
+      for (const row of dayLatency) if (row.day.getTime() === day.getTime() && row.role === role) counts[row.bin] += row.count;
+      return counts;
+    };
+    const daily = await services.monitoring.traffic(deployment, range, 'day');
+    expect(daily).toEqual(
+      dayCounts.map((row) => ({
+        time: row.day,
+        role: row.role,
+        requests: row.requests,
+        rows: row.rows,
+        errors: row.errors,
+        shed: row.shed,
+        latencyP50Ms: histogramQuantile(histogram(row.day, row.role), LATENCY_EDGES_MS, 0.5),
+        latencyP95Ms: histogramQuantile(histogram(row.day, row.role), LATENCY_EDGES_MS, 0.95),
+      })),
+    );
+    expect(new Set(daily.map((p) => p.time.getTime())).size).toBe(5);
+    expect(await services.monitoring.traffic(deployment, range)).toEqual(daily);
+    const hourly = await services.monitoring.traffic(deployment, range, 'hour');
+    for (const role of ['main', 'challenger']) {
+      const total = (points: typeof daily, field: 'rows' | 'requests' | 'errors') => points.filter((p) => p.role === role).reduce((sum, p) => sum + p[field], 0);
+      for (const field of ['rows', 'requests', 'errors'] as const) expect(total(daily, field)).toBe(total(hourly, field));
+      expect(total(daily, 'rows')).toBe(inRange.filter((r) => r.role === role).length);
+    }
+
+    // Main vs challenger and drift over time.
+    const { rows: [pairs] } = await client.query('SELECT sum(pairs)::int AS pairs, sum(agreements)::int AS agreements FROM aggregate_pairs WHERE deployment_id = $1 AND hour >= $2 AND hour < $3', [
+      spread.id,
+      range.from,
+      range.to,
+    ]);
+    const comparison = await services.monitoring.comparison(deployment, range);
+    expect(comparison.pairs).toBe(pairs.pairs);
+    expect(comparison.agreementRate).toBe(pairs.agreements / pairs.pairs);
+    expect(comparison.challengerFailed).toBe(inRange.filter((r) => r.role === 'challenger' && r.error).length);
+    const overTime = await services.monitoring.driftOverTime(deployment, range, 'day');
+    const hourlyOverTime = await services.monitoring.driftOverTime(deployment, range, 'hour');
+    expect(overTime.map((p) => p.time.getTime())).toEqual(overTime.map((p) => new Date(dayOf(p.time.toISOString())).getTime()));
+    for (const feature of profile.features) {
+      const byDay = new Map<number, number>();
+      for (const p of hourlyOverTime.filter((q) => q.feature === feature.name)) {
+        const day = new Date(dayOf(p.time.toISOString())).getTime();
+        byDay.set(day, (byDay.get(day) ?? 0) + p.rows);
+      }
+      expect(new Map(overTime.filter((p) => p.feature === feature.name).map((p) => [p.time.getTime(), p.rows]))).toEqual(byDay);
+    }
+  });
+
+  it('drops hourly and daily aggregates of the days before the aggregate retention, whole days at a time', async () => {
+    const retained = await deploy('Retained');
+    const set = services.registry.bySlug(retained.slug)!.slot.value!;
+    const now = new Date();
+    const cutoffDay = new Date(dayOf(new Date(now.getTime() - 38 * 86_400_000).toISOString()));
+    const record = (createdAt: Date): PredictionRecord => ({
+      deploymentId: retained.id, deploymentVersion: 1, modelId: set.main.model.id, role: 'main', requestId: crypto.randomUUID(), rowIndex: 0, input: training[0],
+      output: { prediction: 'Adelie' }, latencyMs: 1, source: 'api', createdAt, binning: set.main.binning,
+    });
+    // The day before the cutoff (two of its hours), the cutoff day's first hour, and a recent day.
+    const times = [new Date(cutoffDay.getTime() - 86_400_000 + 3_600_000), new Date(cutoffDay.getTime() - 60_000), cutoffDay, new Date(now.getTime() - 2 * 86_400_000)];
+    services.predictionLog.record(times.map(record));
+    await services.predictionLog.flush();
+    const kept = async () => {
+      const result: Record<string, string[]> = {};
+      for (const table of ['aggregate_counts', 'aggregate_bins']) {
+        for (const [suffix, column] of [['', 'hour'], ['_daily', 'day']]) {
+          const { rows } = await client.query(`SELECT DISTINCT ${column} AS t FROM ${table}${suffix} WHERE deployment_id = $1 ORDER BY 1`, [retained.id]);
+          result[`${table}${suffix}`] = rows.map((r) => r.t.toISOString());
+        }
+      }
+      return result;
+    };
+    const hours = [...new Set(times.map((t) => hourOf(t)))];
+    const days = [...new Set(hours.map(dayOf))];
+    expect(await kept()).toEqual({ aggregate_counts: hours, aggregate_counts_daily: days, aggregate_bins: hours, aggregate_bins_daily: days });
+
+    await services.monitoring.applyRetention(now, 30, 38);
+    expect(await kept()).toEqual({ aggregate_counts: hours.slice(2), aggregate_counts_daily: days.slice(1), aggregate_bins: hours.slice(2), aggregate_bins_daily: days.slice(1) });
   });
 
   it('compares main and challenger on the same requests, as a count by hand does', async () => {
