@@ -1,5 +1,32 @@
 import { createClient as createWebSocketClient } from 'graphql-ws';
+import { useSyncExternalStore } from 'react';
 import { cacheExchange, Client, fetchExchange, subscriptionExchange, type Exchange } from 'urql';
+
+/** Where the graphql-ws socket stands: `idle` before anything subscribed, then as it (re)connects. */
+export type SocketState = 'idle' | 'connecting' | 'connected' | 'closed';
+
+let socketState: SocketState = 'idle';
+const listeners = new Set<() => void>();
+function setSocketState(next: SocketState) {
+  if (next === socketState) return;
+  socketState = next;
+  for (const listener of listeners) listener();
+}
+
+/**
+ * The state of the console's subscription socket, as graphql-ws reports it: what a "live" label
+ * says before the first pushed value arrives (connected and waiting is not "connecting").
+ */
+export function useSocketState(): SocketState {
+  return useSyncExternalStore(
+    (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    () => socketState,
+    () => 'idle',
+  );
+}
 
 /**
  * The console's GraphQL client. Queries and mutations go over HTTP to the same origin, so the
@@ -11,7 +38,14 @@ export function createBerthClient(): Client {
   const exchanges: Exchange[] = [cacheExchange, fetchExchange];
   if (typeof window !== 'undefined') {
     const protocol = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
-    const socket = createWebSocketClient({ url: `${protocol}//${window.location.host}/graphql` });
+    const socket = createWebSocketClient({
+      url: `${protocol}//${window.location.host}/graphql`,
+      on: {
+        connecting: () => setSocketState('connecting'),
+        connected: () => setSocketState('connected'),
+        closed: () => setSocketState('closed'),
+      },
+    });
     exchanges.push(
       subscriptionExchange({
         forwardSubscription: (request) => ({

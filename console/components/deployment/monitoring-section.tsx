@@ -1,5 +1,6 @@
 'use client';
 
+import { Box, Button, Center, Group, NativeSelect, Paper, ScrollArea, SegmentedControl, SimpleGrid, Skeleton, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { DeploymentDriftQuery, type DriftReportData } from '../../lib/deployment-operations';
 import { useEffect, useId, useMemo, useRef, useState, type FormEvent, type ReactElement, type ReactNode } from 'react';
 import {
@@ -18,8 +19,10 @@ import {
 import { useQuery, useSubscription, type CombinedError } from 'urql';
 import { messageOf } from '../../lib/errors';
 import { graphql, type ResultOf } from '../../lib/graphql';
+import { useSocketState } from '../../lib/client';
 import { useIsBrowser } from '../../lib/use-is-browser';
 import { ErrorMessage } from '../error-message';
+import { StateBadge } from '../status-badges';
 
 export const LiveMetricsSubscription = graphql(`
   subscription DeploymentLiveMetrics($deploymentId: ID!) {
@@ -184,36 +187,46 @@ export function useInterval(refresh: () => void, intervalMs: number): void {
 export function ChartCard({ title, description, height = 240, children, empty }: { title: string; description?: ReactNode; height?: number; children: ReactNode; empty?: ReactNode }) {
   const headingId = useId();
   return (
-    <figure className="monitoring-chart card" aria-labelledby={headingId}>
+    <Paper component="figure" withBorder p="sm" m={0} aria-labelledby={headingId} style={{ minWidth: 0 }}>
       <figcaption>
-        <h4 id={headingId}>{title}</h4>
-        {description && <p className="muted small">{description}</p>}
+        <Title order={4} size="h6" id={headingId}>
+          {title}
+        </Title>
+        {description && <Text size="xs" c="dimmed">{description}</Text>}
       </figcaption>
       {empty ? (
-        <div className="monitoring-chart-empty muted" style={{ minHeight: Math.min(height, 160) }}>
+        <Center c="dimmed" fz="sm" mt="xs" style={{ minHeight: Math.min(height, 160), border: '1px dashed var(--mantine-color-default-border)', borderRadius: 'var(--mantine-radius-sm)' }}>
           {empty}
-        </div>
+        </Center>
       ) : (
-        <div className="monitoring-chart-body" style={{ height }}>
+        <div className="chart-body" style={{ height, marginTop: 'var(--mantine-spacing-xs)' }}>
           <ResponsiveContainer width="100%" height="100%">
             {children as ReactElement}
           </ResponsiveContainer>
         </div>
       )}
-    </figure>
+    </Paper>
   );
 }
 
 /** One labelled figure of a row of figures. */
 export function Figure({ label, value, hint, tone }: { label: string; value: ReactNode; hint?: ReactNode; tone?: 'danger' | 'ok' }) {
   return (
-    <div className={`monitoring-figure${tone ? ` monitoring-figure-${tone}` : ''}`}>
-      <dt>{label}</dt>
-      <dd>
-        <span className="monitoring-figure-value">{value}</span>
-        {hint && <span className="muted small">{hint}</span>}
+    <Paper withBorder px="sm" py={8} className={`monitoring-figure${tone ? ` monitoring-figure-${tone}` : ''}`} style={{ minWidth: 0 }}>
+      <Text component="dt" size="xs" c="dimmed" fw={600} tt="uppercase">
+        {label}
+      </Text>
+      <dd style={{ margin: 0 }}>
+        <Text span fz="xl" fw={700} c={tone === 'danger' ? 'red' : undefined} className="monitoring-figure-value" style={{ fontVariantNumeric: 'tabular-nums' }}>
+          {value}
+        </Text>
+        {hint && (
+          <Text size="xs" c="dimmed">
+            {hint}
+          </Text>
+        )}
       </dd>
-    </div>
+    </Paper>
   );
 }
 
@@ -309,12 +322,12 @@ export function MonitoringSection({ deploymentId }: { deploymentId: string }) {
   const shownRange = monitoring ?? drift;
 
   return (
-    <div className="monitoring">
+    <Stack gap="md">
       <LiveFigures deploymentId={deploymentId} />
 
-      <div className="monitoring-toolbar">
+      <Group justify="space-between" align="flex-end" gap="sm">
         <RangePicker value={rangeKey} onChange={setRangeKey} custom={custom} onCustom={setCustom} />
-        <p className="muted small">
+        <Text size="sm" c="dimmed" data-testid="monitoring-range">
           {shownRange ? (
             <>
               {formatDateTime(shownRange.from)} – {formatDateTime(shownRange.to)}
@@ -323,8 +336,8 @@ export function MonitoringSection({ deploymentId }: { deploymentId: string }) {
           ) : rangeKey === 'custom' && !custom ? (
             'Choose the start and end of the range.'
           ) : null}
-        </p>
-      </div>
+        </Text>
+      </Group>
 
       {!paused && (
         <>
@@ -338,7 +351,7 @@ export function MonitoringSection({ deploymentId }: { deploymentId: string }) {
 
           <Block title="Predictions: main and challenger" result={driftResult} onRetry={() => refetchDrift({ requestPolicy: 'network-only' })} loading="Loading predictions…">
             {drift && monitoring && <PredictionComparison drift={drift} comparison={monitoring.comparison} modelNames={modelNames} />}
-            {drift && !monitoring && !monitoringResult.error && <p className="muted">Loading the comparison…</p>}
+            {drift && !monitoring && !monitoringResult.error && <Text c="dimmed">Loading the comparison…</Text>}
             {drift && !monitoring && monitoringResult.error && <PredictionComparison drift={drift} comparison={null} modelNames={modelNames} />}
           </Block>
 
@@ -358,7 +371,7 @@ export function MonitoringSection({ deploymentId }: { deploymentId: string }) {
           </Block>
         </>
       )}
-    </div>
+    </Stack>
   );
 }
 
@@ -377,20 +390,25 @@ function Block({
   children: ReactNode;
 }) {
   return (
-    <section className="monitoring-block" aria-label={title}>
-      <h3>{title}</h3>
+    <section aria-label={title}>
+      <Title order={3} size="h4" mb="sm">
+        {title}
+      </Title>
       {result.error && !result.data ? (
         <ErrorMessage message={messageOf(result.error)} onRetry={onRetry} />
       ) : !result.data ? (
-        <p className="muted" aria-busy="true">
-          {loading}
-        </p>
+        <Stack gap="xs" aria-busy="true" role="status">
+          <Text c="dimmed" size="sm">
+            {loading}
+          </Text>
+          <Skeleton h={160} />
+        </Stack>
       ) : (
         <>
           {result.error && (
-            <p className="error small" role="status">
+            <Text size="sm" c="red" role="status">
               The last refresh failed: {messageOf(result.error)}
-            </p>
+            </Text>
           )}
           {children}
         </>
@@ -428,40 +446,33 @@ function RangePicker({
   }
 
   return (
-    <div className="monitoring-range">
-      <div className="monitoring-segmented" role="group" aria-label="Time range">
-        {RANGES.map((range) => (
-          <button
-            key={range.key}
-            type="button"
-            className={value === range.key ? 'monitoring-segment-active' : 'secondary'}
-            aria-pressed={value === range.key}
-            onClick={() => onChange(range.key)}
-            title={range.key === 'version' ? 'Since the current version was switched in' : undefined}
-          >
-            {range.label}
-          </button>
-        ))}
-      </div>
+    <Stack gap="xs" style={{ minWidth: 0, maxWidth: '100%' }}>
+      <ScrollArea type="never" offsetScrollbars={false}>
+        <SegmentedControl
+          aria-label="Time range"
+          size="xs"
+          value={value}
+          onChange={(key) => onChange(key as RangeKey)}
+          data={RANGES.map((range) => ({ value: range.key, label: range.label }))}
+        />
+      </ScrollArea>
       {value === 'custom' && (
-        <form className="monitoring-custom" onSubmit={apply}>
-          <label>
-            From
-            <input type="datetime-local" name="from" required defaultValue={custom ? toLocalInput(Date.parse(custom.from)) : defaults.from} />
-          </label>
-          <label>
-            To
-            <input type="datetime-local" name="to" required defaultValue={custom ? toLocalInput(Date.parse(custom.to)) : defaults.to} />
-          </label>
-          <button type="submit">Show</button>
+        <form onSubmit={apply} aria-label="Custom time range">
+          <Group align="flex-end" gap="xs" wrap="wrap">
+            <TextInput label="From" size="xs" type="datetime-local" name="from" required defaultValue={custom ? toLocalInput(Date.parse(custom.from)) : defaults.from} />
+            <TextInput label="To" size="xs" type="datetime-local" name="to" required defaultValue={custom ? toLocalInput(Date.parse(custom.to)) : defaults.to} />
+            <Button type="submit" size="xs">
+              Show
+            </Button>
+          </Group>
           {error && (
-            <p className="error small" role="alert">
+            <Text size="sm" c="red" role="alert" mt={4}>
               {error}
-            </p>
+            </Text>
           )}
         </form>
       )}
-    </div>
+    </Stack>
   );
 }
 
@@ -469,22 +480,54 @@ function RangePicker({
 // Live figures
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * The head of a live block: a dot that is lit while figures arrive, and what the connection is
+ * doing: the socket's own state (graphql-ws), so an open socket waiting for its first figures
+ * does not say "connecting…".
+ */
+export function LiveHead({ live, error, browser, liveText }: { live: boolean; error: boolean; browser: boolean; liveText: string }) {
+  const socket = useSocketState();
+  const lit = live && !error && socket === 'connected';
+  const text = error
+    ? ''
+    : socket === 'closed'
+      ? 'disconnected · reconnecting…'
+      : live
+        ? liveText
+        : socket === 'connected'
+          ? 'connected · waiting for the first figures…'
+          : browser
+            ? 'connecting…'
+            : '';
+  return (
+    <Group gap="xs" mb="xs" wrap="wrap">
+      <Group gap={6} wrap="nowrap">
+        <Box
+          aria-hidden="true"
+          w={10}
+          h={10}
+          style={{ borderRadius: '50%', background: lit ? 'var(--mantine-color-teal-6)' : 'var(--mantine-color-gray-5)', boxShadow: lit ? '0 0 0 3px var(--mantine-color-teal-light)' : undefined }}
+        />
+        <Title order={3} size="h5">
+          Live
+        </Title>
+      </Group>
+      <Text span size="sm" c="dimmed" data-testid="live-state" data-socket={socket}>
+        {text}
+      </Text>
+    </Group>
+  );
+}
+
 function LiveFigures({ deploymentId }: { deploymentId: string }) {
   const { live, error, browser } = useLiveMetrics(deploymentId);
   return (
-    <section className="monitoring-live card" aria-label="Live figures">
-      <div className="monitoring-live-head">
-        <h3>
-          <span className={`monitoring-live-dot${live && !error ? ' monitoring-live-on' : ''}`} aria-hidden="true" /> Live
-        </h3>
-        <span className="muted small">
-          {error ? '' : live ? `over the last 10 seconds · ${secondFormat.format(new Date(live.at))}` : browser ? 'connecting…' : ''}
-        </span>
-      </div>
+    <Paper component="section" withBorder p="sm" aria-label="Live figures">
+      <LiveHead live={live !== null} error={Boolean(error)} browser={browser} liveText={live ? `over the last 10 seconds · ${secondFormat.format(new Date(live.at))}` : ''} />
       {error && !live ? (
-        <p className="error small" role="status">
+        <Text size="sm" c="red" role="status">
           Live figures are unavailable: {messageOf(error)}
-        </p>
+        </Text>
       ) : (
         <dl className="monitoring-figures" aria-live="off">
           <Figure label="Requests/s" value={live ? formatRate(live.requestsPerSecond) : '—'} hint={live ? `${formatRate(live.rowsPerSecond)} rows/s` : undefined} />
@@ -493,7 +536,7 @@ function LiveFigures({ deploymentId }: { deploymentId: string }) {
           <Figure label="Latency p95" value={live ? formatMs(live.p95Ms) : '—'} />
         </dl>
       )}
-    </section>
+    </Paper>
   );
 }
 
@@ -554,6 +597,21 @@ function hourlyTraffic(monitoring: Monitoring, withChallenger: boolean): HourRow
   return [...rows.values()].sort((a, b) => a.t - b.t);
 }
 
+/**
+ * A latency line's dots: only where an hour stands alone, with no neighbouring hour to draw a
+ * segment to (hours without requests have no latency), so a range with a single hour of
+ * traffic still shows its point. Hollow for p95, filled for p50, as the lines are dashed and solid.
+ */
+function loneDots(rows: HourRow[], key: 'mainP50' | 'mainP95' | 'challengerP50' | 'challengerP95', color: string, hollow = false) {
+  const LoneDot = (props: { cx?: number; cy?: number; index?: number }) => {
+    const i = props.index ?? -1;
+    const alone = rows[i]?.[key] != null && rows[i - 1]?.[key] == null && rows[i + 1]?.[key] == null;
+    if (!alone || props.cx === undefined || props.cy === undefined) return <g key={`none-${i}`} />;
+    return <circle key={`dot-${i}`} className="lone-dot" cx={props.cx} cy={props.cy} r={4} fill={hollow ? 'var(--mantine-color-body)' : color} stroke={color} strokeWidth={2} />;
+  };
+  return LoneDot;
+}
+
 const countFormatter = (value: unknown) => (typeof value === 'number' ? formatInteger(value) : String(value ?? '—'));
 const msFormatter = (value: unknown) => (typeof value === 'number' ? formatMs(value) : '—');
 
@@ -596,7 +654,7 @@ function TrafficCharts({ monitoring }: { monitoring: Monitoring }) {
         {hasChallenger && <Figure label="Challenger shed" value={formatInteger(comparison.challengerShed)} hint="rows dropped by a full queue" tone={comparison.challengerShed > 0 ? 'danger' : undefined} />}
         {hasChallenger && <Figure label="Challenger failed" value={formatInteger(comparison.challengerFailed)} tone={comparison.challengerFailed > 0 ? 'danger' : undefined} />}
       </dl>
-      <div className="monitoring-grid">
+      <SimpleGrid cols={{ base: 1, lg: 2 }} spacing="sm">
         <ChartCard title="Requests per hour" empty={noTraffic ? 'No requests in this range.' : undefined}>
           <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
             <CartesianGrid strokeDasharray="3 3" />
@@ -626,10 +684,10 @@ function TrafficCharts({ monitoring }: { monitoring: Monitoring }) {
             <YAxis width={72} tickFormatter={(v: number) => formatMs(v)} />
             <Tooltip labelFormatter={timeLabelFormatter} formatter={msFormatter} />
             <Legend />
-            <Line type="monotone" dataKey="mainP50" name="Main p50" stroke={MAIN_COLOR} dot={false} strokeWidth={2} isAnimationActive={false} />
-            <Line type="monotone" dataKey="mainP95" name="Main p95" stroke={MAIN_COLOR} dot={false} strokeDasharray="5 3" isAnimationActive={false} />
-            {hasChallenger && <Line type="monotone" dataKey="challengerP50" name="Challenger p50" stroke={CHALLENGER_COLOR} dot={false} strokeWidth={2} isAnimationActive={false} />}
-            {hasChallenger && <Line type="monotone" dataKey="challengerP95" name="Challenger p95" stroke={CHALLENGER_COLOR} dot={false} strokeDasharray="5 3" isAnimationActive={false} />}
+            <Line type="monotone" dataKey="mainP50" name="Main p50" stroke={MAIN_COLOR} dot={loneDots(rows, 'mainP50', MAIN_COLOR)} strokeWidth={2} isAnimationActive={false} />
+            <Line type="monotone" dataKey="mainP95" name="Main p95" stroke={MAIN_COLOR} dot={loneDots(rows, 'mainP95', MAIN_COLOR, true)} strokeDasharray="5 3" isAnimationActive={false} />
+            {hasChallenger && <Line type="monotone" dataKey="challengerP50" name="Challenger p50" stroke={CHALLENGER_COLOR} dot={loneDots(rows, 'challengerP50', CHALLENGER_COLOR)} strokeWidth={2} isAnimationActive={false} />}
+            {hasChallenger && <Line type="monotone" dataKey="challengerP95" name="Challenger p95" stroke={CHALLENGER_COLOR} dot={loneDots(rows, 'challengerP95', CHALLENGER_COLOR, true)} strokeDasharray="5 3" isAnimationActive={false} />}
           </LineChart>
         </ChartCard>
         {hasChallenger && (
@@ -649,7 +707,7 @@ function TrafficCharts({ monitoring }: { monitoring: Monitoring }) {
             </BarChart>
           </ChartCard>
         )}
-      </div>
+      </SimpleGrid>
     </>
   );
 }
@@ -694,22 +752,22 @@ function DriftSummary({ drift }: { drift: DriftReport }) {
   const t = drift.thresholds;
   if (!drift.enoughData) {
     return (
-      <p className="monitoring-status" role="status">
-        <span className="badge">not enough data</span> Scores appear once a feature has {formatInteger(t.minRows)} live rows in the range.
-      </p>
+      <Text size="sm" role="status" mb="sm">
+        <StateBadge tone="off">not enough data</StateBadge> Scores appear once a feature has {formatInteger(t.minRows)} live rows in the range.
+      </Text>
     );
   }
   return (
-    <p className="monitoring-status" role="status">
-      {drift.drifted ? <span className="badge monitoring-badge-danger">dataset drifted</span> : <span className="badge monitoring-badge-ok">no dataset drift</span>}{' '}
+    <Text size="sm" role="status" mb="sm">
+      {drift.drifted ? <StateBadge tone="bad">dataset drifted</StateBadge> : <StateBadge tone="ok">no dataset drift</StateBadge>}{' '}
       {drift.driftedFeatures.length === 0
         ? 'No feature drifted.'
         : `${drift.driftedFeatures.length} of ${drift.features.length} features drifted (${formatPercent(drift.share, 0)}; the dataset drifts from ${formatPercent(t.datasetShare, 0)}): ${drift.driftedFeatures.join(', ')}.`}
-      <span className="muted small">
+      <Text span size="sm" c="dimmed">
         {' '}
         A feature drifts at Jensen–Shannon ≥ {t.jensenShannon} or Wasserstein ≥ {t.wasserstein} (standard deviations).
-      </span>
-    </p>
+      </Text>
+    </Text>
   );
 }
 
@@ -718,24 +776,21 @@ function FeatureDistributions({ drift }: { drift: DriftReport }) {
   const [picked, setPicked] = useState<string | null>(null);
   const features = drift.features;
   if (features.length === 0) {
-    return <p className="muted">The main model's version has no training profile, so there is nothing to compare the live inputs with.</p>;
+    return <Text c="dimmed">The main model's version has no training profile, so there is nothing to compare the live inputs with.</Text>;
   }
   const feature: FeatureDrift = features.find((f) => f.feature === picked) ?? features.find((f) => f.drifted) ?? features[0]!;
 
   return (
     <>
       <DriftSummary drift={drift} />
-      <div className="monitoring-feature-picker">
-        <label htmlFor={selectId}>Feature</label>
-        <select id={selectId} value={feature.feature} onChange={(event) => setPicked(event.target.value)}>
-          {features.map((f) => (
-            <option key={f.feature} value={f.feature}>
-              {f.feature}
-              {f.drifted ? ' (drifted)' : ''}
-            </option>
-          ))}
-        </select>
-      </div>
+      <NativeSelect id={selectId} label="Feature" size="xs" mb="sm" maw={360} value={feature.feature} onChange={(event) => setPicked(event.currentTarget.value)}>
+        {features.map((f) => (
+          <option key={f.feature} value={f.feature}>
+            {f.feature}
+            {f.drifted ? ' (drifted)' : ''}
+          </option>
+        ))}
+      </NativeSelect>
       <ChartCard
         title={`${feature.feature} (${feature.type})`}
         description={
@@ -750,42 +805,42 @@ function FeatureDistributions({ drift }: { drift: DriftReport }) {
       >
         <DistributionChart labels={feature.labels} reference={feature.reference} current={feature.current} referenceName="Training" currentName="Live" currentColor={feature.drifted ? DANGER_COLOR : MAIN_COLOR} />
       </ChartCard>
-      <div className="monitoring-table-wrap">
-        <table className="monitoring-table">
-          <caption className="muted small">Every feature over the range; choose one to see its distribution.</caption>
-          <thead>
-            <tr>
-              <th scope="col">Feature</th>
-              <th scope="col">Type</th>
-              <th scope="col">Live rows</th>
-              <th scope="col">PSI</th>
-              <th scope="col">Jensen–Shannon</th>
-              <th scope="col">Wasserstein</th>
-              <th scope="col">Drift</th>
-            </tr>
-          </thead>
-          <tbody>
+      <Table.ScrollContainer minWidth={560} type="native" mt="sm">
+        <Table withTableBorder verticalSpacing={6} fz="sm">
+          <Table.Caption>Every feature over the range; choose one to see its distribution.</Table.Caption>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th scope="col">Feature</Table.Th>
+              <Table.Th scope="col">Type</Table.Th>
+              <Table.Th scope="col">Live rows</Table.Th>
+              <Table.Th scope="col">PSI</Table.Th>
+              <Table.Th scope="col">Jensen–Shannon</Table.Th>
+              <Table.Th scope="col">Wasserstein</Table.Th>
+              <Table.Th scope="col">Drift</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
             {features.map((f) => (
-              <tr key={f.feature} aria-current={f.feature === feature.feature ? 'true' : undefined}>
-                <th scope="row">
-                  <button type="button" className="monitoring-link" onClick={() => setPicked(f.feature)}>
+              <Table.Tr key={f.feature} aria-current={f.feature === feature.feature ? 'true' : undefined}>
+                <Table.Th scope="row">
+                  <Button variant="subtle" size="compact-sm" onClick={() => setPicked(f.feature)}>
                     {f.feature}
-                  </button>
-                </th>
-                <td>{f.type}</td>
-                <td>{formatInteger(f.rows)}</td>
-                <td>
+                  </Button>
+                </Table.Th>
+                <Table.Td>{f.type}</Table.Td>
+                <Table.Td>{formatInteger(f.rows)}</Table.Td>
+                <Table.Td>
                   {formatScore(f.psi)}
-                  {f.psiBand && <span className="muted small"> {f.psiBand}</span>}
-                </td>
-                <td>{formatScore(f.jensenShannon)}</td>
-                <td>{formatScore(f.wasserstein)}</td>
-                <td>{!f.enoughData ? <span className="muted small">not enough data</span> : f.drifted ? <span className="badge monitoring-badge-danger">drifted</span> : <span className="muted">no</span>}</td>
-              </tr>
+                  {f.psiBand && <Text span size="sm" c="dimmed"> {f.psiBand}</Text>}
+                </Table.Td>
+                <Table.Td>{formatScore(f.jensenShannon)}</Table.Td>
+                <Table.Td>{formatScore(f.wasserstein)}</Table.Td>
+                <Table.Td>{!f.enoughData ? <Text span size="sm" c="dimmed">not enough data</Text> : f.drifted ? <StateBadge tone="bad">drifted</StateBadge> : <Text span c="dimmed" inherit>no</Text>}</Table.Td>
+              </Table.Tr>
             ))}
-          </tbody>
-        </table>
-      </div>
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
     </>
   );
 }
@@ -810,18 +865,18 @@ function PredictionComparison({ drift, comparison, modelNames }: { drift: DriftR
           <Figure label="Latency p50" value={`${formatMs(comparison.mainLatencyP50Ms)} / ${formatMs(comparison.challengerLatencyP50Ms)}`} hint="main / challenger" />
         </dl>
       )}
-      {!hasChallenger && <p className="muted small">The current version has no challenger: only the main model's predictions are shown.</p>}
+      {!hasChallenger && <Text size="sm" c="dimmed">The current version has no challenger: only the main model's predictions are shown.</Text>}
       {predictions.length === 0 ? (
-        <p className="muted">No prediction distribution to show: the models have no holdout distribution to compare with.</p>
+        <Text c="dimmed">No prediction distribution to show: the models have no holdout distribution to compare with.</Text>
       ) : (
-        <div className="monitoring-grid">
+        <SimpleGrid cols={{ base: 1, lg: 2 }} spacing="sm">
           {[main, challenger].map((prediction) =>
             prediction ? <PredictionChart key={prediction.role} prediction={prediction} modelName={modelNames.get(prediction.modelId)} minRows={drift.thresholds.minRows} /> : null,
           )}
-        </div>
+        </SimpleGrid>
       )}
       {comparison && hasChallenger && !classification && comparison.meanAbsoluteDifference === null && comparison.pairs > 0 && (
-        <p className="muted small">The comparison has no agreement figure for these models.</p>
+        <Text size="sm" c="dimmed">The comparison has no agreement figure for these models.</Text>
       )}
     </>
   );
@@ -938,10 +993,10 @@ function Performance({ monitoring, slug, granularity }: { monitoring: Monitoring
 
   if (points.length === 0) {
     return (
-      <p className="muted">
+      <Text c="dimmed">
         No ground truth in this range. Send the actual values to <code>POST /api/v1/deployments/{slug ?? '{slug}'}/feedback</code> with{' '}
         <code>{'{"requestId", "row", "actual"}'}</code> to see accuracy or error over time.
-      </p>
+      </Text>
     );
   }
   const hasChallenger = points.some((p) => p.role === 'challenger');
@@ -961,9 +1016,9 @@ function Performance({ monitoring, slug, granularity }: { monitoring: Monitoring
 
   return (
     <>
-      <p className="muted small">
+      <Text size="sm" c="dimmed">
         Rows with ground truth: {formatInteger(total('main'))} (main){hasChallenger ? `, ${formatInteger(total('challenger'))} (challenger)` : ''}.
-      </p>
+      </Text>
       <ChartCard title={`${classification ? 'Accuracy and macro F1' : 'RMSE and MAE'} per ${unit}`} description={classification ? 'Higher is better' : 'Lower is better'} height={260}>
         <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
           <CartesianGrid strokeDasharray="3 3" />
