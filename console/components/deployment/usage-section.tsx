@@ -1,5 +1,6 @@
 'use client';
 
+import { Group, Paper, SegmentedControl, SimpleGrid, Skeleton, Stack, Text } from '@mantine/core';
 import { useEffect, useMemo, useState } from 'react';
 import { Area, AreaChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useQuery } from 'urql';
@@ -21,6 +22,7 @@ import {
   timeTickFormatter,
   useInterval,
   useLiveMetrics,
+  LiveHead,
 } from './monitoring-section';
 
 const UsageQuery = graphql(`
@@ -123,40 +125,37 @@ export function UsageSection({ deploymentId }: { deploymentId: string }) {
   const per = minutes === 1 ? 'per minute' : `per minute, averaged over ${minutes} minutes`;
 
   return (
-    <div className="usage">
-      <p className="muted small usage-explain">
+    <Stack gap="md">
+      <Text size="sm" c="dimmed">
         How it is measured: CPU is the user + system time taken by this deployment&apos;s preprocessing and model calls, timed around each call (with the
         whole process beside it, to judge the attribution); memory is the size of its loaded models. Live figures come from the server you are connected to.
-      </p>
+      </Text>
 
       <LiveUsage deploymentId={deploymentId} />
 
-      <div className="usage-toolbar">
-        <div className="monitoring-segmented" role="group" aria-label="Usage time range">
-          {RANGES.map((r) => (
-            <button key={r.key} type="button" className={rangeKey === r.key ? 'monitoring-segment-active' : 'secondary'} aria-pressed={rangeKey === r.key} onClick={() => setRangeKey(r.key)}>
-              {r.label}
-            </button>
-          ))}
-        </div>
-        <p className="muted small">
+      <Group justify="space-between" align="flex-end" gap="sm">
+        <SegmentedControl aria-label="Usage time range" size="xs" value={rangeKey} onChange={(key) => setRangeKey(key as typeof rangeKey)} data={RANGES.map((r) => ({ value: r.key, label: r.label }))} />
+        <Text size="sm" c="dimmed">
           {points?.length ? `${formatDateTime(start)} – ${formatDateTime(to)}` : ''}
           {fetching ? ' · updating…' : points ? ' · refreshes every minute' : ''}
-        </p>
-      </div>
+        </Text>
+      </Group>
 
       {error && !data ? (
         <ErrorMessage message={messageOf(error)} onRetry={() => refetch({ requestPolicy: 'network-only' })} />
       ) : !points ? (
-        <p className="muted" aria-busy="true">
-          Loading usage…
-        </p>
+        <Stack gap="xs" aria-busy="true" role="status">
+          <Text c="dimmed" size="sm">
+            Loading usage…
+          </Text>
+          <Skeleton h={200} />
+        </Stack>
       ) : (
         <>
           {error && (
-            <p className="error small" role="status">
+            <Text size="sm" c="red" role="status">
               The last refresh failed: {messageOf(error)}
-            </p>
+            </Text>
           )}
           <dl className="monitoring-figures">
             <Figure label="CPU in range" value={`${formatDecimal(totals.cpu)} s`} hint={totals.processCpu > 0 ? `process: ${formatDecimal(totals.processCpu)} s` : undefined} />
@@ -164,7 +163,7 @@ export function UsageSection({ deploymentId }: { deploymentId: string }) {
             <Figure label="Model memory" value={formatBytes(points.at(-1)?.memoryBytes ?? 0)} hint="latest minute" />
             <Figure label="Process memory (RSS)" value={points.at(-1)?.processRssBytes ? formatBytes(points.at(-1)!.processRssBytes!) : '—'} hint="latest minute" />
           </dl>
-          <div className="monitoring-grid">
+          <SimpleGrid cols={{ base: 1, lg: 2 }} spacing="sm">
             <ChartCard
               title="CPU seconds per minute"
               description={`This deployment and the whole process, ${per}`}
@@ -193,10 +192,10 @@ export function UsageSection({ deploymentId }: { deploymentId: string }) {
                 <Area type="stepAfter" dataKey="memory" name="Model memory" stroke={CHART_COLORS[2]} fill={CHART_COLORS[2]} fillOpacity={0.2} isAnimationActive={false} />
               </AreaChart>
             </ChartCard>
-          </div>
+          </SimpleGrid>
         </>
       )}
-    </div>
+    </Stack>
   );
 }
 
@@ -222,19 +221,14 @@ function LiveUsage({ deploymentId }: { deploymentId: string }) {
 
   const last = history.at(-1)?.t ?? 0;
   return (
-    <section className="monitoring-live card" aria-label="Live CPU and memory">
-      <div className="monitoring-live-head">
-        <h3>
-          <span className={`monitoring-live-dot${live && !error ? ' monitoring-live-on' : ''}`} aria-hidden="true" /> Live
-        </h3>
-        <span className="muted small">{error ? '' : live ? 'over the last 10 seconds, every second' : browser ? 'connecting…' : ''}</span>
-      </div>
+    <Paper component="section" withBorder p="sm" aria-label="Live CPU and memory">
+      <LiveHead live={live !== null} error={Boolean(error)} browser={browser} liveText="over the last 10 seconds, every second" />
       {error && !live ? (
-        <p className="error small" role="status">
+        <Text size="sm" c="red" role="status">
           Live figures are unavailable: {messageOf(error)}
-        </p>
+        </Text>
       ) : (
-        <div className="usage-live">
+        <div>
           <dl className="monitoring-figures">
             <Figure
               label="CPU"
@@ -244,7 +238,7 @@ function LiveUsage({ deploymentId }: { deploymentId: string }) {
             <Figure label="Model memory" value={live ? formatBytes(live.memoryBytes) : '—'} />
           </dl>
           {history.length > 1 && (
-            <div className="usage-live-chart" aria-hidden="true">
+            <div aria-hidden="true" style={{ marginTop: 'var(--mantine-spacing-xs)' }}>
               <ResponsiveContainer width="100%" height={72}>
                 <AreaChart data={history} margin={{ top: 4, right: 4, bottom: 4, left: 4 }} accessibilityLayer={false}>
                   <XAxis dataKey="t" type="number" domain={[last - LIVE_SECONDS * 1000, last]} hide />
@@ -252,11 +246,11 @@ function LiveUsage({ deploymentId }: { deploymentId: string }) {
                   <Area type="monotone" dataKey="cpu" stroke={MAIN_COLOR} fill={MAIN_COLOR} fillOpacity={0.2} isAnimationActive={false} />
                 </AreaChart>
               </ResponsiveContainer>
-              <span className="muted small">CPU, last {LIVE_SECONDS / 60} minutes</span>
+              <Text span size="sm" c="dimmed">CPU, last {LIVE_SECONDS / 60} minutes</Text>
             </div>
           )}
         </div>
       )}
-    </section>
+    </Paper>
   );
 }
