@@ -6,7 +6,11 @@ import { useMutation, useQuery, useSubscription } from 'urql';
 import { messageOf } from '../../lib/errors';
 import { graphql, type ResultOf } from '../../lib/graphql';
 import { useIsBrowser } from '../../lib/use-is-browser';
-import { ErrorMessage } from '../error-message';
+import { Anchor, Badge, Button, Checkbox, Code, Collapse, Group, List, NativeSelect, NumberInput, Paper, Progress, Radio, SimpleGrid, Stack, Switch, Text, Textarea, TextInput, Title } from '@mantine/core';
+import { Loading } from '../app-shell';
+import { ConfirmDialog } from '../confirm-dialog';
+import { EmptyState } from '../empty-state';
+import { ErrorMessage, InlineError } from '../error-message';
 import { useInterval } from './monitoring-section';
 
 const PipelinesQuery = graphql(`
@@ -239,40 +243,31 @@ export function PredictionsSection({ deploymentId }: { deploymentId: string }) {
   }, 60_000);
 
   if (error && !data) return <ErrorMessage message={messageOf(error)} onRetry={() => refetch({ requestPolicy: 'network-only' })} />;
-  if (!data) {
-    return (
-      <p className="muted" aria-busy="true">
-        Loading pipelines…
-      </p>
-    );
-  }
+  if (!data) return <Loading what="pipelines" />;
 
   const sources = sourcesResult.data;
   const canWrite = sources ? sources.project.myRole !== 'viewer' && sources.project.myRole !== null : false;
   const pipelines = data.pipelines;
 
   return (
-    <div className="predictions">
-      <p className="muted small">
-        A pipeline runs this deployment&apos;s models on a whole dataset, on a schedule or on demand, and writes one result file per model (and optionally a table
-        on a connector).
-      </p>
+    <Stack gap="md">
+      <Text size="sm" c="dimmed">
+        A pipeline runs this deployment&apos;s models on a whole dataset, on a schedule or on demand, and writes one result file per model (and optionally a table on a
+        connector).
+      </Text>
       {sourcesResult.error && (
-        <p className="error small" role="status">
+        <Text size="sm" c="red" role="status">
           Cannot load the project&apos;s datasets and connectors: {messageOf(sourcesResult.error)}
-        </p>
+        </Text>
       )}
       {pipelines.length === 0 ? (
-        <div className="card empty">
-          <p>No pipelines yet</p>
-          <p className="muted">{canWrite ? 'Create one below to predict a dataset or the result of a SQL query.' : 'The contributors of the project can create one.'}</p>
-        </div>
+        <EmptyState title="No pipelines yet">{canWrite ? 'Create one below to predict a dataset or the result of a SQL query.' : 'The contributors of the project can create one.'}</EmptyState>
       ) : (
-        <ul className="predictions-list" aria-label="Pipelines">
+        <Stack component="ul" gap="md" aria-label="Pipelines" p={0} m={0} style={{ listStyle: 'none' }}>
           {pipelines.map((pipeline) => (
             <PipelineCard key={pipeline.id} pipeline={pipeline} sources={sources} canWrite={canWrite} />
           ))}
-        </ul>
+        </Stack>
       )}
       {canWrite &&
         sources &&
@@ -288,13 +283,11 @@ export function PredictionsSection({ deploymentId }: { deploymentId: string }) {
             onRefreshSources={() => refetchSources({ requestPolicy: 'network-only' })}
           />
         ) : (
-          <div>
-            <button type="button" onClick={() => setCreating(true)}>
-              New pipeline
-            </button>
-          </div>
+          <Group>
+            <Button onClick={() => setCreating(true)}>New pipeline</Button>
+          </Group>
         ))}
-    </div>
+    </Stack>
   );
 }
 
@@ -307,6 +300,7 @@ function PipelineCard({ pipeline, sources, canWrite }: { pipeline: Pipeline; sou
   const [editing, setEditing] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [actionError, setActionError] = useState<string | null>(null);
+  const [deleteError, setDeleteError] = useState<string | null>(null);
   const [{ fetching: toggling }, setEnabled] = useMutation(SetEnabledMutation);
   const [{ fetching: starting }, runNow] = useMutation(RunNowMutation);
   const [{ fetching: deleting }, deletePipeline] = useMutation(DeletePipelineMutation);
@@ -327,41 +321,56 @@ function PipelineCard({ pipeline, sources, canWrite }: { pipeline: Pipeline; sou
   }
 
   async function remove() {
-    setActionError(null);
+    setDeleteError(null);
     const result = await deletePipeline({ id: pipeline.id }, { additionalTypenames: ['Pipeline'] });
-    if (result.error) {
-      setActionError(messageOf(result.error));
-      setConfirmDelete(false);
-    }
+    if (result.error) setDeleteError(messageOf(result.error));
+    else setConfirmDelete(false);
   }
 
   const scheduled = pipeline.scheduleCron !== null;
   return (
-    <li className="card predictions-pipeline" aria-labelledby={headingId}>
-      <div className="predictions-head">
-        <h4 id={headingId}>{pipeline.name}</h4>
-        {!scheduled ? <span className="badge">manual</span> : pipeline.enabled ? <span className="badge predictions-badge-ok">scheduled</span> : <span className="badge predictions-badge-paused">paused</span>}
+    <Paper component="li" withBorder p={{ base: 'sm', sm: 'md' }} aria-labelledby={headingId}>
+      <Group justify="space-between" gap="xs" wrap="wrap">
+        <Group gap="xs" wrap="wrap">
+          <Title order={4} size="h5" id={headingId}>
+            {pipeline.name}
+          </Title>
+          {!scheduled ? (
+            <Badge variant="light" color="gray" style={{ textTransform: 'none' }}>
+              manual
+            </Badge>
+          ) : pipeline.enabled ? (
+            <Badge variant="light" color="teal" style={{ textTransform: 'none' }}>
+              scheduled
+            </Badge>
+          ) : (
+            <Badge variant="light" color="yellow" style={{ textTransform: 'none' }}>
+              paused
+            </Badge>
+          )}
+        </Group>
         {canWrite && scheduled && (
-          <label className="predictions-switch">
-            <input type="checkbox" role="switch" checked={pipeline.enabled} disabled={toggling} onChange={toggle} aria-label={`Run ${pipeline.name} on its schedule`} />
-            <span aria-hidden="true">{pipeline.enabled ? 'Enabled' : 'Paused'}</span>
-          </label>
+          <Switch checked={pipeline.enabled} disabled={toggling} onChange={toggle} aria-label={`Run ${pipeline.name} on its schedule`} label={pipeline.enabled ? 'Enabled' : 'Paused'} />
         )}
-      </div>
+      </Group>
 
-      <dl className="predictions-facts">
+      <dl className="details" style={{ marginTop: 'var(--mantine-spacing-sm)' }}>
         <div>
           <dt>Source</dt>
           <dd>
             {pipeline.sourceKind === 'dataset' ? (
               <>
-                Dataset {dataset ? <strong>{dataset.fileName}</strong> : <span className="muted">(removed or loading)</span>}
-                {dataset && <span className="muted"> · {formatInteger(dataset.rows)} rows</span>}
+                Dataset {dataset ? <strong>{dataset.fileName}</strong> : <Text span c="dimmed" inherit>(removed or loading)</Text>}
+                {dataset && <Text span c="dimmed" inherit> · {formatInteger(dataset.rows)} rows</Text>}
               </>
             ) : (
               <>
                 SQL on <strong>{connectorName(pipeline.sourceConnectorId)}</strong>
-                {pipeline.sourceSql && <pre className="predictions-sql">{pipeline.sourceSql}</pre>}
+                {pipeline.sourceSql && (
+                  <Code block mt={4}>
+                    {pipeline.sourceSql}
+                  </Code>
+                )}
               </>
             )}
           </dd>
@@ -371,7 +380,7 @@ function PipelineCard({ pipeline, sources, canWrite }: { pipeline: Pipeline; sou
           <dd>
             {pipeline.destinationConnectorId ? (
               <>
-                Table <code>{pipeline.destinationTable}</code> on <strong>{connectorName(pipeline.destinationConnectorId)}</strong>, plus the result files
+                Table <Code>{pipeline.destinationTable}</Code> on <strong>{connectorName(pipeline.destinationConnectorId)}</strong>, plus the result files
               </>
             ) : (
               'Result files only'
@@ -395,16 +404,18 @@ function PipelineCard({ pipeline, sources, canWrite }: { pipeline: Pipeline; sou
             <dt>Next runs</dt>
             <dd>
               {pipeline.nextRunTimes.length === 0 ? (
-                <span className="muted">{pipeline.enabled ? 'none' : 'none while paused'}</span>
+                <Text span c="dimmed" inherit>
+                  {pipeline.enabled ? 'none' : 'none while paused'}
+                </Text>
               ) : (
-                <ul className="predictions-next">
+                <List className="predictions-next" size="sm" spacing={0} listStyleType="none" styles={{ root: { paddingLeft: 0 } }}>
                   {pipeline.nextRunTimes.map((time) => (
-                    <li key={time}>
+                    <List.Item key={time}>
                       <time dateTime={time}>{formatInZone(time, pipeline.scheduleTimezone)}</time>
-                    </li>
+                    </List.Item>
                   ))}
-                  <li className="muted small">({pipeline.scheduleTimezone})</li>
-                </ul>
+                  <List.Item c="dimmed">({pipeline.scheduleTimezone})</List.Item>
+                </List>
               )}
             </dd>
           </div>
@@ -419,39 +430,47 @@ function PipelineCard({ pipeline, sources, canWrite }: { pipeline: Pipeline; sou
       </dl>
 
       {canWrite && (
-        <div className="predictions-actions">
-          <button type="button" onClick={start} disabled={starting} aria-busy={starting}>
+        <Group gap="xs" mt="sm">
+          <Button size="xs" onClick={start} disabled={starting} aria-busy={starting}>
             {starting ? 'Starting…' : 'Run now'}
-          </button>
-          <button type="button" className="secondary" onClick={() => setEditing((e) => !e)} aria-expanded={editing}>
+          </Button>
+          <Button size="xs" variant="default" onClick={() => setEditing((e) => !e)} aria-expanded={editing}>
             Edit schedule
-          </button>
-          {confirmDelete ? (
-            <span className="predictions-confirm" role="group" aria-label="Confirm deletion">
-              <span>Delete {pipeline.name} and its runs?</span>
-              <button type="button" className="predictions-danger" onClick={remove} disabled={deleting} autoFocus>
-                {deleting ? 'Deleting…' : 'Delete'}
-              </button>
-              <button type="button" className="secondary" onClick={() => setConfirmDelete(false)}>
-                Keep it
-              </button>
-            </span>
-          ) : (
-            <button type="button" className="secondary" onClick={() => setConfirmDelete(true)}>
-              Delete…
-            </button>
-          )}
-        </div>
+          </Button>
+          <Button
+            size="xs"
+            variant="default"
+            color="red"
+            onClick={() => {
+              setDeleteError(null);
+              setConfirmDelete(true);
+            }}
+          >
+            Delete…
+          </Button>
+        </Group>
       )}
-      {actionError && (
-        <p className="error" role="alert">
-          {actionError}
-        </p>
-      )}
-      {editing && <ScheduleForm pipeline={pipeline} onDone={() => setEditing(false)} />}
+      <InlineError>{actionError}</InlineError>
+      <Collapse expanded={editing} transitionDuration={100}>
+        {editing && <ScheduleForm pipeline={pipeline} onDone={() => setEditing(false)} />}
+      </Collapse>
 
       <PipelineRuns pipeline={pipeline} canWrite={canWrite} />
-    </li>
+
+      <ConfirmDialog
+        open={confirmDelete}
+        title={`Delete ${pipeline.name}?`}
+        confirmLabel="Delete pipeline"
+        busyLabel="Deleting…"
+        danger
+        busy={deleting}
+        error={deleteError}
+        onConfirm={remove}
+        onCancel={() => setConfirmDelete(false)}
+      >
+        <Text size="sm">Its schedule stops and its runs and their result files are deleted.</Text>
+      </ConfirmDialog>
+    </Paper>
   );
 }
 
@@ -474,41 +493,43 @@ function ScheduleForm({ pipeline, onDone }: { pipeline: Pipeline; onDone: () => 
   }
 
   return (
-    <form className="predictions-form predictions-schedule" onSubmit={submit} aria-label={`Schedule of ${pipeline.name}`}>
-      <label className="predictions-check">
-        <input type="checkbox" checked={manual} onChange={(event) => setManual(event.target.checked)} />
-        Manual runs only (no schedule)
-      </label>
-      {!manual && (
-        <>
-          <label htmlFor={`${ids}-cron`}>Cron</label>
-          <input id={`${ids}-cron`} value={cron} onChange={(event) => setCron(event.target.value)} required aria-describedby={`${ids}-cron-words`} spellCheck={false} autoComplete="off" />
-          <p id={`${ids}-cron-words`} className={`small ${words.ok ? 'muted' : 'predictions-warning'}`}>
-            {words.text || 'minute hour day-of-month month day-of-week'}
-          </p>
-          <label htmlFor={`${ids}-tz`}>Time zone</label>
-          <input id={`${ids}-tz`} value={timezone} onChange={(event) => setTimezone(event.target.value)} list={`${ids}-zones`} required spellCheck={false} autoComplete="off" />
-          <datalist id={`${ids}-zones`}>
-            {zones.map((zone) => (
-              <option key={zone} value={zone} />
-            ))}
-          </datalist>
-        </>
-      )}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="predictions-actions">
-        <button type="submit" disabled={fetching} aria-busy={fetching}>
-          {fetching ? 'Saving…' : 'Save schedule'}
-        </button>
-        <button type="button" className="secondary" onClick={onDone}>
-          Cancel
-        </button>
-      </div>
-    </form>
+    <Paper component="form" withBorder p="sm" mt="sm" bg="var(--mantine-color-default-hover)" onSubmit={submit} aria-label={`Schedule of ${pipeline.name}`}>
+      <Stack gap="xs">
+        <Checkbox label="Manual runs only (no schedule)" checked={manual} onChange={(event) => setManual(event.currentTarget.checked)} />
+        {!manual && (
+          <>
+            <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
+              <TextInput
+                label="Cron"
+                value={cron}
+                onChange={(event) => setCron(event.currentTarget.value)}
+                required
+                spellCheck={false}
+                autoComplete="off"
+                description={words.text || 'minute hour day-of-month month day-of-week'}
+                inputWrapperOrder={['label', 'input', 'description', 'error']}
+                styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' }, description: { color: words.ok ? undefined : 'var(--mantine-color-orange-7)' } }}
+              />
+              <TextInput label="Time zone" value={timezone} onChange={(event) => setTimezone(event.currentTarget.value)} list={`${ids}-zones`} required spellCheck={false} autoComplete="off" />
+            </SimpleGrid>
+            <datalist id={`${ids}-zones`}>
+              {zones.map((zone) => (
+                <option key={zone} value={zone} />
+              ))}
+            </datalist>
+          </>
+        )}
+        <InlineError mt={0}>{error}</InlineError>
+        <Group gap="xs">
+          <Button type="submit" size="xs" disabled={fetching} aria-busy={fetching}>
+            {fetching ? 'Saving…' : 'Save schedule'}
+          </Button>
+          <Button size="xs" variant="default" onClick={onDone}>
+            Cancel
+          </Button>
+        </Group>
+      </Stack>
+    </Paper>
   );
 }
 
@@ -550,28 +571,34 @@ function PipelineRuns({ pipeline, canWrite }: { pipeline: Pipeline; canWrite: bo
   if (error && !data) return <ErrorMessage message={`Cannot load the runs: ${messageOf(error)}`} onRetry={() => refetch({ requestPolicy: 'network-only' })} />;
 
   return (
-    <section className="predictions-runs" aria-label={`Runs of ${pipeline.name}`}>
-      <div className="predictions-runs-head">
-        <h5>Runs</h5>
-        {liveError && <span className="muted small">Live updates unavailable ({messageOf(liveError)}); reload to refresh.</span>}
-      </div>
+    <section aria-label={`Runs of ${pipeline.name}`} style={{ marginTop: 'var(--mantine-spacing-md)' }}>
+      <Group gap="xs" mb={6}>
+        <Title order={5} size="h6">
+          Runs
+        </Title>
+        {liveError && (
+          <Text span size="xs" c="dimmed">
+            Live updates unavailable ({messageOf(liveError)}); reload to refresh.
+          </Text>
+        )}
+      </Group>
       {!data ? (
-        <p className="muted small" aria-busy="true">
-          Loading runs…
-        </p>
+        <Loading what="runs" />
       ) : runs.length === 0 ? (
-        <p className="muted small">No runs yet.{pipeline.scheduleCron && pipeline.enabled && pipeline.nextRunTimes[0] ? ` The first is due ${formatDateTime(pipeline.nextRunTimes[0])}.` : ''}</p>
+        <Text size="sm" c="dimmed">
+          No runs yet.{pipeline.scheduleCron && pipeline.enabled && pipeline.nextRunTimes[0] ? ` The first is due ${formatDateTime(pipeline.nextRunTimes[0])}.` : ''}
+        </Text>
       ) : (
         <>
-          <ul className="predictions-run-list">
+          <Stack component="ul" gap="xs" p={0} m={0} style={{ listStyle: 'none' }}>
             {runs.map((run) => (
               <RunItem key={run.id} run={run} canWrite={canWrite} />
             ))}
-          </ul>
+          </Stack>
           {data.pipelineRuns.length >= limit && (
-            <button type="button" className="secondary" onClick={() => setLimit((l) => l + PAGE)} disabled={fetching}>
+            <Button variant="default" size="xs" mt="xs" onClick={() => setLimit((l) => l + PAGE)} disabled={fetching}>
               {fetching ? 'Loading…' : 'Show older runs'}
-            </button>
+            </Button>
           )}
         </>
       )}
@@ -580,6 +607,7 @@ function PipelineRuns({ pipeline, canWrite }: { pipeline: Pipeline; canWrite: bo
 }
 
 const FILE_LABELS: Record<string, string> = { main: 'Main predictions', challenger: 'Challenger predictions', errors: 'Invalid rows' };
+const STATUS_COLORS: Record<Run['status'], string> = { queued: 'gray', running: 'blue', succeeded: 'teal', failed: 'red', cancelled: 'yellow' };
 
 function RunItem({ run, canWrite }: { run: Run; canWrite: boolean }) {
   const [{ fetching: cancelling }, cancel] = useMutation(CancelRunMutation);
@@ -595,57 +623,66 @@ function RunItem({ run, canWrite }: { run: Run; canWrite: boolean }) {
 
   const ended = run.finishedAt && run.startedAt ? formatDuration(Date.parse(run.finishedAt) - Date.parse(run.startedAt)) : null;
   return (
-    <li className={`predictions-run predictions-run-${run.status}`}>
-      <div className="predictions-run-head">
-        <span className={`badge predictions-status predictions-status-${run.status}`}>{run.status}</span>
-        <span className="small">
+    <Paper component="li" withBorder px="sm" py="xs" data-run-status={run.status} style={{ borderLeft: `4px solid var(--mantine-color-${STATUS_COLORS[run.status]}-6)` }}>
+      <Group gap="xs" wrap="wrap">
+        <Badge className={`predictions-status predictions-status-${run.status}`} color={STATUS_COLORS[run.status]} variant="light" size="sm" style={{ textTransform: 'none' }}>
+          {run.status}
+        </Badge>
+        <Text span size="sm">
           {run.trigger === 'schedule' ? 'Scheduled' : 'Manual'} · {formatDateTime(run.createdAt)}
           {run.deploymentVersion !== null && <> · version {run.deploymentVersion}</>}
           {run.attempt > 1 && <> · attempt {run.attempt}</>}
           {ended && <> · took {ended}</>}
-        </span>
+        </Text>
         {canWrite && active && (
-          <button type="button" className="secondary predictions-small" onClick={stop} disabled={cancelling}>
+          <Button variant="default" size="compact-xs" color="red" onClick={stop} disabled={cancelling}>
             {cancelling ? 'Cancelling…' : 'Cancel run'}
-          </button>
+          </Button>
         )}
-      </div>
+      </Group>
       {(active || run.progress !== null) && (
-        <div className="predictions-progress">
-          <progress
-            max={1}
-            value={run.progress ?? undefined}
-            aria-label={`Progress of the run started ${formatDateTime(run.createdAt)}`}
-            aria-valuetext={progressLabel || undefined}
-          />
-          <span className="small">{progressLabel}</span>
-        </div>
+        <Group gap="xs" mt={6} wrap="nowrap">
+          <Progress.Root size="md" style={{ flex: 1 }}>
+            <Progress.Section
+              value={run.progress !== null ? run.progress * 100 : 100}
+              animated={active}
+              striped={active && run.progress === null}
+              color={STATUS_COLORS[run.status]}
+              aria-label={`Progress of the run started ${formatDateTime(run.createdAt)}`}
+              aria-valuetext={progressLabel || undefined}
+            />
+          </Progress.Root>
+          <Text span size="xs" c="dimmed">
+            {progressLabel}
+          </Text>
+        </Group>
       )}
-      <p className="small predictions-counts">
+      <Text size="sm" mt={4}>
         Read {formatInteger(run.rowsRead)}
         {run.rowsTotal !== null && ` of ${formatInteger(run.rowsTotal)}`} · predicted {formatInteger(run.rowsPredicted)} ·{' '}
-        <span className={run.rowsFailed > 0 ? 'predictions-warning' : undefined}>failed {formatInteger(run.rowsFailed)}</span>
-      </p>
-      {run.error && <p className="error small">{run.error}</p>}
-      {error && (
-        <p className="error small" role="alert">
-          {error}
-        </p>
+        <Text span c={run.rowsFailed > 0 ? 'orange.7' : undefined} inherit>
+          failed {formatInteger(run.rowsFailed)}
+        </Text>
+      </Text>
+      {run.error && (
+        <Text size="sm" c="red">
+          {run.error}
+        </Text>
       )}
+      <InlineError>{error}</InlineError>
       {run.files.length > 0 && (
-        <p className="predictions-files small">
-          Download:{' '}
-          {run.files.map((kind, i) => (
-            <span key={kind}>
-              {i > 0 && ' · '}
-              <a href={`/api/v1/pipeline-runs/${encodeURIComponent(run.id)}/files/${encodeURIComponent(kind)}`} download>
-                {FILE_LABELS[kind] ?? kind} (CSV)
-              </a>
-            </span>
+        <Group gap="xs" mt={4} wrap="wrap">
+          <Text span size="sm" c="dimmed">
+            Download:
+          </Text>
+          {run.files.map((kind) => (
+            <Anchor key={kind} size="sm" href={`/api/v1/pipeline-runs/${encodeURIComponent(run.id)}/files/${encodeURIComponent(kind)}`} download>
+              {FILE_LABELS[kind] ?? kind} (CSV)
+            </Anchor>
           ))}
-        </p>
+        </Group>
       )}
-    </li>
+    </Paper>
   );
 }
 
@@ -711,164 +748,172 @@ function CreatePipelineForm({
     else onDone();
   }
 
+  const fieldset = (legend: string, children: React.ReactNode) => (
+    <Paper component="fieldset" withBorder p="sm" m={0}>
+      <legend>
+        <Text fw={600} size="sm" px={4}>
+          {legend}
+        </Text>
+      </legend>
+      <Stack gap="xs">{children}</Stack>
+    </Paper>
+  );
+
   return (
-    <form className="card predictions-form predictions-create" onSubmit={submit} aria-labelledby={`${ids}-title`}>
-      <h4 id={`${ids}-title`}>New pipeline</h4>
-      <label>
-        Name
-        <input name="name" required maxLength={100} placeholder="Nightly scoring" autoFocus />
-      </label>
+    <Paper component="form" withBorder p={{ base: 'sm', sm: 'md' }} onSubmit={submit} aria-labelledby={`${ids}-title`}>
+      <Stack gap="sm">
+        <Title order={4} size="h5" id={`${ids}-title`}>
+          New pipeline
+        </Title>
+        <TextInput label="Name" name="name" required maxLength={100} placeholder="Nightly scoring" data-autofocus autoFocus />
 
-      <fieldset>
-        <legend>Source</legend>
-        <div className="predictions-radios">
-          <label className="predictions-check">
-            <input type="radio" name="sourceKind" value="dataset" checked={sourceKind === 'dataset'} onChange={() => setSourceKind('dataset')} />
-            An uploaded dataset
-          </label>
-          <label className="predictions-check">
-            <input type="radio" name="sourceKind" value="sql" checked={sourceKind === 'sql'} onChange={() => setSourceKind('sql')} />A SQL SELECT on a connector
-          </label>
-        </div>
-        {sourceKind === 'dataset' ? (
-          sources.datasets.length === 0 ? (
-            <p className="muted small">
-              No CSV is uploaded to this project yet: upload one (multipart) to <code>POST /api/v1/projects/{sources.project.id}/datasets</code>, then{' '}
-              <button type="button" className="monitoring-link" onClick={onRefreshSources}>
-                reload the list
-              </button>
-              .
-            </p>
-          ) : (
-            <label>
-              Dataset
-              <select name="sourceDatasetId" required defaultValue="">
-                <option value="" disabled>
-                  Choose a CSV…
-                </option>
-                {sources.datasets.map((dataset) => (
-                  <option key={dataset.id} value={dataset.id}>
-                    {dataset.fileName} ({formatInteger(dataset.rows)} rows, {formatDateTime(dataset.createdAt)})
+        {fieldset(
+          'Source',
+          <>
+            <Radio.Group value={sourceKind} onChange={(value) => setSourceKind(value === 'sql' ? 'sql' : 'dataset')} aria-label="Source kind">
+              <Group gap="md">
+                <Radio value="dataset" name="sourceKind" label="An uploaded dataset" />
+                <Radio value="sql" name="sourceKind" label="A SQL SELECT on a connector" />
+              </Group>
+            </Radio.Group>
+            {sourceKind === 'dataset' ? (
+              sources.datasets.length === 0 ? (
+                <Text size="sm" c="dimmed">
+                  No CSV is uploaded to this project yet: upload one (multipart) to <Code>POST /api/v1/projects/{sources.project.id}/datasets</Code>, then{' '}
+                  <Button variant="subtle" size="compact-sm" onClick={onRefreshSources}>
+                    reload the list
+                  </Button>
+                  .
+                </Text>
+              ) : (
+                <NativeSelect label="Dataset" name="sourceDatasetId" required defaultValue="">
+                  <option value="" disabled>
+                    Choose a CSV…
                   </option>
-                ))}
-              </select>
-            </label>
-          )
-        ) : noConnectors ? (
-          <p className="muted small">This project has no connectors yet: add an external PostgreSQL database to the project first.</p>
-        ) : (
+                  {sources.datasets.map((dataset) => (
+                    <option key={dataset.id} value={dataset.id}>
+                      {dataset.fileName} ({formatInteger(dataset.rows)} rows, {formatDateTime(dataset.createdAt)})
+                    </option>
+                  ))}
+                </NativeSelect>
+              )
+            ) : noConnectors ? (
+              <Text size="sm" c="dimmed">
+                This project has no connectors yet: add an external PostgreSQL database to the project first.
+              </Text>
+            ) : (
+              <>
+                <ConnectorSelect label="Connector" name="sourceConnectorId" connectors={sources.connectors} />
+                <Textarea
+                  label="SELECT"
+                  name="sourceSql"
+                  required
+                  rows={4}
+                  placeholder="SELECT * FROM customers WHERE active"
+                  spellCheck={false}
+                  description="Run read-only, streamed with a cursor. Its columns must match the model's features."
+                  inputWrapperOrder={['label', 'input', 'description', 'error']}
+                  styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }}
+                />
+              </>
+            )}
+          </>,
+        )}
+
+        {fieldset(
+          'Destination',
           <>
-            <label>
-              Connector
-              <ConnectorSelect name="sourceConnectorId" connectors={sources.connectors} />
-            </label>
-            <label>
-              SELECT
-              <textarea name="sourceSql" required rows={4} placeholder="SELECT * FROM customers WHERE active" spellCheck={false} />
-              <span className="muted small">Run read-only, streamed with a cursor. Its columns must match the model&apos;s features.</span>
-            </label>
-          </>
+            <Text size="sm" c="dimmed">
+              Each run always writes result files to download.
+            </Text>
+            <Checkbox
+              checked={deliver}
+              onChange={(event) => setDeliver(event.currentTarget.checked)}
+              disabled={noConnectors}
+              label={`Also write the predictions to a table${noConnectors ? ' (needs a connector)' : ''}`}
+            />
+            {deliver && !noConnectors && (
+              <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
+                <ConnectorSelect label="Connector" name="destinationConnectorId" connectors={sources.connectors} />
+                <TextInput label="Table" name="destinationTable" required placeholder="predictions" spellCheck={false} autoComplete="off" />
+              </SimpleGrid>
+            )}
+          </>,
         )}
-      </fieldset>
 
-      <fieldset>
-        <legend>Destination</legend>
-        <p className="muted small">Each run always writes result files to download.</p>
-        <label className="predictions-check">
-          <input type="checkbox" checked={deliver} onChange={(event) => setDeliver(event.target.checked)} disabled={noConnectors} />
-          Also write the predictions to a table{noConnectors ? ' (needs a connector)' : ''}
-        </label>
-        {deliver && !noConnectors && (
-          <div className="predictions-row">
-            <label>
-              Connector
-              <ConnectorSelect name="destinationConnectorId" connectors={sources.connectors} />
-            </label>
-            <label>
-              Table
-              <input name="destinationTable" required placeholder="predictions" spellCheck={false} autoComplete="off" />
-            </label>
-          </div>
-        )}
-      </fieldset>
-
-      <fieldset>
-        <legend>Schedule</legend>
-        <div className="predictions-radios">
-          <label className="predictions-check">
-            <input type="radio" name="schedule" checked={scheduled} onChange={() => setScheduled(true)} />
-            On a schedule
-          </label>
-          <label className="predictions-check">
-            <input type="radio" name="schedule" checked={!scheduled} onChange={() => setScheduled(false)} />
-            Manual runs only
-          </label>
-        </div>
-        {scheduled && (
+        {fieldset(
+          'Schedule',
           <>
-            <div className="predictions-presets" role="group" aria-label="Common schedules">
-              {CRON_PRESETS.map((preset) => (
-                <button key={preset.cron} type="button" className="secondary predictions-small" aria-pressed={cron === preset.cron} onClick={() => setCron(preset.cron)}>
-                  {preset.label}
-                </button>
-              ))}
-            </div>
-            <div className="predictions-row">
-              <label>
-                Cron
-                <input value={cron} onChange={(event) => setCron(event.target.value)} required spellCheck={false} autoComplete="off" aria-describedby={`${ids}-cron-words`} />
-              </label>
-              <label>
-                Time zone
-                <input value={timezone} onChange={(event) => setTimezone(event.target.value)} list={`${ids}-zones`} required spellCheck={false} autoComplete="off" />
-              </label>
-            </div>
-            <datalist id={`${ids}-zones`}>
-              {zones.map((zone) => (
-                <option key={zone} value={zone} />
-              ))}
-            </datalist>
-            <p id={`${ids}-cron-words`} className={`small ${words.ok ? 'muted' : 'predictions-warning'}`}>
-              {words.text || 'minute hour day-of-month month day-of-week'}
-            </p>
-          </>
+            <Radio.Group value={scheduled ? 'yes' : 'no'} onChange={(value) => setScheduled(value === 'yes')} aria-label="Schedule">
+              <Group gap="md">
+                <Radio value="yes" name="schedule" label="On a schedule" />
+                <Radio value="no" name="schedule" label="Manual runs only" />
+              </Group>
+            </Radio.Group>
+            {scheduled && (
+              <>
+                <Group gap={6} role="group" aria-label="Common schedules">
+                  {CRON_PRESETS.map((preset) => (
+                    <Button key={preset.cron} size="compact-sm" variant={cron === preset.cron ? 'light' : 'default'} aria-pressed={cron === preset.cron} onClick={() => setCron(preset.cron)}>
+                      {preset.label}
+                    </Button>
+                  ))}
+                </Group>
+                <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
+                  <TextInput
+                    label="Cron"
+                    value={cron}
+                    onChange={(event) => setCron(event.currentTarget.value)}
+                    required
+                    spellCheck={false}
+                    autoComplete="off"
+                    aria-describedby={`${ids}-cron-words`}
+                    styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }}
+                  />
+                  <TextInput label="Time zone" value={timezone} onChange={(event) => setTimezone(event.currentTarget.value)} list={`${ids}-zones`} required spellCheck={false} autoComplete="off" />
+                </SimpleGrid>
+                <datalist id={`${ids}-zones`}>
+                  {zones.map((zone) => (
+                    <option key={zone} value={zone} />
+                  ))}
+                </datalist>
+                <Text id={`${ids}-cron-words`} size="sm" c={words.ok ? 'dimmed' : 'orange.7'}>
+                  {words.text || 'minute hour day-of-month month day-of-week'}
+                </Text>
+              </>
+            )}
+          </>,
         )}
-      </fieldset>
 
-      <details>
-        <summary>Failures</summary>
-        <div className="predictions-row">
-          <label>
-            Retries after a failed run
-            <input name="retryAttempts" type="number" min={0} max={10} step={1} placeholder="server default" />
-          </label>
-          <label>
-            Fail above this % of invalid rows
-            <input name="maxErrorPercent" type="number" min={0} max={100} step="any" placeholder="server default" />
-          </label>
-        </div>
-      </details>
+        <details>
+          <summary>
+            <Text span size="sm" fw={600}>
+              Failures
+            </Text>
+          </summary>
+          <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm" mt="xs">
+            <NumberInput label="Retries after a failed run" name="retryAttempts" min={0} max={10} step={1} allowDecimal={false} placeholder="server default" />
+            <NumberInput label="Fail above this % of invalid rows" name="maxErrorPercent" min={0} max={100} placeholder="server default" />
+          </SimpleGrid>
+        </details>
 
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="predictions-actions">
-        <button type="submit" disabled={fetching} aria-busy={fetching}>
-          {fetching ? 'Creating…' : 'Create pipeline'}
-        </button>
-        <button type="button" className="secondary" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
-    </form>
+        <InlineError mt={0}>{error}</InlineError>
+        <Group gap="xs">
+          <Button type="submit" disabled={fetching} aria-busy={fetching}>
+            {fetching ? 'Creating…' : 'Create pipeline'}
+          </Button>
+          <Button variant="default" onClick={onCancel}>
+            Cancel
+          </Button>
+        </Group>
+      </Stack>
+    </Paper>
   );
 }
 
-function ConnectorSelect({ name, connectors }: { name: string; connectors: Sources['connectors'] }) {
+function ConnectorSelect({ label, name, connectors }: { label: string; name: string; connectors: Sources['connectors'] }) {
   return (
-    <select name={name} required defaultValue={connectors.length === 1 ? connectors[0]!.id : ''}>
+    <NativeSelect label={label} name={name} required defaultValue={connectors.length === 1 ? connectors[0]!.id : ''}>
       {connectors.length > 1 && (
         <option value="" disabled>
           Choose a connector…
@@ -879,6 +924,6 @@ function ConnectorSelect({ name, connectors }: { name: string; connectors: Sourc
           {connector.name} ({connector.host}/{connector.database})
         </option>
       ))}
-    </select>
+    </NativeSelect>
   );
 }
