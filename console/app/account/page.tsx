@@ -1,10 +1,14 @@
 'use client';
 
+import { Alert, Button, Code, Group, Paper, SimpleGrid, Stack, Table, Text, TextInput, Title, VisuallyHidden } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
-import { AppShell, Breadcrumbs, Loading } from '../../components/app-shell';
+import { AppShell, Breadcrumbs, Loading, Page } from '../../components/app-shell';
 import { ConfirmDialog } from '../../components/confirm-dialog';
-import { ErrorMessage } from '../../components/error-message';
+import { CopyButton } from '../../components/docs/copy-button';
+import { EmptyState } from '../../components/empty-state';
+import { ErrorMessage, InlineError } from '../../components/error-message';
+import { StateBadge } from '../../components/status-badges';
 import { CreateAccessTokenMutation, MyAccessTokensQuery, RevokeAccessTokenMutation, type AccessTokenData } from '../../lib/account-operations';
 import { messageOf } from '../../lib/errors';
 import { formatDateTime } from '../../lib/format';
@@ -12,17 +16,23 @@ import { formatDateTime } from '../../lib/format';
 export default function AccountPage() {
   return (
     <AppShell>
-      <main className="page">
+      <Page>
         <Breadcrumbs items={[{ label: 'Projects', href: '/' }, { label: 'Account' }]} />
-        <h1>Account</h1>
+        <Title order={1} mb="md">
+          Account
+        </Title>
         <section aria-labelledby="tokens-title">
-          <h2 id="tokens-title">Personal access tokens</h2>
-          <p className="muted">
-            A personal access token signs API clients in as you: send it as <code>Authorization: Bearer &lt;token&gt;</code>.
-          </p>
-          <AccessTokens />
+          <Title order={2} size="h3" id="tokens-title">
+            Personal access tokens
+          </Title>
+          <Text c="dimmed" size="sm" mb="sm">
+            A personal access token signs API clients in as you: send it as <Code>Authorization: Bearer &lt;token&gt;</Code>.
+          </Text>
+          <Stack gap="md">
+            <AccessTokens />
+          </Stack>
         </section>
-      </main>
+      </Page>
     </AppShell>
   );
 }
@@ -82,119 +92,89 @@ function CreateTokenForm({ onCreated }: { onCreated: (token: string, name: strin
   }
 
   return (
-    <form className="card form-grid" onSubmit={submit} aria-label="New personal access token">
-      <div className="two-columns">
-        <label>
-          Token name
-          <input name="name" required maxLength={100} placeholder="grafana dashboard" />
-        </label>
-        <label>
-          <span>
-            Expires on <span className="muted">(optional: never when empty)</span>
-          </span>
-          <input name="expiresAt" type="date" min={new Date().toISOString().slice(0, 10)} />
-        </label>
-      </div>
-      <div className="actions">
-        <button type="submit" disabled={fetching} aria-busy={fetching}>
-          {fetching ? 'Creating…' : 'Create token'}
-        </button>
-      </div>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-    </form>
+    <Paper component="form" withBorder p="md" onSubmit={submit} aria-label="New personal access token">
+      <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
+        <TextInput label="Token name" name="name" required maxLength={100} placeholder="grafana dashboard" />
+        <TextInput label="Expires on" description="Optional: never when empty" name="expiresAt" type="date" min={new Date().toISOString().slice(0, 10)} />
+      </SimpleGrid>
+      <Group mt="md">
+        <Button type="submit" loading={fetching} aria-busy={fetching}>
+          Create token
+        </Button>
+      </Group>
+      <InlineError>{error}</InlineError>
+    </Paper>
   );
 }
 
 function NewToken({ token, name, onDismiss }: { token: string; name: string; onDismiss: () => void }) {
-  const [copied, setCopied] = useState<string | null>(null);
-
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(token);
-      setCopied('Copied');
-    } catch {
-      setCopied('Could not copy: select the token and copy it');
-    }
-  }
-
   return (
-    <div className="card new-token" role="region" aria-label="New token">
-      <p className="warning" role="alert">
+    <Alert color="yellow" variant="light" role="region" aria-label="New token" title={`Token “${name}” created`}>
+      <Text size="sm" role="alert">
         Copy the token “{name}” now: it is shown only this once, and Berth keeps only its hash.
-      </p>
-      <div className="new-token-row">
-        <code data-testid="new-token" className="new-token-secret">
+      </Text>
+      <Group gap="xs" mt="sm" wrap="wrap">
+        <Code data-testid="new-token" style={{ overflowWrap: 'anywhere', fontSize: 'var(--mantine-font-size-sm)' }} px="sm" py={6}>
           {token}
-        </code>
-        <button type="button" className="secondary" onClick={copy}>
-          Copy token
-        </button>
-        <button type="button" className="secondary" onClick={onDismiss}>
+        </Code>
+        <CopyButton text={token} label="Copy token" />
+        <Button variant="default" size="xs" onClick={onDismiss}>
           Done
-        </button>
-      </div>
-      <p className="muted small" role="status">
-        {copied}
-      </p>
-    </div>
+        </Button>
+      </Group>
+    </Alert>
   );
 }
 
 function TokenTable({ tokens, onRevoke }: { tokens: AccessTokenData[]; onRevoke: (token: AccessTokenData) => void }) {
   if (tokens.length === 0) {
     return (
-      <div className="card empty">
-        <p>No personal access tokens yet</p>
-      </div>
+      <EmptyState title="No personal access tokens yet" />
     );
   }
   const expired = (token: AccessTokenData) => token.expiresAt !== null && new Date(token.expiresAt) < new Date();
   return (
-    <div className="table-scroll">
-      <table aria-label="Personal access tokens">
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Prefix</th>
-            <th scope="col">Created</th>
-            <th scope="col">Last used</th>
-            <th scope="col">Expires</th>
-            <th scope="col">Revoked</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
+    <Table.ScrollContainer minWidth={640} type="native">
+      <Table aria-label="Personal access tokens" withTableBorder verticalSpacing={6} fz="sm">
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th scope="col">Name</Table.Th>
+            <Table.Th scope="col">Prefix</Table.Th>
+            <Table.Th scope="col">Created</Table.Th>
+            <Table.Th scope="col">Last used</Table.Th>
+            <Table.Th scope="col">Expires</Table.Th>
+            <Table.Th scope="col">Revoked</Table.Th>
+            <Table.Th scope="col">
+              <VisuallyHidden>Actions</VisuallyHidden>
+            </Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
           {tokens.map((token) => (
-            <tr key={token.id} data-token={token.name}>
-              <td className="strong">{token.name}</td>
-              <td>
-                <code>{token.prefix}…</code>
-              </td>
-              <td className="nowrap">{formatDateTime(token.createdAt)}</td>
-              <td className="nowrap">{token.lastUsedAt ? formatDateTime(token.lastUsedAt) : <span className="muted">never</span>}</td>
-              <td className="nowrap">
-                {token.expiresAt ? formatDateTime(token.expiresAt) : <span className="muted">never</span>}
-                {expired(token) && <span className="state off">expired</span>}
-              </td>
-              <td className="nowrap">{token.revokedAt ? <span className="state bad">{formatDateTime(token.revokedAt)}</span> : <span className="muted">no</span>}</td>
-              <td>
+            <Table.Tr key={token.id} data-token={token.name}>
+              <Table.Td fw={600}>{token.name}</Table.Td>
+              <Table.Td>
+                <Code>{token.prefix}…</Code>
+              </Table.Td>
+              <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDateTime(token.createdAt)}</Table.Td>
+              <Table.Td style={{ whiteSpace: 'nowrap' }}>{token.lastUsedAt ? formatDateTime(token.lastUsedAt) : <Text span c="dimmed" inherit>never</Text>}</Table.Td>
+              <Table.Td style={{ whiteSpace: 'nowrap' }}>
+                {token.expiresAt ? formatDateTime(token.expiresAt) : <Text span c="dimmed" inherit>never</Text>}
+                {expired(token) && <StateBadge tone="off">expired</StateBadge>}
+              </Table.Td>
+              <Table.Td style={{ whiteSpace: 'nowrap' }}>{token.revokedAt ? <StateBadge tone="bad">{formatDateTime(token.revokedAt)}</StateBadge> : <Text span c="dimmed" inherit>no</Text>}</Table.Td>
+              <Table.Td>
                 {!token.revokedAt && (
-                  <button type="button" className="secondary danger-text" onClick={() => onRevoke(token)} aria-label={`Revoke ${token.name}`}>
+                  <Button onClick={() => onRevoke(token)} aria-label={`Revoke ${token.name}`} variant="default" color="red" size="xs">
                     Revoke
-                  </button>
+                  </Button>
                 )}
-              </td>
-            </tr>
+              </Table.Td>
+            </Table.Tr>
           ))}
-        </tbody>
-      </table>
-    </div>
+        </Table.Tbody>
+      </Table>
+    </Table.ScrollContainer>
   );
 }
 
@@ -225,9 +205,9 @@ function RevokeDialog({ token, onClose, onRevoked }: { token: AccessTokenData | 
         onClose();
       }}
     >
-      <p>
-        Clients that use “{token?.name}” (<code>{token?.prefix}…</code>) stop being signed in at once. This cannot be undone.
-      </p>
+      <Text size="sm">
+        Clients that use “{token?.name}” (<Code>{token?.prefix}…</Code>) stop being signed in at once. This cannot be undone.
+      </Text>
     </ConfirmDialog>
   );
 }
