@@ -63,6 +63,10 @@ export async function startBerth(config: Config, options: StartOptions = {}): Pr
     const bus = await PostgresEventBus.connect(databaseUrl, logger);
     cleanups.push(() => bus.close());
 
+    // Closed after everything that records predictions stopped: nothing recorded is lost.
+    const logCleanup: { close?: () => Promise<void> } = {};
+    cleanups.push(async () => logCleanup.close?.());
+
     const jobs = await JobRunner.create({
       databaseUrl,
       mongodbUrl: config.mongodbUrl,
@@ -74,6 +78,8 @@ export async function startBerth(config: Config, options: StartOptions = {}): Pr
 
     const artifacts = new LocalArtifactStore(path.join(config.dataDir, 'artifacts'));
     const services = createServices({ config, secret, db, bus, artifacts, jobs, logger });
+    // After the jobs stopped (cleanups run in reverse, see below): a pipeline run still records.
+    logCleanup.close = () => services.predictionLog.close();
     if (config.role !== 'api') await scheduleHousekeeping(jobs, services);
     await jobs.start();
 
@@ -87,10 +93,7 @@ export async function startBerth(config: Config, options: StartOptions = {}): Pr
       services.usage.start();
       cleanups.push(() => services.usage.stop());
       // Runs after the HTTP server closed (cleanups run in reverse): nothing in flight is lost.
-      cleanups.push(async () => {
-        await services.predictions.settle();
-        await services.predictionLog.flush();
-      });
+      cleanups.push(() => services.predictions.settle());
       const schema = await buildBerthSchema(bus);
       const app: FastifyInstance = await createHttpApp({ config, logger, services, schema, readiness: () => checkReadiness(db, jobs) });
       cleanups.push(() => app.close());

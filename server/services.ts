@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import { conflict } from './platform/errors';
 import { AuthService } from './auth/auth.service';
@@ -65,7 +67,11 @@ export function createServices({ config, secret, db, bus, artifacts, jobs, logge
     const count = await deployments.countInProject(projectId);
     if (count > 0) throw conflict(`The project still has ${count} deployment${count === 1 ? '' : 's'}; delete ${count === 1 ? 'it' : 'them'} first`);
   });
-  const predictionLog = new PredictionLog(db, logger);
+  const predictionLog = new PredictionLog(logger, {
+    databaseUrl: (db.options as { url: string }).url,
+    // Per process: replicas may share the data folder.
+    spillDir: path.join(config.dataDir, 'prediction-log-spill', `${process.pid}-${randomUUID().slice(0, 8)}`),
+  });
   const usage: UsageTracker = new UsageTracker(db, logger, { memoryOf: () => registry.memoryByDeployment() });
   const registry = new DeploymentRegistry(db, bus, artifacts, logger, {
     batching: { maxDelayMs: config.serving.batchDelayMs },

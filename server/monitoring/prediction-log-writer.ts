@@ -1,0 +1,386 @@
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { binValue } from '../experiments/ml/profile';
+import { predictionBin } from './drift';
+import type { LoggedPrediction, PredictionRecord, PredictionRole } from './prediction-log';
+import { upsertDailyRollups } from './rollups';
+import { addPair, emptyPairSums, latencyBin, type PairSums } from './statistics';
+
+/** A PostgreSQL connection or pool (pg), as much of it as the writer needs. */
+export interface LogDatabase {
+  connect(): Promise<{ query(sql: string, parameters?: unknown[]): Promise<unknown>; release(error?: Error): void }>;
+}
+
+export interface WriterOptions {
+  flushMs: number;
+  flushRows: number;
+  /** Rows held in memory at most; beyond, incoming rows go to the spill folder. */
+  maxBufferedRows: number;
+  /** Where rows beyond `maxBufferedRows` are written until the database catches up. */
+  spillDir: string;
+}
+
+/** Counters of the writer, for /metrics and tests: `lost` must stay 0. */
+export interface PredictionLogStats {
+  /** Rows written since the start, in the order they were recorded. */
+  written: number;
+  /** Rows recorded but not written yet: in memory, or spilled to disk. */
+  buffered: number;
+  /** Of `buffered`, the rows waiting on disk. */
+  spilled: number;
+  failedFlushes: number;
+  lost: number;
+}
+
+export type WriterEvent =
+  | { type: 'progress'; stats: PredictionLogStats }
+  | { type: 'log'; level: 'warn' | 'error'; data: Record<string, unknown>; message: string };
+
+interface ShedEntry {
+  deploymentId: string;
+  modelId: string;
+  hour: string;
+  rows: number;
+}
+
+const COLUMNS = ['deployment_id', 'deployment_version', 'model_id', 'role', 'request_id', 'row_index', 'input', 'output', 'error', 'latency_ms', 'source', 'created_at'];
+/** PostgreSQL allows 65535 parameters per statement. */
+const MAX_ROWS_PER_INSERT = Math.floor(65535 / COLUMNS.length);
+const MAX_ROWS_PER_FLUSH = 20_000;
+const RETRY_MIN_MS = 100;
+const RETRY_MAX_MS = 5000;
+
+/**
+ * Writes the prediction log and keeps the hourly (and daily) aggregates every chart reads; it
+ * runs on the log's own thread (prediction-log.thread.ts), off the request path.
+ * Rows are written in multi-row inserts, flushed by size or after `flushMs`, together with the
+ * aggregate increments they make, in one transaction: the aggregates always equal what the rows
+ * say, and the log is never rescanned. When the database is away, the batch is kept and retried;
+ * when more than `maxBufferedRows` wait, the rest waits in files under `spillDir` (memory stays
+ * bounded while a batch run outpaces the database). Rows are written in the order they came.
+ */
+export class PredictionLogWriter {
+  private buffer: PredictionRecord[] = [];
+  /** Spill files, oldest first, and the rows still being appended to the newest. */
+  private readonly spillFiles: Array<{ file: string; rows: number }> = [];
+  private spillTail: LoggedPrediction[] = [];
+  private spillSequence = 0;
+  private spilling: Promise<void> = Promise.resolve();
+  private shed = new Map<string, ShedEntry>();
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> | undefined;
+  private retryMs = RETRY_MIN_MS;
+  private readonly partitions = new Set<string>();
+  private readonly stats = { written: 0, failedFlushes: 0, rejected: 0 };
+
+  constructor(
+    private readonly db: LogDatabase,
+    private readonly binningOf: (modelId: string) => PredictionRecord['binning'],
+    private readonly report: (event: WriterEvent) => void,
+    private readonly options: WriterOptions,
+  ) {}
+
+  record(rows: LoggedPrediction[]): void {
+    // Once anything is on disk, newer rows queue behind it: the log keeps the order rows came in.
+    if (this.spilledRows() > 0 || this.buffer.length + rows.length > this.options.maxBufferedRows) this.spill(rows);
+    else for (const row of rows) this.buffer.push(this.withBinning(row));
+    this.kick(this.buffer.length >= this.options.flushRows ? 0 : this.options.flushMs);
+  }
+
+  /** Challenger rows shed by a full queue: counted in the aggregates, never silently lost. */
+  recordShed(entry: ShedEntry): void {
+    const key = `${entry.deploymentId}|${entry.modelId}|${entry.hour}`;
+    const existing = this.shed.get(key);
+    if (existing) existing.rows += entry.rows;
+    else this.shed.set(key, { ...entry });
+    this.kick(this.options.flushMs);
+  }
+
+  /** Starts writing now rather than after `flushMs`. */
+  flushSoon(): void {
+    this.kick(0);
+  }
+
+  /** Writes everything recorded, retrying while the database is away, until `deadline` (ms). */
+  async drain(deadline: number): Promise<void> {
+    while ((this.pending() > 0 || this.shed.size > 0 || this.writing) && Date.now() < deadline) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      await (this.writing ?? this.writeOnce());
+    }
+  }
+
+  pending(): number {
+    return this.buffer.length + this.spilledRows();
+  }
+
+  /** Removes this writer's spill files (at exit: what they held is counted as lost by the caller). */
+  async discardSpill(): Promise<void> {
+    await this.spilling;
+    await rm(this.options.spillDir, { recursive: true, force: true });
+  }
+
+  private spilledRows(): number {
+    return this.spillFiles.reduce((sum, f) => sum + f.rows, 0) + this.spillTail.length;
+  }
+
+  private withBinning(row: LoggedPrediction): PredictionRecord {
+    return Object.assign(row, { binning: this.binningOf(row.modelId) });
+  }
+
+  /** Rows per spill file: a quarter of the memory bound, so reading one back always fits. */
+  private spillFileRows(): number {
+    return Math.max(1, Math.floor(this.options.maxBufferedRows / 4));
+  }
+
+  private spill(rows: LoggedPrediction[]): void {
+    for (const row of rows) this.spillTail.push(row);
+    while (this.spillTail.length >= this.spillFileRows()) this.sealSpillTail();
+  }
+
+  /** Queues the oldest rows being appended as the next spill file; files are written one at a time. */
+  private sealSpillTail(): void {
+    if (this.spillTail.length === 0) return;
+    const rows = this.spillTail.splice(0, this.spillFileRows());
+    const entry = { file: path.join(this.options.spillDir, `${String(++this.spillSequence).padStart(10, '0')}.json`), rows: rows.length };
+    this.spillFiles.push(entry);
+    this.spilling = this.spilling.then(async () => {
+      await mkdir(this.options.spillDir, { recursive: true });
+      await writeFile(entry.file, JSON.stringify(rows));
+    });
+  }
+
+  /** Moves the oldest spilled rows back into memory while there is room for them. */
+  private async unspill(): Promise<void> {
+    while (this.spilledRows() > 0 && this.buffer.length + Math.min(this.spilledRows(), this.spillFileRows()) <= this.options.maxBufferedRows) {
+      if (this.spillFiles.length === 0) this.sealSpillTail();
+      await this.spilling;
+      const entry = this.spillFiles.shift()!;
+      const rows = JSON.parse(await readFile(entry.file, 'utf8'), (key, value) => (key === 'createdAt' ? new Date(value) : value)) as LoggedPrediction[];
+      await rm(entry.file, { force: true });
+      for (const row of rows) this.buffer.push(this.withBinning(row));
+    }
+  }
+
+  private kick(delayMs: number): void {
+    if (this.writing || (this.timer && delayMs > 0)) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.writeOnce();
+    }, delayMs);
+  }
+
+  private writeOnce(): Promise<void> {
+    if (this.writing) return this.writing;
+    let batch: PredictionRecord[] = [];
+    let shed: ShedEntry[] = [];
+    this.writing = this.unspill()
+      .then(() => {
+        // Bounded transactions: a backlog is written in several, so none grows with the backlog.
+        batch = this.buffer.splice(0, MAX_ROWS_PER_FLUSH);
+        shed = [...this.shed.values()];
+        this.shed = new Map();
+        return this.write(batch, shed);
+      })
+      .then(() => {
+        this.stats.written += batch.length;
+        this.retryMs = RETRY_MIN_MS;
+      })
+      .catch((error) => {
+        if (isRejection(error)) {
+          // The database refuses these rows (a bug of ours): retrying would block the log forever.
+          this.stats.rejected += batch.length;
+          this.report({ type: 'log', level: 'error', data: { error: (error as Error).message, rows: batch.length }, message: 'the database rejected predictions; they are counted as lost' });
+          return;
+        }
+        // Keep the rows, oldest first, and try again later.
+        this.buffer.unshift(...batch);
+        for (const entry of shed) this.recordShed(entry);
+        this.stats.failedFlushes++;
+        // The message only: the error would carry every value of the failed INSERT.
+        this.report({ type: 'log', level: 'warn', data: { error: (error as Error).message, rows: batch.length, retryInMs: this.retryMs }, message: 'could not write predictions; will retry' });
+        return new Promise<void>((resolve) => setTimeout(resolve, this.retryMs)).then(() => {
+          this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
+        });
+      })
+      .finally(() => {
+        this.writing = undefined;
+        const spilled = this.spilledRows();
+        this.report({ type: 'progress', stats: { written: this.stats.written, buffered: this.buffer.length + spilled, spilled, failedFlushes: this.stats.failedFlushes, lost: this.stats.rejected } });
+        if (this.pending() > 0 || this.shed.size > 0) this.kick(this.pending() >= this.options.flushRows ? 0 : this.options.flushMs);
+      });
+    return this.writing;
+  }
+
+  private async write(batch: PredictionRecord[], shed: ShedEntry[]): Promise<void> {
+    if (batch.length === 0 && shed.length === 0) return;
+    const aggregates = aggregate(batch);
+    for (const entry of shed) {
+      const key = `${entry.deploymentId}|challenger|${entry.modelId}|${entry.hour}`;
+      const counts = aggregates.counts.get(key) ?? newCounts(entry.deploymentId, 'challenger', entry.modelId, entry.hour);
+      counts.shed += entry.rows;
+      aggregates.counts.set(key, counts);
+    }
+    const days = new Set(batch.map((r) => r.createdAt.toISOString().slice(0, 10)));
+    const tx = await this.db.connect();
+    try {
+      await tx.query('BEGIN');
+      for (const day of days) {
+        if (this.partitions.has(day)) continue;
+        const next = new Date(Date.parse(day) + 86_400_000).toISOString().slice(0, 10);
+        await tx.query(`CREATE TABLE IF NOT EXISTS "predictions_${day.replace(/-/g, '')}" PARTITION OF predictions FOR VALUES FROM ('${day}') TO ('${next}')`);
+      }
+      for (let start = 0; start < batch.length; start += MAX_ROWS_PER_INSERT) {
+        const chunk = batch.slice(start, start + MAX_ROWS_PER_INSERT);
+        const values: unknown[] = [];
+        const rows = chunk.map((r, i) => {
+          values.push(r.deploymentId, r.deploymentVersion, r.modelId, r.role, r.requestId, r.rowIndex, JSON.stringify(r.input ?? null), JSON.stringify(r.output), r.error ?? null, r.latencyMs, r.source, r.createdAt);
+          return placeholders(i, COLUMNS.length);
+        });
+        await tx.query(`INSERT INTO predictions (${COLUMNS.join(', ')}) VALUES ${rows.join(', ')}`, values);
+      }
+      await upsert(
+        tx,
+        'aggregate_counts',
+        ['deployment_id', 'role', 'model_id', 'hour'],
+        ['requests', 'rows', 'errors', 'shed', 'latency_ms_sum'],
+        [...aggregates.counts.values()].map((c) => [c.deploymentId, c.role, c.modelId, c.hour, c.requests, c.rows, c.errors, c.shed, c.latencySum]),
+      );
+      await upsert(
+        tx,
+        'aggregate_bins',
+        ['deployment_id', 'role', 'model_id', 'series', 'hour', 'bin'],
+        ['count'],
+        [...aggregates.bins.values()].map((b) => [b.deploymentId, b.role, b.modelId, b.series, b.hour, b.bin, b.count]),
+      );
+      await upsert(
+        tx,
+        'aggregate_pairs',
+        ['deployment_id', 'hour'],
+        ['pairs', 'agreements', 'sum_abs_diff', 'sum_x', 'sum_y', 'sum_xy', 'sum_xx', 'sum_yy'],
+        [...aggregates.pairs.entries()].map(([key, s]) => [...key.split('|'), s.pairs, s.agreements, s.sumAbsDiff, s.sumX, s.sumY, s.sumXY, s.sumXX, s.sumYY]),
+      );
+      await upsertDailyRollups(tx, aggregates);
+      await tx.query('COMMIT');
+      tx.release();
+    } catch (error) {
+      await tx.query('ROLLBACK').catch(() => undefined);
+      // A connection that failed mid-transaction may be broken: the pool replaces it.
+      tx.release(error as Error);
+      throw error;
+    }
+    for (const day of days) this.partitions.add(day);
+  }
+}
+
+/** Data errors and constraint or syntax violations: SQLSTATE classes 22, 23 and 42, not outages. */
+function isRejection(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && /^(22|23|42)/.test(code);
+}
+
+interface BinCount {
+  deploymentId: string;
+  role: PredictionRole;
+  modelId: string;
+  series: string;
+  hour: string;
+  bin: number;
+  count: number;
+}
+
+interface Counts {
+  deploymentId: string;
+  role: PredictionRole;
+  modelId: string;
+  hour: string;
+  requests: number;
+  rows: number;
+  errors: number;
+  shed: number;
+  latencySum: number;
+}
+
+const newCounts = (deploymentId: string, role: PredictionRole, modelId: string, hour: string): Counts => ({ deploymentId, role, modelId, hour, requests: 0, rows: 0, errors: 0, shed: 0, latencySum: 0 });
+
+/**
+ * The aggregate increments of a batch: per deployment × role × model × hour, the counts; the
+ * histograms (latency per request, each feature and the prediction per row, on the model's
+ * reference bins); and main/challenger agreement sums per deployment × hour.
+ */
+export function aggregate(batch: PredictionRecord[]) {
+  const counts = new Map<string, Counts>();
+  const bins = new Map<string, BinCount>();
+  const pairs = new Map<string, PairSums>();
+  const seenRequests = new Set<string>();
+  const hours = new Map<number, string>();
+  const bump = (record: PredictionRecord, series: string, hour: string, bin: number) => {
+    // NUL cannot appear in a feature name that came through JSON or CSV unnoticed; cheaper than JSON keys.
+    const key = `${record.deploymentId}\u0000${record.role}\u0000${record.modelId}\u0000${series}\u0000${hour}\u0000${bin}`;
+    const entry = bins.get(key);
+    if (entry) entry.count++;
+    else bins.set(key, { deploymentId: record.deploymentId, role: record.role, modelId: record.modelId, series, hour, bin, count: 1 });
+  };
+
+  for (const record of batch) {
+    const ms = record.createdAt.getTime();
+    const hourMs = ms - (((ms % 3_600_000) + 3_600_000) % 3_600_000);
+    let hour = hours.get(hourMs);
+    if (hour === undefined) hours.set(hourMs, (hour = new Date(hourMs).toISOString()));
+    const key = `${record.deploymentId}|${record.role}|${record.modelId}|${hour}`;
+    let entry = counts.get(key);
+    if (!entry) counts.set(key, (entry = newCounts(record.deploymentId, record.role, record.modelId, hour)));
+    entry.rows++;
+    if (record.error) entry.errors++;
+    const requestKey = `${key}|${record.requestId}`;
+    if (!seenRequests.has(requestKey)) {
+      seenRequests.add(requestKey);
+      entry.requests++;
+      entry.latencySum += record.latencyMs;
+      bump(record, 'latency', hour, latencyBin(record.latencyMs));
+    }
+    const input = record.input !== null && typeof record.input === 'object' && !Array.isArray(record.input) ? (record.input as Record<string, unknown>) : {};
+    for (const feature of record.binning.profile?.features ?? []) {
+      bump(record, `feature:${feature.name}`, hour, binValue(feature, input[feature.name]));
+    }
+    if (record.output && record.binning.predictions) {
+      bump(record, 'prediction', hour, predictionBin(record.binning.predictions, record.output.prediction));
+    }
+    if (record.role === 'challenger' && record.output && record.mainOutput) {
+      const pairKey = `${record.deploymentId}|${hour}`;
+      const sums = pairs.get(pairKey) ?? emptyPairSums();
+      addPair(sums, record.mainOutput, record.output);
+      pairs.set(pairKey, sums);
+    }
+  }
+  return { counts, bins, pairs };
+}
+
+function compareKeys(a: unknown[], b: unknown[]): number {
+  for (let i = 0; i < a.length; i++) {
+    const [x, y] = [String(a[i]), String(b[i])];
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+function placeholders(row: number, width: number): string {
+  return `(${Array.from({ length: width }, (_, c) => `$${row * width + c + 1}`).join(', ')})`;
+}
+
+/** Multi-row INSERT … ON CONFLICT DO UPDATE that adds to the existing counters. */
+async function upsert(tx: { query(sql: string, parameters?: unknown[]): Promise<unknown> }, table: string, keys: string[], sums: string[], rows: unknown[][]): Promise<void> {
+  // The same order in every writer, so concurrent replicas lock rows in the same order (no deadlock).
+  rows.sort((a, b) => compareKeys(a.slice(0, keys.length), b.slice(0, keys.length)));
+  const width = keys.length + sums.length;
+  const perStatement = Math.floor(65535 / width);
+  for (let start = 0; start < rows.length; start += perStatement) {
+    const chunk = rows.slice(start, start + perStatement);
+    await tx.query(
+      `INSERT INTO ${table} (${[...keys, ...sums].join(', ')}) VALUES ${chunk.map((_, i) => placeholders(i, width)).join(', ')}
+       ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${sums.map((s) => `${s} = ${table}.${s} + EXCLUDED.${s}`).join(', ')}`,
+      chunk.flat(),
+    );
+  }
+}

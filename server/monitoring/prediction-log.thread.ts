@@ -1,0 +1,46 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import pg from 'pg';
+import type { Binning, LogThreadData, ToLogThread } from './prediction-log';
+import { PredictionLogWriter, type WriterEvent } from './prediction-log-writer';
+
+/**
+ * The prediction log's own thread: aggregating, serialising and inserting the log takes as much
+ * CPU as answering the requests did, so it runs here instead of on the thread serving them.
+ * Messages in: binnings, rows, shed counts, flush and close requests; out: progress and logs.
+ */
+const { databaseUrl, options } = workerData as LogThreadData;
+const port = parentPort!;
+const pool = new pg.Pool({ connectionString: databaseUrl, max: 2, application_name: 'berth prediction log' });
+// An idle connection dropped by the server must not take the thread down; the next write retries.
+pool.on('error', () => undefined);
+const binnings = new Map<string, Binning>();
+const report = (event: WriterEvent) => port.postMessage(event);
+const writer = new PredictionLogWriter(pool, (modelId) => binnings.get(modelId) ?? { profile: null, predictions: null }, report, options);
+
+port.on('message', (message: ToLogThread) => {
+  switch (message.type) {
+    case 'binning':
+      binnings.set(message.modelId, message.binning);
+      break;
+    case 'rows':
+      writer.record(message.rows);
+      break;
+    case 'shed':
+      writer.recordShed(message.entry);
+      break;
+    case 'flush':
+      writer.flushSoon();
+      break;
+    case 'close':
+      void close(message.deadline);
+      break;
+  }
+});
+
+async function close(deadline: number): Promise<void> {
+  await writer.drain(deadline);
+  const unwritten = writer.pending();
+  await writer.discardSpill();
+  await pool.end().catch(() => undefined);
+  port.postMessage({ type: 'closed', unwritten });
+}

@@ -1,0 +1,163 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../../server/platform/logger';
+import { createDataSource, migrate } from '../../../server/platform/database';
+import { PredictionLog, type PredictionRecord } from '../../../server/monitoring/prediction-log';
+import { testDatabase } from '../../support/database';
+
+/**
+ * The prediction log on its own thread against a real PostgreSQL: rows beyond its memory bound
+ * wait on disk, none is lost, and shutdown says what it could not write.
+ */
+describe('prediction log', () => {
+  let url: string;
+  let admin: pg.Client;
+  let database: string;
+  const deploymentId = randomUUID();
+  const modelId = randomUUID();
+  const logs: string[] = [];
+  const logger = createLogger('warn', { write: (line: string) => void logs.push(line) });
+
+  beforeAll(async () => {
+    ({ url } = await testDatabase());
+    const db = createDataSource(url);
+    await db.initialize();
+    await migrate(db);
+    // The writer does not need the deployment to exist; the aggregates' foreign keys would.
+    const constraints: Array<{ t: string; conname: string }> = await db.query(`SELECT conrelid::regclass AS t, conname FROM pg_constraint WHERE confrelid = 'deployments'::regclass AND conrelid::regclass::text LIKE 'aggregate%'`);
+    for (const r of constraints) await db.query(`ALTER TABLE ${r.t} DROP CONSTRAINT "${r.conname}"`);
+    await db.destroy();
+    database = new URL(url).pathname.slice(1);
+    admin = new pg.Client({ connectionString: url.replace(`/${database}`, '/postgres') });
+    await admin.connect();
+  });
+  afterAll(() => admin?.end());
+
+  const rows = (n: number, requestId = randomUUID()): PredictionRecord[] =>
+    Array.from({ length: n }, (_, rowIndex) => ({
+      deploymentId,
+      deploymentVersion: 1,
+      modelId,
+      role: 'main',
+      requestId,
+      rowIndex,
+      input: { x: rowIndex },
+      output: { prediction: rowIndex % 2 === 0 ? 'even' : 'odd' },
+      latencyMs: 1,
+      source: 'pipeline',
+      createdAt: new Date(),
+      binning: { profile: null, predictions: null },
+    }));
+
+  const databaseAway = async () => {
+    await admin.query(`ALTER DATABASE "${database}" WITH ALLOW_CONNECTIONS false`);
+    await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [database]);
+  };
+  const databaseBack = () => admin.query(`ALTER DATABASE "${database}" WITH ALLOW_CONNECTIONS true`);
+  const count = async (requestIds: string[]) => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    const { rows: [counted] } = await client.query(`SELECT count(*)::int AS rows, count(DISTINCT (request_id, row_index))::int AS distinct FROM predictions WHERE request_id = ANY($1)`, [requestIds]);
+    const { rows: [aggregated] } = await client.query(`SELECT coalesce(sum(rows), 0)::int AS rows FROM aggregate_counts WHERE deployment_id = $1`, [deploymentId]);
+    await client.end();
+    return { ...counted, aggregated: aggregated.rows };
+  };
+  const spillDir = () => path.join(os.tmpdir(), `berth-spill-${randomUUID()}`);
+  const waitFor = async (what: string, ready: () => boolean) => {
+    for (let i = 0; i < 200 && !ready(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    if (!ready()) throw new Error(`timed out waiting for ${what}`);
+  };
+
+  it('spills what exceeds its memory while the database is away, then writes every row once', async () => {
+    const dir = spillDir();
+    const log = new PredictionLog(logger, { databaseUrl: url, spillDir: dir, maxBufferedRows: 500, flushMs: 20 });
+    const requestIds: string[] = [];
+    await databaseAway();
+    try {
+      for (let i = 0; i < 60; i++) {
+        const batch = rows(100);
+        requestIds.push(batch[0]!.requestId);
+        log.record(batch);
+      }
+      await waitFor('rows on disk', () => log.stats.spilled >= 6000 - 500 && existsSync(dir) && readdirSync(dir).length > 0);
+      expect(log.stats.buffered).toBe(6000);
+      await waitFor('a failed write', () => log.stats.failedFlushes > 0);
+    } finally {
+      await databaseBack();
+    }
+    await log.flush();
+    expect(await count(requestIds)).toMatchObject({ rows: 6000, distinct: 6000 });
+    expect(log.stats).toMatchObject({ written: 6000, buffered: 0, spilled: 0, lost: 0 });
+    await log.close();
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it('keeps the aggregates equal to the rows it wrote', async () => {
+    const log = new PredictionLog(logger, { databaseUrl: url, spillDir: spillDir(), maxBufferedRows: 300 });
+    const before = await count([]);
+    const requestIds: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const batch = rows(50);
+      requestIds.push(batch[0]!.requestId);
+      log.record(batch);
+    }
+    await log.close();
+    const after = await count(requestIds);
+    expect(after.rows).toBe(1000);
+    expect(after.aggregated - before.aggregated).toBe(1000);
+  });
+
+  it('holds callers of whenWritable() back beyond its backlog bound until rows are written', async () => {
+    const log = new PredictionLog(logger, { databaseUrl: url, spillDir: spillDir(), maxBacklogRows: 150, flushMs: 20 });
+    await databaseAway();
+    let writable = false;
+    try {
+      log.record(rows(200));
+      void log.whenWritable().then(() => (writable = true));
+      await waitFor('a failed write', () => log.stats.failedFlushes > 0);
+      expect(writable).toBe(false);
+    } finally {
+      await databaseBack();
+    }
+    await waitFor('room in the backlog', () => writable);
+    expect(log.stats.written).toBe(200);
+    await log.close();
+  });
+
+  it('on close, counts and reports what it could not write, and removes its spill files', async () => {
+    const dir = spillDir();
+    logs.length = 0;
+    const log = new PredictionLog(logger, { databaseUrl: url, spillDir: dir, maxBufferedRows: 100, flushMs: 20 });
+    await databaseAway();
+    try {
+      log.record(rows(300));
+      await waitFor('rows on disk', () => existsSync(dir) && readdirSync(dir).length > 0);
+      await log.close(500);
+    } finally {
+      await databaseBack();
+    }
+    expect(log.stats.lost).toBe(300);
+    expect(existsSync(dir)).toBe(false);
+    expect(logs.join('\n')).toContain('predictions could not be written before shutdown');
+    // The values of the rows never reach the logs.
+    expect(logs.join('\n')).not.toContain('"x":');
+  });
+
+  it('counts rows the database refuses as lost, says so, and goes on writing the next ones', async () => {
+    logs.length = 0;
+    const log = new PredictionLog(logger, { databaseUrl: url, spillDir: spillDir(), flushMs: 20 });
+    log.record(rows(3).map((r) => ({ ...r, modelId: 'not a uuid' })));
+    await log.flush();
+    const next = rows(5);
+    log.record(next);
+    await log.flush();
+    expect(log.stats).toMatchObject({ written: 5, lost: 3, buffered: 0 });
+    expect(await count([next[0]!.requestId])).toMatchObject({ rows: 5 });
+    expect(logs.join('\n')).toContain('the database rejected predictions');
+    await log.close();
+  });
+});
