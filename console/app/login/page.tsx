@@ -44,7 +44,7 @@ export default function LoginPage() {
             </Text>
           </div>
           <TextInput label="Email" name="email" type="email" autoComplete="username" required autoFocus />
-          <PasswordInput label="Password" name="password" autoComplete="current-password" required />
+          <PasswordInput label="Password" name="password" autoComplete="current-password" required visibilityToggleButtonProps={{ "aria-label": "Show or hide the characters" }} />
           {error && (
             <Alert color="red" variant="light" role="alert" p="xs">
               {error}

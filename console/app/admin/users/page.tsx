@@ -1,9 +1,12 @@
 'use client';
 
+import { Button, Group, NativeSelect, Paper, SimpleGrid, Stack, Table, Text, TextInput, Title, VisuallyHidden } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
-import { AppShell, Breadcrumbs, Loading } from '../../../components/app-shell';
-import { ErrorMessage } from '../../../components/error-message';
+import { AppShell, Breadcrumbs, Loading, Page } from '../../../components/app-shell';
+import { EmptyState } from '../../../components/empty-state';
+import { ErrorMessage, InlineError } from '../../../components/error-message';
+import { StateBadge } from '../../../components/status-badges';
 import { CreateUserMutation, SetUserDisabledMutation, UsersQuery, type UserData } from '../../../lib/account-operations';
 import { messageOf } from '../../../lib/errors';
 import { formatDate } from '../../../lib/format';
@@ -12,11 +15,13 @@ import { MeQuery } from '../../../lib/operations';
 export default function UsersPage() {
   return (
     <AppShell>
-      <main className="page wide">
+      <Page width="wide">
         <Breadcrumbs items={[{ label: 'Projects', href: '/' }, { label: 'Users' }]} />
-        <h1>Users</h1>
+        <Title order={1} mb="md">
+          Users
+        </Title>
         <UsersView />
-      </main>
+      </Page>
     </AppShell>
   );
 }
@@ -35,26 +40,28 @@ function UsersAdmin({ myId }: { myId: string }) {
   const [{ data, fetching, error }, refetch] = useQuery({ query: UsersQuery, requestPolicy: 'cache-and-network' });
   const reload = () => refetch({ requestPolicy: 'network-only' });
   return (
-    <>
+    <Stack gap="xl">
       <section aria-labelledby="new-user-title">
-        <h2 id="new-user-title">New user</h2>
+        <Title order={2} size="h3" id="new-user-title" mb="sm">
+          New user
+        </Title>
         <CreateUserForm onCreated={reload} />
       </section>
       <section aria-labelledby="users-title">
-        <h2 id="users-title">All users</h2>
+        <Title order={2} size="h3" id="users-title" mb="sm">
+          All users
+        </Title>
         {error && !data ? (
           <ErrorMessage message={messageOf(error)} onRetry={reload} />
         ) : !data ? (
           fetching && <Loading what="users" />
         ) : data.users.length === 0 ? (
-          <div className="card empty">
-            <p>No users</p>
-          </div>
+          <EmptyState title="No users" />
         ) : (
           <UsersTable users={data.users} myId={myId} onChanged={reload} />
         )}
       </section>
-    </>
+    </Stack>
   );
 }
 
@@ -87,46 +94,25 @@ function CreateUserForm({ onCreated }: { onCreated: () => void }) {
   }
 
   return (
-    <form className="card form-grid" onSubmit={submit} aria-label="New user">
-      <div className="two-columns">
-        <label>
-          Email
-          <input name="email" type="email" required autoComplete="off" />
-        </label>
-        <label>
-          Name
-          <input name="name" required maxLength={100} autoComplete="off" />
-        </label>
-        <label>
-          <span>
-            Password <span className="muted">(at least 10 characters)</span>
-          </span>
-          <input name="password" type="password" required minLength={10} autoComplete="new-password" />
-        </label>
-        <label>
-          Instance role
-          <select name="role" defaultValue="member">
-            <option value="member">Member</option>
-            <option value="admin">Admin</option>
-          </select>
-        </label>
-      </div>
-      <div className="actions">
-        <button type="submit" disabled={fetching} aria-busy={fetching}>
-          {fetching ? 'Creating…' : 'Create user'}
-        </button>
-      </div>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+    <Paper component="form" withBorder p="md" onSubmit={submit} aria-label="New user">
+      <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
+        <TextInput label="Email" name="email" type="email" required autoComplete="off" />
+        <TextInput label="Name" name="name" required maxLength={100} autoComplete="off" />
+        <TextInput label="Password" description="At least 10 characters" name="password" type="password" required minLength={10} autoComplete="new-password" />
+        <NativeSelect label="Instance role" name="role" defaultValue="member" data={[{ value: 'member', label: 'Member' }, { value: 'admin', label: 'Admin' }]} />
+      </SimpleGrid>
+      <Group mt="md">
+        <Button type="submit" loading={fetching} aria-busy={fetching}>
+          Create user
+        </Button>
+      </Group>
+      <InlineError>{error}</InlineError>
       {notice && (
-        <p className="notice" role="status">
+        <Text size="sm" c="teal" role="status" mt="xs">
           {notice}
-        </p>
+        </Text>
       )}
-    </form>
+    </Paper>
   );
 }
 
@@ -147,47 +133,47 @@ function UsersTable({ users, myId, onChanged }: { users: UserData[]; myId: strin
   return (
     <>
       {error && (
-        <p className="error" role="alert">
+        <Text size="sm" c="red" role="alert">
           {error}
-        </p>
+        </Text>
       )}
-      <div className="table-scroll">
-        <table aria-label="Users">
-          <thead>
-            <tr>
-              <th scope="col">Email</th>
-              <th scope="col">Name</th>
-              <th scope="col">Role</th>
-              <th scope="col">Status</th>
-              <th scope="col">Created</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
+      <Table.ScrollContainer minWidth={640} type="native">
+        <Table aria-label="Users" withTableBorder verticalSpacing={6} fz="sm">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th scope="col">Email</Table.Th>
+              <Table.Th scope="col">Name</Table.Th>
+              <Table.Th scope="col">Role</Table.Th>
+              <Table.Th scope="col">Status</Table.Th>
+              <Table.Th scope="col">Created</Table.Th>
+              <Table.Th scope="col">
+                <VisuallyHidden>Actions</VisuallyHidden>
+              </Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
             {users.map((user) => (
-              <tr key={user.id} data-user={user.email}>
-                <td className="strong">{user.email}</td>
-                <td>{user.name}</td>
-                <td>{user.role === 'admin' ? 'Admin' : 'Member'}</td>
-                <td>{user.disabled ? <span className="state bad">disabled</span> : <span className="state ok">active</span>}</td>
-                <td className="nowrap">{formatDate(user.createdAt)}</td>
-                <td>
+              <Table.Tr key={user.id} data-user={user.email}>
+                <Table.Td fw={600}>{user.email}</Table.Td>
+                <Table.Td>{user.name}</Table.Td>
+                <Table.Td>{user.role === 'admin' ? 'Admin' : 'Member'}</Table.Td>
+                <Table.Td>{user.disabled ? <StateBadge tone="bad">disabled</StateBadge> : <StateBadge tone="ok">active</StateBadge>}</Table.Td>
+                <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDate(user.createdAt)}</Table.Td>
+                <Table.Td>
                   {user.id === myId ? (
-                    <span className="muted small">you</span>
+                    <Text span size="sm" c="dimmed">you</Text>
                   ) : (
-                    <button type="button" className="secondary" disabled={fetching && busyId === user.id} aria-busy={fetching && busyId === user.id} onClick={() => toggle(user)}>
+                    <Button size="xs" disabled={fetching && busyId === user.id} aria-busy={fetching && busyId === user.id} onClick={() => toggle(user)} variant="default">
                       {user.disabled ? `Re-enable` : `Disable`}
-                      <span className="visually-hidden"> {user.email}</span>
-                    </button>
+                      <VisuallyHidden> {user.email}</VisuallyHidden>
+                    </Button>
                   )}
-                </td>
-              </tr>
+                </Table.Td>
+              </Table.Tr>
             ))}
-          </tbody>
-        </table>
-      </div>
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
     </>
   );
 }
