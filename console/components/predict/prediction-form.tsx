@@ -1,5 +1,6 @@
 'use client';
 
+import { Alert, Anchor, Button, Checkbox, Code, Group, List, NativeSelect, Paper, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useId, useState, type FormEvent } from 'react';
 import { formatNumber } from '../../lib/format';
 import { rowFrom, valuesFrom, type FormField, type FormValues, type PredictForm } from '../../lib/openapi-form';
@@ -70,114 +71,121 @@ export function PredictionForm({ slug, form }: { slug: string; form: PredictForm
 
   return (
     <>
-      <div className="form-head">
-        <h1>{form.title.replace(/ prediction API$/, '')}</h1>
-        {form.description && <p>{form.description}</p>}
-        <p className="muted small">
+      <Stack gap={4} mb="md">
+        <Title order={1}>{form.title.replace(/ prediction API$/, '')}</Title>
+        {form.description && <Text>{form.description}</Text>}
+        <Text size="sm" c="dimmed">
           {form.target ? (
             <>
               Predicts <strong>{form.target}</strong>.{' '}
             </>
           ) : null}
           Pre-filled with a row of the training data: change any value and predict.
-        </p>
-      </div>
-      <div className="predict-layout">
-        <form className="card predict-form" onSubmit={submit} aria-label="Inputs">
-          {form.fields.map((field) => (
-            <FieldInput key={field.name} field={field} value={values[field.name] ?? ''} issue={issueOf(field.name)} onChange={(value) => set(field.name, value)} />
-          ))}
-          {outcome?.kind === 'invalid' && (
-            <div className="error" role="alert">
-              <p>
-                {outcome.message}
-                {issues.length > generalIssues.length && ' — the fields marked above say what to change.'}
-              </p>
-              {generalIssues.length > 0 && (
-                <ul>
-                  {generalIssues.map((issue, index) => (
-                    <li key={index}>
-                      {issue.field ? `${issue.field}: ` : ''}
-                      {issue.message}
-                    </li>
-                  ))}
-                </ul>
-              )}
-            </div>
-          )}
-          <div className="actions">
-            <button
-              type="button"
-              className="secondary"
-              onClick={() => {
-                setValues(valuesFrom(form, form.example));
-                setOutcome(null);
-              }}
-            >
-              Reset to the example
-            </button>
-            <button type="submit" disabled={busy} aria-busy={busy}>
-              {busy ? 'Predicting…' : 'Predict'}
-            </button>
-          </div>
-        </form>
-        <section className="card result" aria-labelledby="result-title" aria-live="polite">
-          <h2 id="result-title">Prediction</h2>
-          {!outcome && <p className="muted">Submit the form to see what the model predicts.</p>}
-          {outcome?.kind === 'invalid' && <p className="muted">Fix the inputs marked in the form.</p>}
+        </Text>
+      </Stack>
+      <SimpleGrid cols={{ base: 1, md: 2 }} spacing="md" style={{ alignItems: 'start' }}>
+        <Paper component="form" withBorder p={{ base: 'sm', sm: 'md' }} onSubmit={submit} aria-label="Inputs">
+          <Stack gap="sm">
+            {form.fields.map((field) => (
+              <FieldInput key={field.name} field={field} value={values[field.name] ?? ''} issue={issueOf(field.name)} onChange={(value) => set(field.name, value)} />
+            ))}
+            {outcome?.kind === 'invalid' && (
+              <Alert color="red" variant="light" role="alert" p="xs">
+                <Text size="sm">
+                  {outcome.message}
+                  {issues.length > generalIssues.length && ' — the fields marked above say what to change.'}
+                </Text>
+                {generalIssues.length > 0 && (
+                  <List size="sm">
+                    {generalIssues.map((issue, index) => (
+                      <List.Item key={index}>
+                        {issue.field ? `${issue.field}: ` : ''}
+                        {issue.message}
+                      </List.Item>
+                    ))}
+                  </List>
+                )}
+              </Alert>
+            )}
+            <Group justify="flex-end" gap="xs">
+              <Button
+                variant="default"
+                onClick={() => {
+                  setValues(valuesFrom(form, form.example));
+                  setOutcome(null);
+                }}
+              >
+                Reset to the example
+              </Button>
+              <Button type="submit" disabled={busy} aria-busy={busy}>
+                {busy ? 'Predicting…' : 'Predict'}
+              </Button>
+            </Group>
+          </Stack>
+        </Paper>
+        <Paper component="section" withBorder p={{ base: 'sm', sm: 'md' }} aria-labelledby="result-title" aria-live="polite">
+          <Title order={2} size="h4" id="result-title" mb="xs">
+            Prediction
+          </Title>
+          {!outcome && <Text c="dimmed">Submit the form to see what the model predicts.</Text>}
+          {outcome?.kind === 'invalid' && <Text c="dimmed">Fix the inputs marked in the form.</Text>}
           {outcome?.kind === 'error' && (
-            <div role="alert">
-              <p className="error">{outcome.message}</p>
+            <Alert color="red" variant="light" role="alert" p="xs">
+              <Text size="sm">{outcome.message}</Text>
               {outcome.signIn && (
-                <p>
-                  <a href={`/login?next=${encodeURIComponent(`/d/${slug}`)}`}>Sign in</a> to use this model.
-                </p>
+                <Text size="sm">
+                  <Anchor href={`/login?next=${encodeURIComponent(`/d/${slug}`)}`} inherit>
+                    Sign in
+                  </Anchor>{' '}
+                  to use this model.
+                </Text>
               )}
-            </div>
+            </Alert>
           )}
           {outcome?.kind === 'prediction' && <PredictionResult form={form} response={outcome.response} />}
-        </section>
-      </div>
+        </Paper>
+      </SimpleGrid>
     </>
   );
 }
 
 function PredictionResult({ form, response }: { form: PredictForm; response: PredictResponse }) {
   const [first] = response.predictions;
-  if (!first) return <p className="muted">The model returned no prediction.</p>;
+  if (!first) return <Text c="dimmed">The model returned no prediction.</Text>;
   const value = typeof first.prediction === 'number' ? formatNumber(first.prediction) : String(first.prediction);
   return (
-    <>
-      <p className="prediction-value" data-testid="prediction">
-        {form.target && <span className="muted">{form.target}: </span>}
+    <Stack gap="sm">
+      <Text fz="xl" data-testid="prediction">
+        {form.target && (
+          <Text span c="dimmed" inherit>
+            {form.target}:{' '}
+          </Text>
+        )}
         <strong>{value}</strong>
-      </p>
+      </Text>
       {first.probabilities && <ProbabilityChart probabilities={first.probabilities} predicted={String(first.prediction)} />}
       {response.warnings && response.warnings.length > 0 && (
-        <div className="warnings">
-          <p>The model worked around some inputs:</p>
-          <ul>
+        <Alert color="yellow" variant="light" p="xs" title="The model worked around some inputs">
+          <List size="sm">
             {response.warnings.map((warning, index) => (
-              <li key={index}>
+              <List.Item key={index}>
                 {warning.field ? `${warning.field}: ` : ''}
                 {warning.message}
-              </li>
+              </List.Item>
             ))}
-          </ul>
-        </div>
+          </List>
+        </Alert>
       )}
-      <p className="muted small">
-        Model {response.model.name}, version {response.version} · request <code>{response.requestId}</code>
-      </p>
-    </>
+      <Text size="sm" c="dimmed">
+        Model {response.model.name}, version {response.version} · request <Code>{response.requestId}</Code>
+      </Text>
+    </Stack>
   );
 }
 
 function FieldInput({ field, value, issue, onChange }: { field: FormField; value: string | boolean; issue?: string; onChange: (value: string | boolean) => void }) {
   // Feature names hold spaces and brackets: not usable as ids.
   const id = useId();
-  const hintId = `${id}-hint`;
-  const issueId = `${id}-issue`;
   const optional = field.nullable || !field.required;
   // The training range, when the document gives it; otherwise the example value says enough.
   const hint =
@@ -186,68 +194,48 @@ function FieldInput({ field, value, issue, onChange }: { field: FormField; value
       : field.kind === 'integer'
         ? 'A whole number'
         : null;
-  const describedBy = [issue ? issueId : null, hint ? hintId : null].filter(Boolean).join(' ') || undefined;
 
   if (field.kind === 'boolean') {
-    return (
-      <div className="field">
-        <label className="checkbox">
-          <input id={id} type="checkbox" checked={value === true} onChange={(event) => onChange(event.target.checked)} aria-invalid={issue ? true : undefined} aria-describedby={issue ? issueId : undefined} />
-          {field.name}
-        </label>
-        {issue && (
-          <span className="field-error" id={issueId}>
-            {issue}
-          </span>
-        )}
-      </div>
-    );
+    return <Checkbox className="field" id={id} label={field.name} checked={value === true} onChange={(event) => onChange(event.currentTarget.checked)} error={issue} />;
   }
 
   const text = typeof value === 'string' ? value : '';
+  const label = (
+    <>
+      {field.name}
+      {optional && (
+        <Text span size="xs" c="dimmed">
+          {' '}
+          (optional)
+        </Text>
+      )}
+    </>
+  );
   const common = {
     id,
-    'aria-invalid': issue ? true : undefined,
-    'aria-describedby': describedBy,
-  } as const;
-  let input;
+    className: 'field',
+    label,
+    error: issue,
+    description: hint ?? undefined,
+    inputWrapperOrder: ['label', 'input', 'error', 'description'] as ('label' | 'input' | 'error' | 'description')[],
+    required: !optional,
+    withAsterisk: false,
+  };
   if (field.kind === 'string' && field.categories) {
     const choices = text && !field.categories.includes(text) ? [...field.categories, text] : field.categories;
-    input = (
-      <select {...common} value={text} onChange={(event) => onChange(event.target.value)} required={!optional}>
+    return (
+      <NativeSelect {...common} value={text} onChange={(event) => onChange(event.currentTarget.value)}>
         <option value="">{optional ? '(missing)' : 'Choose…'}</option>
         {choices.map((choice) => (
           <option key={choice} value={choice}>
             {choice}
           </option>
         ))}
-      </select>
+      </NativeSelect>
     );
-  } else if (field.kind === 'number' || field.kind === 'integer') {
-    input = (
-      <input {...common} type="number" inputMode="decimal" step={field.kind === 'integer' ? 1 : 'any'} value={text} onChange={(event) => onChange(event.target.value)} required={!optional} />
-    );
-  } else {
-    input = <input {...common} type="text" value={text} onChange={(event) => onChange(event.target.value)} required={!optional} />;
   }
-
-  return (
-    <div className="field">
-      <label htmlFor={id}>
-        {field.name}
-        {optional && <span className="muted small"> (optional)</span>}
-      </label>
-      {input}
-      {issue && (
-        <span className="field-error" id={issueId}>
-          {issue}
-        </span>
-      )}
-      {hint && (
-        <span className="hint" id={hintId}>
-          {hint}
-        </span>
-      )}
-    </div>
-  );
+  if (field.kind === 'number' || field.kind === 'integer') {
+    return <TextInput {...common} type="number" inputMode="decimal" step={field.kind === 'integer' ? 1 : 'any'} value={text} onChange={(event) => onChange(event.currentTarget.value)} />;
+  }
+  return <TextInput {...common} type="text" value={text} onChange={(event) => onChange(event.currentTarget.value)} />;
 }

@@ -1,6 +1,7 @@
 'use client';
 
 import { Bar, BarChart, Cell, LabelList, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { Text } from '@mantine/core';
 import { percent } from '../../lib/format';
 
 const PREDICTED = '#1f5fd6';
@@ -14,7 +15,9 @@ export function ProbabilityChart({ probabilities, predicted }: { probabilities: 
   const description = rows.map((row) => `${row.label} ${percent(row.probability)}`).join(', ');
   return (
     <figure className="chart-figure">
-      <figcaption className="muted small">Probability of each class</figcaption>
+      <Text component="figcaption" size="sm" c="dimmed">
+        Probability of each class
+      </Text>
       <div className="chart" role="img" aria-label={`Class probabilities: ${description}`}>
         <ResponsiveContainer width="100%" height={Math.max(120, rows.length * 40 + 30)}>
           <BarChart data={rows} layout="vertical" margin={{ top: 4, right: 48, bottom: 4, left: 4 }}>

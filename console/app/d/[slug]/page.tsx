@@ -1,9 +1,11 @@
 'use client';
 
+import { Button, Group, Loader, Paper, Text, Title } from '@mantine/core';
 import Link from 'next/link';
 import { useParams } from 'next/navigation';
 import { useEffect, useState } from 'react';
 import { PredictionForm } from '../../../components/predict/prediction-form';
+import { PublicFrame } from '../../../components/public-frame';
 import { ErrorMessage } from '../../../components/error-message';
 import { readPredictForm, type PredictForm } from '../../../lib/openapi-form';
 
@@ -47,36 +49,29 @@ export default function DeploymentFormPage() {
 
   const next = `/d/${slug}`;
   return (
-    <>
-      <header className="topbar">
-        <Link href="/" className="brand">
-          Berth
-        </Link>
-        <span className="viewer">
-          <Link href={`/d/${slug}/docs`}>API docs</Link>
-        </span>
-      </header>
-      <main className="page">
-        {state.kind === 'loading' && (
-          <p className="muted" role="status" aria-busy="true">
-            Loading the form…
-          </p>
-        )}
-        {state.kind === 'error' && <ErrorMessage message={state.message} onRetry={() => setAttempt((n) => n + 1)} />}
-        {state.kind === 'sign-in' && (
-          <div className="card sign-in-needed" role="alert">
-            <h1>Sign in to use this model</h1>
-            <p>{state.message}.</p>
-            <p>
-              <Link href={`/login?next=${encodeURIComponent(next)}`} className="button">
-                {state.signedIn ? 'Sign in as someone else' : 'Sign in'}
-              </Link>
-            </p>
-            <p className="muted small">Programs call its API with an API key of the deployment instead; see the API docs.</p>
-          </div>
-        )}
-        {state.kind === 'ready' && <PredictionForm slug={slug} form={state.form} />}
-      </main>
-    </>
+    <PublicFrame link={{ href: `/d/${slug}/docs`, label: 'API docs' }}>
+      {state.kind === 'loading' && (
+        <Group gap="xs" role="status" aria-busy="true">
+          <Loader size="xs" />
+          <Text c="dimmed">Loading the form…</Text>
+        </Group>
+      )}
+      {state.kind === 'error' && <ErrorMessage message={state.message} onRetry={() => setAttempt((n) => n + 1)} />}
+      {state.kind === 'sign-in' && (
+        <Paper withBorder p="lg" maw={520} mx="auto" mt="xl" role="alert">
+          <Title order={1} size="h2">
+            Sign in to use this model
+          </Title>
+          <Text mt="xs">{state.message}.</Text>
+          <Button component={Link} href={`/login?next=${encodeURIComponent(next)}`} mt="md">
+            {state.signedIn ? 'Sign in as someone else' : 'Sign in'}
+          </Button>
+          <Text size="sm" c="dimmed" mt="md">
+            Programs call its API with an API key of the deployment instead; see the API docs.
+          </Text>
+        </Paper>
+      )}
+      {state.kind === 'ready' && <PredictionForm slug={slug} form={state.form} />}
+    </PublicFrame>
   );
 }

@@ -1,6 +1,6 @@
 'use client';
 
-import Link from 'next/link';
+import { PublicFrame } from '../../../../components/public-frame';
 import { useParams } from 'next/navigation';
 import { useEffect } from 'react';
 import { ApiDocs } from '../../../../components/docs/api-docs';
@@ -15,19 +15,9 @@ export default function DeploymentDocsPage() {
   }, [slug]);
 
   return (
-    <>
-      <header className="topbar">
-        <Link href="/" className="brand">
-          Berth
-        </Link>
-        <span className="viewer">
-          <Link href={`/d/${encodeURIComponent(slug)}`}>Web form</Link>
-        </span>
-      </header>
-      <main className="page docs-page">
-        <ApiDocs slug={slug} />
-      </main>
-    </>
+    <PublicFrame link={{ href: `/d/${encodeURIComponent(slug)}`, label: 'Web form' }}>
+      <ApiDocs slug={slug} />
+    </PublicFrame>
   );
 }
 
