@@ -1,7 +1,9 @@
 'use client';
 
+import { Badge, Button, Checkbox, Code, Group, Loader, Paper, Stack, Table, Text, Title } from '@mantine/core';
 import Link from 'next/link';
 import { useCallback, useEffect, useId, useState } from 'react';
+import { ErrorMessage } from '../error-message';
 import { CopyButton } from './copy-button';
 import { API_KEY_PLACEHOLDER, codeExamples } from './code-examples';
 import { exampleResponse, OpenApiError, readPredictApi, type FieldDoc, type PredictApiDoc } from './openapi';
@@ -63,53 +65,47 @@ export function ApiDocs({ slug }: { slug: string }) {
   switch (state.kind) {
     case 'loading':
       return (
-        <p className="muted" aria-busy="true">
-          Loading the API documentation…
-        </p>
+        <Group gap="xs" role="status" aria-busy="true">
+          <Loader size="xs" />
+          <Text c="dimmed">Loading the API documentation…</Text>
+        </Group>
       );
     case 'signin':
       return (
-        <div className="card docs-state" role="alert">
-          <h1>Sign in to read this API</h1>
-          <p>The deployment {slug} is not public: its documentation is for the people and applications allowed to call it.</p>
-          <p className="muted small">{state.message}</p>
-          <p>
-            <Link href={`/login?next=${encodeURIComponent(`/d/${slug}/docs`)}`} className="docs-button">
+        <Paper withBorder p="lg" maw={560} mx="auto" mt="xl" role="alert">
+          <Title order={1} size="h2" mb="xs">Sign in to read this API</Title>
+          <Text size="sm">The deployment {slug} is not public: its documentation is for the people and applications allowed to call it.</Text>
+          <Text size="sm" c="dimmed">{state.message}</Text>
+          <Text size="sm">
+            <Button component={Link} href={`/login?next=${encodeURIComponent(`/d/${slug}/docs`)}`}>
               Sign in
-            </Link>
-          </p>
-        </div>
+            </Button>
+          </Text>
+        </Paper>
       );
     case 'forbidden':
       return (
-        <div className="card docs-state" role="alert">
-          <h1>Not open to you</h1>
-          <p>{state.message}</p>
-          <p className="muted">
+        <Paper withBorder p="lg" maw={560} mx="auto" mt="xl" role="alert">
+          <Title order={1} size="h2" mb="xs">Not open to you</Title>
+          <Text size="sm">{state.message}</Text>
+          <Text c="dimmed">
             Ask an admin of its project to add you, or <Link href="/login">sign in</Link> with another account.
-          </p>
-        </div>
+          </Text>
+        </Paper>
       );
     case 'missing':
       return (
-        <div className="card docs-state" role="alert">
-          <h1>No such deployment</h1>
-          <p>{state.message}</p>
-          <p>
+        <Paper withBorder p="lg" maw={560} mx="auto" mt="xl" role="alert">
+          <Title order={1} size="h2" mb="xs">No such deployment</Title>
+          <Text size="sm">{state.message}</Text>
+          <Text size="sm">
             <Link href="/">Back to the projects</Link>
-          </p>
-        </div>
+          </Text>
+        </Paper>
       );
     case 'error':
       return (
-        <div className="card error-card" role="alert">
-          <p className="error">{state.message}</p>
-          {state.retry && (
-            <button type="button" className="secondary" onClick={retry}>
-              Try again
-            </button>
-          )}
-        </div>
+        <ErrorMessage message={state.message} onRetry={state.retry ? retry : undefined} />
       );
     case 'ready':
       return <Documentation doc={state.doc} slug={slug} />;
@@ -124,138 +120,144 @@ function Documentation({ doc, slug }: { doc: PredictApiDoc; slug: string }) {
   const response = exampleResponse(doc, slug);
 
   return (
-    <article className="docs">
-      <header className="docs-header">
-        <h1>{doc.title}</h1>
-        {doc.description && <p>{doc.description}</p>}
-        <p className="docs-endpoint">
-          <span className="badge">POST</span> <code>{doc.url}</code> <CopyButton text={doc.url} label="Copy URL" />
-        </p>
-        <p className="muted small">
+    <Stack component="article" gap="xl">
+      <header>
+        <Title order={1}>{doc.title}</Title>
+        {doc.description && <Text size="sm">{doc.description}</Text>}
+        <Group gap="xs" my="xs" wrap="wrap">
+          <Badge>POST</Badge> <Code>{doc.url}</Code> <CopyButton text={doc.url} label="Copy URL" />
+        </Group>
+        <Text size="sm" c="dimmed">
           {doc.summary ? `${doc.summary}. ` : ''}Version {doc.version ?? '—'} is serving; the URL stays the same across versions. Also available:{' '}
           <a href={`/api/v1/deployments/${encodeURIComponent(slug)}/openapi.json`}>the OpenAPI document</a> and the Open Inference Protocol V2 at{' '}
-          <code>/v2/models/{slug}/infer</code>.
-        </p>
+          <Code>/v2/models/{slug}/infer</Code>.
+        </Text>
       </header>
 
-      <section aria-labelledby={`${keyId}-auth`} className="docs-section">
-        <h2 id={`${keyId}-auth`}>Authentication</h2>
+      <section aria-labelledby={`${keyId}-auth`}>
+        <Title order={2} size="h3" mb="xs" id={`${keyId}-auth`}>Authentication</Title>
         {doc.isPublic ? (
-          <p>This deployment is public: it answers without credentials. A key of the deployment still works, and gets its own rate limit.</p>
+          <Text size="sm">This deployment is public: it answers without credentials. A key of the deployment still works, and gets its own rate limit.</Text>
         ) : (
-          <p>
-            Send an API key of this deployment in the <code>X-API-Key</code> header (or <code>Authorization: Bearer &lt;key&gt;</code>). Keys are created on the
+          <Text size="sm">
+            Send an API key of this deployment in the <Code>X-API-Key</Code> header (or <Code>Authorization: Bearer &lt;key&gt;</Code>). Keys are created on the
             deployment&apos;s page in the console; a personal access token works too.
-          </p>
+          </Text>
         )}
       </section>
 
-      <section aria-labelledby={`${keyId}-request`} className="docs-section">
-        <h2 id={`${keyId}-request`}>Request</h2>
-        <p>
-          A JSON body with <code>{'{"inputs": {…}}'}</code> for one row, or <code>{'{"inputs": [{…}, {…}]}'}</code> for several: one prediction per row, in
+      <section aria-labelledby={`${keyId}-request`}>
+        <Title order={2} size="h3" mb="xs" id={`${keyId}-request`}>Request</Title>
+        <Text size="sm">
+          A JSON body with <Code>{'{"inputs": {…}}'}</Code> for one row, or <Code>{'{"inputs": [{…}, {…}]}'}</Code> for several: one prediction per row, in
           order.{' '}
           {doc.acceptsUnknownFields
             ? 'Unknown fields are dropped and invalid values imputed; the response lists what was changed in warnings.'
             : 'Unknown fields and values of the wrong type are refused (400).'}
-        </p>
-        <div className="docs-table-wrap">
-          <table className="docs-table">
-            <caption className="muted small">The fields of a row</caption>
-            <thead>
-              <tr>
-                <th scope="col">Feature</th>
-                <th scope="col">Type</th>
-                <th scope="col">Required</th>
-                <th scope="col">Example</th>
-                <th scope="col">Notes</th>
-              </tr>
-            </thead>
-            <tbody>
+        </Text>
+        <Table.ScrollContainer minWidth={480} type="native">
+          <Table withTableBorder verticalSpacing={6} fz="sm">
+            <Table.Caption>The fields of a row</Table.Caption>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th scope="col">Feature</Table.Th>
+                <Table.Th scope="col">Type</Table.Th>
+                <Table.Th scope="col">Required</Table.Th>
+                <Table.Th scope="col">Example</Table.Th>
+                <Table.Th scope="col">Notes</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
               {doc.features.map((feature) => (
-                <tr key={feature.name}>
-                  <th scope="row">
-                    <code>{feature.name}</code>
-                  </th>
-                  <td>
+                <Table.Tr key={feature.name}>
+                  <Table.Th scope="row">
+                    <Code>{feature.name}</Code>
+                  </Table.Th>
+                  <Table.Td>
                     {feature.type}
-                    {feature.nullable && <span className="muted"> or null</span>}
-                  </td>
-                  <td>{feature.required ? 'yes' : <span className="muted">no, imputed when missing</span>}</td>
-                  <td>
-                    <code>{exampleValue(exampleInputs, feature.name)}</code>
-                  </td>
-                  <td className="small">{feature.description ?? ''}</td>
-                </tr>
+                    {feature.nullable && <Text span c="dimmed" inherit> or null</Text>}
+                  </Table.Td>
+                  <Table.Td>{feature.required ? 'yes' : <Text span c="dimmed" inherit>no, imputed when missing</Text>}</Table.Td>
+                  <Table.Td>
+                    <Code>{exampleValue(exampleInputs, feature.name)}</Code>
+                  </Table.Td>
+                  <Table.Td>{feature.description ?? ''}</Table.Td>
+                </Table.Tr>
               ))}
-            </tbody>
-          </table>
-        </div>
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
       </section>
 
-      <section aria-labelledby={`${keyId}-response`} className="docs-section">
-        <h2 id={`${keyId}-response`}>Response</h2>
-        <p>
-          <code>200</code> with JSON{doc.target ? `; each prediction is the model's ${doc.labels ? 'class' : 'value'} of ${doc.target}` : ''}
+      <section aria-labelledby={`${keyId}-response`}>
+        <Title order={2} size="h3" mb="xs" id={`${keyId}-response`}>Response</Title>
+        <Text size="sm">
+          <Code>200</Code> with JSON{doc.target ? `; each prediction is the model's ${doc.labels ? 'class' : 'value'} of ${doc.target}` : ''}
           {doc.labels ? ', with the probability of every class.' : '.'}
-        </p>
+        </Text>
         <FieldTable caption="The response body" fields={doc.responseFields} />
         {doc.predictionFields.length > 0 && <FieldTable caption="Each item of predictions" fields={doc.predictionFields} />}
-        <h3 className="docs-subheading">Example (illustrative values)</h3>
+        <Title order={3} size="h5" mt="md" mb={6}>Example (illustrative values)</Title>
         <CodeBlock code={JSON.stringify(response, null, 2)} label="Example response" />
       </section>
 
-      <section aria-labelledby={`${keyId}-errors`} className="docs-section">
-        <h2 id={`${keyId}-errors`}>Errors</h2>
-        <p>
-          Errors answer <code>{'{"error": "…", "details": [{"row", "field", "message"}]}'}</code>; <code>row</code> is 0-based.
-        </p>
-        <div className="docs-table-wrap">
-          <table className="docs-table">
-            <thead>
-              <tr>
-                <th scope="col">Status</th>
-                <th scope="col">When</th>
-              </tr>
-            </thead>
-            <tbody>
+      <section aria-labelledby={`${keyId}-errors`}>
+        <Title order={2} size="h3" mb="xs" id={`${keyId}-errors`}>Errors</Title>
+        <Text size="sm">
+          Errors answer <Code>{'{"error": "…", "details": [{"row", "field", "message"}]}'}</Code>; <Code>row</Code> is 0-based.
+        </Text>
+        <Table.ScrollContainer minWidth={480} type="native">
+          <Table withTableBorder verticalSpacing={6} fz="sm">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th scope="col">Status</Table.Th>
+                <Table.Th scope="col">When</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
               {doc.errors.map((error) => (
-                <tr key={error.status}>
-                  <th scope="row">
-                    <code>{error.status}</code>
-                  </th>
-                  <td>{error.description}</td>
-                </tr>
+                <Table.Tr key={error.status}>
+                  <Table.Th scope="row">
+                    <Code>{error.status}</Code>
+                  </Table.Th>
+                  <Table.Td>{error.description}</Table.Td>
+                </Table.Tr>
               ))}
-            </tbody>
-          </table>
-        </div>
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
       </section>
 
-      <section aria-labelledby={`${keyId}-examples`} className="docs-section">
-        <h2 id={`${keyId}-examples`}>Examples</h2>
-        <p className="muted small">With a real row of the training data.</p>
-        <label className="docs-check">
-          <input type="checkbox" checked={withKey} onChange={(event) => setWithKey(event.target.checked)} />
-          Send an API key (<code>{API_KEY_PLACEHOLDER}</code>: replace it with yours)
-        </label>
-        {doc.isPublic && withKey && <p className="muted small">A placeholder key is refused (401): replace it, or leave the key out for this public deployment.</p>}
+      <section aria-labelledby={`${keyId}-examples`}>
+        <Title order={2} size="h3" mb="xs" id={`${keyId}-examples`}>Examples</Title>
+        <Text size="sm" c="dimmed">With a real row of the training data.</Text>
+        <Checkbox
+          my="xs"
+          checked={withKey}
+          onChange={(event) => setWithKey(event.currentTarget.checked)}
+          label={
+            <>
+              Send an API key (<Code>{API_KEY_PLACEHOLDER}</Code>: replace it with yours)
+            </>
+          }
+        />
+        {doc.isPublic && withKey && <Text size="sm" c="dimmed">A placeholder key is refused (401): replace it, or leave the key out for this public deployment.</Text>}
         {examples.map((example) => (
-          <div key={example.id} className="docs-example">
-            <h3 className="docs-subheading">{example.title}</h3>
+          <div key={example.id}>
+            <Title order={3} size="h5" mt="md" mb={6}>{example.title}</Title>
             <CodeBlock code={example.code} label={`${example.title} example`} />
           </div>
         ))}
       </section>
 
-      <section aria-labelledby={`${keyId}-feedback`} className="docs-section">
-        <h2 id={`${keyId}-feedback`}>Ground truth</h2>
-        <p>
-          When the actual value is known, send it back to <code>POST /api/v1/deployments/{slug}/feedback</code> with{' '}
-          <code>{'{"requestId", "row", "actual"}'}</code>: the console then charts the deployment&apos;s accuracy or error over time.
-        </p>
+      <section aria-labelledby={`${keyId}-feedback`}>
+        <Title order={2} size="h3" mb="xs" id={`${keyId}-feedback`}>Ground truth</Title>
+        <Text size="sm">
+          When the actual value is known, send it back to <Code>POST /api/v1/deployments/{slug}/feedback</Code> with{' '}
+          <Code>{'{"requestId", "row", "actual"}'}</Code>: the console then charts the deployment&apos;s accuracy or error over time.
+        </Text>
       </section>
-    </article>
+    </Stack>
   );
 }
 
@@ -267,42 +269,44 @@ function exampleValue(inputs: unknown, name: string): string {
 
 function FieldTable({ caption, fields }: { caption: string; fields: FieldDoc[] }) {
   return (
-    <div className="docs-table-wrap">
-      <table className="docs-table">
-        <caption className="muted small">{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Field</th>
-            <th scope="col">Type</th>
-            <th scope="col">Notes</th>
-          </tr>
-        </thead>
-        <tbody>
+    <Table.ScrollContainer minWidth={480} type="native">
+      <Table withTableBorder verticalSpacing={6} fz="sm">
+        <Table.Caption>{caption}</Table.Caption>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th scope="col">Field</Table.Th>
+            <Table.Th scope="col">Type</Table.Th>
+            <Table.Th scope="col">Notes</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
           {fields.map((field) => (
-            <tr key={field.name}>
-              <th scope="row">
-                <code>{field.name}</code>
-              </th>
-              <td className="docs-type">{field.type}</td>
-              <td className="small">
-                {field.required ? '' : <span className="muted">optional. </span>}
+            <Table.Tr key={field.name}>
+              <Table.Th scope="row">
+                <Code>{field.name}</Code>
+              </Table.Th>
+              <Table.Td style={{ fontFamily: "var(--mantine-font-family-monospace)" }}>{field.type}</Table.Td>
+              <Table.Td>
+                {field.required ? '' : <Text span c="dimmed" inherit>optional. </Text>}
                 {field.description ?? ''}
-              </td>
-            </tr>
+              </Table.Td>
+            </Table.Tr>
           ))}
-        </tbody>
-      </table>
-    </div>
+        </Table.Tbody>
+      </Table>
+    </Table.ScrollContainer>
   );
 }
 
 function CodeBlock({ code, label }: { code: string; label: string }) {
   return (
-    <div className="docs-code">
-      <pre tabIndex={0} aria-label={label}>
-        <code>{code}</code>
-      </pre>
-      <CopyButton text={code} />
+    <div style={{ position: 'relative' }}>
+      <Code block tabIndex={0} aria-label={label} style={{ overflowX: 'auto', paddingRight: '5.5rem' }}>
+        {code}
+      </Code>
+      <div style={{ position: 'absolute', top: 6, right: 6 }}>
+        <CopyButton text={code} />
+      </div>
     </div>
   );
 }
