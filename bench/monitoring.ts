@@ -12,6 +12,7 @@ import { decodeOutputs, encodeRows } from '../server/experiments/ml/preprocessin
 import type { Prediction, Row } from '../server/experiments/ml/types';
 import type { Range } from '../server/monitoring/monitoring.service';
 import type { PredictionRecord } from '../server/monitoring/prediction-log';
+import { aggregateRows } from '../server/monitoring/rollups';
 import type { ServedModel, ServingSet } from '../server/serving/deployment-registry';
 import { codeVersion, CONTENDED_CORES, deployPenguins, gaussian, positiveSetting, random, startBenchBerth, step, withCores, type Cores, type Resources } from './support';
 
@@ -21,7 +22,7 @@ import { codeVersion, CONTENDED_CORES, deployPenguins, gaussian, positiveSetting
  * asserts nothing.
  *
  * Predictions go through the real log writer (`predictionLog.record`, which also folds them into
- * the hourly aggregates), spread over the last BENCH_DAYS days, until the log holds
+ * the hourly aggregates and their daily rollups), spread over the last BENCH_DAYS days, until the log holds
  * BENCH_ROWS_SMALL rows; the console's read queries are timed; then more rows are written until
  * it holds BENCH_ROWS_LARGE, and the same queries are timed again. Reads come from aggregates
  * only, so their cost should not grow with volume: the ratio large/small should stay ≤ 1.5.
@@ -49,7 +50,7 @@ type QueryName = 'drift' | 'traffic' | 'driftOverTime' | 'comparison';
 const QUERIES: QueryName[] = ['drift', 'traffic', 'driftOverTime', 'comparison'];
 const QUERY_LABELS: Record<QueryName, string> = {
   drift: 'drift(range)',
-  traffic: 'traffic(range)',
+  traffic: "traffic(range, 'day')",
   driftOverTime: "driftOverTime(range, 'day')",
   comparison: 'comparison(range)',
 };
@@ -79,12 +80,10 @@ interface QueryTiming {
   result: string;
 }
 
-interface TableSizes {
-  predictions: { partitions: number; bytes: number; rows: number };
-  aggregate_counts: { bytes: number; rows: number; deadRows: number };
-  aggregate_bins: { bytes: number; rows: number; deadRows: number };
-  aggregate_pairs: { bytes: number; rows: number; deadRows: number };
-}
+const AGGREGATE_TABLES = ['aggregate_counts', 'aggregate_bins', 'aggregate_pairs', 'aggregate_counts_daily', 'aggregate_bins_daily', 'aggregate_pairs_daily'] as const;
+type AggregateTableName = (typeof AGGREGATE_TABLES)[number];
+
+type TableSizes = { predictions: { partitions: number; bytes: number; rows: number } } & Record<AggregateTableName, { bytes: number; rows: number; deadRows: number }>;
 
 interface VolumeResult {
   logRows: number;
@@ -250,38 +249,32 @@ async function tableSizes(berth: Berth): Promise<TableSizes> {
     );
     return { bytes: Number(size.bytes), rows: size.rows as number, deadRows: size.deadRows as number };
   };
-  return {
-    predictions: { partitions: log.partitions, bytes: Number(log.bytes), rows },
-    aggregate_counts: await aggregate('aggregate_counts'),
-    aggregate_bins: await aggregate('aggregate_bins'),
-    aggregate_pairs: await aggregate('aggregate_pairs'),
-  };
+  const sizes = { predictions: { partitions: log.partitions, bytes: Number(log.bytes), rows } } as TableSizes;
+  for (const table of AGGREGATE_TABLES) sizes[table] = await aggregate(table);
+  return sizes;
 }
 
-/** EXPLAIN ANALYZE of the statements the read path sends to the aggregates, for the report. */
+/** EXPLAIN ANALYZE of the statements the read path sends to the aggregates (built as monitoring.service.ts builds them), for the report. */
 async function plans(berth: Berth, deployment: Deployment, mainModelId: string, range: Range): Promise<Record<string, string>> {
+  const statement = (select: string, rows: { sql: string; parameters: unknown[] }): [string, unknown[]] => [select.replace('$rows', `${rows.sql} s`), rows.parameters];
+  const day = `date_trunc('day', time, 'UTC')`;
   const statements: Record<string, [string, unknown[]]> = {
-    'drift: bins of the main model': [
-      `SELECT series, bin, sum(count) AS count FROM aggregate_bins
-        WHERE deployment_id = $1 AND role = $2 AND model_id = $3 AND hour >= $4 AND hour < $5 GROUP BY series, bin`,
-      [deployment.id, 'main', mainModelId, range.from, range.to],
-    ],
-    'traffic: latency bins': [
-      `SELECT hour, role, bin, sum(count) AS count FROM aggregate_bins
-        WHERE deployment_id = $1 AND series = 'latency' AND hour >= $2 AND hour < $3 GROUP BY hour, role, bin`,
-      [deployment.id, range.from, range.to],
-    ],
-    'traffic: counts per hour': [
-      `SELECT hour, role, sum(requests) AS requests, sum(rows) AS rows, sum(errors) AS errors, sum(shed) AS shed FROM aggregate_counts
-        WHERE deployment_id = $1 AND hour >= $2 AND hour < $3 GROUP BY hour, role ORDER BY hour, role`,
-      [deployment.id, range.from, range.to],
-    ],
-    'driftOverTime: feature bins per day': [
-      `SELECT date_trunc('day', hour) AS bucket, series, bin, sum(count) AS count FROM aggregate_bins
-        WHERE deployment_id = $1 AND role = 'main' AND model_id = $2 AND series LIKE 'feature:%' AND hour >= $3 AND hour < $4
-        GROUP BY bucket, series, bin ORDER BY bucket`,
-      [deployment.id, mainModelId, range.from, range.to],
-    ],
+    'drift: bins of the main model': statement(
+      'SELECT series, bin, sum(count) AS count FROM $rows GROUP BY series, bin',
+      aggregateRows('aggregate_bins', 'series, bin, count', 'deployment_id = $1 AND role = $2 AND model_id = $3', range, [deployment.id, 'main', mainModelId]),
+    ),
+    'traffic: latency bins per day': statement(
+      `SELECT ${day} AS hour, role, bin, sum(count) AS count FROM $rows GROUP BY 1, role, bin`,
+      aggregateRows('aggregate_bins', 'role, bin, count', `deployment_id = $1 AND series = 'latency'`, range, [deployment.id]),
+    ),
+    'traffic: counts per day': statement(
+      `SELECT ${day} AS hour, role, sum(requests) AS requests, sum(rows) AS rows, sum(errors) AS errors, sum(shed) AS shed FROM $rows GROUP BY 1, role ORDER BY 1, role`,
+      aggregateRows('aggregate_counts', 'role, requests, rows, errors, shed', 'deployment_id = $1', range, [deployment.id]),
+    ),
+    'driftOverTime: feature bins per day': statement(
+      `SELECT ${day} AS bucket, series, bin, sum(count) AS count FROM $rows GROUP BY bucket, series, bin ORDER BY bucket`,
+      aggregateRows('aggregate_bins', 'series, bin, count', `deployment_id = $1 AND role = 'main' AND model_id = $2 AND series LIKE 'feature:%'`, range, [deployment.id, mainModelId]),
+    ),
   };
   const result: Record<string, string> = {};
   for (const [name, [sql, parameters]] of Object.entries(statements)) {
@@ -379,7 +372,7 @@ async function main(): Promise<void> {
           return `${rows} main rows; JS ${report.features.map((f) => `${f.feature} ${f.jensenShannon?.toFixed(3)}`).join(', ')}; drifted: ${report.driftedFeatures.join(', ') || 'none'}; prediction JS ${report.predictions.map((p) => `${p.role} ${p.jensenShannon?.toFixed(3)}`).join(', ')}`;
         },
         traffic: async () => {
-          const points = await services.monitoring.traffic(deployment, range);
+          const points = await services.monitoring.traffic(deployment, range, 'day');
           const total = (role: string) => points.filter((p) => p.role === role).reduce((sum, p) => sum + p.rows, 0);
           return `${points.length} points; rows main ${total('main')}, challenger ${total('challenger')}`;
         },
@@ -427,7 +420,7 @@ async function main(): Promise<void> {
       // again) would not: vacuum them, as autovacuum would have over these days, and measure
       // the steady state. The dead rows found are reported.
       const tables = await tableSizes(berth);
-      await db.query('VACUUM (ANALYZE) aggregate_counts, aggregate_bins, aggregate_pairs');
+      await db.query(`VACUUM (ANALYZE) ${AGGREGATE_TABLES.join(', ')}`);
       await db.query('ANALYZE predictions');
       step(`  tables: ${formatTables(tables)}`);
       step(`timing the read queries (${WARMUP_RUNS} untimed + ${settings.repetitions} timed runs each, interleaved)`);
@@ -493,7 +486,7 @@ const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 function formatTables(t: TableSizes): string {
   return [
     `predictions ${t.predictions.rows.toLocaleString('en')} rows in ${t.predictions.partitions} partitions, ${mib(t.predictions.bytes)}`,
-    ...(['aggregate_counts', 'aggregate_bins', 'aggregate_pairs'] as const).map(
+    ...AGGREGATE_TABLES.map(
       (name) => `${name} ${t[name].rows.toLocaleString('en')} rows (${t[name].deadRows.toLocaleString('en')} dead), ${mib(t[name].bytes)}`,
     ),
   ].join('; ');
@@ -546,11 +539,11 @@ function formatReport(
         [v.write.cores.bench, v.write.cores.postgres, v.write.cores.other].map((c) => (c === null ? '?' : c.toFixed(2))).join('/'),
       ]),
     ),
-    'rows/s: log rows per wall second from record() to the end of the last flush, hourly aggregates included.',
+    'rows/s: log rows per wall second from record() to the end of the last flush, hourly aggregates and daily rollups included.',
     '',
     ...table(
       ['table', `at ${size(small.logRows)}: rows`, 'size', `at ${size(large.logRows)}: rows`, 'size', 'dead rows'],
-      (['predictions', 'aggregate_counts', 'aggregate_bins', 'aggregate_pairs'] as const).map((name) => [
+      (['predictions', ...AGGREGATE_TABLES] as const).map((name) => [
         name === 'predictions' ? `predictions (${large.tables.predictions.partitions} partitions)` : name,
         small.tables[name].rows.toLocaleString('en'),
         mib(small.tables[name].bytes),
