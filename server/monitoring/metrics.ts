@@ -25,6 +25,8 @@ export class Metrics {
   private readonly duration: Histogram<'deployment' | 'role'>;
   private readonly shed: Counter<'deployment'>;
   private readonly challengerFailed: Counter<'deployment'>;
+  /** Label children per deployment: resolving labels hashes them, on every request otherwise. */
+  private readonly series = new Map<string, ReturnType<Metrics['seriesOf']>>();
 
   constructor(logStats: () => PredictionLogGauges) {
     const registers = [this.register];
@@ -66,16 +68,22 @@ export class Metrics {
 
   /** A client's prediction request, answered with HTTP `status` after `seconds`; `rows` count as predicted when it succeeded. */
   observeRequest(slug: string, status: number, seconds: number, rows: number): void {
-    this.requests.inc({ deployment: slug, status: statusClass(status) });
+    const series = this.of(slug);
+    if (status >= 200 && status < 300) {
+      series.succeeded.inc();
+      if (rows > 0) series.mainRows.inc(rows);
+    } else {
+      this.requests.inc({ deployment: slug, status: statusClass(status) });
+    }
     if (status >= 500) this.errors.inc({ deployment: slug });
-    this.duration.observe({ deployment: slug, role: 'main' }, seconds);
-    if (status >= 200 && status < 300 && rows > 0) this.predictions.inc({ deployment: slug, role: 'main' }, rows);
+    series.mainDuration.observe(seconds);
   }
 
   /** The challenger predicted a request's `rows` in `seconds` (off the latency path: not a request of its own). */
   observeChallenger(slug: string, seconds: number, rows: number): void {
-    this.duration.observe({ deployment: slug, role: 'challenger' }, seconds);
-    if (rows > 0) this.predictions.inc({ deployment: slug, role: 'challenger' }, rows);
+    const series = this.of(slug);
+    series.challengerDuration.observe(seconds);
+    if (rows > 0) series.challengerRows.inc(rows);
   }
 
   /** Rows not sent to the challenger because its queue was full. */
@@ -86,6 +94,22 @@ export class Metrics {
   /** Rows the challenger failed on. */
   countChallengerFailed(slug: string, rows: number): void {
     if (rows > 0) this.challengerFailed.inc({ deployment: slug }, rows);
+  }
+
+  private of(slug: string) {
+    let series = this.series.get(slug);
+    if (!series) this.series.set(slug, (series = this.seriesOf(slug)));
+    return series;
+  }
+
+  private seriesOf(slug: string) {
+    return {
+      succeeded: this.requests.labels(slug, '2xx'),
+      mainRows: this.predictions.labels(slug, 'main'),
+      mainDuration: this.duration.labels(slug, 'main'),
+      challengerRows: this.predictions.labels(slug, 'challenger'),
+      challengerDuration: this.duration.labels(slug, 'challenger'),
+    };
   }
 }
 

@@ -125,7 +125,8 @@ export class PredictionLogWriter {
   }
 
   private withBinning(row: LoggedPrediction): PredictionRecord {
-    return Object.assign(row, { binning: this.binningOf(row.modelId) });
+    // In place: the wire object becomes the record (this thread holds many of them).
+    return Object.assign(row as unknown as PredictionRecord, { createdAt: new Date(row.createdAt), binning: this.binningOf(row.modelId) });
   }
 
   /** Rows per spill file: a quarter of the memory bound, so reading one back always fits. */
@@ -156,7 +157,7 @@ export class PredictionLogWriter {
       if (this.spillFiles.length === 0) this.sealSpillTail();
       await this.spilling;
       const entry = this.spillFiles.shift()!;
-      const rows = JSON.parse(await readFile(entry.file, 'utf8'), (key, value) => (key === 'createdAt' ? new Date(value) : value)) as LoggedPrediction[];
+      const rows = JSON.parse(await readFile(entry.file, 'utf8')) as LoggedPrediction[];
       await rm(entry.file, { force: true });
       for (const row of rows) this.buffer.push(this.withBinning(row));
     }

@@ -23,7 +23,7 @@ port.on('message', (message: ToLogThread) => {
       binnings.set(message.modelId, message.binning);
       break;
     case 'rows':
-      writer.record(message.rows);
+      writer.record(JSON.parse(message.json));
       break;
     case 'shed':
       writer.recordShed(message.entry);

@@ -35,8 +35,12 @@ export interface PredictionRecord {
   mainOutput?: Prediction;
 }
 
-/** A record as it travels to the log's thread: its model's binning is sent once, not with every row. */
-export type LoggedPrediction = Omit<PredictionRecord, 'binning'>;
+/**
+ * A record as it travels to the log's thread (as JSON: cheaper to copy than a structured clone)
+ * and waits in its spill files: its model's binning is sent once, not with every row; the time
+ * is in epoch milliseconds.
+ */
+export type LoggedPrediction = Omit<PredictionRecord, 'binning' | 'createdAt'> & { createdAt: number };
 
 export interface PredictionLogOptions extends Partial<Omit<WriterOptions, 'spillDir'>> {
   databaseUrl: string;
@@ -53,7 +57,8 @@ export interface LogThreadData {
 
 export type ToLogThread =
   | { type: 'binning'; modelId: string; binning: Binning }
-  | { type: 'rows'; rows: LoggedPrediction[] }
+  /** LoggedPrediction[] as JSON. */
+  | { type: 'rows'; json: string }
   | { type: 'shed'; entry: { deploymentId: string; modelId: string; hour: string; rows: number } }
   | { type: 'flush' }
   | { type: 'close'; deadline: number };
@@ -118,7 +123,7 @@ export class PredictionLog {
         error: r.error,
         latencyMs: r.latencyMs,
         source: r.source,
-        createdAt: r.createdAt,
+        createdAt: r.createdAt.getTime(),
         mainOutput: r.mainOutput,
       });
     }
@@ -185,7 +190,7 @@ export class PredictionLog {
     const rows = this.unposted;
     this.unposted = [];
     this.posted += rows.length;
-    this.thread.postMessage({ type: 'rows', rows } satisfies ToLogThread);
+    this.thread.postMessage({ type: 'rows', json: JSON.stringify(rows) } satisfies ToLogThread);
   }
 
   private until(ready: () => boolean): Promise<void> {

@@ -266,16 +266,22 @@ export function decodeOutputs(spec: PreprocessingSpec, outputs: Float32Array, co
       predictions.push({ prediction: outputs[row] * target.std + target.mean });
       continue;
     }
-    const raw = target.task === 'binary' && width === 1 ? [1 - outputs[row], outputs[row]] : Array.from(outputs.subarray(row * width, (row + 1) * width));
+    // Plain loops: this runs for every row of every request.
+    const classes = target.labels.length;
+    const raw = new Array<number>(classes);
+    for (let i = 0; i < classes; i++) raw[i] = target.task === 'binary' && width === 1 ? (i === 0 ? 1 - outputs[row] : outputs[row]) : outputs[row * width + i];
     if (!raw.every(Number.isFinite)) throw new Error(`the model returned a non-number (${raw.join(', ')}) for row ${row}`);
-    const clipped = raw.map((p) => Math.min(1, Math.max(0, p)));
-    const total = clipped.reduce((sum, p) => sum + p, 0);
+    let total = 0;
+    for (let i = 0; i < classes; i++) {
+      raw[i] = Math.min(1, Math.max(0, raw[i]));
+      total += raw[i];
+    }
     const probabilities: Record<string, number> = {};
     let best = 0;
-    target.labels.forEach((label, i) => {
-      probabilities[label] = total > 0 ? clipped[i] / total : 1 / target.labels.length;
-      if (clipped[i] > clipped[best]) best = i;
-    });
+    for (let i = 0; i < classes; i++) {
+      probabilities[target.labels[i]] = total > 0 ? raw[i] / total : 1 / classes;
+      if (raw[i] > raw[best]) best = i;
+    }
     predictions.push({ prediction: target.labels[best], probabilities });
   }
   return predictions;
