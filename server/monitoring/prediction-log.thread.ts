@@ -2,6 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import pg from 'pg';
 import type { Binning, LogThreadData, ToLogThread } from './prediction-log';
 import { PredictionLogWriter, type WriterEvent } from './prediction-log-writer';
+import { unpack } from './prediction-log-wire';
 
 /**
  * The prediction log's own thread: aggregating, serialising and inserting the log takes as much
@@ -23,7 +24,7 @@ port.on('message', (message: ToLogThread) => {
       binnings.set(message.modelId, message.binning);
       break;
     case 'rows':
-      writer.record(JSON.parse(message.json));
+      writer.record(unpack(message.json));
       break;
     case 'shed':
       writer.recordShed(message.entry);

@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { Prediction, PredictionDistribution, ReferenceProfile } from '../experiments/ml/types';
 import type { Logger } from '../platform/logger';
 import type { PredictionLogStats, WriterEvent, WriterOptions } from './prediction-log-writer';
+import { WireBatch } from './prediction-log-wire';
 
 export type { PredictionLogStats } from './prediction-log-writer';
 export type PredictionRole = 'main' | 'challenger';
@@ -36,9 +37,8 @@ export interface PredictionRecord {
 }
 
 /**
- * A record as it travels to the log's thread (as JSON: cheaper to copy than a structured clone)
- * and waits in its spill files: its model's binning is sent once, not with every row; the time
- * is in epoch milliseconds.
+ * A record as the log's thread holds it and its spill files store it: its model's binning is sent
+ * once, not with every row; the time is in epoch milliseconds.
  */
 export type LoggedPrediction = Omit<PredictionRecord, 'binning' | 'createdAt'> & { createdAt: number };
 
@@ -57,7 +57,7 @@ export interface LogThreadData {
 
 export type ToLogThread =
   | { type: 'binning'; modelId: string; binning: Binning }
-  /** LoggedPrediction[] as JSON. */
+  /** A WireMessage as JSON (prediction-log-wire.ts). */
   | { type: 'rows'; json: string }
   | { type: 'shed'; entry: { deploymentId: string; modelId: string; hour: string; rows: number } }
   | { type: 'flush' }
@@ -85,7 +85,7 @@ export class PredictionLog {
   private writtenBefore = 0;
   /** Rows lost outside the current thread's count: by threads that died, or at close. */
   private lostOutside = 0;
-  private unposted: LoggedPrediction[] = [];
+  private unposted = new WireBatch();
   private postTimer: NodeJS.Timeout | undefined;
   private readonly binnings = new Map<string, Binning>();
   private readonly waiters: Array<{ ready: () => boolean; resolve: () => void }> = [];
@@ -111,25 +111,11 @@ export class PredictionLog {
         this.binnings.set(r.modelId, r.binning);
         this.thread.postMessage({ type: 'binning', modelId: r.modelId, binning: r.binning } satisfies ToLogThread);
       }
-      this.unposted.push({
-        deploymentId: r.deploymentId,
-        deploymentVersion: r.deploymentVersion,
-        modelId: r.modelId,
-        role: r.role,
-        requestId: r.requestId,
-        rowIndex: r.rowIndex,
-        input: r.input,
-        output: r.output,
-        error: r.error,
-        latencyMs: r.latencyMs,
-        source: r.source,
-        createdAt: r.createdAt.getTime(),
-        mainOutput: r.mainOutput,
-      });
+      this.unposted.add(r);
     }
     this.recorded += records.length;
     this.stats.buffered = this.backlog();
-    if (this.unposted.length >= ROWS_PER_MESSAGE) this.post();
+    if (this.unposted.rows >= ROWS_PER_MESSAGE) this.post();
     else this.postTimer ??= setTimeout(() => this.post(), POST_AFTER_MS);
   }
 
@@ -186,11 +172,11 @@ export class PredictionLog {
   private post(): void {
     clearTimeout(this.postTimer);
     this.postTimer = undefined;
-    if (this.unposted.length === 0) return;
-    const rows = this.unposted;
-    this.unposted = [];
-    this.posted += rows.length;
-    this.thread.postMessage({ type: 'rows', json: JSON.stringify(rows) } satisfies ToLogThread);
+    if (this.unposted.rows === 0) return;
+    const batch = this.unposted;
+    this.unposted = new WireBatch();
+    this.posted += batch.rows;
+    this.thread.postMessage({ type: 'rows', json: batch.toJSON() } satisfies ToLogThread);
   }
 
   private until(ready: () => boolean): Promise<void> {

@@ -77,6 +77,7 @@ export class PipelineRunner {
     const workDir = path.join(this.deps.dataDir, 'tmp', `run-${run.id}`);
     const loaded: LoadedModel[] = [];
     let destination: Awaited<ReturnType<ConnectorAccess['openTable']>> | undefined;
+    const progress = new ProgressWriter(db);
     try {
       if (!pipeline.deploymentId) throw new RunFailure('the deployment of this pipeline was deleted; nothing can predict');
       const deployment = await this.deps.deployments.get(pipeline.deploymentId).catch(() => {
@@ -154,12 +155,8 @@ export class PipelineRunner {
           run.rowsPredicted += valid.length;
         }
         run.progress = run.rowsTotal ? run.rowsRead / run.rowsTotal : null;
-        // One round trip per chunk saves the progress and reads a cancellation request.
-        const [[{ cancel_requested: cancelRequested }]] = await db.query(
-          `UPDATE pipeline_runs SET rows_read = $2, rows_predicted = $3, rows_failed = $4, rows_total = $5, progress = $6, deployment_version = $7 WHERE id = $1 RETURNING cancel_requested`,
-          [run.id, run.rowsRead, run.rowsPredicted, run.rowsFailed, run.rowsTotal, run.progress, run.deploymentVersion],
-        );
-        if (cancelRequested) throw new RunCancelled('cancelled by a user');
+        progress.save(run);
+        if (progress.cancelRequested) throw new RunCancelled('cancelled by a user');
         // Progress events and the job lock's renewal at most once a second, not per chunk.
         if (Date.now() - lastHeartbeat >= 1000) {
           lastHeartbeat = Date.now();
@@ -170,6 +167,7 @@ export class PipelineRunner {
         await this.deps.predictionLog.whenWritable();
       }
 
+      await progress.settle();
       if (run.rowsRead === 0) throw new RunFailure('the source returned no rows');
       if (run.rowsFailed / run.rowsRead > pipeline.maxErrorRatio) {
         throw new RunFailure(`${run.rowsFailed} of ${run.rowsRead} rows failed validation, more than the ${pipeline.maxErrorRatio * 100} % the pipeline accepts; see the errors file`);
@@ -184,6 +182,7 @@ export class PipelineRunner {
       await this.announce(run);
       return 'done';
     } catch (error) {
+      await progress.settle().catch(() => undefined);
       await destination?.rollback().catch((e) => this.deps.logger.warn({ err: e }, 'could not roll the destination back'));
       const cancelled = error instanceof RunCancelled;
       const message = error instanceof Error ? error.message : String(error);
@@ -279,5 +278,47 @@ export class PipelineRunner {
   private announce(run: PipelineRun): Promise<void> {
     const update = { runId: run.id, pipelineId: run.pipelineId };
     return this.deps.bus.publish(topicFor(PIPELINE_RUN_UPDATED, run.pipelineId), update).catch(() => undefined);
+  }
+}
+
+/**
+ * Saves a run's progress, and reads whether a user asked to cancel it, in the background: one
+ * round trip at a time, never waited for by the run (the database is busy writing the run's
+ * predictions to the log; a chunk waiting on it would idle the run). A chunk whose save finds one
+ * still in flight skips it; the next chunk's save, or the run's final save, carries its counts.
+ */
+class ProgressWriter {
+  cancelRequested = false;
+  private inFlight: Promise<void> | undefined;
+  private error: unknown;
+
+  constructor(private readonly db: DataSource) {}
+
+  save(run: PipelineRun): void {
+    if (this.error) throw this.error;
+    if (this.inFlight) return;
+    this.inFlight = this.db
+      .query(
+        `UPDATE pipeline_runs SET rows_read = $2, rows_predicted = $3, rows_failed = $4, rows_total = $5, progress = $6, deployment_version = $7 WHERE id = $1 RETURNING cancel_requested`,
+        [run.id, run.rowsRead, run.rowsPredicted, run.rowsFailed, run.rowsTotal, run.progress, run.deploymentVersion],
+      )
+      .then(
+        ([[row]]: [[{ cancel_requested: boolean }]]) => {
+          this.cancelRequested ||= row.cancel_requested;
+        },
+        (error: unknown) => {
+          this.error = error;
+        },
+      )
+      .finally(() => {
+        this.inFlight = undefined;
+      });
+  }
+
+  /** Waits for the save in flight, so that no late one overwrites the run's final state. */
+  async settle(): Promise<void> {
+    await this.inFlight;
+    if (this.error) throw this.error;
+    if (this.cancelRequested) throw new RunCancelled('cancelled by a user');
   }
 }
