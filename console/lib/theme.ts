@@ -1,4 +1,4 @@
-import { createTheme } from '@mantine/core';
+import { createTheme, InputWrapper } from '@mantine/core';
 
 /** The console's Mantine theme: one accent colour, system fonts, slightly rounder corners. */
 export const theme = createTheme({
@@ -7,4 +7,9 @@ export const theme = createTheme({
   fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif',
   headings: { fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif' },
   cursorType: 'pointer',
+  components: {
+    // Most fields are required: the few optional ones say so in their description instead of
+    // every label carrying an asterisk (which would also become part of its accessible name).
+    InputWrapper: InputWrapper.extend({ defaultProps: { withAsterisk: false } }),
+  },
 });
