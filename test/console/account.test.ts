@@ -72,6 +72,7 @@ describe('account, users, collaborators and training in the console, in a real b
     const token = (await secret.textContent())!.trim();
     expect(token.length).toBeGreaterThan(20);
     await page.getByText('shown only this once').waitFor();
+    await page.getByRole('region', { name: 'New token' }).getByRole('button', { name: 'Copy token' }).waitFor();
     const row = page.getByRole('table', { name: 'Personal access tokens' }).locator('tr[data-token="ci script"]');
     await row.waitFor();
     expect(token.startsWith((await row.getByRole('cell').nth(1).textContent())!.replace('…', ''))).toBe(true);
@@ -136,6 +137,36 @@ describe('account, users, collaborators and training in the console, in a real b
     await page.getByRole('region', { name: 'Collaborators' }).getByRole('alert').waitFor();
     await screenshot('07-collaborators');
     expect(await collaborators.locator(`tr[data-collaborator="${ADMIN.email}"]`).getByLabel(`Role of ${ADMIN.email}`).inputValue()).toBe('admin');
+  });
+
+  it('changes a collaborator’s role, then removes them after a confirmation', async () => {
+    const token = await berth.login(ADMIN.email, ADMIN.password);
+    const roleOf = async (email: string) =>
+      (
+        await berth.graphql<{ project: { collaborators: Array<{ role: string; user: { email: string } }> } }>(
+          'query($id: ID!) { project(id: $id) { collaborators { role user { email } } } }',
+          { id: projectId },
+          token,
+        )
+      ).data!.project.collaborators.find((c) => c.user.email === email)?.role ?? null;
+    const collaborators = page.getByRole('table', { name: 'Collaborators' });
+    const row = collaborators.locator(`tr[data-collaborator="${NEW_USER.email}"]`);
+    await row.getByLabel(`Role of ${NEW_USER.email}`).selectOption('contributor');
+    for (let attempt = 0; (await roleOf(NEW_USER.email)) !== 'contributor'; attempt++) {
+      if (attempt >= 20) throw new Error(`the role is still ${await roleOf(NEW_USER.email)}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    await page.reload();
+    expect(await row.getByLabel(`Role of ${NEW_USER.email}`).inputValue()).toBe('contributor');
+
+    await row.getByRole('button', { name: `Remove ${NEW_USER.email}` }).click();
+    const dialog = page.getByRole('dialog', { name: 'Remove this collaborator?' });
+    await dialog.getByText(`${NEW_USER.email} loses access to this project`).waitFor();
+    await screenshot('07b-remove-collaborator');
+    await dialog.getByRole('button', { name: 'Remove collaborator' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await row.waitFor({ state: 'detached' });
+    expect(await roleOf(NEW_USER.email)).toBeNull();
   });
 
   it('creates an experiment, trains a version from an uploaded CSV, follows its progress and lists its models', async () => {

@@ -47,6 +47,11 @@ describe('deployments in the console, in a real browser', () => {
     await berth?.berth.close();
   });
 
+  /** A phone-width page must not scroll sideways: everything wraps or scrolls inside its own box. */
+  const expectNoHorizontalOverflow = async (what: string) => {
+    const { scrollWidth, innerWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
+    expect(scrollWidth, `${what} is wider than the ${innerWidth} px screen`).toBeLessThanOrEqual(innerWidth);
+  };
   const deploymentRow = () => page.getByRole('table', { name: 'Deployments' }).locator(`tr[data-deployment="${SLUG}"]`);
   const versionRow = (number: number) => page.getByRole('table', { name: 'Deployment versions' }).locator(`tr[data-version="${number}"]`);
   const modelName = async (id: string) => {
@@ -81,7 +86,16 @@ describe('deployments in the console, in a real browser', () => {
   it('deploys the penguins experiment with a challenger through the form, and opens the deployment', async () => {
     await page.getByRole('link', { name: 'Deploy a new experiment' }).click();
     await page.waitForURL(`${berth.url}/projects/${demo.projectId}/deploy`);
-    await page.getByLabel('Name').fill('Penguin species');
+    await page.getByLabel('Experiment').waitFor();
+    // From the keyboard: Tab reaches the name, then the description.
+    for (let presses = 0; !(await page.evaluate(() => document.activeElement?.id === 'deploy-name')); presses++) {
+      if (presses >= 40) throw new Error('Tab never reached the Name field of the deploy form');
+      await page.keyboard.press('Tab');
+    }
+    await page.keyboard.type('Penguin species');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('deploy-description');
+    await page.keyboard.type('Species from beak and flipper measurements');
     await page.getByLabel('Experiment').selectOption({ label: 'Penguins species' });
     // The latest version and its best model are chosen by default.
     await page.getByLabel('Version', { exact: true }).selectOption({ label: 'Version 2 — All measurements, island and sex' });
@@ -91,12 +105,15 @@ describe('deployments in the console, in a real browser', () => {
     // Open to the project's collaborators only, so that the API key made below is what lets an application in.
     await page.getByRole('radio', { name: 'Project collaborators', exact: true }).check();
     await screenshot('02-deploy-form');
-    await page.getByRole('button', { name: 'Deploy', exact: true }).click();
+    // Enter in a text field submits the form.
+    await page.getByLabel('Name').focus();
+    await page.keyboard.press('Enter');
     await page.waitForURL(/\/deployments\/[0-9a-f-]+$/);
     deploymentUrl = page.url();
     await page.getByRole('heading', { name: 'Penguin species', level: 1 }).waitFor();
     expect(await page.getByTestId('current-version').textContent()).toBe('1');
     await page.getByTestId('challenger-status').getByText(await modelName(demo.penguins.v1.best)).waitFor();
+    await page.getByText('Species from beak and flipper measurements').waitFor();
     await screenshot('03-deployment-general');
   });
 
@@ -111,7 +128,16 @@ describe('deployments in the console, in a real browser', () => {
     expect(await row.getByRole('link', { name: `/d/${SLUG}` }).getAttribute('href')).toBe(`/d/${SLUG}`);
     await screenshot('04-project-deployed');
     await page.setViewportSize({ width: 390, height: 844 });
+    await row.locator('.status.ok', { hasText: 'Running' }).waitFor();
+    await expectNoHorizontalOverflow('the project page with its deployments');
     await screenshot('05-project-phone');
+    // On a phone the account links are behind the menu button.
+    await page.getByRole('button', { name: 'Open the menu' }).click();
+    const menu = page.getByRole('dialog', { name: 'Berth' });
+    await menu.getByRole('link', { name: 'Account' }).waitFor();
+    await screenshot('05b-phone-menu');
+    await page.keyboard.press('Escape');
+    await menu.waitFor({ state: 'hidden' });
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 
@@ -199,6 +225,8 @@ describe('deployments in the console, in a real browser', () => {
     expect(await page.evaluate(() => (window as unknown as { stillTheSamePage?: boolean }).stillTheSamePage)).toBe(true);
     await screenshot('12-live-update');
     await page.setViewportSize({ width: 390, height: 844 });
+    await page.getByRole('region', { name: 'API keys' }).waitFor();
+    await expectNoHorizontalOverflow('the deployment page');
     await screenshot('13-deployment-phone');
     await page.setViewportSize({ width: 1280, height: 800 });
   });
@@ -251,6 +279,47 @@ describe('deployments in the console, in a real browser', () => {
     }
     expect(new URL(page.url()).hash).toBe('#monitoring');
     await screenshot('12b-monitoring');
+
+    // The live strip follows the socket: once figures arrive it says what they cover, not "connecting…".
+    const liveState = page.getByRole('region', { name: 'Live figures' }).getByTestId('live-state');
+    await liveState.getByText(/over the last 10 seconds/).waitFor();
+    expect(await liveState.getAttribute('data-socket')).toBe('connected');
+
+    // A custom range: a start after its end is refused in the form, a valid one shows the same requests.
+    const total = await shown();
+    await page.getByRole('radiogroup', { name: 'Time range' }).getByText('Custom', { exact: true }).click();
+    const custom = page.getByRole('form', { name: 'Custom time range' });
+    const local = (offsetMs: number) =>
+      page.evaluate((offset) => {
+        const d = new Date(Date.now() + offset);
+        const pad = (n: number) => String(n).padStart(2, '0');
+        return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+      }, offsetMs);
+    await custom.getByLabel('From').fill(await local(60 * 60_000));
+    await custom.getByLabel('To').fill(await local(-60 * 60_000));
+    await custom.getByRole('button', { name: 'Show' }).click();
+    await custom.getByRole('alert').getByText('The start must be before the end.').waitFor();
+    await custom.getByLabel('From').fill(await local(-3 * 60 * 60_000));
+    await custom.getByLabel('To').fill(await local(60 * 60_000));
+    await custom.getByRole('button', { name: 'Show' }).click();
+    await custom.getByRole('alert').waitFor({ state: 'detached' });
+    await page.getByTestId('monitoring-range').getByText(/ – /).waitFor();
+    await requests.waitFor();
+    for (let attempt = 0; (await shown()) !== total; attempt++) {
+      if (attempt >= 20) throw new Error(`the custom range shows ${await shown()} requests, expected ${total}`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    // Hourly points: the predictions of this test fall in one or two hours, and the latency
+    // chart draws them (a lone hour as a dot, where a line would have nothing to join).
+    const latency = page.getByRole('figure', { name: 'Latency', exact: true });
+    await latency.locator('svg.recharts-surface').waitFor();
+    const drawn = await latency.evaluate(
+      (figure) =>
+        figure.querySelectorAll('circle.lone-dot').length +
+        Array.from(figure.querySelectorAll('path.recharts-line-curve')).filter((path) => (path.getAttribute('d') ?? '').includes('L')).length,
+    );
+    expect(drawn, 'the latency chart draws its points').toBeGreaterThan(0);
+    await screenshot('12c-monitoring-custom-range');
   });
 
   it('predicts an uploaded dataset with a scheduled pipeline from the Predictions tab, and downloads both files', async () => {
@@ -293,7 +362,7 @@ describe('deployments in the console, in a real browser', () => {
     const runs = pipeline.getByRole('region', { name: 'Runs of Weekly penguins' });
     await runs.locator('.predictions-status-succeeded').waitFor({ timeout: 60_000 });
     await runs.getByText('predicted 60').waitFor();
-    await screenshot('12c-predictions');
+    await screenshot('12d-predictions');
 
     for (const label of ['Main predictions (CSV)', 'Challenger predictions (CSV)']) {
       const [download] = await Promise.all([page.waitForEvent('download'), runs.getByRole('link', { name: label }).click()]);
@@ -304,6 +373,125 @@ describe('deployments in the console, in a real browser', () => {
       expect(rows, label).toHaveLength(60);
       expect(rows.every((r) => ['Adelie', 'Chinstrap', 'Gentoo'].includes(r.prediction!)), label).toBe(true);
     }
+  });
+
+  it('edits the schedule of a pipeline, pauses it and resumes it', async () => {
+    const pipeline = page.getByRole('listitem', { name: 'Weekly penguins' });
+    const schedule = pipeline.locator('dt', { hasText: 'Schedule' }).locator('xpath=following-sibling::dd');
+    await pipeline.getByRole('button', { name: 'Edit schedule' }).click();
+    const form = page.getByRole('form', { name: 'Schedule of Weekly penguins' });
+    await form.getByLabel('Cron').fill('30 7 * * 1-5');
+    await form.getByText('At 07:30, Monday through Friday').waitFor();
+    await screenshot('12e-edit-schedule');
+    await form.getByRole('button', { name: 'Save schedule' }).click();
+    await form.waitFor({ state: 'detached' });
+    await schedule.getByText(/^30 7 \* \* 1-5 · .*Monday through Friday/).waitFor();
+    const next = pipeline.locator('.predictions-next time');
+    const times = await next.evaluateAll((elements) => elements.map((element) => new Date(element.getAttribute('dateTime')!)));
+    expect(times.length).toBeGreaterThan(0);
+    for (const time of times) expect([1, 2, 3, 4, 5]).toContain(time.getUTCDay());
+
+    // Paused: no next runs, and the API says so too.
+    const enabled = async () =>
+      (await berth.graphql<{ pipelines: Array<{ name: string; enabled: boolean }> }>('query($d: ID!) { pipelines(deploymentId: $d) { name enabled } }', { d: deploymentUrl.split('/').pop() }, token)).data!.pipelines.find(
+        (p) => p.name === 'Weekly penguins',
+      )!.enabled;
+    const toggle = pipeline.getByRole('switch', { name: 'Run Weekly penguins on its schedule' });
+    expect(await toggle.isChecked()).toBe(true);
+    await pipeline.getByText('Enabled', { exact: true }).click();
+    await pipeline.getByText('paused', { exact: true }).waitFor();
+    await pipeline.getByText('none while paused').waitFor();
+    expect(await toggle.isChecked()).toBe(false);
+    expect(await enabled()).toBe(false);
+    await screenshot('12f-paused');
+    await pipeline.getByText('Paused', { exact: true }).click();
+    await pipeline.getByText('scheduled', { exact: true }).waitFor();
+    await next.first().waitFor();
+    expect(await enabled()).toBe(true);
+  });
+
+  it('cancels a long run, then runs it to the end and downloads the invalid rows', async () => {
+    // Enough rows that the run is still queued or running when Cancel is pressed, and three
+    // rows whose beak length is not a number.
+    const valid = vegaRecords('penguins').filter((r) => PENGUIN_FEATURES.every((f) => r[f] !== null && r[f] !== undefined));
+    const rows = Array.from({ length: 30_000 }, (_, i) => valid[i % valid.length]!);
+    const invalid = [100, 200, 300];
+    const records = rows.map((row, i) => (invalid.includes(i) ? { ...row, 'Beak Length (mm)': 'long' } : row));
+    const uploaded = await uploadCsv(berth.url, demo.projectId, 'penguins-30k.csv', toCsv(records, PENGUIN_FEATURES), token);
+    expect(uploaded.status).toBe(201);
+    await page.reload();
+    await page.getByRole('listitem', { name: 'Weekly penguins' }).waitFor();
+    await page.getByRole('button', { name: 'New pipeline' }).click();
+    const form = page.getByRole('form', { name: 'New pipeline' });
+    await form.getByLabel('Name', { exact: true }).fill('Large penguins');
+    await form.getByRole('combobox', { name: /^Dataset/ }).selectOption(uploaded.body.id);
+    await form.getByRole('radio', { name: 'Manual runs only' }).check();
+    await expect(form.getByLabel('Cron').count()).resolves.toBe(0);
+    await form.getByRole('button', { name: 'Create pipeline' }).click();
+
+    const pipeline = page.getByRole('listitem', { name: 'Large penguins' });
+    await pipeline.getByText('manual', { exact: true }).waitFor();
+    const runs = pipeline.getByRole('region', { name: 'Runs of Large penguins' });
+    await pipeline.getByRole('button', { name: 'Run now' }).click();
+    await runs.getByRole('button', { name: 'Cancel run' }).click();
+    await runs.locator('.predictions-status-cancelled').waitFor({ timeout: 60_000 });
+    expect(await runs.getByRole('button', { name: 'Cancel run' }).count()).toBe(0);
+    await screenshot('12g-run-cancelled');
+
+    await pipeline.getByRole('button', { name: 'Run now' }).click();
+    await runs.getByRole('progressbar').first().waitFor();
+    await runs.locator('.predictions-status-succeeded').waitFor({ timeout: 180_000 });
+    await runs.getByText('failed 3').waitFor();
+    const [download] = await Promise.all([page.waitForEvent('download'), runs.getByRole('link', { name: 'Invalid rows (CSV)' }).click()]);
+    const errors = parse(await readFile((await download.path())!, 'utf8'), { columns: true }) as Array<Record<string, string>>;
+    expect(errors.map((e) => e.field)).toEqual(['Beak Length (mm)', 'Beak Length (mm)', 'Beak Length (mm)']);
+    expect(errors.map((e) => Number(e.row))).toEqual(invalid.map((i) => i + 1));
+    await screenshot('12h-run-with-invalid-rows');
+  }, 300_000);
+
+  it('charts the CPU and memory of the deployment in the Usage tab, live', async () => {
+    await page.getByRole('tab', { name: 'Usage' }).click();
+    expect(new URL(page.url()).hash).toBe('#usage');
+    // After a reload the live strip reflects the new connection, then the figures.
+    await page.reload();
+    const live = page.getByRole('region', { name: 'Live CPU and memory' });
+    await live.getByTestId('live-state').getByText('over the last 10 seconds, every second').waitFor();
+    expect(await live.getByTestId('live-state').getAttribute('data-socket')).toBe('connected');
+    const memory = live.locator('.monitoring-figure', { has: page.locator('dt', { hasText: 'Model memory' }) }).locator('.monitoring-figure-value');
+    expect(await memory.textContent()).toMatch(/\d/);
+    // Usage is written per closed minute: the pipelines above ran for a while, so their minutes are there.
+    const cpu = page.getByRole('figure', { name: 'CPU seconds per minute' });
+    const memoryChart = page.getByRole('figure', { name: 'Memory', exact: true });
+    for (let attempt = 0; (await memoryChart.locator('svg.recharts-surface').count()) === 0 || (await cpu.locator('svg.recharts-surface').count()) === 0; attempt++) {
+      if (attempt >= 18) throw new Error(`the usage charts are still empty: ${await cpu.textContent()} / ${await memoryChart.textContent()}`);
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+      await page.reload();
+      await cpu.waitFor();
+    }
+    expect(await cpu.locator('.recharts-line').count()).toBeGreaterThan(0);
+    expect(await memoryChart.locator('.recharts-area').count()).toBeGreaterThan(0);
+    await screenshot('12i-usage');
+  }, 150_000);
+
+  it('revokes the API key after a confirmation, and the prediction API refuses it from then on', async () => {
+    await page.getByRole('tab', { name: 'General' }).click();
+    const keys = page.getByRole('region', { name: 'API keys' });
+    const row = keys.getByRole('row', { name: /Journey client/ });
+    await row.getByRole('button', { name: 'Revoke Journey client' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Revoke Journey client?' });
+    await dialog.waitFor();
+    await screenshot('12j-revoke-key');
+    await dialog.getByRole('button', { name: 'Revoke key' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await row.getByText(/revoked/).waitFor();
+    expect(await row.getByRole('button', { name: 'Revoke Journey client' }).count()).toBe(0);
+    const row0 = vegaRecords('penguins').find((r) => r.Species && r.Sex)!;
+    const answer = await fetch(`${berth.url}/api/v1/deployments/${SLUG}/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
+      body: JSON.stringify({ inputs: [Object.fromEntries(PENGUIN_FEATURES.map((feature) => [feature, row0[feature]]))] }),
+    });
+    expect(answer.status).toBe(401);
   });
 
   it('asks for credentials on the web form of a deployment that is not public, and comes back after signing in', async () => {
