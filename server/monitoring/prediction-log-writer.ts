@@ -1,8 +1,9 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { binValue } from '../experiments/ml/profile';
 import { predictionBin } from './drift';
-import type { LoggedPrediction, PredictionRecord, PredictionRole } from './prediction-log';
+import { unpack } from './prediction-log-wire';
+import type { PredictionRecord, PredictionRole } from './prediction-log';
 import { upsertDailyRollups } from './rollups';
 import { addPair, emptyPairSums, latencyBin, type PairSums } from './statistics';
 
@@ -61,11 +62,10 @@ const RETRY_MAX_MS = 5000;
  */
 export class PredictionLogWriter {
   private buffer: PredictionRecord[] = [];
-  /** Spill files, oldest first, and the rows still being appended to the newest. */
+  /** Spill files, oldest first: messages as they came, one per line; the newest still open. */
   private readonly spillFiles: Array<{ file: string; rows: number }> = [];
-  private spillTail: LoggedPrediction[] = [];
+  private spillOpen: { file: string; rows: number; fd: number } | undefined;
   private spillSequence = 0;
-  private spilling: Promise<void> = Promise.resolve();
   private shed = new Map<string, ShedEntry>();
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> | undefined;
@@ -80,10 +80,11 @@ export class PredictionLogWriter {
     private readonly options: WriterOptions,
   ) {}
 
-  record(rows: LoggedPrediction[]): void {
+  /** A message of `rows` rows from the serving thread (prediction-log-wire.ts). */
+  record(json: string, rows: number): void {
     // Once anything is on disk, newer rows queue behind it: the log keeps the order rows came in.
-    if (this.spilledRows() > 0 || this.buffer.length + rows.length > this.options.maxBufferedRows) this.spill(rows);
-    else for (const row of rows) this.buffer.push(this.withBinning(row));
+    if (this.spilledRows() > 0 || this.buffer.length + rows > this.options.maxBufferedRows) this.spill(json, rows);
+    else this.take(json);
     this.kick(this.buffer.length >= this.options.flushRows ? 0 : this.options.flushMs);
   }
 
@@ -115,51 +116,56 @@ export class PredictionLogWriter {
   }
 
   /** Removes this writer's spill files (at exit: what they held is counted as lost by the caller). */
-  async discardSpill(): Promise<void> {
-    await this.spilling;
-    await rm(this.options.spillDir, { recursive: true, force: true });
+  discardSpill(): void {
+    if (this.spillOpen) closeSync(this.spillOpen.fd);
+    this.spillOpen = undefined;
+    rmSync(this.options.spillDir, { recursive: true, force: true });
   }
 
   private spilledRows(): number {
-    return this.spillFiles.reduce((sum, f) => sum + f.rows, 0) + this.spillTail.length;
+    return this.spillFiles.reduce((sum, f) => sum + f.rows, 0) + (this.spillOpen?.rows ?? 0);
   }
 
-  private withBinning(row: LoggedPrediction): PredictionRecord {
-    // In place: the wire object becomes the record (this thread holds many of them).
-    return Object.assign(row as unknown as PredictionRecord, { createdAt: new Date(row.createdAt), binning: this.binningOf(row.modelId) });
+  private take(json: string): void {
+    for (const row of unpack(json)) {
+      // In place: the wire object becomes the record (this thread holds many of them).
+      this.buffer.push(Object.assign(row as unknown as PredictionRecord, { createdAt: new Date(row.createdAt), binning: this.binningOf(row.modelId) }));
+    }
   }
 
-  /** Rows per spill file: a quarter of the memory bound, so reading one back always fits. */
-  private spillFileRows(): number {
-    return Math.max(1, Math.floor(this.options.maxBufferedRows / 4));
+  /**
+   * Appends a message to the open spill file as it came (no parsing: a run that outpaces the
+   * database must not also pay for that). Synchronous: this thread has nothing else to do
+   * meanwhile, and nothing waits in memory for the disk.
+   */
+  private spill(json: string, rows: number): void {
+    if (!this.spillOpen) {
+      mkdirSync(this.options.spillDir, { recursive: true });
+      const file = path.join(this.options.spillDir, `${String(++this.spillSequence).padStart(10, '0')}.jsonl`);
+      this.spillOpen = { file, rows: 0, fd: openSync(file, 'a') };
+    }
+    writeSync(this.spillOpen.fd, `${json}\n`);
+    this.spillOpen.rows += rows;
+    // A quarter of the memory bound per file: reading one back fits in memory.
+    if (this.spillOpen.rows >= this.options.maxBufferedRows / 4) this.closeSpillFile();
   }
 
-  private spill(rows: LoggedPrediction[]): void {
-    for (const row of rows) this.spillTail.push(row);
-    while (this.spillTail.length >= this.spillFileRows()) this.sealSpillTail();
-  }
-
-  /** Queues the oldest rows being appended as the next spill file; files are written one at a time. */
-  private sealSpillTail(): void {
-    if (this.spillTail.length === 0) return;
-    const rows = this.spillTail.splice(0, this.spillFileRows());
-    const entry = { file: path.join(this.options.spillDir, `${String(++this.spillSequence).padStart(10, '0')}.json`), rows: rows.length };
-    this.spillFiles.push(entry);
-    this.spilling = this.spilling.then(async () => {
-      await mkdir(this.options.spillDir, { recursive: true });
-      await writeFile(entry.file, JSON.stringify(rows));
-    });
+  private closeSpillFile(): void {
+    if (!this.spillOpen) return;
+    closeSync(this.spillOpen.fd);
+    this.spillFiles.push({ file: this.spillOpen.file, rows: this.spillOpen.rows });
+    this.spillOpen = undefined;
   }
 
   /** Moves the oldest spilled rows back into memory while there is room for them. */
-  private async unspill(): Promise<void> {
-    while (this.spilledRows() > 0 && this.buffer.length + Math.min(this.spilledRows(), this.spillFileRows()) <= this.options.maxBufferedRows) {
-      if (this.spillFiles.length === 0) this.sealSpillTail();
-      await this.spilling;
-      const entry = this.spillFiles.shift()!;
-      const rows = JSON.parse(await readFile(entry.file, 'utf8')) as LoggedPrediction[];
-      await rm(entry.file, { force: true });
-      for (const row of rows) this.buffer.push(this.withBinning(row));
+  private unspill(): void {
+    for (;;) {
+      if (this.spillFiles.length === 0) this.closeSpillFile();
+      const next = this.spillFiles[0];
+      if (!next || (this.buffer.length > 0 && this.buffer.length + next.rows > this.options.maxBufferedRows)) return;
+      this.spillFiles.shift();
+      for (const line of readFileSync(next.file, 'utf8').split('\n')) if (line) this.take(line);
+      unlinkSync(next.file);
     }
   }
 
@@ -176,8 +182,9 @@ export class PredictionLogWriter {
     if (this.writing) return this.writing;
     let batch: PredictionRecord[] = [];
     let shed: ShedEntry[] = [];
-    this.writing = this.unspill()
+    this.writing = Promise.resolve()
       .then(() => {
+        this.unspill();
         // Bounded transactions: a backlog is written in several, so none grows with the backlog.
         batch = this.buffer.splice(0, MAX_ROWS_PER_FLUSH);
         shed = [...this.shed.values()];

@@ -2,7 +2,6 @@ import { parentPort, workerData } from 'node:worker_threads';
 import pg from 'pg';
 import type { Binning, LogThreadData, ToLogThread } from './prediction-log';
 import { PredictionLogWriter, type WriterEvent } from './prediction-log-writer';
-import { unpack } from './prediction-log-wire';
 
 /**
  * The prediction log's own thread: aggregating, serialising and inserting the log takes as much
@@ -24,7 +23,7 @@ port.on('message', (message: ToLogThread) => {
       binnings.set(message.modelId, message.binning);
       break;
     case 'rows':
-      writer.record(unpack(message.json));
+      writer.record(message.json, message.rows);
       break;
     case 'shed':
       writer.recordShed(message.entry);
@@ -41,7 +40,7 @@ port.on('message', (message: ToLogThread) => {
 async function close(deadline: number): Promise<void> {
   await writer.drain(deadline);
   const unwritten = writer.pending();
-  await writer.discardSpill();
+  writer.discardSpill();
   await pool.end().catch(() => undefined);
   port.postMessage({ type: 'closed', unwritten });
 }

@@ -58,7 +58,7 @@ export interface LogThreadData {
 export type ToLogThread =
   | { type: 'binning'; modelId: string; binning: Binning }
   /** A WireMessage as JSON (prediction-log-wire.ts). */
-  | { type: 'rows'; json: string }
+  | { type: 'rows'; json: string; rows: number }
   | { type: 'shed'; entry: { deploymentId: string; modelId: string; hour: string; rows: number } }
   | { type: 'flush' }
   | { type: 'close'; deadline: number };
@@ -176,7 +176,7 @@ export class PredictionLog {
     const batch = this.unposted;
     this.unposted = new WireBatch();
     this.posted += batch.rows;
-    this.thread.postMessage({ type: 'rows', json: batch.toJSON() } satisfies ToLogThread);
+    this.thread.postMessage({ type: 'rows', json: batch.toJSON(), rows: batch.rows } satisfies ToLogThread);
   }
 
   private until(ready: () => boolean): Promise<void> {

@@ -17,8 +17,13 @@ export class CsvFileWriter {
   }
 
   /** Many lines in one write: one string and one stream call per chunk of rows. */
-  async writeLines(lines: unknown[][]): Promise<void> {
-    if (!this.stream.write(lines.map(csvLine).join(''))) await once(this.stream, 'drain');
+  writeLines(lines: unknown[][]): Promise<void> {
+    return this.writeText(lines.map(csvLine).join(''));
+  }
+
+  /** Lines already formatted as CSV. */
+  async writeText(text: string): Promise<void> {
+    if (!this.stream.write(text)) await once(this.stream, 'drain');
   }
 
   async close(): Promise<void> {

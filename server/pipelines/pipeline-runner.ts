@@ -14,6 +14,7 @@ import type { ArtifactStore } from '../platform/artifact-store';
 import { topicFor, type EventBus } from '../platform/event-bus';
 import type { Logger } from '../platform/logger';
 import { TfjsModelRuntime } from '../serving/model-runtime';
+import { csvCell } from '../platform/csv';
 import { CsvFileWriter } from './csv-writer';
 import { PipelineRun, RunStatus, type RunFile, type RunFileKind } from './pipeline-run.entity';
 import { Pipeline, PipelineSourceKind } from './pipeline.entity';
@@ -239,8 +240,18 @@ export class PipelineRunner {
     return decodeOutputs(model.spec, await model.runtime.predict(data, count), count);
   }
 
+  /** Features, prediction and probabilities per row; built as one string (this runs for every row of a run). */
   private writeRows(writer: CsvFileWriter, features: string[], labels: string[], rows: Row[], predictions: Prediction[]): Promise<void> {
-    return writer.writeLines(rows.map((row, i) => [...features.map((f) => row[f]), predictions[i]!.prediction, ...labels.map((l) => predictions[i]!.probabilities?.[l])]));
+    let text = '';
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      const { prediction, probabilities } = predictions[i]!;
+      for (const feature of features) text += `${csvCell(row[feature])},`;
+      text += csvCell(prediction);
+      for (const label of labels) text += `,${csvCell(probabilities?.[label])}`;
+      text += '\n';
+    }
+    return writer.writeText(text);
   }
 
   /** The chunk's rows in monitoring, main and challenger under one request id, like an API request. */
