@@ -4,7 +4,7 @@ import { binValue } from '../experiments/ml/profile';
 import { predictionBin } from './drift';
 import { unpack } from './prediction-log-wire';
 import type { PredictionRecord, PredictionRole } from './prediction-log';
-import { upsertDailyRollups } from './rollups';
+import { upsertDailyRollups, upsertSums } from './rollups';
 import { addPair, emptyPairSums, latencyBin, type PairSums } from './statistics';
 
 /** A PostgreSQL connection or pool (pg), as much of it as the writer needs. */
@@ -248,21 +248,21 @@ export class PredictionLogWriter {
         });
         await tx.query(`INSERT INTO predictions (${COLUMNS.join(', ')}) VALUES ${rows.join(', ')}`, values);
       }
-      await upsert(
+      await upsertSums(
         tx,
         'aggregate_counts',
         ['deployment_id', 'role', 'model_id', 'hour'],
         ['requests', 'rows', 'errors', 'shed', 'latency_ms_sum'],
         [...aggregates.counts.values()].map((c) => [c.deploymentId, c.role, c.modelId, c.hour, c.requests, c.rows, c.errors, c.shed, c.latencySum]),
       );
-      await upsert(
+      await upsertSums(
         tx,
         'aggregate_bins',
         ['deployment_id', 'role', 'model_id', 'series', 'hour', 'bin'],
         ['count'],
         [...aggregates.bins.values()].map((b) => [b.deploymentId, b.role, b.modelId, b.series, b.hour, b.bin, b.count]),
       );
-      await upsert(
+      await upsertSums(
         tx,
         'aggregate_pairs',
         ['deployment_id', 'hour'],
@@ -365,30 +365,6 @@ export function aggregate(batch: PredictionRecord[]) {
   return { counts, bins, pairs };
 }
 
-function compareKeys(a: unknown[], b: unknown[]): number {
-  for (let i = 0; i < a.length; i++) {
-    const [x, y] = [String(a[i]), String(b[i])];
-    if (x !== y) return x < y ? -1 : 1;
-  }
-  return 0;
-}
-
 function placeholders(row: number, width: number): string {
   return `(${Array.from({ length: width }, (_, c) => `$${row * width + c + 1}`).join(', ')})`;
-}
-
-/** Multi-row INSERT … ON CONFLICT DO UPDATE that adds to the existing counters. */
-async function upsert(tx: { query(sql: string, parameters?: unknown[]): Promise<unknown> }, table: string, keys: string[], sums: string[], rows: unknown[][]): Promise<void> {
-  // The same order in every writer, so concurrent replicas lock rows in the same order (no deadlock).
-  rows.sort((a, b) => compareKeys(a.slice(0, keys.length), b.slice(0, keys.length)));
-  const width = keys.length + sums.length;
-  const perStatement = Math.floor(65535 / width);
-  for (let start = 0; start < rows.length; start += perStatement) {
-    const chunk = rows.slice(start, start + perStatement);
-    await tx.query(
-      `INSERT INTO ${table} (${[...keys, ...sums].join(', ')}) VALUES ${chunk.map((_, i) => placeholders(i, width)).join(', ')}
-       ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${sums.map((s) => `${s} = ${table}.${s} + EXCLUDED.${s}`).join(', ')}`,
-      chunk.flat(),
-    );
-  }
 }

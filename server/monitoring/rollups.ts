@@ -109,7 +109,7 @@ export function dailyRollups(hourly: HourlyIncrements): DailyIncrements {
   return { counts: [...counts.values()], bins: [...bins.values()], pairs: [...pairs.values()] };
 }
 
-interface Queryable {
+export interface Queryable {
   query(sql: string, parameters?: unknown[]): Promise<unknown>;
 }
 
@@ -151,8 +151,11 @@ function compareKeys(a: unknown[], b: unknown[], length: number): number {
   return 0;
 }
 
-/** Multi-row INSERT … ON CONFLICT DO UPDATE adding to the existing sums; rows must be unique per key. */
-async function upsertSums(tx: Queryable, table: string, keys: string[], sums: string[], rows: unknown[][]): Promise<void> {
+/**
+ * Multi-row INSERT … ON CONFLICT DO UPDATE adding to the existing sums; rows must be unique per
+ * key. Sorted by key: concurrent writers lock rows in the same order (no deadlock).
+ */
+export async function upsertSums(tx: Queryable, table: string, keys: string[], sums: string[], rows: unknown[][]): Promise<void> {
   rows.sort((a, b) => compareKeys(a, b, keys.length));
   const width = keys.length + sums.length;
   const perStatement = Math.floor(65535 / width);
