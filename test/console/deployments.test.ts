@@ -8,6 +8,7 @@ import { ADMIN, startTestBerth, type TestBerth } from '../support/berth';
 import { BUILD_TIMEOUT, buildConsole } from '../support/console-build';
 import { PENGUIN_FEATURES, penguinsCsv, toCsv, uploadCsv, vegaRecords } from '../support/datasets';
 import { trainDemo, type DemoModels } from '../support/demo';
+import { externalPostgres } from '../server/connectors/external-postgres';
 
 const SCREENSHOTS = 'test-output/screenshots';
 const SLUG = 'penguin-species';
@@ -49,8 +50,20 @@ describe('deployments in the console, in a real browser', () => {
 
   /** A phone-width page must not scroll sideways: everything wraps or scrolls inside its own box. */
   const expectNoHorizontalOverflow = async (what: string) => {
-    const { scrollWidth, innerWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
-    expect(scrollWidth, `${what} is wider than the ${innerWidth} px screen`).toBeLessThanOrEqual(innerWidth);
+    const { scrollWidth, innerWidth, widest } = await page.evaluate(() => {
+      // What sticks out, to say which element to fix when it fails.
+      // Content of a box that scrolls or clips on its own does not widen the page.
+      const clipped = (element: Element) => {
+        for (let parent = element.parentElement; parent; parent = parent.parentElement) if (getComputedStyle(parent).overflowX !== 'visible') return true;
+        return false;
+      };
+      const out = Array.from(document.querySelectorAll('body *'))
+        .map((element) => ({ element, right: element.getBoundingClientRect().right }))
+        .filter(({ element, right }) => right > window.innerWidth + 0.5 && !clipped(element))
+        .map(({ element, right }) => `${element.tagName.toLowerCase()}.${String(element.className).split(' ').slice(0, 2).join('.')} ${Math.round(right)}px`);
+      return { scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth, widest: out.slice(0, 8).join(', ') };
+    });
+    expect(scrollWidth, `${what} is wider than the ${innerWidth} px screen: ${widest}`).toBeLessThanOrEqual(innerWidth);
   };
   const deploymentRow = () => page.getByRole('table', { name: 'Deployments' }).locator(`tr[data-deployment="${SLUG}"]`);
   const versionRow = (number: number) => page.getByRole('table', { name: 'Deployment versions' }).locator(`tr[data-version="${number}"]`);
@@ -312,7 +325,7 @@ describe('deployments in the console, in a real browser', () => {
     // Hourly points: the predictions of this test fall in one or two hours, and the latency
     // chart draws them (a lone hour as a dot, where a line would have nothing to join).
     const latency = page.getByRole('figure', { name: 'Latency', exact: true });
-    await latency.locator('svg.recharts-surface').waitFor();
+    await latency.locator('svg[role="application"]').waitFor();
     const drawn = await latency.evaluate(
       (figure) =>
         figure.querySelectorAll('circle.lone-dot').length +
@@ -398,55 +411,78 @@ describe('deployments in the console, in a real browser', () => {
       )!.enabled;
     const toggle = pipeline.getByRole('switch', { name: 'Run Weekly penguins on its schedule' });
     expect(await toggle.isChecked()).toBe(true);
-    await pipeline.getByText('Enabled', { exact: true }).click();
+    await toggle.click();
     await pipeline.getByText('paused', { exact: true }).waitFor();
     await pipeline.getByText('none while paused').waitFor();
     expect(await toggle.isChecked()).toBe(false);
     expect(await enabled()).toBe(false);
     await screenshot('12f-paused');
-    await pipeline.getByText('Paused', { exact: true }).click();
+    await toggle.click();
     await pipeline.getByText('scheduled', { exact: true }).waitFor();
     await next.first().waitFor();
     expect(await enabled()).toBe(true);
   });
 
-  it('cancels a long run, then runs it to the end and downloads the invalid rows', async () => {
-    // Enough rows that the run is still queued or running when Cancel is pressed, and three
-    // rows whose beak length is not a number.
+  it('runs a pipeline on a dataset with invalid rows and downloads them; cancels a slow SQL run', async () => {
+    // Three rows whose beak length is not a number.
     const valid = vegaRecords('penguins').filter((r) => PENGUIN_FEATURES.every((f) => r[f] !== null && r[f] !== undefined));
-    const rows = Array.from({ length: 30_000 }, (_, i) => valid[i % valid.length]!);
     const invalid = [100, 200, 300];
-    const records = rows.map((row, i) => (invalid.includes(i) ? { ...row, 'Beak Length (mm)': 'long' } : row));
-    const uploaded = await uploadCsv(berth.url, demo.projectId, 'penguins-30k.csv', toCsv(records, PENGUIN_FEATURES), token);
+    const records = Array.from({ length: 3000 }, (_, i) => (invalid.includes(i) ? { ...valid[i % valid.length]!, 'Beak Length (mm)': 'long' } : valid[i % valid.length]!));
+    const uploaded = await uploadCsv(berth.url, demo.projectId, 'penguins-3k.csv', toCsv(records, PENGUIN_FEATURES), token);
     expect(uploaded.status).toBe(201);
+    // A source slow enough to cancel: a SQL query on a connector whose rows take 4 ms each.
+    const external = await externalPostgres();
+    const reader = await external.createRole(['GRANT USAGE ON SCHEMA public TO {role}']);
+    const connector = await berth.graphql<{ createConnector: { id: string } }>(
+      'mutation($input: CreateConnectorInput!) { createConnector(input: $input) { id } }',
+      { input: { projectId: demo.projectId, name: 'Slow source', host: external.host, port: external.port, database: external.database, user: reader.user, password: reader.password, tlsMode: 'disable' } },
+      token,
+    );
+    expect(connector.errors).toBeUndefined();
     await page.reload();
     await page.getByRole('listitem', { name: 'Weekly penguins' }).waitFor();
-    await page.getByRole('button', { name: 'New pipeline' }).click();
-    const form = page.getByRole('form', { name: 'New pipeline' });
-    await form.getByLabel('Name', { exact: true }).fill('Large penguins');
-    await form.getByRole('combobox', { name: /^Dataset/ }).selectOption(uploaded.body.id);
-    await form.getByRole('radio', { name: 'Manual runs only' }).check();
-    await expect(form.getByLabel('Cron').count()).resolves.toBe(0);
-    await form.getByRole('button', { name: 'Create pipeline' }).click();
 
-    const pipeline = page.getByRole('listitem', { name: 'Large penguins' });
-    await pipeline.getByText('manual', { exact: true }).waitFor();
-    const runs = pipeline.getByRole('region', { name: 'Runs of Large penguins' });
-    await pipeline.getByRole('button', { name: 'Run now' }).click();
-    await runs.getByRole('button', { name: 'Cancel run' }).click();
-    await runs.locator('.predictions-status-cancelled').waitFor({ timeout: 60_000 });
-    expect(await runs.getByRole('button', { name: 'Cancel run' }).count()).toBe(0);
-    await screenshot('12g-run-cancelled');
+    const create = async (name: string, fill: (form: ReturnType<Page['getByRole']>) => Promise<void>) => {
+      await page.getByRole('button', { name: 'New pipeline' }).click();
+      const form = page.getByRole('form', { name: 'New pipeline' });
+      await form.getByLabel('Name', { exact: true }).fill(name);
+      await fill(form);
+      await form.getByRole('radio', { name: 'Manual runs only' }).check();
+      expect(await form.getByLabel('Cron').count()).toBe(0);
+      await form.getByRole('button', { name: 'Create pipeline' }).click();
+      const pipeline = page.getByRole('listitem', { name });
+      await pipeline.getByText('manual', { exact: true }).waitFor();
+      return { pipeline, runs: pipeline.getByRole('region', { name: `Runs of ${name}` }) };
+    };
 
-    await pipeline.getByRole('button', { name: 'Run now' }).click();
-    await runs.getByRole('progressbar').first().waitFor();
-    await runs.locator('.predictions-status-succeeded').waitFor({ timeout: 180_000 });
-    await runs.getByText('failed 3').waitFor();
-    const [download] = await Promise.all([page.waitForEvent('download'), runs.getByRole('link', { name: 'Invalid rows (CSV)' }).click()]);
+    const large = await create('Large penguins', async (form) => {
+      await form.getByRole('combobox', { name: /^Dataset/ }).selectOption(uploaded.body.id);
+    });
+    await large.pipeline.getByRole('button', { name: 'Run now' }).click();
+    await large.runs.locator('.predictions-status-succeeded').waitFor({ timeout: 120_000 });
+    await large.runs.getByText('predicted 2,997').waitFor();
+    await large.runs.getByText('failed 3').waitFor();
+    expect(await large.runs.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('100');
+    const [download] = await Promise.all([page.waitForEvent('download'), large.runs.getByRole('link', { name: 'Invalid rows (CSV)' }).click()]);
     const errors = parse(await readFile((await download.path())!, 'utf8'), { columns: true }) as Array<Record<string, string>>;
     expect(errors.map((e) => e.field)).toEqual(['Beak Length (mm)', 'Beak Length (mm)', 'Beak Length (mm)']);
     expect(errors.map((e) => Number(e.row))).toEqual(invalid.map((i) => i + 1));
-    await screenshot('12h-run-with-invalid-rows');
+    await screenshot('12g-run-with-invalid-rows');
+
+    const columns = `'Dream' AS "Island", (SELECT 39.5::float8 FROM pg_sleep(0.004) WHERE n > 0) AS "Beak Length (mm)", 18.5::float8 AS "Beak Depth (mm)", 190::float8 AS "Flipper Length (mm)", 3700::float8 AS "Body Mass (g)", 'FEMALE' AS "Sex"`;
+    const slow = await create('Slow warehouse', async (form) => {
+      await form.getByRole('radio', { name: 'A SQL SELECT on a connector' }).check();
+      expect(await form.getByRole('combobox', { name: 'Connector' }).inputValue()).toBe(connector.data!.createConnector.id);
+      await form.getByLabel('SELECT').fill(`SELECT ${columns} FROM generate_series(1, 5000) AS n`);
+    });
+    await slow.pipeline.locator('dd', { hasText: 'SQL on Slow source' }).waitFor();
+    await slow.pipeline.getByRole('button', { name: 'Run now' }).click();
+    const run = slow.runs.getByRole('listitem').first();
+    await run.getByRole('button', { name: 'Cancel run' }).click();
+    await run.locator('.predictions-status-cancelled').waitFor({ timeout: 60_000 });
+    expect(await run.getByRole('button', { name: 'Cancel run' }).count()).toBe(0);
+    expect(await run.textContent()).not.toContain('predicted 5,000');
+    await screenshot('12h-run-cancelled');
   }, 300_000);
 
   it('charts the CPU and memory of the deployment in the Usage tab, live', async () => {
