@@ -48,10 +48,9 @@ import { codeVersion, CONTENDED_CORES, deployPenguins, gaussian, positiveSetting
  * this share of its limit, so the bench reports the growth instead of dying of it.
  * BENCH_PROFILE=1 adds diagnostics after the measured runs: CPU profiles of one more pipeline
  * run on the small CSV, of its log drain and of the baseline (summarised in the output, saved as
- * .cpuprofile in the system's temporary folder); runs with the prediction log's record() and/or
- * the result files' CsvFileWriter.write() replaced by no-ops from the bench (server code
- * unchanged), to measure what each costs; and the heap really held at both sizes (a full
- * collection every second).
+ * .cpuprofile in the system's temporary folder); runs with the result files' writes replaced by
+ * no-ops from the bench (server code unchanged), to measure what they cost; and the heap really
+ * held at both sizes (a full collection every second).
  */
 
 const FEATURES = ['Island', 'Beak Length (mm)', 'Beak Depth (mm)', 'Flipper Length (mm)', 'Body Mass (g)', 'Sex'];
@@ -475,9 +474,8 @@ interface BenchCsv {
 
 /**
  * Where a run's time goes, on the small CSV: a CPU profile of one more run (until it finishes,
- * then of the log drain after it) and of the baseline; then runs with the prediction log's
- * record() and/or the result files' CsvFileWriter.write() replaced by no-ops, to measure what
- * each costs the run. Diagnostics only: their rows go nowhere.
+ * then of the log drain after it) and of the baseline; then runs with the result files' writes
+ * replaced by no-ops, to measure what they cost the run. Diagnostics only: their rows go nowhere.
  */
 async function diagnose(bench: Bench, csvs: BenchCsv[], settings: Settings, stamp: string): Promise<Diagnostics> {
   const small = csvs[0];
@@ -501,13 +499,16 @@ async function diagnose(bench: Bench, csvs: BenchCsv[], settings: Settings, stam
   const base = await profiler.stop();
 
   const log = bench.berth.services.predictionLog;
-  const write = CsvFileWriter.prototype.write;
+  const writeText = CsvFileWriter.prototype.writeText;
   const variants: Diagnostics['variants'] = [];
   /** Best of DIAGNOSTIC_ROUNDS interleaved runs: other work on the machine only ever slows a run down. */
-  const variant = async (name: string, noLog: boolean, noFiles: boolean) => {
+  const variant = async (name: string, noFiles: boolean) => {
     step(`diagnostics: run ${name}`);
-    if (noLog) log.record = () => undefined;
-    if (noFiles) CsvFileWriter.prototype.write = async () => undefined;
+    if (noFiles) {
+      CsvFileWriter.prototype.writeText = async () => undefined;
+      // The log reads the run's predictions from its files: empty files, nothing to read.
+      log.recordRun = () => undefined;
+    }
     try {
       const run = await runPipeline(bench, small.dataset, name, settings);
       if (run.status !== RunStatus.succeeded) throw new Error(`the diagnostic run "${name}" ${run.status}: ${run.error}`);
@@ -517,15 +518,13 @@ async function diagnose(bench: Bench, csvs: BenchCsv[], settings: Settings, stam
       else if (result.rowsPerSecond > variants[index].rowsPerSecond) variants[index] = result;
       step(`  ${run.rowsPerSecond.toFixed(0)} rows/s`);
     } finally {
-      delete (log as { record?: unknown }).record;
-      CsvFileWriter.prototype.write = write;
+      delete (log as { recordRun?: unknown }).recordRun;
+      CsvFileWriter.prototype.writeText = writeText;
     }
   };
   for (let round = 0; round < DIAGNOSTIC_ROUNDS; round++) {
-    await variant('as is', false, false);
-    await variant('without prediction-log records', true, false);
-    await variant('without result-file writes', false, true);
-    await variant('without either', true, true);
+    await variant('as is', false);
+    await variant('without result-file writes', true);
   }
 
   const liveHeap: Diagnostics['liveHeap'] = [];

@@ -1,10 +1,12 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { binValue } from '../experiments/ml/profile';
 import { predictionBin } from './drift';
 import { unpack } from './prediction-log-wire';
 import type { PredictionRecord, PredictionRole } from './prediction-log';
 import { upsertDailyRollups, upsertSums } from './rollups';
+import { RunFileReader, type RunPredictions } from './run-files';
 import { addPair, emptyPairSums, latencyBin, type PairSums } from './statistics';
 
 /** A PostgreSQL connection or pool (pg), as much of it as the writer needs. */
@@ -21,20 +23,35 @@ export interface WriterOptions {
   spillDir: string;
 }
 
-/** Counters of the writer, for /metrics and tests: `lost` must stay 0. */
-export interface PredictionLogStats {
-  /** Rows written since the start, in the order they were recorded. */
+/**
+ * The two lanes of the log: rows recorded one request at a time (API, form), and the result
+ * files of pipeline runs. Each is written in the order it came; live rows go first (behind at
+ * most one buffer of run rows already read), so a long run's backlog does not hold back the
+ * monitoring (or a feedback join) of live traffic.
+ */
+export type Lane = 'live' | 'runs';
+export const LANES: Lane[] = ['live', 'runs'];
+
+/** What the writer reports per lane: rows written, and rows given up (the database refused them, or their files could not be read). */
+export interface LaneCounts {
   written: number;
-  /** Rows recorded but not written yet: in memory, or spilled to disk. */
+  lost: number;
+}
+
+/** Counters of the log, for /metrics and tests: `lost` must stay 0. */
+export interface PredictionLogStats {
+  /** Rows written since the start. */
+  written: number;
+  /** Rows recorded but not written yet: in memory, or on disk. */
   buffered: number;
-  /** Of `buffered`, the rows waiting on disk. */
+  /** Of `buffered`, the rows waiting on disk (spilled messages, runs' result files). */
   spilled: number;
   failedFlushes: number;
   lost: number;
 }
 
 export type WriterEvent =
-  | { type: 'progress'; stats: PredictionLogStats }
+  | { type: 'progress'; lanes: Record<Lane, LaneCounts>; failedFlushes: number; spilled: number }
   | { type: 'log'; level: 'warn' | 'error'; data: Record<string, unknown>; message: string };
 
 interface ShedEntry {
@@ -42,6 +59,18 @@ interface ShedEntry {
   modelId: string;
   hour: string;
   rows: number;
+}
+
+interface SpillFile {
+  file: string;
+  rows: number;
+}
+
+interface QueuedRun {
+  run: RunPredictions;
+  /** Records still to read. */
+  rows: number;
+  reader?: RunFileReader;
 }
 
 const COLUMNS = ['deployment_id', 'deployment_version', 'model_id', 'role', 'request_id', 'row_index', 'input', 'output', 'error', 'latency_ms', 'source', 'created_at'];
@@ -56,22 +85,24 @@ const RETRY_MAX_MS = 5000;
  * runs on the log's own thread (prediction-log.thread.ts), off the request path.
  * Rows are written in multi-row inserts, flushed by size or after `flushMs`, together with the
  * aggregate increments they make, in one transaction: the aggregates always equal what the rows
- * say, and the log is never rescanned. When the database is away, the batch is kept and retried;
- * when more than `maxBufferedRows` wait, the rest waits in files under `spillDir` (memory stays
- * bounded while a batch run outpaces the database). Rows are written in the order they came.
+ * say, and the log is never rescanned. When the database is away, the batch is kept and retried.
+ * At most `maxBufferedRows` rows are held in memory: live messages beyond wait in spill files
+ * under `spillDir`, and pipeline runs' result files are read a little at a time.
  */
 export class PredictionLogWriter {
-  private buffer: PredictionRecord[] = [];
-  /** Spill files, oldest first: messages as they came, one per line; the newest still open. */
-  private readonly spillFiles: Array<{ file: string; rows: number }> = [];
-  private spillOpen: { file: string; rows: number; fd: number } | undefined;
+  private readonly buffers: Record<Lane, PredictionRecord[]> = { live: [], runs: [] };
+  /** Spill files of live messages, oldest first, one message per line; the newest still open. */
+  private readonly spillFiles: SpillFile[] = [];
+  private spillOpen: (SpillFile & { fd: number }) | undefined;
   private spillSequence = 0;
+  private readonly runs: QueuedRun[] = [];
   private shed = new Map<string, ShedEntry>();
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> | undefined;
   private retryMs = RETRY_MIN_MS;
+  private failedFlushes = 0;
   private readonly partitions = new Set<string>();
-  private readonly stats = { written: 0, failedFlushes: 0, rejected: 0 };
+  private readonly counts: Record<Lane, LaneCounts> = { live: { written: 0, lost: 0 }, runs: { written: 0, lost: 0 } };
 
   constructor(
     private readonly db: LogDatabase,
@@ -82,10 +113,16 @@ export class PredictionLogWriter {
 
   /** A message of `rows` rows from the serving thread (prediction-log-wire.ts). */
   record(json: string, rows: number): void {
-    // Once anything is on disk, newer rows queue behind it: the log keeps the order rows came in.
-    if (this.spilledRows() > 0 || this.buffer.length + rows > this.options.maxBufferedRows) this.spill(json, rows);
+    // Once live rows are on disk, newer ones queue behind them: each lane keeps its order.
+    if (this.spilledLiveRows() > 0 || this.buffered() + rows > this.options.maxBufferedRows) this.spill(json, rows);
     else this.take(json);
-    this.kick(this.buffer.length >= this.options.flushRows ? 0 : this.options.flushMs);
+    this.kick(this.buffered() >= this.options.flushRows ? 0 : this.options.flushMs);
+  }
+
+  /** A succeeded pipeline run's result files: read back a little at a time. */
+  recordRun(run: RunPredictions): void {
+    this.runs.push({ run, rows: run.rows * (run.challenger ? 2 : 1) });
+    this.kick(0);
   }
 
   /** Challenger rows shed by a full queue: counted in the aggregates, never silently lost. */
@@ -111,30 +148,40 @@ export class PredictionLogWriter {
     }
   }
 
+  /** Rows recorded and not written, in memory and on disk. */
   pending(): number {
-    return this.buffer.length + this.spilledRows();
+    return this.buffered() + this.onDisk();
   }
 
-  /** Removes this writer's spill files (at exit: what they held is counted as lost by the caller). */
-  discardSpill(): void {
+  /** Removes this writer's spill and run files (at exit: what they held is counted as lost by the caller). */
+  async discardSpill(): Promise<void> {
     if (this.spillOpen) closeSync(this.spillOpen.fd);
     this.spillOpen = undefined;
+    for (const queued of this.runs) await queued.reader?.close();
     rmSync(this.options.spillDir, { recursive: true, force: true });
   }
 
-  private spilledRows(): number {
+  private buffered(): number {
+    return this.buffers.live.length + this.buffers.runs.length;
+  }
+
+  private spilledLiveRows(): number {
     return this.spillFiles.reduce((sum, f) => sum + f.rows, 0) + (this.spillOpen?.rows ?? 0);
+  }
+
+  private onDisk(): number {
+    return this.spilledLiveRows() + this.runs.reduce((sum, r) => sum + r.rows, 0);
   }
 
   private take(json: string): void {
     for (const row of unpack(json)) {
       // In place: the wire object becomes the record (this thread holds many of them).
-      this.buffer.push(Object.assign(row as unknown as PredictionRecord, { createdAt: new Date(row.createdAt), binning: this.binningOf(row.modelId) }));
+      this.buffers.live.push(Object.assign(row as unknown as PredictionRecord, { createdAt: new Date(row.createdAt), binning: this.binningOf(row.modelId) }));
     }
   }
 
   /**
-   * Appends a message to the open spill file as it came (no parsing: a run that outpaces the
+   * Appends a message to the open spill file as it came (no parsing: a burst that outpaces the
    * database must not also pay for that). Synchronous: this thread has nothing else to do
    * meanwhile, and nothing waits in memory for the disk.
    */
@@ -157,16 +204,38 @@ export class PredictionLogWriter {
     this.spillOpen = undefined;
   }
 
-  /** Moves the oldest spilled rows back into memory while there is room for them. */
-  private unspill(): void {
+  /** Moves rows from disk into memory while there is room: spilled live rows first, then runs. */
+  private async unspill(): Promise<void> {
     for (;;) {
       if (this.spillFiles.length === 0) this.closeSpillFile();
       const next = this.spillFiles[0];
-      if (!next || (this.buffer.length > 0 && this.buffer.length + next.rows > this.options.maxBufferedRows)) return;
+      if (!next) break;
+      if (this.buffered() > 0 && this.buffered() + next.rows > this.options.maxBufferedRows) return;
       this.spillFiles.shift();
       for (const line of readFileSync(next.file, 'utf8').split('\n')) if (line) this.take(line);
       unlinkSync(next.file);
     }
+    while (this.runs.length > 0 && this.buffered() < this.options.maxBufferedRows) await this.readRun(this.runs[0]!, this.options.maxBufferedRows - this.buffered());
+  }
+
+  /** Reads up to `room` records of the oldest run into memory; drops the run once read through. */
+  private async readRun(queued: QueuedRun, room: number): Promise<void> {
+    const { run } = queued;
+    try {
+      queued.reader ??= new RunFileReader(run);
+      const records = await queued.reader.next(Math.max(1, Math.floor(room / queued.reader.recordsPerRow)));
+      for (const record of records) this.buffers.runs.push(record);
+      queued.rows -= records.length;
+      if (records.length > 0 && queued.rows > 0) return;
+    } catch (error) {
+      // Unreadable result files are not an outage: count what they held as lost, and go on.
+      this.report({ type: 'log', level: 'error', data: { error: (error as Error).message, rows: queued.rows }, message: "a pipeline run's predictions could not be read back; they are counted as lost" });
+    }
+    // Fewer rows than announced (or unreadable files) would leave the log waiting for them.
+    this.counts.runs.lost += queued.rows;
+    await queued.reader?.close();
+    this.runs.shift();
+    await Promise.all([run.main.file, run.challenger?.file].map((file) => file && rm(file, { force: true })));
   }
 
   private kick(delayMs: number): void {
@@ -180,42 +249,45 @@ export class PredictionLogWriter {
 
   private writeOnce(): Promise<void> {
     if (this.writing) return this.writing;
-    let batch: PredictionRecord[] = [];
+    // Bounded transactions: a backlog is written in several, so none grows with the backlog.
+    let live: PredictionRecord[] = [];
+    let runs: PredictionRecord[] = [];
     let shed: ShedEntry[] = [];
-    this.writing = Promise.resolve()
+    this.writing = this.unspill()
       .then(() => {
-        this.unspill();
-        // Bounded transactions: a backlog is written in several, so none grows with the backlog.
-        batch = this.buffer.splice(0, MAX_ROWS_PER_FLUSH);
+        live = this.buffers.live.splice(0, MAX_ROWS_PER_FLUSH);
+        runs = this.buffers.runs.splice(0, MAX_ROWS_PER_FLUSH - live.length);
         shed = [...this.shed.values()];
         this.shed = new Map();
-        return this.write(batch, shed);
+        return this.write(live.length === 0 ? runs : runs.length === 0 ? live : [...live, ...runs], shed);
       })
       .then(() => {
-        this.stats.written += batch.length;
+        this.counts.live.written += live.length;
+        this.counts.runs.written += runs.length;
         this.retryMs = RETRY_MIN_MS;
       })
       .catch((error) => {
         if (isRejection(error)) {
           // The database refuses these rows (a bug of ours): retrying would block the log forever.
-          this.stats.rejected += batch.length;
-          this.report({ type: 'log', level: 'error', data: { error: (error as Error).message, rows: batch.length }, message: 'the database rejected predictions; they are counted as lost' });
+          this.counts.live.lost += live.length;
+          this.counts.runs.lost += runs.length;
+          this.report({ type: 'log', level: 'error', data: { error: (error as Error).message, rows: live.length + runs.length }, message: 'the database rejected predictions; they are counted as lost' });
           return;
         }
         // Keep the rows, oldest first, and try again later.
-        this.buffer.unshift(...batch);
+        this.buffers.live.unshift(...live);
+        this.buffers.runs.unshift(...runs);
         for (const entry of shed) this.recordShed(entry);
-        this.stats.failedFlushes++;
+        this.failedFlushes++;
         // The message only: the error would carry every value of the failed INSERT.
-        this.report({ type: 'log', level: 'warn', data: { error: (error as Error).message, rows: batch.length, retryInMs: this.retryMs }, message: 'could not write predictions; will retry' });
+        this.report({ type: 'log', level: 'warn', data: { error: (error as Error).message, rows: live.length + runs.length, retryInMs: this.retryMs }, message: 'could not write predictions; will retry' });
         return new Promise<void>((resolve) => setTimeout(resolve, this.retryMs)).then(() => {
           this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
         });
       })
       .finally(() => {
         this.writing = undefined;
-        const spilled = this.spilledRows();
-        this.report({ type: 'progress', stats: { written: this.stats.written, buffered: this.buffer.length + spilled, spilled, failedFlushes: this.stats.failedFlushes, lost: this.stats.rejected } });
+        this.report({ type: 'progress', lanes: this.counts, failedFlushes: this.failedFlushes, spilled: this.onDisk() });
         if (this.pending() > 0 || this.shed.size > 0) this.kick(this.pending() >= this.options.flushRows ? 0 : this.options.flushMs);
       });
     return this.writing;

@@ -25,6 +25,9 @@ port.on('message', (message: ToLogThread) => {
     case 'rows':
       writer.record(message.json, message.rows);
       break;
+    case 'run':
+      writer.recordRun(message.run);
+      break;
     case 'shed':
       writer.recordShed(message.entry);
       break;
@@ -39,8 +42,7 @@ port.on('message', (message: ToLogThread) => {
 
 async function close(deadline: number): Promise<void> {
   await writer.drain(deadline);
-  const unwritten = writer.pending();
-  writer.discardSpill();
+  await writer.discardSpill();
   await pool.end().catch(() => undefined);
-  port.postMessage({ type: 'closed', unwritten });
+  port.postMessage({ type: 'closed' });
 }

@@ -1,7 +1,11 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, renameSync } from 'node:fs';
+import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Prediction, PredictionDistribution, ReferenceProfile } from '../experiments/ml/types';
 import type { Logger } from '../platform/logger';
-import type { PredictionLogStats, WriterEvent, WriterOptions } from './prediction-log-writer';
+import { LANES, type Lane, type LaneCounts, type PredictionLogStats, type WriterEvent, type WriterOptions } from './prediction-log-writer';
+import type { RunModelFile, RunPredictions } from './run-files';
 import { WireBatch } from './prediction-log-wire';
 
 export type { PredictionLogStats } from './prediction-log-writer';
@@ -45,7 +49,7 @@ export type LoggedPrediction = Omit<PredictionRecord, 'binning' | 'createdAt'> &
 export interface PredictionLogOptions extends Partial<Omit<WriterOptions, 'spillDir'>> {
   databaseUrl: string;
   spillDir: string;
-  /** Rows recorded and not written at most, in memory and spilled together; beyond, whenWritable() waits. */
+  /** Live rows recorded and not written at most, in memory and spilled together; beyond, whenWritable() waits. */
   maxBacklogRows?: number;
 }
 
@@ -59,84 +63,103 @@ export type ToLogThread =
   | { type: 'binning'; modelId: string; binning: Binning }
   /** A WireMessage as JSON (prediction-log-wire.ts). */
   | { type: 'rows'; json: string; rows: number }
+  | { type: 'run'; run: RunPredictions }
   | { type: 'shed'; entry: { deploymentId: string; modelId: string; hour: string; rows: number } }
   | { type: 'flush' }
   | { type: 'close'; deadline: number };
 
-type FromLogThread = WriterEvent | { type: 'closed'; unwritten: number };
+type FromLogThread = WriterEvent | { type: 'closed' };
 
 /** Rows handed to the log's thread in one message (one message per row would cost more than the row). */
 const ROWS_PER_MESSAGE = 1000;
 const POST_AFTER_MS = 10;
 
+const zero = (): Record<Lane, LaneCounts> => ({ live: { written: 0, lost: 0 }, runs: { written: 0, lost: 0 } });
+
 /**
- * Records predictions off the latency path. Every prediction — API, form, pipeline — is handed
- * to the log's own thread, which writes the rows and the aggregates (PredictionLogWriter): the
- * serving thread only copies the rows into a message. Rows are written in the order recorded;
- * `flush()` waits for the rows recorded before it, `close()` for all of them. Nothing is dropped:
- * beyond its memory bound the writer spills to disk, and beyond `maxBacklogRows` callers that
- * wait on `whenWritable()` are held back.
+ * Records predictions off the latency path. Every prediction is handed to the log's own thread,
+ * which writes the rows and the aggregates (PredictionLogWriter): the serving thread only
+ * serialises rows into a message, and a pipeline run only hands over its result files. Rows are
+ * written in the order recorded within each lane (live requests, then runs); `flush()` waits for
+ * the rows recorded before it, `close()` for all of them. Nothing is dropped: beyond its memory
+ * bound the writer spills to disk, and beyond `maxBacklogRows` callers that wait on
+ * `whenWritable()` are held back.
  */
 export class PredictionLog {
   readonly stats: PredictionLogStats = { written: 0, buffered: 0, spilled: 0, failedFlushes: 0, lost: 0 };
-  private recorded = 0;
-  private posted = 0;
-  /** Rows written by threads that died (their unwritten rows are counted as lost). */
-  private writtenBefore = 0;
-  /** Rows lost outside the current thread's count: by threads that died, or at close. */
-  private lostOutside = 0;
+  private readonly recorded: Record<Lane, number> = { live: 0, runs: 0 };
+  private readonly posted: Record<Lane, number> = { live: 0, runs: 0 };
+  /** What the current thread reports, and what earlier threads (or the close) settled. */
+  private thread = zero();
+  private readonly before = zero();
+  private failedFlushesBefore = 0;
   private unposted = new WireBatch();
   private postTimer: NodeJS.Timeout | undefined;
   private readonly binnings = new Map<string, Binning>();
   private readonly waiters: Array<{ ready: () => boolean; resolve: () => void }> = [];
-  private thread: Worker;
+  private worker: Worker;
   private closing: Promise<void> | undefined;
 
   constructor(
     private readonly logger: Logger,
     private readonly options: PredictionLogOptions,
   ) {
-    this.thread = this.startThread();
+    this.worker = this.startThread();
   }
 
   record(records: PredictionRecord[]): void {
-    if (this.closing) {
-      this.stats.lost += records.length;
-      this.lostOutside += records.length;
-      this.logger.error({ rows: records.length }, 'predictions recorded after the log closed');
-      return;
-    }
+    if (this.closing) return this.lostAfterClose('live', records.length);
     for (const r of records) {
       if (this.binnings.get(r.modelId) !== r.binning) {
         this.binnings.set(r.modelId, r.binning);
-        this.thread.postMessage({ type: 'binning', modelId: r.modelId, binning: r.binning } satisfies ToLogThread);
+        this.worker.postMessage({ type: 'binning', modelId: r.modelId, binning: r.binning } satisfies ToLogThread);
       }
       this.unposted.add(r);
     }
-    this.recorded += records.length;
-    this.stats.buffered = this.backlog();
+    this.recorded.live += records.length;
+    this.updateStats();
     if (this.unposted.rows >= ROWS_PER_MESSAGE) this.post();
     else this.postTimer ??= setTimeout(() => this.post(), POST_AFTER_MS);
   }
 
-  /** Challenger rows shed by a full queue: counted in the aggregates, never silently lost. */
-  recordShed(deploymentId: string, modelId: string, rows: number, at = new Date()): void {
-    this.thread.postMessage({ type: 'shed', entry: { deploymentId, modelId, hour: hourOf(at), rows } } satisfies ToLogThread);
+  /**
+   * A succeeded pipeline run's predictions: the log takes its result files (moved into the log's
+   * folder, so the caller may delete its own) and reads them back on its thread.
+   */
+  recordRun(run: RunPredictions): void {
+    const rows = run.rows * (run.challenger ? 2 : 1);
+    if (this.closing) return this.lostAfterClose('runs', rows);
+    mkdirSync(this.options.spillDir, { recursive: true });
+    const take = (model: RunModelFile): RunModelFile => {
+      const file = path.join(this.options.spillDir, `run-${randomUUID()}.csv`);
+      renameSync(model.file, file);
+      return { ...model, file };
+    };
+    const handed: RunPredictions = { ...run, main: take(run.main), challenger: run.challenger && take(run.challenger) };
+    this.recorded.runs += rows;
+    this.posted.runs += rows;
+    this.updateStats();
+    this.worker.postMessage({ type: 'run', run: handed } satisfies ToLogThread);
   }
 
-  /** Resolves at once while the backlog has room; else once the writer made room (backpressure). */
+  /** Challenger rows shed by a full queue: counted in the aggregates, never silently lost. */
+  recordShed(deploymentId: string, modelId: string, rows: number, at = new Date()): void {
+    this.worker.postMessage({ type: 'shed', entry: { deploymentId, modelId, hour: hourOf(at), rows } } satisfies ToLogThread);
+  }
+
+  /** Resolves at once while the live backlog has room; else once the writer made room (backpressure). */
   whenWritable(): Promise<void> {
     const max = this.options.maxBacklogRows ?? 5_000_000;
-    return this.until(() => this.backlog() < max);
+    return this.until(() => this.recorded.live - this.settled('live') < max);
   }
 
   /** Resolves once every row recorded before the call is written, or after `timeoutMs`. */
   async flush(timeoutMs = 30_000): Promise<void> {
-    const target = this.recorded;
+    const targets = { ...this.recorded };
     this.post();
-    this.thread.postMessage({ type: 'flush' } satisfies ToLogThread);
+    this.worker.postMessage({ type: 'flush' } satisfies ToLogThread);
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.until(() => this.stats.written + this.stats.lost >= target), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    await Promise.race([this.until(() => LANES.every((lane) => this.settled(lane) >= targets[lane])), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
     clearTimeout(timer);
   }
 
@@ -147,26 +170,52 @@ export class PredictionLog {
   close(timeoutMs = 30_000): Promise<void> {
     this.closing ??= (async () => {
       this.post();
-      const closed = new Promise<number>((resolve) => {
-        this.thread.on('message', (message: FromLogThread) => message.type === 'closed' && resolve(message.unwritten));
-        this.thread.once('exit', () => resolve(this.posted - this.stats.written - this.stats.lost));
+      const closed = new Promise<void>((resolve) => {
+        this.worker.on('message', (message: FromLogThread) => message.type === 'closed' && resolve());
+        this.worker.once('exit', () => resolve());
       });
-      this.thread.ref();
-      this.thread.postMessage({ type: 'close', deadline: Date.now() + timeoutMs } satisfies ToLogThread);
-      const unwritten = await closed;
-      if (unwritten > 0) {
-        this.stats.lost += unwritten;
-        this.lostOutside += unwritten;
-        this.logger.error({ rows: unwritten }, 'predictions could not be written before shutdown');
-      }
-      await this.thread.terminate();
+      this.worker.ref();
+      this.worker.postMessage({ type: 'close', deadline: Date.now() + timeoutMs } satisfies ToLogThread);
+      await closed;
+      const unwritten = this.settleAsLost();
+      if (unwritten > 0) this.logger.error({ rows: unwritten }, 'predictions could not be written before shutdown');
+      await this.worker.terminate();
       this.resolveWaiters();
     })();
     return this.closing;
   }
 
-  private backlog(): number {
-    return this.recorded - this.stats.written - this.stats.lost;
+  private settled(lane: Lane): number {
+    return this.before[lane].written + this.before[lane].lost + this.thread[lane].written + this.thread[lane].lost;
+  }
+
+  /** Counts everything posted and not written as lost (the thread is gone); returns how much. */
+  private settleAsLost(): number {
+    let lost = 0;
+    for (const lane of LANES) {
+      const unsettled = this.posted[lane] - this.settled(lane);
+      this.before[lane].written += this.thread[lane].written;
+      this.before[lane].lost += this.thread[lane].lost + unsettled;
+      lost += unsettled;
+    }
+    this.failedFlushesBefore = this.stats.failedFlushes;
+    this.thread = zero();
+    this.updateStats();
+    return lost;
+  }
+
+  private lostAfterClose(lane: Lane, rows: number): void {
+    this.recorded[lane] += rows;
+    this.before[lane].lost += rows;
+    this.updateStats();
+    this.logger.error({ rows }, 'predictions recorded after the log closed');
+  }
+
+  private updateStats(): void {
+    const sum = (f: (lane: Lane) => number) => f('live') + f('runs');
+    this.stats.written = sum((lane) => this.before[lane].written + this.thread[lane].written);
+    this.stats.lost = sum((lane) => this.before[lane].lost + this.thread[lane].lost);
+    this.stats.buffered = sum((lane) => this.recorded[lane] - this.settled(lane));
   }
 
   private post(): void {
@@ -175,8 +224,8 @@ export class PredictionLog {
     if (this.unposted.rows === 0) return;
     const batch = this.unposted;
     this.unposted = new WireBatch();
-    this.posted += batch.rows;
-    this.thread.postMessage({ type: 'rows', json: batch.toJSON(), rows: batch.rows } satisfies ToLogThread);
+    this.posted.live += batch.rows;
+    this.worker.postMessage({ type: 'rows', json: batch.toJSON(), rows: batch.rows } satisfies ToLogThread);
   }
 
   private until(ready: () => boolean): Promise<void> {
@@ -184,7 +233,7 @@ export class PredictionLog {
     return new Promise((resolve) => {
       this.waiters.push({ ready, resolve });
       // Waiting on the thread must keep the process alive (it is unreferenced otherwise).
-      this.thread.ref();
+      this.worker.ref();
     });
   }
 
@@ -192,7 +241,7 @@ export class PredictionLog {
     for (let i = this.waiters.length - 1; i >= 0; i--) {
       if (this.closing || this.waiters[i]!.ready()) this.waiters.splice(i, 1)[0]!.resolve();
     }
-    if (this.waiters.length === 0 && !this.closing) this.thread.unref();
+    if (this.waiters.length === 0 && !this.closing) this.worker.unref();
   }
 
   private startThread(): Worker {
@@ -202,29 +251,28 @@ export class PredictionLog {
       maxBufferedRows: this.options.maxBufferedRows ?? 50_000,
       spillDir: this.options.spillDir,
     };
-    const thread = new Worker(new URL('./prediction-log.thread.mjs', import.meta.url), { workerData: { databaseUrl: this.options.databaseUrl, options } satisfies LogThreadData });
-    thread.unref();
-    thread.on('message', (event: FromLogThread) => {
+    const worker = new Worker(new URL('./prediction-log.thread.mjs', import.meta.url), { workerData: { databaseUrl: this.options.databaseUrl, options } satisfies LogThreadData });
+    worker.unref();
+    worker.on('message', (event: FromLogThread) => {
       if (event.type === 'progress') {
-        Object.assign(this.stats, { ...event.stats, written: this.writtenBefore + event.stats.written, lost: this.lostOutside + event.stats.lost });
-        this.stats.buffered = this.backlog();
+        this.thread = event.lanes;
+        this.stats.failedFlushes = this.failedFlushesBefore + event.failedFlushes;
+        this.stats.spilled = event.spilled;
+        this.updateStats();
         this.resolveWaiters();
       } else if (event.type === 'log') {
         this.logger[event.level](event.data, event.message);
       }
     });
-    thread.on('error', (error) => {
+    worker.on('error', (error) => {
       // What the dead thread held is lost: count it, say it, and go on with a new thread.
-      const lost = this.posted - this.stats.written - this.stats.lost;
-      this.stats.lost += lost;
-      this.lostOutside = this.stats.lost;
-      this.writtenBefore = this.stats.written;
+      const lost = this.settleAsLost();
       this.logger.error({ err: error, rows: lost }, 'the prediction log thread failed; starting a new one');
       this.binnings.clear();
-      if (!this.closing) this.thread = this.startThread();
+      if (!this.closing) this.worker = this.startThread();
       this.resolveWaiters();
     });
-    return thread;
+    return worker;
   }
 }
 

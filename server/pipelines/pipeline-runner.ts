@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -150,9 +149,6 @@ export class PipelineRunner {
               }));
             await destination.write([...rows(mainPredictions, 'main'), ...(challengerPredictions ? rows(challengerPredictions, 'challenger') : [])]);
           }
-          const requestId = randomUUID();
-          this.record(requestId, deployment.id, version.number, main, 'main', valid, mainPredictions, null);
-          if (challenger && challengerPredictions) this.record(requestId, deployment.id, version.number, challenger, 'challenger', valid, challengerPredictions, mainPredictions);
           run.rowsPredicted += valid.length;
         }
         run.progress = run.rowsTotal ? run.rowsRead / run.rowsTotal : null;
@@ -164,8 +160,6 @@ export class PipelineRunner {
           await this.announce(run);
           await touch();
         }
-        // Monitoring keeps up with the run instead of buffering it whole (bounded memory).
-        await this.deps.predictionLog.whenWritable();
       }
 
       await progress.settle();
@@ -181,6 +175,21 @@ export class PipelineRunner {
       Object.assign(run, { status: RunStatus.succeeded, finishedAt: new Date(), progress: 1 });
       await runs.save(run);
       await this.announce(run);
+      // Monitoring reads the predictions back from the result files, on the log's thread.
+      if (run.rowsPredicted > 0) {
+        this.deps.predictionLog.recordRun({
+          deploymentId: deployment.id,
+          deploymentVersion: version.number,
+          main: { modelId: main.id, binning: main.binning, file: path.join(workDir, 'main.csv') },
+          challenger: challenger && { modelId: challenger.id, binning: challenger.binning, file: path.join(workDir, 'challenger.csv') },
+          rows: run.rowsPredicted,
+          features: main.spec.features.map((f) => ({ name: f.name, numeric: f.type === 'numeric' })),
+          labels,
+          regression: main.spec.target.task === 'regression',
+          startedAt: run.startedAt!.getTime(),
+          finishedAt: run.finishedAt!.getTime(),
+        });
+      }
       return 'done';
     } catch (error) {
       await progress.settle().catch(() => undefined);
@@ -252,28 +261,6 @@ export class PipelineRunner {
       text += '\n';
     }
     return writer.writeText(text);
-  }
-
-  /** The chunk's rows in monitoring, main and challenger under one request id, like an API request. */
-  private record(requestId: string, deploymentId: string, version: number, model: LoadedModel, role: 'main' | 'challenger', rows: Row[], predictions: Prediction[], main: Prediction[] | null): void {
-    const createdAt = new Date();
-    this.deps.predictionLog.record(
-      rows.map((input, rowIndex) => ({
-        deploymentId,
-        deploymentVersion: version,
-        modelId: model.id,
-        role,
-        requestId,
-        rowIndex,
-        input,
-        output: predictions[rowIndex]!,
-        latencyMs: 0,
-        source: 'pipeline' as const,
-        createdAt,
-        binning: model.binning,
-        mainOutput: main?.[rowIndex],
-      })),
-    );
   }
 
   private async store(workDir: string, kinds: RunFileKind[]): Promise<Partial<Record<RunFileKind, RunFile>>> {

@@ -46,7 +46,7 @@ describe('batch prediction pipelines', async () => {
   const waitForRun = async (pipelineId: string, runId?: string) => {
     for (let i = 0; i < 400; i++) {
       const runs = (await graphql<{ pipelineRuns: any[] }>(
-        'query($p: ID!) { pipelineRuns(pipelineId: $p) { id status trigger attempt rowsRead rowsPredicted rowsFailed rowsTotal progress error files deploymentVersion } }',
+        'query($p: ID!) { pipelineRuns(pipelineId: $p) { id status trigger attempt rowsRead rowsPredicted rowsFailed rowsTotal progress error files deploymentVersion startedAt finishedAt } }',
         { p: pipelineId },
         admin,
       )).data!.pipelineRuns;
@@ -100,16 +100,41 @@ describe('batch prediction pipelines', async () => {
     ]);
   });
 
-  it('records pipeline predictions in monitoring with the pipeline source', async () => {
+  it('records pipeline predictions in monitoring with the pipeline source: the rows of the files, main and challenger paired', async () => {
     await berth.berth.services.predictionLog.flush();
     const client = new pg.Client({ connectionString: berth.databaseUrl });
     await client.connect();
     const { rows } = await client.query(`SELECT role, count(*)::int AS n FROM predictions WHERE deployment_id = $1 AND source = 'pipeline' GROUP BY role ORDER BY role`, [deployment.id]);
+    const logged = await client.query(
+      `SELECT m.input, m.output AS main, c.output AS challenger, m.created_at FROM predictions m JOIN predictions c ON c.request_id = m.request_id AND c.row_index = m.row_index AND c.role = 'challenger'
+        WHERE m.deployment_id = $1 AND m.source = 'pipeline' AND m.role = 'main' ORDER BY m.request_id, m.row_index`,
+      [deployment.id],
+    );
+    // Every challenger answer (these and the API's of the earlier test) is paired with its main's.
+    const pairs = await client.query(
+      `SELECT (SELECT coalesce(sum(pairs), 0)::int FROM aggregate_pairs WHERE deployment_id = $1) AS pairs,
+              (SELECT count(*)::int FROM predictions WHERE deployment_id = $1 AND role = 'challenger' AND output <> 'null'::jsonb) AS challenger`,
+      [deployment.id],
+    );
     await client.end();
     expect(rows).toEqual([
       { role: 'challenger', n: source.length - 2 },
       { role: 'main', n: source.length - 2 },
     ]);
+    // One request id per chunk: rows in file order.
+    const [main, challenger] = [await download(run.id, 'main'), await download(run.id, 'challenger')];
+    logged.rows.forEach((row, i) => {
+      const value = main.rows[i]!['Body Mass (g)'];
+      expect(row.input['Body Mass (g)']).toBe(value === '' ? null : Number(value));
+      expect(row.input.Island).toBe(main.rows[i]!.Island);
+      expect(row.main.prediction).toBe(main.rows[i]!.prediction);
+      expect(row.challenger.prediction).toBe(challenger.rows[i]!.prediction);
+      expect(Math.abs(row.main.probabilities.Gentoo - Number(main.rows[i]!.probability_Gentoo))).toBeLessThanOrEqual(1e-12);
+      expect(row.created_at.getTime()).toBeGreaterThanOrEqual(new Date(run.startedAt).getTime() - 1);
+      expect(row.created_at.getTime()).toBeLessThanOrEqual(new Date(run.finishedAt).getTime() + 1);
+    });
+    expect(pairs.rows[0].pairs).toBe(pairs.rows[0].challenger);
+    expect(pairs.rows[0].pairs).toBeGreaterThanOrEqual(source.length - 2);
   });
 
   it('lets only the project download files', async () => {

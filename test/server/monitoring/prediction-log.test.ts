@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../server/platform/logger';
 import { createDataSource, migrate } from '../../../server/platform/database';
 import { PredictionLog, type PredictionRecord } from '../../../server/monitoring/prediction-log';
+import { csvLine } from '../../../server/platform/csv';
+import type { RunPredictions } from '../../../server/monitoring/run-files';
 import { testDatabase } from '../../support/database';
 
 /**
@@ -160,6 +162,76 @@ describe('prediction log', () => {
     expect(log.stats).toMatchObject({ written: 5, lost: 3, buffered: 0 });
     expect(await count([next[0]!.requestId])).toMatchObject({ rows: 5 });
     expect(logs.join('\n')).toContain('the database rejected predictions');
+    await log.close();
+  });
+
+  /** A run's result files as the pipeline runner writes them. */
+  const runFiles = (rows: number, challengerRows = rows): RunPredictions => {
+    const dir = path.join(os.tmpdir(), `berth-run-${randomUUID()}`);
+    mkdirSync(dir);
+    const header = ['x', 'kind', 'prediction', 'probability_even', 'probability_odd'];
+    const file = (name: string, n: number, flip: boolean) => {
+      const lines = Array.from({ length: n }, (_, i) => csvLine([i, i % 3 === 0 ? 'a, "quoted"' : null, (i % 2 === 0) !== flip ? 'even' : 'odd', 0.75, 0.25]));
+      writeFileSync(path.join(dir, name), csvLine(header) + lines.join(''));
+      return path.join(dir, name);
+    };
+    const binning = { profile: null, predictions: null };
+    const challengerModelId = randomUUID();
+    return {
+      deploymentId,
+      deploymentVersion: 2,
+      main: { modelId, binning, file: file('main.csv', rows, false) },
+      challenger: { modelId: challengerModelId, binning, file: file('challenger.csv', challengerRows, true) },
+      rows,
+      features: [
+        { name: 'x', numeric: true },
+        { name: 'kind', numeric: false },
+      ],
+      labels: ['even', 'odd'],
+      regression: false,
+      startedAt: Date.parse('2026-11-25T10:00:00Z'),
+      finishedAt: Date.parse('2026-11-25T10:00:10Z'),
+    };
+  };
+
+  it("writes a pipeline run's result files back as paired main and challenger rows, a memory bound at a time, and removes them", async () => {
+    const dir = spillDir();
+    const log = new PredictionLog(logger, { databaseUrl: url, spillDir: dir, maxBufferedRows: 400, flushMs: 20 });
+    const run = runFiles(2500);
+    log.record(rows(10));
+    log.recordRun(run);
+    // The log owns the files now: the caller may remove its folder.
+    expect(existsSync(run.main.file)).toBe(false);
+    await log.flush();
+    expect(log.stats).toMatchObject({ written: 5010, buffered: 0, lost: 0 });
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    const { rows: logged } = await client.query(
+      `SELECT m.input, m.output AS main, c.output AS challenger, m.created_at, m.row_index FROM predictions m JOIN predictions c USING (request_id, row_index)
+        WHERE m.deployment_version = 2 AND m.role = 'main' AND c.role = 'challenger' ORDER BY m.created_at, m.row_index`,
+    );
+    const { rows: requests } = await client.query(`SELECT count(DISTINCT request_id)::int AS n FROM predictions WHERE deployment_version = 2`);
+    await client.end();
+    expect(logged).toHaveLength(2500);
+    expect(requests[0].n).toBe(3);
+    expect(logged[3]).toMatchObject({ input: { x: 3, kind: 'a, "quoted"' }, main: { prediction: 'odd', probabilities: { even: 0.75, odd: 0.25 } }, challenger: { prediction: 'even' } });
+    expect(logged[4]!.input).toEqual({ x: 4, kind: null });
+    expect(logged[2499]!.created_at.getTime()).toBeLessThan(run.finishedAt);
+    expect(logged[0]!.created_at.getTime()).toBe(run.startedAt);
+    expect(readdirSync(dir)).toEqual([]);
+    await log.close();
+  });
+
+  it('counts the rows of result files it cannot read back as lost, says so, and goes on', async () => {
+    logs.length = 0;
+    const log = new PredictionLog(logger, { databaseUrl: url, spillDir: spillDir(), flushMs: 20 });
+    // The challenger file ends early: the rows it misses cannot be paired.
+    log.recordRun(runFiles(30, 20));
+    log.record(rows(5));
+    await log.flush();
+    // All 30 pairs of the run; the live rows recorded after it are written all the same.
+    expect(log.stats).toMatchObject({ written: 5, buffered: 0, lost: 60 });
+    expect(logs.join('\n')).toContain("a pipeline run's predictions could not be read back");
     await log.close();
   });
 });
