@@ -31,3 +31,25 @@ export class CsvFileWriter {
     await once(this.stream, 'close');
   }
 }
+
+const PROBABILITY_DECIMALS = 9;
+const PROBABILITY_SCALE = 10 ** PROBABILITY_DECIMALS;
+
+/**
+ * A probability as a CSV cell with at most 9 decimals ("0.25", "0.912345678"). The models compute
+ * in 32-bit floats (about 7 significant digits), so nothing real is lost; and formatting an
+ * integer is several times cheaper than the shortest form of a double, which a run pays for
+ * every class of every row.
+ */
+export function probabilityCell(p: number | undefined): string {
+  if (p === undefined || !Number.isFinite(p)) return '';
+  const scaled = Math.round(p * PROBABILITY_SCALE);
+  if (scaled <= 0) return '0';
+  if (scaled >= PROBABILITY_SCALE) return '1';
+  let digits = String(scaled);
+  let end = digits.length;
+  while (digits.charCodeAt(end - 1) === 48 /* 0 */) end--;
+  digits = digits.slice(0, end);
+  return `0.${'0'.repeat(PROBABILITY_DECIMALS - String(scaled).length)}${digits}`;
+}
+

@@ -14,7 +14,7 @@ import { topicFor, type EventBus } from '../platform/event-bus';
 import type { Logger } from '../platform/logger';
 import { TfjsModelRuntime } from '../serving/model-runtime';
 import { csvCell } from '../platform/csv';
-import { CsvFileWriter } from './csv-writer';
+import { CsvFileWriter, probabilityCell } from './csv-writer';
 import { PipelineRun, RunStatus, type RunFile, type RunFileKind } from './pipeline-run.entity';
 import { Pipeline, PipelineSourceKind } from './pipeline.entity';
 
@@ -127,15 +127,21 @@ export class PipelineRunner {
         const rejected = new Set(encoded.rejected);
         for (const issue of encoded.issues) await writers.errors!.write([issue.row, issue.field, issue.message]);
         run.rowsFailed += rejected.size;
-        const valid = chunk.filter((_, i) => !rejected.has(i));
+        const valid = rejected.size === 0 ? chunk : chunk.filter((_, i) => !rejected.has(i));
         if (valid.length > 0) {
           const mainPredictions = await this.predict(main, encoded.data, encoded.count);
-          await this.writeRows(writers.main!, features, labels, valid, mainPredictions);
+          // The input columns once for both files: formatting cells is most of the cost of writing them.
+          const inputCells = valid.map((row) => {
+            let cells = '';
+            for (const feature of features) cells += `${csvCell(row[feature])},`;
+            return cells;
+          });
+          await this.writeRows(writers.main!, inputCells, labels, mainPredictions);
           let challengerPredictions: Prediction[] | null = null;
           if (challenger) {
             const forChallenger = encodeRows(challenger.spec, valid, { mode: 'best_effort' });
             challengerPredictions = await this.predict(challenger, forChallenger.data, forChallenger.count);
-            await this.writeRows(writers.challenger!, features, labels, valid, challengerPredictions);
+            await this.writeRows(writers.challenger!, inputCells, labels, challengerPredictions);
           }
           if (destination) {
             const now = new Date();
@@ -249,15 +255,13 @@ export class PipelineRunner {
     return decodeOutputs(model.spec, await model.runtime.predict(data, count), count);
   }
 
-  /** Features, prediction and probabilities per row; built as one string (this runs for every row of a run). */
-  private writeRows(writer: CsvFileWriter, features: string[], labels: string[], rows: Row[], predictions: Prediction[]): Promise<void> {
+  /** Input cells, prediction and probabilities per row, as one string (this runs for every row of a run). */
+  private writeRows(writer: CsvFileWriter, inputCells: string[], labels: string[], predictions: Prediction[]): Promise<void> {
     let text = '';
-    for (let i = 0; i < rows.length; i++) {
-      const row = rows[i]!;
+    for (let i = 0; i < predictions.length; i++) {
       const { prediction, probabilities } = predictions[i]!;
-      for (const feature of features) text += `${csvCell(row[feature])},`;
-      text += csvCell(prediction);
-      for (const label of labels) text += `,${csvCell(probabilities?.[label])}`;
+      text += inputCells[i]! + csvCell(prediction);
+      for (const label of labels) text += `,${probabilityCell(probabilities?.[label])}`;
       text += '\n';
     }
     return writer.writeText(text);
