@@ -70,8 +70,11 @@ export type ToLogThread =
 
 type FromLogThread = WriterEvent | { type: 'closed' };
 
-/** Rows handed to the log's thread in one message (one message per row would cost more than the row). */
-const ROWS_PER_MESSAGE = 1000;
+/**
+ * Rows handed to the log's thread in one message: one message per row would cost more than the
+ * row, and a large one blocks the serving thread while it is serialised (a latency spike).
+ */
+const ROWS_PER_MESSAGE = 250;
 const POST_AFTER_MS = 10;
 
 const zero = (): Record<Lane, LaneCounts> => ({ live: { written: 0, lost: 0 }, runs: { written: 0, lost: 0 } });
