@@ -109,7 +109,7 @@ function CreateTokenForm({ onCreated }: { onCreated: (token: string, name: strin
 
 function NewToken({ token, name, onDismiss }: { token: string; name: string; onDismiss: () => void }) {
   return (
-    <Alert color="yellow" variant="light" role="region" aria-label="New token" title={`Token “${name}” created`}>
+    <Alert color="yellow" variant="light" role="region" title="New token">
       <Text size="sm" role="alert">
         Copy the token “{name}” now: it is shown only this once, and Berth keeps only its hash.
       </Text>

@@ -367,7 +367,7 @@ function PipelineCard({ pipeline, sources, canWrite }: { pipeline: Pipeline; sou
               <>
                 SQL on <strong>{connectorName(pipeline.sourceConnectorId)}</strong>
                 {pipeline.sourceSql && (
-                  <Code block mt={4}>
+                  <Code block mt={4} style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>
                     {pipeline.sourceSql}
                   </Code>
                 )}
