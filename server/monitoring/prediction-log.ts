@@ -150,10 +150,14 @@ export class PredictionLog {
     this.worker.postMessage({ type: 'shed', entry: { deploymentId, modelId, hour: hourOf(at), rows } } satisfies ToLogThread);
   }
 
+  /** Whether the live backlog has room (whenWritable() would resolve at once). */
+  get writable(): boolean {
+    return this.recorded.live - this.settled('live') < (this.options.maxBacklogRows ?? 5_000_000);
+  }
+
   /** Resolves at once while the live backlog has room; else once the writer made room (backpressure). */
   whenWritable(): Promise<void> {
-    const max = this.options.maxBacklogRows ?? 5_000_000;
-    return this.until(() => this.recorded.live - this.settled('live') < max);
+    return this.until(() => this.writable);
   }
 
   /** Resolves once every row recorded before the call is written, or after `timeoutMs`. */

@@ -34,13 +34,16 @@ export function predictRateLimit(services: Services) {
 /**
  * Route hook counting each prediction request in the metrics and the usage, once its final
  * status is known (after the error mapping); probes and unknown slugs are not counted.
+ * Callback-style: an async hook would cost every request a promise.
  */
 export function observePredictions(services: Services, rowsOf: (body: unknown) => number) {
-  return async (request: FastifyRequest<{ Params: { slug: string } }>, reply: FastifyReply) => {
+  return (request: FastifyRequest<{ Params: { slug: string } }>, reply: FastifyReply, done: () => void) => {
     const entry = services.registry.bySlug(request.params.slug);
-    if (!entry || request.headers['x-berth-probe'] === services.registry.probeSecret) return;
-    services.metrics.observeRequest(entry.deployment.slug, reply.statusCode, reply.elapsedTime / 1000, rowsOf(request.body));
-    services.usage.recordRequest(entry.deployment.id, reply.elapsedTime, reply.statusCode < 500);
+    if (entry && request.headers['x-berth-probe'] !== services.registry.probeSecret) {
+      services.metrics.observeRequest(entry.deployment.slug, reply.statusCode, reply.elapsedTime / 1000, rowsOf(request.body));
+      services.usage.recordRequest(entry.deployment.id, reply.elapsedTime, reply.statusCode < 500);
+    }
+    done();
   };
 }
 
@@ -49,7 +52,13 @@ export function observePredictions(services: Services, rowsOf: (body: unknown) =
  * the instance (instance); the project's collaborators (project). An API key of the deployment
  * opens it at every level; a key of another deployment never does.
  */
-export async function checkPredictAccess(request: FastifyRequest, deployment: Deployment, services: Services): Promise<void> {
+export function checkPredictAccess(request: FastifyRequest, deployment: Deployment, services: Services): Promise<void> | undefined {
+  // Public and no key: nothing to look up, nothing to await (the common case of a public model).
+  if (deployment.access === DeploymentAccess.public && apiKeyOf(request) === undefined) return undefined;
+  return checkCredentials(request, deployment, services);
+}
+
+async function checkCredentials(request: FastifyRequest, deployment: Deployment, services: Services): Promise<void> {
   const key = apiKeyOf(request);
   if (key) {
     const keyDeployment = await services.deployments.deploymentOfKey(key);

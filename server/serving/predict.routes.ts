@@ -24,7 +24,8 @@ export function mountPredictRoutes(app: FastifyInstance, services: Services): vo
     const entry = registry.bySlug(request.params.slug);
     const probe = request.headers['x-berth-probe'] === registry.probeSecret;
     if (!entry) throw notFound('Deployment', request.params.slug);
-    if (!probe) await checkPredictAccess(request, entry.deployment, services);
+    const access = probe ? undefined : checkPredictAccess(request, entry.deployment, services);
+    if (access) await access;
     const rows = inputRows(request.body);
     const lease = entry.slot.current();
     if (!lease) throw notDeployed(request.params.slug);

@@ -12,9 +12,17 @@ import { cpuMicrosSince, type UsageTracker } from '../monitoring/usage';
 import type { ServedModel, ServingSet } from './deployment-registry';
 
 /** The rows without the experiment's features this model was not trained on (not an error: another version uses them). */
+/** Per set and model: the experiment's features this model does not take (computed once, not per request). */
+const foreignFeatures = new WeakMap<ServingSet, Map<ServedModel, string[]>>();
+
 function forModel(set: ServingSet, served: ServedModel, rows: Row[]): Row[] {
-  const own = new Set(served.spec.features.map((f) => f.name));
-  const foreign = [...set.experimentFeatures].filter((name) => !own.has(name));
+  let perModel = foreignFeatures.get(set);
+  if (!perModel) foreignFeatures.set(set, (perModel = new Map()));
+  let foreign = perModel.get(served);
+  if (!foreign) {
+    const own = new Set(served.spec.features.map((f) => f.name));
+    perModel.set(served, (foreign = [...set.experimentFeatures].filter((name) => !own.has(name))));
+  }
   if (foreign.length === 0) return rows;
   return rows.map((row) => {
     if (row === null || typeof row !== 'object' || Array.isArray(row)) return row;
@@ -109,7 +117,7 @@ export class PredictionService {
           this.enqueueChallenger({ lease, rows, requestId, source, main: predictions.predictions });
         }
         // Backpressure: when the log cannot keep up, requests wait instead of rows being dropped.
-        await this.log.whenWritable();
+        if (!this.log.writable) await this.log.whenWritable();
       }
       return {
         requestId,
