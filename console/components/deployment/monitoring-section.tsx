@@ -44,6 +44,7 @@ const MonitoringQuery = graphql(`
     deploymentMonitoring(deploymentId: $deploymentId, from: $from, to: $to, granularity: $granularity) {
       from
       to
+      trafficStep
       traffic {
         time
         role
@@ -557,11 +558,15 @@ interface HourRow {
   challengerP95: number | null;
 }
 
-/** Hours without a point are filled with zeros (no requests), up to a couple of months of hours. */
-const MAX_FILLED_HOURS = 24 * 62;
+/** Steps without a point are filled with zeros (no requests), up to a couple of months of hours. */
+const MAX_FILLED_STEPS = 24 * 62;
 
-function hourlyTraffic(monitoring: Monitoring, withChallenger: boolean): HourRow[] {
-  const start = Date.parse(monitoring.from);
+/** The width of the server's traffic points: an hour, or a UTC day (points at UTC midnight) for long ranges. */
+const stepMs = (monitoring: Monitoring) => (monitoring.trafficStep === 'day' ? DAY_MS : HOUR_MS);
+
+function bucketedTraffic(monitoring: Monitoring, withChallenger: boolean): HourRow[] {
+  const step = stepMs(monitoring);
+  const start = Math.floor(Date.parse(monitoring.from) / step) * step;
   const end = Date.parse(monitoring.to);
   const empty = (t: number): HourRow => ({
     t,
@@ -576,7 +581,7 @@ function hourlyTraffic(monitoring: Monitoring, withChallenger: boolean): HourRow
     challengerP95: null,
   });
   const rows = new Map<number, HourRow>();
-  if ((end - start) / HOUR_MS <= MAX_FILLED_HOURS) for (let t = start; t < end; t += HOUR_MS) rows.set(t, empty(t));
+  if ((end - start) / step <= MAX_FILLED_STEPS) for (let t = start; t < end; t += step) rows.set(t, empty(t));
   for (const point of monitoring.traffic) {
     const t = Date.parse(point.time);
     const row = rows.get(t) ?? empty(t);
@@ -617,7 +622,8 @@ const msFormatter = (value: unknown) => (typeof value === 'number' ? formatMs(va
 
 function TrafficCharts({ monitoring }: { monitoring: Monitoring }) {
   const hasChallenger = monitoring.comparison.challengerModelId !== null || monitoring.traffic.some((p) => p.role === 'challenger');
-  const rows = useMemo(() => hourlyTraffic(monitoring, hasChallenger), [monitoring, hasChallenger]);
+  const rows = useMemo(() => bucketedTraffic(monitoring, hasChallenger), [monitoring, hasChallenger]);
+  const per = monitoring.trafficStep === 'day' ? 'day' : 'hour';
   const start = Date.parse(monitoring.from);
   const end = Date.parse(monitoring.to);
   const tick = timeTickFormatter(end - start);
@@ -655,7 +661,7 @@ function TrafficCharts({ monitoring }: { monitoring: Monitoring }) {
         {hasChallenger && <Figure label="Challenger failed" value={formatInteger(comparison.challengerFailed)} tone={comparison.challengerFailed > 0 ? 'danger' : undefined} />}
       </dl>
       <SimpleGrid cols={{ base: 1, lg: 2 }} spacing="sm">
-        <ChartCard title="Requests per hour" empty={noTraffic ? 'No requests in this range.' : undefined}>
+        <ChartCard title={`Requests per ${per}`} empty={noTraffic ? 'No requests in this range.' : undefined}>
           <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
             <CartesianGrid strokeDasharray="3 3" />
             {xAxis}
@@ -666,7 +672,7 @@ function TrafficCharts({ monitoring }: { monitoring: Monitoring }) {
             {hasChallenger && <Line type="monotone" dataKey="challengerRequests" name="Challenger" stroke={CHALLENGER_COLOR} dot={false} strokeWidth={2} strokeDasharray="5 3" isAnimationActive={false} />}
           </LineChart>
         </ChartCard>
-        <ChartCard title="Errors per hour" description="Rows whose model call failed" empty={noTraffic ? 'No requests in this range.' : undefined}>
+        <ChartCard title={`Errors per ${per}`} description="Rows whose model call failed" empty={noTraffic ? 'No requests in this range.' : undefined}>
           <BarChart data={rows} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
             <CartesianGrid strokeDasharray="3 3" />
             {xAxis}
@@ -677,7 +683,7 @@ function TrafficCharts({ monitoring }: { monitoring: Monitoring }) {
             {hasChallenger && <Bar dataKey="challengerErrors" name="Challenger (failed)" fill={CHALLENGER_COLOR} isAnimationActive={false} />}
           </BarChart>
         </ChartCard>
-        <ChartCard title="Latency" description="p50 and p95 per hour" empty={noTraffic ? 'No requests in this range.' : undefined}>
+        <ChartCard title="Latency" description={`p50 and p95 per ${per}`} empty={noTraffic ? 'No requests in this range.' : undefined}>
           <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
             <CartesianGrid strokeDasharray="3 3" />
             {xAxis}
