@@ -603,11 +603,11 @@ function bucketedTraffic(monitoring: Monitoring, withChallenger: boolean): HourR
 }
 
 /**
- * A latency line's dots: only where an hour stands alone, with no neighbouring hour to draw a
- * segment to (hours without requests have no latency), so a range with a single hour of
- * traffic still shows its point. Hollow for p95, filled for p50, as the lines are dashed and solid.
+ * A line's dots: only where a point stands alone, with no neighbouring point to draw a segment
+ * to (hours without requests have no latency, minutes without samples no process CPU), so a
+ * range with a single hour of traffic still shows its point. Hollow ones go with dashed lines.
  */
-function loneDots(rows: HourRow[], key: 'mainP50' | 'mainP95' | 'challengerP50' | 'challengerP95', color: string, hollow = false) {
+export function loneDots<Row, Key extends keyof Row>(rows: Row[], key: Key, color: string, hollow = false) {
   const LoneDot = (props: { cx?: number; cy?: number; index?: number }) => {
     const i = props.index ?? -1;
     const alone = rows[i]?.[key] != null && rows[i - 1]?.[key] == null && rows[i + 1]?.[key] == null;

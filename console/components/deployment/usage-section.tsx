@@ -23,6 +23,7 @@ import {
   useInterval,
   useLiveMetrics,
   LiveHead,
+  loneDots,
 } from './monitoring-section';
 
 const UsageQuery = graphql(`
@@ -176,7 +177,7 @@ export function UsageSection({ deploymentId }: { deploymentId: string }) {
                 <Tooltip labelFormatter={timeLabelFormatter} formatter={cpuFormatter} />
                 <Legend />
                 <Line type="monotone" dataKey="cpu" name="This deployment" stroke={MAIN_COLOR} strokeWidth={2} dot={false} isAnimationActive={false} />
-                <Line type="monotone" dataKey="processCpu" name="Whole process" stroke={REFERENCE_COLOR} strokeDasharray="5 3" dot={false} isAnimationActive={false} />
+                <Line type="monotone" dataKey="processCpu" name="Whole process" stroke={REFERENCE_COLOR} strokeDasharray="5 3" dot={loneDots(rows, 'processCpu', REFERENCE_COLOR, true)} isAnimationActive={false} />
               </LineChart>
             </ChartCard>
             <ChartCard
