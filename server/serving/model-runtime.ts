@@ -100,7 +100,8 @@ export class TfjsModelRuntime implements ModelRuntime {
         if (output.shape.length !== 2 || output.shape[0] !== rows || output.shape[1] !== loaded.outputWidth) {
           throw new Error(`the model returned shape [${output.shape.join(', ')}] for ${rows} rows; expected [${rows}, ${loaded.outputWidth}]`);
         }
-        const values = await output.data();
+        // Synchronous backends (WASM, CPU) read at once; awaiting data() would only add a turn.
+        const values = loaded.asyncGraph ? await output.data() : output.dataSync();
         return values instanceof Float32Array ? values : Float32Array.from(values as ArrayLike<number>);
       } finally {
         output.dispose();
@@ -162,8 +163,8 @@ async function inspectModel(model: TfModel, graph: boolean): Promise<Loaded> {
 function runSync(model: TfModel, input: Float32Array, rows: number, width: number): tf.Tensor {
   return tf.tidy(() => {
     const x = tf.tensor2d(input, [rows, width]);
-    // One forward pass: a layers model would otherwise split the batch into chunks of 32 rows.
-    const output = model instanceof tf.GraphModel ? model.predict(x) : model.predict(x, { batchSize: rows });
+    // One forward pass, without predict()'s batching loop (it would split the batch into chunks of 32 rows).
+    const output = model instanceof tf.GraphModel ? model.predict(x) : model.predictOnBatch(x);
     return singleTensor(output);
   });
 }
