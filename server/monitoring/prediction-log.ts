@@ -89,13 +89,16 @@ const zero = (): Record<Lane, LaneCounts> => ({ live: { written: 0, lost: 0 }, r
  * `whenWritable()` are held back.
  */
 export class PredictionLog {
-  readonly stats: PredictionLogStats = { written: 0, buffered: 0, spilled: 0, failedFlushes: 0, lost: 0 };
+  /** Read when asked (metrics, tests), not recomputed on every record(). */
+  readonly stats: PredictionLogStats = statsOf(this);
   private readonly recorded: Record<Lane, number> = { live: 0, runs: 0 };
   private readonly posted: Record<Lane, number> = { live: 0, runs: 0 };
   /** What the current thread reports, and what earlier threads (or the close) settled. */
   private thread = zero();
   private readonly before = zero();
   private failedFlushesBefore = 0;
+  private failedFlushesNow = 0;
+  private spilledNow = 0;
   private unposted = new WireBatch();
   private postTimer: NodeJS.Timeout | undefined;
   private readonly binnings = new Map<string, Binning>();
@@ -120,7 +123,6 @@ export class PredictionLog {
       this.unposted.add(r);
     }
     this.recorded.live += records.length;
-    this.updateStats();
     if (this.unposted.rows >= ROWS_PER_MESSAGE) this.post();
     else this.postTimer ??= setTimeout(() => this.post(), POST_AFTER_MS);
   }
@@ -141,7 +143,6 @@ export class PredictionLog {
     const handed: RunPredictions = { ...run, main: take(run.main), challenger: run.challenger && take(run.challenger) };
     this.recorded.runs += rows;
     this.posted.runs += rows;
-    this.updateStats();
     this.worker.postMessage({ type: 'run', run: handed } satisfies ToLogThread);
   }
 
@@ -205,24 +206,34 @@ export class PredictionLog {
       this.before[lane].lost += this.thread[lane].lost + unsettled;
       lost += unsettled;
     }
-    this.failedFlushesBefore = this.stats.failedFlushes;
+    this.failedFlushesBefore += this.failedFlushesNow;
+    this.failedFlushesNow = 0;
     this.thread = zero();
-    this.updateStats();
     return lost;
   }
 
   private lostAfterClose(lane: Lane, rows: number): void {
     this.recorded[lane] += rows;
     this.before[lane].lost += rows;
-    this.updateStats();
     this.logger.error({ rows }, 'predictions recorded after the log closed');
   }
 
-  private updateStats(): void {
-    const sum = (f: (lane: Lane) => number) => f('live') + f('runs');
-    this.stats.written = sum((lane) => this.before[lane].written + this.thread[lane].written);
-    this.stats.lost = sum((lane) => this.before[lane].lost + this.thread[lane].lost);
-    this.stats.buffered = sum((lane) => this.recorded[lane] - this.settled(lane));
+  /** Written, lost and waiting rows of both lanes (for the stats). */
+  total(of: 'written' | 'lost' | 'buffered'): number {
+    let sum = 0;
+    for (const lane of LANES) {
+      if (of === 'buffered') sum += this.recorded[lane] - this.settled(lane);
+      else sum += this.before[lane][of] + this.thread[lane][of];
+    }
+    return sum;
+  }
+
+  get failedFlushes(): number {
+    return this.failedFlushesBefore + this.failedFlushesNow;
+  }
+
+  get spilled(): number {
+    return this.spilledNow;
   }
 
   private post(): void {
@@ -263,9 +274,8 @@ export class PredictionLog {
     worker.on('message', (event: FromLogThread) => {
       if (event.type === 'progress') {
         this.thread = event.lanes;
-        this.stats.failedFlushes = this.failedFlushesBefore + event.failedFlushes;
-        this.stats.spilled = event.spilled;
-        this.updateStats();
+        this.failedFlushesNow = event.failedFlushes;
+        this.spilledNow = event.spilled;
         this.resolveWaiters();
       } else if (event.type === 'log') {
         this.logger[event.level](event.data, event.message);
@@ -281,6 +291,26 @@ export class PredictionLog {
     });
     return worker;
   }
+}
+
+function statsOf(log: PredictionLog): PredictionLogStats {
+  return {
+    get written() {
+      return log.total('written');
+    },
+    get buffered() {
+      return log.total('buffered');
+    },
+    get lost() {
+      return log.total('lost');
+    },
+    get spilled() {
+      return log.spilled;
+    },
+    get failedFlushes() {
+      return log.failedFlushes;
+    },
+  };
 }
 
 /** The truncation to the hour every aggregate is keyed by, as an ISO string. */
