@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, renameSync } from 'node:fs';
+import { copyFileSync, mkdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Prediction, PredictionDistribution, ReferenceProfile } from '../experiments/ml/types';
@@ -137,7 +137,13 @@ export class PredictionLog {
     mkdirSync(this.options.spillDir, { recursive: true });
     const take = (model: RunModelFile): RunModelFile => {
       const file = path.join(this.options.spillDir, `run-${randomUUID()}.csv`);
-      renameSync(model.file, file);
+      try {
+        renameSync(model.file, file);
+      } catch (error) {
+        // The data folder spans two file systems: copy instead.
+        if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+        copyFileSync(model.file, file);
+      }
       return { ...model, file };
     };
     const handed: RunPredictions = { ...run, main: take(run.main), challenger: run.challenger && take(run.challenger) };
