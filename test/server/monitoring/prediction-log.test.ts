@@ -234,4 +234,18 @@ describe('prediction log', () => {
     expect(logs.join('\n')).toContain("a pipeline run's predictions could not be read back");
     await log.close();
   });
+
+  it('stores inputs, outputs and errors exactly, whatever characters they hold', async () => {
+    const log = new PredictionLog(logger, { databaseUrl: url, spillDir: spillDir(), flushMs: 20 });
+    const awkward = 'tab\there\nline\r\\N backslash \\ "quoted" é ✓';
+    const [row] = rows(1);
+    log.record([{ ...row!, input: { [awkward]: awkward, n: 1.5 }, output: { prediction: awkward }, error: awkward }]);
+    await log.flush();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    const { rows: stored } = await client.query(`SELECT input, output, error FROM predictions WHERE request_id = $1`, [row!.requestId]);
+    await client.end();
+    expect(stored).toEqual([{ input: { [awkward]: awkward, n: 1.5 }, output: { prediction: awkward }, error: awkward }]);
+    await log.close();
+  });
 });
