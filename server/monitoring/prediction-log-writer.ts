@@ -88,6 +88,7 @@ const COLUMNS = ['deployment_id', 'deployment_version', 'model_id', 'role', 'req
 const MAX_ROWS_PER_FLUSH = 20_000;
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 5000;
+const WRITE_TIMEOUT_MS = 60_000;
 
 /**
  * Writes the prediction log and keeps the hourly (and daily) aggregates every chart reads; it
@@ -313,45 +314,55 @@ export class PredictionLogWriter {
     }
     const days = new Set(batch.map((r) => r.createdAt.toISOString().slice(0, 10)));
     const tx = await this.db.connect();
+    let timer: NodeJS.Timeout | undefined;
+    // A connection cut in the middle of a COPY may never answer: give up on it after a while.
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`writing ${batch.length} predictions took more than ${WRITE_TIMEOUT_MS / 1000} s`)), WRITE_TIMEOUT_MS);
+    });
     try {
-      await tx.query('BEGIN');
-      for (const day of days) {
-        if (this.partitions.has(day)) continue;
-        const next = new Date(Date.parse(day) + 86_400_000).toISOString().slice(0, 10);
-        await tx.query(`CREATE TABLE IF NOT EXISTS "predictions_${day.replace(/-/g, '')}" PARTITION OF predictions FOR VALUES FROM ('${day}') TO ('${next}')`);
-      }
-      if (batch.length > 0) await copyRows(tx, batch);
-      await upsertSums(
-        tx,
-        'aggregate_counts',
-        ['deployment_id', 'role', 'model_id', 'hour'],
-        ['requests', 'rows', 'errors', 'shed', 'latency_ms_sum'],
-        [...aggregates.counts.values()].map((c) => [c.deploymentId, c.role, c.modelId, c.hour, c.requests, c.rows, c.errors, c.shed, c.latencySum]),
-      );
-      await upsertSums(
-        tx,
-        'aggregate_bins',
-        ['deployment_id', 'role', 'model_id', 'series', 'hour', 'bin'],
-        ['count'],
-        [...aggregates.bins.values()].map((b) => [b.deploymentId, b.role, b.modelId, b.series, b.hour, b.bin, b.count]),
-      );
-      await upsertSums(
-        tx,
-        'aggregate_pairs',
-        ['deployment_id', 'hour'],
-        ['pairs', 'agreements', 'sum_abs_diff', 'sum_x', 'sum_y', 'sum_xy', 'sum_xx', 'sum_yy'],
-        [...aggregates.pairs.entries()].map(([key, s]) => [...key.split('|'), s.pairs, s.agreements, s.sumAbsDiff, s.sumX, s.sumY, s.sumXY, s.sumXX, s.sumYY]),
-      );
-      await upsertDailyRollups(tx, aggregates);
-      await tx.query('COMMIT');
+      await Promise.race([this.transaction(tx, batch, days, aggregates), timedOut]);
       tx.release();
     } catch (error) {
-      await tx.query('ROLLBACK').catch(() => undefined);
-      // A connection that failed mid-transaction may be broken: the pool replaces it.
+      // Closing the connection rolls the transaction back, even on a connection that hangs.
       tx.release(error as Error);
       throw error;
+    } finally {
+      clearTimeout(timer);
     }
     for (const day of days) this.partitions.add(day);
+  }
+
+  private async transaction(tx: LogConnection, batch: PredictionRecord[], days: Set<string>, aggregates: ReturnType<typeof aggregate>): Promise<void> {
+    await tx.query('BEGIN');
+    for (const day of days) {
+      if (this.partitions.has(day)) continue;
+      const next = new Date(Date.parse(day) + 86_400_000).toISOString().slice(0, 10);
+      await tx.query(`CREATE TABLE IF NOT EXISTS "predictions_${day.replace(/-/g, '')}" PARTITION OF predictions FOR VALUES FROM ('${day}') TO ('${next}')`);
+    }
+    if (batch.length > 0) await copyRows(tx, batch);
+    await upsertSums(
+      tx,
+      'aggregate_counts',
+      ['deployment_id', 'role', 'model_id', 'hour'],
+      ['requests', 'rows', 'errors', 'shed', 'latency_ms_sum'],
+      [...aggregates.counts.values()].map((c) => [c.deploymentId, c.role, c.modelId, c.hour, c.requests, c.rows, c.errors, c.shed, c.latencySum]),
+    );
+    await upsertSums(
+      tx,
+      'aggregate_bins',
+      ['deployment_id', 'role', 'model_id', 'series', 'hour', 'bin'],
+      ['count'],
+      [...aggregates.bins.values()].map((b) => [b.deploymentId, b.role, b.modelId, b.series, b.hour, b.bin, b.count]),
+    );
+    await upsertSums(
+      tx,
+      'aggregate_pairs',
+      ['deployment_id', 'hour'],
+      ['pairs', 'agreements', 'sum_abs_diff', 'sum_x', 'sum_y', 'sum_xy', 'sum_xx', 'sum_yy'],
+      [...aggregates.pairs.entries()].map(([key, s]) => [...key.split('|'), s.pairs, s.agreements, s.sumAbsDiff, s.sumX, s.sumY, s.sumXY, s.sumXX, s.sumYY]),
+    );
+    await upsertDailyRollups(tx, aggregates);
+    await tx.query('COMMIT');
   }
 }
 
@@ -406,54 +417,88 @@ interface Counts {
 
 const newCounts = (deploymentId: string, role: PredictionRole, modelId: string, hour: string): Counts => ({ deploymentId, role, modelId, hour, requests: 0, rows: 0, errors: 0, shed: 0, latencySum: 0 });
 
+/** Per reference profile: its features' series names, built once rather than for every row. */
+const seriesNames = new WeakMap<object, string[]>();
+
+function featureSeries(features: Array<{ name: string }>): string[] {
+  let names = seriesNames.get(features);
+  if (!names) seriesNames.set(features, (names = features.map((f) => `feature:${f.name}`)));
+  return names;
+}
+
+/** One deployment × role × model × hour of a batch: its counts, and its histograms per series. */
+interface Group {
+  counts: Counts;
+  histograms: Map<string, Map<number, number>>;
+  requests: Set<string>;
+}
+
 /**
  * The aggregate increments of a batch: per deployment × role × model × hour, the counts; the
  * histograms (latency per request, each feature and the prediction per row, on the model's
- * reference bins); and main/challenger agreement sums per deployment × hour.
+ * reference bins); and main/challenger agreement sums per deployment × hour. Rows are
+ * accumulated per group, without building a key per row and series (this runs for every row).
  */
 export function aggregate(batch: PredictionRecord[]) {
-  const counts = new Map<string, Counts>();
-  const bins = new Map<string, BinCount>();
+  const groups = new Map<string, Group>();
   const pairs = new Map<string, PairSums>();
-  const seenRequests = new Set<string>();
   const hours = new Map<number, string>();
-  const bump = (record: PredictionRecord, series: string, hour: string, bin: number) => {
-    // NUL cannot appear in a feature name that came through JSON or CSV unnoticed; cheaper than JSON keys.
-    const key = `${record.deploymentId}\u0000${record.role}\u0000${record.modelId}\u0000${series}\u0000${hour}\u0000${bin}`;
-    const entry = bins.get(key);
-    if (entry) entry.count++;
-    else bins.set(key, { deploymentId: record.deploymentId, role: record.role, modelId: record.modelId, series, hour, bin, count: 1 });
+  const bump = (group: Group, series: string, bin: number) => {
+    let histogram = group.histograms.get(series);
+    if (!histogram) group.histograms.set(series, (histogram = new Map()));
+    histogram.set(bin, (histogram.get(bin) ?? 0) + 1);
   };
 
+  let group: Group | undefined;
+  let previous: PredictionRecord | undefined;
+  let previousHourMs = Number.NaN;
   for (const record of batch) {
     const ms = record.createdAt.getTime();
     const hourMs = ms - (((ms % 3_600_000) + 3_600_000) % 3_600_000);
     let hour = hours.get(hourMs);
     if (hour === undefined) hours.set(hourMs, (hour = new Date(hourMs).toISOString()));
-    const key = `${record.deploymentId}|${record.role}|${record.modelId}|${hour}`;
-    let entry = counts.get(key);
-    if (!entry) counts.set(key, (entry = newCounts(record.deploymentId, record.role, record.modelId, hour)));
+    // Rows of one request come together: most rows reuse the group of the row before.
+    if (!group || !previous || hourMs !== previousHourMs || record.modelId !== previous.modelId || record.role !== previous.role || record.deploymentId !== previous.deploymentId) {
+      const key = `${record.deploymentId}|${record.role}|${record.modelId}|${hour}`;
+      group = groups.get(key);
+      if (!group) groups.set(key, (group = { counts: newCounts(record.deploymentId, record.role, record.modelId, hour), histograms: new Map(), requests: new Set() }));
+    }
+    previous = record;
+    previousHourMs = hourMs;
+    const entry = group.counts;
     entry.rows++;
     if (record.error) entry.errors++;
-    const requestKey = `${key}|${record.requestId}`;
-    if (!seenRequests.has(requestKey)) {
-      seenRequests.add(requestKey);
+    if (!group.requests.has(record.requestId)) {
+      group.requests.add(record.requestId);
       entry.requests++;
       entry.latencySum += record.latencyMs;
-      bump(record, 'latency', hour, latencyBin(record.latencyMs));
+      bump(group, 'latency', latencyBin(record.latencyMs));
     }
     const input = record.input !== null && typeof record.input === 'object' && !Array.isArray(record.input) ? (record.input as Record<string, unknown>) : {};
-    for (const feature of record.binning.profile?.features ?? []) {
-      bump(record, `feature:${feature.name}`, hour, binValue(feature, input[feature.name]));
+    const features = record.binning.profile?.features;
+    if (features) {
+      const names = featureSeries(features);
+      for (let i = 0; i < features.length; i++) bump(group, names[i]!, binValue(features[i]!, input[features[i]!.name]));
     }
     if (record.output && record.binning.predictions) {
-      bump(record, 'prediction', hour, predictionBin(record.binning.predictions, record.output.prediction));
+      bump(group, 'prediction', predictionBin(record.binning.predictions, record.output.prediction));
     }
     if (record.role === 'challenger' && record.output && record.mainOutput) {
       const pairKey = `${record.deploymentId}|${hour}`;
-      const sums = pairs.get(pairKey) ?? emptyPairSums();
+      let sums = pairs.get(pairKey);
+      if (!sums) pairs.set(pairKey, (sums = emptyPairSums()));
       addPair(sums, record.mainOutput, record.output);
-      pairs.set(pairKey, sums);
+    }
+  }
+
+  const counts = new Map<string, Counts>();
+  const bins = new Map<string, BinCount>();
+  for (const [key, { counts: entry, histograms }] of groups) {
+    counts.set(key, entry);
+    for (const [series, histogram] of histograms) {
+      for (const [bin, count] of histogram) {
+        bins.set(`${key}|${series}|${bin}`, { deploymentId: entry.deploymentId, role: entry.role, modelId: entry.modelId, series, hour: entry.hour, bin, count });
+      }
     }
   }
   return { counts, bins, pairs };

@@ -10,7 +10,7 @@ import { PredictionLogWriter, type WriterEvent } from './prediction-log-writer';
  */
 const { databaseUrl, options } = workerData as LogThreadData;
 const port = parentPort!;
-const pool = new pg.Pool({ connectionString: databaseUrl, max: 2, application_name: 'berth prediction log' });
+const pool = new pg.Pool({ connectionString: databaseUrl, max: 2, application_name: 'berth prediction log', connectionTimeoutMillis: 10_000 });
 // An idle connection dropped by the server must not take the thread down; the next write retries.
 pool.on('error', () => undefined);
 const binnings = new Map<string, Binning>();
@@ -40,9 +40,11 @@ port.on('message', (message: ToLogThread) => {
   }
 });
 
+/** Writes what it can until `deadline`, then lets go whatever still hangs: shutdown must end. */
 async function close(deadline: number): Promise<void> {
-  await writer.drain(deadline);
+  const until = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)).unref());
+  await Promise.race([writer.drain(deadline), until(deadline - Date.now())]);
   await writer.discardSpill();
-  await pool.end().catch(() => undefined);
+  await Promise.race([pool.end().catch(() => undefined), until(2000)]);
   port.postMessage({ type: 'closed' });
 }

@@ -190,7 +190,10 @@ export class PredictionLog {
       });
       this.worker.ref();
       this.worker.postMessage({ type: 'close', deadline: Date.now() + timeoutMs } satisfies ToLogThread);
-      await closed;
+      // The thread gives up at the deadline itself; this bound is for a thread that cannot even do that.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([closed, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs + 5000)))]);
+      clearTimeout(timer);
       const unwritten = this.settleAsLost();
       if (unwritten > 0) this.logger.error({ rows: unwritten }, 'predictions could not be written before shutdown');
       await this.worker.terminate();
