@@ -23,6 +23,8 @@ import { bestModel, codeVersion, CONTENDED_CORES, startBenchBerth, step, trainPe
  * target; BENCH_ROUNDS (3) interleaved rounds of every target, medians reported (a shared
  * machine drifts: a ratio is taken within a round, between runs seconds apart);
  * BENCH_CONNECTIONS (1,8,32); BENCH_TARGETS (ceiling,main,challenger: fewer for a profile).
+ * BENCH_LOG=off (diagnostic): the prediction log's record() is replaced by a no-op from the bench
+ * (server code unchanged), to measure what logging costs; results then say so.
  */
 
 type Target = 'ceiling' | 'main' | 'challenger';
@@ -37,6 +39,8 @@ const TARGET_LABELS: Record<Target, string> = {
 const PREDICT_PATH = (slug: string) => `/api/v1/deployments/${slug}/predict`;
 
 interface Settings {
+  /** false: the prediction log switched off from the bench (diagnostic). */
+  log: boolean;
   seconds: number;
   warmupSeconds: number;
   rounds: number;
@@ -107,7 +111,10 @@ function readSettings(): Settings {
   if (connections.some((c) => !Number.isInteger(c) || c < 1)) throw new Error(`BENCH_CONNECTIONS must be whole numbers ≥ 1 separated by commas, got "${process.env.BENCH_CONNECTIONS}"`);
   const targets = (process.env.BENCH_TARGETS ?? 'ceiling,main,challenger').split(',').map((t) => t.trim()) as Target[];
   if (targets.some((t) => !(t in TARGET_LABELS))) throw new Error(`BENCH_TARGETS must name some of ${Object.keys(TARGET_LABELS).join(', ')}, got "${process.env.BENCH_TARGETS}"`);
+  const log = process.env.BENCH_LOG ?? 'on';
+  if (log !== 'on' && log !== 'off') throw new Error(`BENCH_LOG must be on or off, got "${log}"`);
   return {
+    log: log === 'on',
     seconds: positive('BENCH_SECONDS', 5),
     warmupSeconds: process.env.BENCH_WARMUP_SECONDS?.trim() === '0' ? 0 : positive('BENCH_WARMUP_SECONDS', 1),
     rounds: positive('BENCH_ROUNDS', 3, true),
@@ -193,6 +200,7 @@ async function main(): Promise<void> {
       },
     });
     const { config, services } = berth;
+    if (!settings.log) services.predictionLog.record = () => undefined;
     const { experiment, v1, v2, admin } = await trainPenguins(berth);
     const deploy = async (name: string, challenger: boolean): Promise<Deployment> => {
       const deployment = await services.deployments.create(admin, {
@@ -441,7 +449,9 @@ function formatTable(
     line(header),
     line(widths.map((w) => '-'.repeat(w))),
     ...rows.map(line),
-    'Berth logs every API prediction (main only included). loop busy: event-loop utilization of the server.',
+    settings.log
+      ? 'Berth logs every API prediction (main only included). loop busy: event-loop utilization of the server.'
+      : 'DIAGNOSTIC RUN: the prediction log was switched off from the bench (BENCH_LOG=off). loop busy: event-loop utilization of the server.',
     'cores: CPU per second of the server process, the load generator (its own process), the PostgreSQL backends of the',
     'scratch database (? when not local), and everything else on the machine (noise: should be near 0).',
   ].join('\n');
