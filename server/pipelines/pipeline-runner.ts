@@ -1,7 +1,7 @@
 import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { DataSource } from 'typeorm';
+import { In, type DataSource } from 'typeorm';
 import type { DeploymentService } from '../deployments/deployment.service';
 import type { DatasetService } from '../experiments/dataset.service';
 import type { ExperimentService } from '../experiments/experiment.service';
@@ -70,8 +70,11 @@ export class PipelineRunner {
     const pipeline = await db.getRepository(Pipeline).findOneByOrFail({ id: run.pipelineId });
     // A run found 'running' was left by a worker that died: it starts over as a new attempt.
     const attempt = run.status === RunStatus.running ? run.attempt + 1 : run.attempt;
-    Object.assign(run, { status: RunStatus.running, attempt, startedAt: new Date(), finishedAt: null, error: null, rowsRead: 0, rowsPredicted: 0, rowsFailed: 0, progress: null, files: {} });
-    await runs.save(run);
+    const start = { status: RunStatus.running, attempt, startedAt: new Date(), finishedAt: null, error: null, rowsRead: 0, rowsPredicted: 0, rowsFailed: 0, progress: null, files: {} };
+    // Only a run still queued (or left running) is claimed: a cancel that came in since it was read wins.
+    const claimed = await runs.update({ id: run.id, status: In([RunStatus.queued, RunStatus.running]) }, start);
+    if (!claimed.affected) return 'done';
+    Object.assign(run, start);
     await this.announce(run);
 
     const workDir = path.join(this.deps.dataDir, 'tmp', `run-${run.id}`);

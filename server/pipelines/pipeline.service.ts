@@ -166,14 +166,15 @@ export class PipelineService {
   /** Asks a queued or running run to stop; it stops at its next chunk, leaving nothing in the destination. */
   async cancel(runId: string): Promise<PipelineRun> {
     const run = await this.run(runId);
-    if (![RunStatus.queued, RunStatus.running].includes(run.status)) throw conflict(`The run is already ${run.status}`);
-    if (run.status === RunStatus.queued) {
-      Object.assign(run, { status: RunStatus.cancelled, finishedAt: new Date(), error: 'cancelled by a user before it started' });
+    const runs = this.db.getRepository(PipelineRun);
+    // Conditional updates, not a save of what was read: a worker may start the run meanwhile.
+    const cancelled = await runs.update({ id: run.id, status: RunStatus.queued }, { status: RunStatus.cancelled, finishedAt: new Date(), error: 'cancelled by a user before it started', cancelRequested: true });
+    if (!cancelled.affected) {
+      const requested = await runs.update({ id: run.id, status: RunStatus.running }, { cancelRequested: true });
+      if (!requested.affected) throw conflict(`The run is already ${(await this.run(runId)).status}`);
     }
-    run.cancelRequested = true;
-    const saved = await this.db.getRepository(PipelineRun).save(run);
     await this.bus.publish(topicFor(PIPELINE_RUN_UPDATED, run.pipelineId), { runId: run.id, pipelineId: run.pipelineId });
-    return saved;
+    return this.run(runId);
   }
 
   /** The next run times of a schedule, in its time zone. */
