@@ -399,13 +399,13 @@ interface ProfileSummary {
 
 /** Kinds of work, tried in order on every frame of a sample's stack. */
 const CATEGORIES: Array<[string, (url: string, fn: string) => boolean]> = [
-  ['prediction log: aggregates, INSERT parameters (monitoring)', (url) => url.includes('/server/monitoring/prediction-log.ts')],
-  // typeorm awaits before handing a query to pg, so the log's frames are gone by then; by volume
-  // the parameters are the log's (12 a row, up to 5 461 rows a statement; the run's own queries have < 10).
-  ['pg client: parameter serialisation, socket writes, replies (by volume: the log\'s INSERTs)', (url) => url.includes('/pg/') || url.includes('/pg-protocol/') || url.includes('/pg-pool/')],
-  ['result files: csvLine + CsvFileWriter.write (writeRows)', (url, fn) => url.includes('/server/pipelines/csv-writer.ts') || url.includes('/server/platform/csv.ts') || (url.includes('pipeline-runner.ts') && fn === 'writeRows')],
-  ['artifact store: hashing files in and out', (url) => url.includes('/server/platform/artifact-store.ts')],
+  // The log writes on its own thread after the run: on the run's thread, only a hand-over.
+  ['prediction log: handing the result files over (monitoring)', (url) => url.includes('/server/monitoring/')],
+  ['pg client: the run\'s own queries (progress, final save)', (url) => url.includes('/pg/') || url.includes('/pg-protocol/') || url.includes('/pg-pool/')],
+  ['result files: csvCell, probabilityCell, CsvFileWriter (writeRows)', (url, fn) => url.includes('/server/pipelines/csv-writer.ts') || url.includes('/server/platform/csv.ts') || (url.includes('pipeline-runner.ts') && fn === 'writeRows')],
+  // Before the artifact store: the CSV parser runs inside the read stream's hash-checking transform.
   ['reading the source CSV (csv-parse, readCsvRows)', (url) => url.includes('/csv-parse/') || url.includes('/server/experiments/ml/csv.ts')],
+  ['artifact store: checking the dataset\'s hash, storing the result files', (url) => url.includes('/server/platform/artifact-store.ts')],
   ['decoding outputs (decodeOutputs)', (_url, fn) => fn === 'decodeOutputs'],
   ['encoding rows (encodeRows)', (url) => url.includes('/server/experiments/ml/preprocessing.ts') || url.includes('/server/experiments/ml/values.ts')],
   ['inference (TfjsModelRuntime, tfjs)', (url) => url.includes('/server/serving/model-runtime.ts') || url.includes('/@tensorflow/')],
@@ -716,7 +716,7 @@ function formatReport(
           diagnostics.liveHeap.map((h) => [size(h.rows), mib(h.pipeline.peakLiveHeap), h.pipeline.peakLogBuffered.toLocaleString('en'), h.pipeline.rowsPerSecond.toFixed(0), mib(h.baseline.peakLiveHeap)]),
         ),
         ...profileLines('CPU profile of a pipeline run, runNow → finished', diagnostics.profiles.pipelineRun, true),
-        ...profileLines('CPU profile of the prediction log writing that run\'s rows after it finished', diagnostics.profiles.logDrain, false),
+        ...profileLines('CPU profile of the main thread while the log\'s own thread (not profiled) writes that run\'s rows', diagnostics.profiles.logDrain, false),
         ...profileLines('CPU profile of the baseline', diagnostics.profiles.baseline, false),
         `profiles: ${diagnostics.profiles.files.join(', ')}`,
       ]
