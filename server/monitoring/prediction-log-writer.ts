@@ -9,7 +9,7 @@ import { binValue } from '../experiments/ml/profile';
 import { predictionBin } from './drift';
 import { unpack } from './prediction-log-wire';
 import type { PredictionRecord, PredictionRole } from './prediction-log';
-import { upsertDailyRollups, upsertSums } from './rollups';
+import { upsertDailyRollups, upsertSums, type BinIncrement, type CountsIncrement } from './rollups';
 import { RunFileReader, type RunPredictions } from './run-files';
 import { addPair, emptyPairSums, latencyBin, type PairSums } from './statistics';
 
@@ -393,27 +393,9 @@ function isRejection(error: unknown): boolean {
   return typeof code === 'string' && /^(22|23|42)/.test(code);
 }
 
-interface BinCount {
-  deploymentId: string;
-  role: PredictionRole;
-  modelId: string;
-  series: string;
-  hour: string;
-  bin: number;
-  count: number;
-}
-
-interface Counts {
-  deploymentId: string;
-  role: PredictionRole;
-  modelId: string;
-  hour: string;
-  requests: number;
-  rows: number;
-  errors: number;
-  shed: number;
-  latencySum: number;
-}
+/** The increments of one hour's rows, as the rollups take them (rollups.ts), with the role typed. */
+type BinCount = BinIncrement & { role: PredictionRole };
+type Counts = CountsIncrement & { role: PredictionRole };
 
 const newCounts = (deploymentId: string, role: PredictionRole, modelId: string, hour: string): Counts => ({ deploymentId, role, modelId, hour, requests: 0, rows: 0, errors: 0, shed: 0, latencySum: 0 });
 
