@@ -1,7 +1,11 @@
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import pg from 'pg';
 import type { Binning, LogThreadData, ToLogThread } from './prediction-log';
 import { PredictionLogWriter, type WriterEvent } from './prediction-log-writer';
+
+/** A lower CPU priority than the threads answering requests (0 is normal, 19 the lowest). */
+const LOG_THREAD_NICE = 10;
 
 /**
  * The prediction log's own thread: aggregating, serialising and inserting the log takes as much
@@ -9,6 +13,13 @@ import { PredictionLogWriter, type WriterEvent } from './prediction-log-writer';
  * Messages in: binnings, rows, shed counts, flush and close requests; out: progress and logs.
  */
 const { databaseUrl, options } = workerData as LogThreadData;
+// Serving first: on Linux a nice value is per thread, so this lowers the priority of this thread
+// only. Where it cannot be set, the thread runs at the process's priority.
+try {
+  setPriority(LOG_THREAD_NICE);
+} catch {
+  // Not permitted or not supported here: nothing to do.
+}
 const port = parentPort!;
 const pool = new pg.Pool({ connectionString: databaseUrl, max: 2, application_name: 'berth prediction log', connectionTimeoutMillis: 10_000 });
 // An idle connection dropped by the server must not take the thread down; the next write retries.
