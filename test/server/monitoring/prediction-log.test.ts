@@ -248,4 +248,20 @@ describe('prediction log', () => {
     expect(stored).toEqual([{ input: { [awkward]: awkward, n: 1.5 }, output: { prediction: awkward }, error: awkward }]);
     await log.close();
   });
+
+  it('starts a new thread when its thread dies, counting what the dead one held as lost', async () => {
+    logs.length = 0;
+    const log = new PredictionLog(logger, { databaseUrl: url, spillDir: spillDir(), flushMs: 20 });
+    log.record(rows(3));
+    await log.flush();
+    // A message the thread cannot read makes it throw outside any handler: the thread exits.
+    (log as unknown as { worker: { postMessage(message: unknown): void } }).worker.postMessage({ type: 'rows', json: '{', rows: 7 });
+    await waitFor('the failure to be reported', () => logs.join('\n').includes('the prediction log thread failed'));
+    const after = rows(4);
+    log.record(after);
+    await log.flush();
+    expect(log.stats).toMatchObject({ written: 7, buffered: 0 });
+    expect(await count([after[0]!.requestId])).toMatchObject({ rows: 4 });
+    await log.close();
+  });
 });
