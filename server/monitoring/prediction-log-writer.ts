@@ -421,7 +421,7 @@ interface Group {
  * reference bins); and main/challenger agreement sums per deployment × hour. Rows are
  * accumulated per group, without building a key per row and series (this runs for every row).
  */
-export function aggregate(batch: PredictionRecord[]) {
+function aggregate(batch: PredictionRecord[]) {
   const groups = new Map<string, Group>();
   const pairs = new Map<string, PairSums>();
   const hours = new Map<number, string>();

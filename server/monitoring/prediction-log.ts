@@ -41,8 +41,8 @@ export interface PredictionRecord {
 }
 
 /**
- * A record as the log's thread holds it and its spill files store it: its model's binning is sent
- * once, not with every row; the time is in epoch milliseconds.
+ * A record as the log's thread unpacks it from a message (prediction-log-wire.ts): its model's
+ * binning is sent once, not with every row; the time is in epoch milliseconds.
  */
 export type LoggedPrediction = Omit<PredictionRecord, 'binning' | 'createdAt'> & { createdAt: number };
 

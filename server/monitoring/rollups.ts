@@ -39,7 +39,7 @@ export interface BinIncrement {
 }
 
 /**
- * A batch's hourly increments, as `aggregate()` in prediction-log.ts builds them: `hour` is an
+ * A batch's hourly increments, as `aggregate()` in prediction-log-writer.ts builds them: `hour` is an
  * ISO string truncated to the hour; `pairs` is keyed by `${deploymentId}|${hour}`.
  */
 export interface HourlyIncrements {
