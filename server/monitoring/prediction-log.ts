@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { copyFileSync, mkdirSync, renameSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Prediction, PredictionDistribution, ReferenceProfile } from '../experiments/ml/types';
@@ -111,6 +111,7 @@ export class PredictionLog {
     private readonly options: PredictionLogOptions,
   ) {
     this.worker = this.startThread();
+    this.reportLeftovers();
   }
 
   record(records: PredictionRecord[]): void {
@@ -271,6 +272,27 @@ export class PredictionLog {
     if (this.waiters.length === 0 && !this.closing) this.worker.unref();
   }
 
+  /**
+   * Spill folders of processes of this host that are gone: they stopped abruptly (a crash, a
+   * kill) with rows on disk. Those rows are not replayed (their models' binnings were in memory),
+   * but nobody should find that out by chance.
+   */
+  private reportLeftovers(): void {
+    const parent = path.dirname(this.options.spillDir);
+    let names: string[];
+    try {
+      names = readdirSync(parent);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const folder = path.join(parent, name);
+      const pid = Number(name.split('-')[0]);
+      if (folder === this.options.spillDir || !Number.isInteger(pid) || pid <= 0 || isRunning(pid)) continue;
+      this.logger.warn({ folder }, 'a process that stopped abruptly left predictions on disk that were never written to the log; they are kept there, not replayed');
+    }
+  }
+
   private startThread(): Worker {
     const options: WriterOptions = {
       flushMs: this.options.flushMs ?? 200,
@@ -299,6 +321,16 @@ export class PredictionLog {
       this.resolveWaiters();
     });
     return worker;
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, it is somebody else's.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -264,4 +264,17 @@ describe('prediction log', () => {
     expect(await count([after[0]!.requestId])).toMatchObject({ rows: 4 });
     await log.close();
   });
+
+  it('says at start when a process that is gone left rows in its spill folder', async () => {
+    logs.length = 0;
+    const parent = path.join(os.tmpdir(), `berth-spill-parent-${randomUUID()}`);
+    // No process has this id (above the kernel's pid limit).
+    const leftover = path.join(parent, `4999999-${randomUUID().slice(0, 8)}`);
+    mkdirSync(leftover, { recursive: true });
+    writeFileSync(path.join(leftover, '0000000001.jsonl'), '{}\n');
+    const log = new PredictionLog(logger, { databaseUrl: url, spillDir: path.join(parent, `${process.pid}-${randomUUID().slice(0, 8)}`) });
+    expect(logs.join('\n')).toContain(leftover);
+    expect(logs.join('\n')).toContain('left predictions on disk that were never written');
+    await log.close();
+  });
 });
