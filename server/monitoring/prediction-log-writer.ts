@@ -93,7 +93,7 @@ const WRITE_TIMEOUT_MS = 60_000;
 /**
  * Writes the prediction log and keeps the hourly (and daily) aggregates every chart reads; it
  * runs on the log's own thread (prediction-log.thread.ts), off the request path.
- * Rows are written in multi-row inserts, flushed by size or after `flushMs`, together with the
+ * Rows are written in one COPY per batch, flushed by size or after `flushMs`, together with the
  * aggregate increments they make, in one transaction: the aggregates always equal what the rows
  * say, and the log is never rescanned. When the database is away, the batch is kept and retried.
  * At most `maxBufferedRows` rows are held in memory: live messages beyond wait in spill files
