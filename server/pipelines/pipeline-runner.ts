@@ -9,6 +9,7 @@ import { readCsvRows } from '../experiments/ml/csv';
 import { decodeOutputs, encodeRows } from '../experiments/ml/preprocessing';
 import type { Prediction, PreprocessingSpec, Row } from '../experiments/ml/types';
 import type { Binning, PredictionLog } from '../monitoring/prediction-log';
+import type { RunPredictions } from '../monitoring/run-files';
 import type { ArtifactStore } from '../platform/artifact-store';
 import { topicFor, type EventBus } from '../platform/event-bus';
 import type { Logger } from '../platform/logger';
@@ -186,7 +187,7 @@ export class PipelineRunner {
       await this.announce(run);
       // Monitoring reads the predictions back from the result files, on the log's thread.
       if (run.rowsPredicted > 0) {
-        this.deps.predictionLog.recordRun({
+        this.recordInMonitoring(run, {
           deploymentId: deployment.id,
           deploymentVersion: version.number,
           main: { modelId: main.id, binning: main.binning, file: path.join(workDir, 'main.csv') },
@@ -268,6 +269,15 @@ export class PipelineRunner {
       text += '\n';
     }
     return writer.writeText(text);
+  }
+
+  /** The run has succeeded already: a failure to hand its predictions over is said, not fatal to it. */
+  private recordInMonitoring(run: PipelineRun, predictions: RunPredictions): void {
+    try {
+      this.deps.predictionLog.recordRun(predictions);
+    } catch (error) {
+      this.deps.logger.error({ err: error, runId: run.id }, "the run's predictions could not be handed to monitoring");
+    }
   }
 
   private async store(workDir: string, kinds: RunFileKind[]): Promise<Partial<Record<RunFileKind, RunFile>>> {
