@@ -1,15 +1,22 @@
+import { createHash } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
+import type { StoredArtifact } from '../platform/artifact-store';
 import { csvLine } from '../platform/csv';
 
-/** Appends CSV lines to a file, waiting for the disk when its buffer is full (bounded memory). */
+/**
+ * Appends CSV lines to a file, waiting for the disk when its buffer is full (bounded memory), and
+ * hashes what it writes, so the artifact store can take the finished file without reading it again.
+ */
 export class CsvFileWriter {
   private readonly stream: WriteStream;
+  private readonly hash = createHash('sha256');
+  private size = 0;
 
   constructor(readonly path: string, header: string[]) {
     // A chunk of rows is ~100 KiB of CSV: with the default 16 KiB buffer every chunk would wait for the disk.
     this.stream = createWriteStream(path, { highWaterMark: 4 * 2 ** 20 });
-    this.stream.write(csvLine(header));
+    void this.writeText(csvLine(header));
   }
 
   async write(values: unknown[]): Promise<void> {
@@ -23,12 +30,16 @@ export class CsvFileWriter {
 
   /** Lines already formatted as CSV. */
   async writeText(text: string): Promise<void> {
+    this.hash.update(text);
+    this.size += Buffer.byteLength(text);
     if (!this.stream.write(text)) await once(this.stream, 'drain');
   }
 
-  async close(): Promise<void> {
+  /** Ends the file; its hash and size, as the artifact store keys it. */
+  async close(): Promise<StoredArtifact> {
     this.stream.end();
     await once(this.stream, 'close');
+    return { sha256: this.hash.digest('hex'), size: this.size };
   }
 }
 

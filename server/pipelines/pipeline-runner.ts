@@ -1,5 +1,5 @@
 import { createReadStream, existsSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { copyFile, link, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { In, type DataSource } from 'typeorm';
 import type { DeploymentService } from '../deployments/deployment.service';
@@ -10,7 +10,7 @@ import { decodeOutputs, encodeRows } from '../experiments/ml/preprocessing';
 import type { Prediction, PreprocessingSpec, Row } from '../experiments/ml/types';
 import type { Binning, PredictionLog } from '../monitoring/prediction-log';
 import type { RunPredictions } from '../monitoring/run-files';
-import type { ArtifactStore } from '../platform/artifact-store';
+import type { ArtifactStore, StoredArtifact } from '../platform/artifact-store';
 import { topicFor, type EventBus } from '../platform/event-bus';
 import type { Logger } from '../platform/logger';
 import { TfjsModelRuntime } from '../serving/model-runtime';
@@ -177,21 +177,27 @@ export class PipelineRunner {
       if (run.rowsFailed / run.rowsRead > pipeline.maxErrorRatio) {
         throw new RunFailure(`${run.rowsFailed} of ${run.rowsRead} rows failed validation, more than the ${pipeline.maxErrorRatio * 100} % the pipeline accepts; see the errors file`);
       }
-      for (const writer of Object.values(writers)) await writer!.close();
+      const digests: Partial<Record<RunFileKind, StoredArtifact>> = {};
+      for (const [kind, writer] of Object.entries(writers) as Array<[RunFileKind, CsvFileWriter]>) digests[kind] = await writer.close();
+      // Monitoring's names for the result files, before the store moves them: hard links, nothing is copied.
+      const forMonitoring = run.rowsPredicted > 0 ? await linkForMonitoring(workDir, challenger ? ['main', 'challenger'] : ['main']) : null;
       // An errors file only when some rows failed validation.
-      run.files = await this.store(workDir, (Object.keys(writers) as RunFileKind[]).filter((kind) => kind !== 'errors' || run.rowsFailed > 0));
+      run.files = {};
+      for (const kind of Object.keys(digests) as RunFileKind[]) {
+        if (kind !== 'errors' || run.rowsFailed > 0) run.files[kind] = await this.deps.artifacts.adopt(path.join(workDir, `${kind}.csv`), digests[kind]!);
+      }
       if (destination) await destination.commit();
       destination = undefined;
       Object.assign(run, { status: RunStatus.succeeded, finishedAt: new Date(), progress: 1 });
       await runs.save(run);
       await this.announce(run);
       // Monitoring reads the predictions back from the result files, on the log's thread.
-      if (run.rowsPredicted > 0) {
+      if (forMonitoring) {
         this.recordInMonitoring(run, {
           deploymentId: deployment.id,
           deploymentVersion: version.number,
-          main: { modelId: main.id, binning: main.binning, file: path.join(workDir, 'main.csv') },
-          challenger: challenger && { modelId: challenger.id, binning: challenger.binning, file: path.join(workDir, 'challenger.csv') },
+          main: { modelId: main.id, binning: main.binning, file: forMonitoring.main! },
+          challenger: challenger && { modelId: challenger.id, binning: challenger.binning, file: forMonitoring.challenger! },
           rows: run.rowsPredicted,
           features: main.spec.features.map((f) => ({ name: f.name, numeric: f.type === 'numeric' })),
           labels,
@@ -336,4 +342,16 @@ class ProgressWriter {
     if (this.error) throw this.error;
     if (this.cancelRequested) throw new RunCancelled('cancelled by a user');
   }
+}
+
+/** Second names for result files (hard links; copies where links are not possible). */
+async function linkForMonitoring(workDir: string, kinds: RunFileKind[]): Promise<Partial<Record<RunFileKind, string>>> {
+  const names: Partial<Record<RunFileKind, string>> = {};
+  for (const kind of kinds) {
+    const source = path.join(workDir, `${kind}.csv`);
+    const target = path.join(workDir, `${kind}.monitoring.csv`);
+    await link(source, target).catch(() => copyFile(source, target));
+    names[kind] = target;
+  }
+  return names;
 }

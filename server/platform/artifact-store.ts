@@ -19,6 +19,11 @@ export interface StoredArtifact {
 export interface ArtifactStore {
   /** Stores a stream; rejects with `ArtifactTooLargeError` past `maxBytes`, leaving nothing behind. */
   put(content: Readable | Uint8Array, options?: { maxBytes?: number }): Promise<StoredArtifact>;
+  /**
+   * Takes over a finished file whose hash and size its writer computed while writing it (moved
+   * into the store, not read again). Reads still verify the hash.
+   */
+  adopt(file: string, digest: StoredArtifact): Promise<StoredArtifact>;
   /** The whole content, after checking its hash. */
   read(sha256: string): Promise<Buffer>;
   /** A stream of the content (hash checked when the stream ends: it errors on a mismatch). */
@@ -78,6 +83,21 @@ export class LocalArtifactStore implements ArtifactStore {
       await rm(temporary, { force: true });
       throw error;
     }
+  }
+
+  async adopt(file: string, digest: StoredArtifact): Promise<StoredArtifact> {
+    const final = this.pathOf(digest.sha256);
+    await mkdir(path.dirname(final), { recursive: true });
+    try {
+      await rename(file, final);
+    } catch (error) {
+      // The data folder spans two file systems: copy it in, hashing as any put does.
+      if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+      const stored = await this.put(createReadStream(file));
+      await rm(file, { force: true });
+      return stored;
+    }
+    return digest;
   }
 
   async read(sha256: string): Promise<Buffer> {
