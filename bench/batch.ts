@@ -22,7 +22,8 @@ import { CsvFileWriter } from '../server/pipelines/csv-writer';
 import { RunStatus, type PipelineRun } from '../server/pipelines/pipeline-run.entity';
 import { PipelineSourceKind } from '../server/pipelines/pipeline.entity';
 import { TfjsModelRuntime } from '../server/serving/model-runtime';
-import { codeVersion, CONTENDED_CORES, deployPenguins, gaussian, positiveSetting, random, startBenchBerth, step, waitFor, withCores, type Cores, type PenguinsDeployment, type Resources } from './support';
+import { seededRandom } from '../server/experiments/ml/random';
+import { codeVersion, CONTENDED_CORES, deployPenguins, gaussian, positiveSetting, startBenchBerth, step, waitFor, withCores, type Cores, type PenguinsDeployment, type Resources } from './support';
 
 /**
  * Batch prediction pipelines against raw batched inference, at two sizes: `npm run bench:batch`.
@@ -144,7 +145,7 @@ function sampleMemory(berth: Berth, everyMs: number, options: { onSample?: (usag
  */
 async function writeCsv(file: string, rows: number, seed: number): Promise<number> {
   const records = vegaRecords('penguins').filter((r) => r.Species !== null && r.Species !== undefined);
-  const rand = random(seed);
+  const rand = seededRandom(seed);
   const out = createWriteStream(file);
   out.write(csvLine(FEATURES));
   let block: string[] = [];

@@ -14,7 +14,8 @@ import type { Range } from '../server/monitoring/monitoring.service';
 import type { PredictionRecord } from '../server/monitoring/prediction-log';
 import { aggregateRows } from '../server/monitoring/rollups';
 import type { ServedModel, ServingSet } from '../server/serving/deployment-registry';
-import { codeVersion, CONTENDED_CORES, deployPenguins, gaussian, positiveSetting, random, startBenchBerth, step, withCores, type Cores, type Resources } from './support';
+import { seededRandom } from '../server/experiments/ml/random';
+import { codeVersion, CONTENDED_CORES, deployPenguins, gaussian, positiveSetting, startBenchBerth, step, withCores, type Cores, type Resources } from './support';
 
 /**
  * The monitoring read path and the prediction-log writer at two volumes: `npm run bench:monitoring`.
@@ -302,7 +303,7 @@ async function main(): Promise<void> {
     const { deployment, set } = await deployPenguins(berth, 'bench-monitoring');
     if (!set.main.binning.profile) throw new Error('the main model has no reference profile to bin against');
 
-    const rand = random(20261125);
+    const rand = seededRandom(20261125);
     const features = [...new Set([...set.main.spec.features, ...set.challenger.spec.features].map((f) => f.name))];
     const pools = await rowPools(set, features, rand);
     step(`row pools: ${pools.usual.length} usual + ${pools.shifted.length} shifted penguins, predicted by ${set.main.model.name} (main) and ${set.challenger.model.name} (challenger)`);
