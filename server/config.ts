@@ -50,6 +50,8 @@ export interface Config {
     batchDelayMs: number;
     /** Most challenger rows waiting; beyond it they are shed and counted. */
     challengerQueueRows: number;
+    /** How long challenger rows wait for others to share a model call (off the latency path). */
+    challengerBatchMs: number;
     /** How often each deployment is probed through its HTTP predict route (0: never). */
     probeIntervalMs: number;
   };
@@ -88,6 +90,7 @@ export const ENVIRONMENT_VARIABLES = [
   'BERTH_PREDICT_RATE_LIMIT',
   'BERTH_BATCH_DELAY_MS',
   'BERTH_CHALLENGER_QUEUE_ROWS',
+  'BERTH_CHALLENGER_BATCH_MS',
   'BERTH_PROBE_INTERVAL_MS',
   'BERTH_LOG_RETENTION_DAYS',
   'BERTH_AGGREGATE_RETENTION_DAYS',
@@ -200,6 +203,8 @@ export function loadConfig(env: Env = process.env as Env): Config {
       // server when every open connection is already in the batch (measured by bench:serve).
       batchDelayMs: integer('BERTH_BATCH_DELAY_MS', 0, 0, 1000),
       challengerQueueRows: integer('BERTH_CHALLENGER_QUEUE_ROWS', 10_000, 0, 10_000_000),
+      // No client waits for the challenger: fewer, fuller model calls leave the CPU to main requests.
+      challengerBatchMs: integer('BERTH_CHALLENGER_BATCH_MS', 10, 0, 1000),
       probeIntervalMs: integer('BERTH_PROBE_INTERVAL_MS', 30_000, 0, 86_400_000),
     },
   };

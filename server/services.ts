@@ -103,7 +103,7 @@ export function createServices({ config, secret, db, bus, artifacts, jobs, logge
     deployments,
     registry,
     predictionLog,
-    predictions: new PredictionService(predictionLog, usage, metrics, logger, { maxRows: config.limits.predictRows, challengerQueueRows: config.serving.challengerQueueRows }),
+    predictions: new PredictionService(predictionLog, usage, metrics, logger, { maxRows: config.limits.predictRows, challengerQueueRows: config.serving.challengerQueueRows, challengerBatchMs: config.serving.challengerBatchMs }),
     monitoring: new MonitoringService(db, deployments, experiments),
     usage,
     metrics,

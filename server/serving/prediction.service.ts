@@ -48,7 +48,12 @@ export interface PredictionOptions {
   maxRows: number;
   /** Most challenger rows waiting; beyond it they are shed (and counted), never slowing main. */
   challengerQueueRows: number;
+  /** How long challenger rows wait for more to share one model call (0: the next event-loop turn). */
+  challengerBatchMs: number;
 }
+
+/** Challenger rows that go to the model at once, without waiting for `challengerBatchMs` (the micro-batcher's default batch). */
+const CHALLENGER_BATCH_ROWS = 256;
 
 /** What the challenger queue did, per deployment, since start: nothing is lost silently. */
 export interface ChallengerCounters {
@@ -75,6 +80,7 @@ export class PredictionService {
   private readonly challengerQueue: ChallengerWork[] = [];
   private challengerRowsQueued = 0;
   private draining = false;
+  private drainTimer: NodeJS.Timeout | undefined;
   readonly challengerCounters = new Map<string, ChallengerCounters>();
 
   constructor(
@@ -165,41 +171,82 @@ export class PredictionService {
     }
     this.challengerQueue.push(work);
     this.challengerRowsQueued += work.rows.length;
-    if (!this.draining) setImmediate(() => void this.drainChallengers());
+    this.scheduleChallengers();
   }
 
-  /** Runs queued challenger work after the responses that queued it have gone out. */
-  private async drainChallengers(): Promise<void> {
-    this.draining = true;
-    try {
-      while (this.challengerQueue.length > 0) {
-        // Everything queued now goes to the batchers together, like concurrent requests would.
-        const batch = this.challengerQueue.splice(0, this.challengerQueue.length);
-        await Promise.all(batch.map((work) => this.runChallenger(work)));
-      }
-    } finally {
-      this.draining = false;
+  /** A full batch goes at once; fewer rows wait up to `challengerBatchMs` for more. */
+  private scheduleChallengers(): void {
+    // A running drain picks up what is queued meanwhile.
+    if (this.draining) return;
+    const drain = () => {
+      this.drainTimer = undefined;
+      this.draining = true;
+      void this.drainChallengers();
+    };
+    if (this.challengerRowsQueued >= CHALLENGER_BATCH_ROWS) {
+      clearTimeout(this.drainTimer);
+      this.drainTimer = undefined;
+      this.draining = true;
+      setImmediate(drain);
+    } else {
+      this.drainTimer ??= setTimeout(drain, this.options.challengerBatchMs);
     }
   }
 
-  private async runChallenger({ lease, rows, requestId, source, main }: ChallengerWork): Promise<void> {
-    const set = lease.value;
+  /**
+   * Runs queued challenger work after the responses that queued it have gone out: requests of
+   * one serving set together, in model calls of up to CHALLENGER_BATCH_ROWS rows (a call per
+   * request would spend the CPU main requests need on the fixed cost of a model call).
+   */
+  private async drainChallengers(): Promise<void> {
+    try {
+      do {
+        const set = this.challengerQueue[0]!.lease.value;
+        let count = 1;
+        let rows = this.challengerQueue[0]!.rows.length;
+        for (; count < this.challengerQueue.length; count++) {
+          const next = this.challengerQueue[count]!;
+          if (next.lease.value !== set || rows + next.rows.length > CHALLENGER_BATCH_ROWS) break;
+          rows += next.rows.length;
+        }
+        await this.runChallenger(this.challengerQueue.splice(0, count));
+      } while (this.challengerRowsQueued >= CHALLENGER_BATCH_ROWS);
+    } finally {
+      this.draining = false;
+      if (this.challengerQueue.length > 0) this.scheduleChallengers();
+    }
+  }
+
+  /** The rows of several requests of one serving set, in one model call; each request recorded under its own id. */
+  private async runChallenger(works: ChallengerWork[]): Promise<void> {
+    const set = works[0]!.lease.value;
     const challenger = set.challenger!;
     const counters = this.counters(set.deployment.id);
+    const rows = works.length === 1 ? works[0]!.rows : works.flatMap((work) => work.rows);
     const started = performance.now();
     try {
       const { predictions } = await this.run(set, challenger, forModel(set, challenger, rows), ValidationMode.best_effort);
-      this.record({ set, role: 'challenger', requestId, rows, source, latencyMs: performance.now() - started, outputs: predictions, main });
+      const latencyMs = performance.now() - started;
+      let offset = 0;
+      for (const { rows, requestId, source, main } of works) {
+        this.record({ set, role: 'challenger', requestId, rows, source, latencyMs, outputs: predictions.slice(offset, offset + rows.length), main });
+        this.metrics.observeChallenger(set.deployment.slug, latencyMs / 1000, rows.length);
+        offset += rows.length;
+      }
       counters.done += rows.length;
-      this.metrics.observeChallenger(set.deployment.slug, (performance.now() - started) / 1000, rows.length);
     } catch (error) {
+      const latencyMs = performance.now() - started;
       counters.failed += rows.length;
       this.metrics.countChallengerFailed(set.deployment.slug, rows.length);
-      this.record({ set, role: 'challenger', requestId, rows, source, latencyMs: performance.now() - started, outputs: null, error: (error as Error).message, main });
+      for (const { rows, requestId, source, main } of works) {
+        this.record({ set, role: 'challenger', requestId, rows, source, latencyMs, outputs: null, error: (error as Error).message, main });
+      }
       this.logger.warn({ err: error, deployment: set.deployment.slug }, 'the challenger failed; main answers are not affected');
     } finally {
-      this.challengerRowsQueued -= rows.length;
-      lease.release();
+      for (const work of works) {
+        this.challengerRowsQueued -= work.rows.length;
+        work.lease.release();
+      }
     }
   }
 

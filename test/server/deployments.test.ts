@@ -126,6 +126,38 @@ describe('deployments and online serving', async () => {
     expect(rows[0].output.prediction).toEqual(expect.any(String));
   });
 
+  it('predicts the challenger rows of concurrent requests in shared model calls, each recorded under its own request with its own answer', async () => {
+    const batcher = () => first.berth.services.registry.bySlug('penguins')!.slot.value!.challenger!.batcher.counters;
+    const before = batcher();
+    const rows = vegaRecords('penguins').slice(0, 40).map(({ Species: _species, ...features }) => features);
+    const responses = await Promise.all(rows.map((row) => predict('penguins', { inputs: [row] })));
+    await first.berth.services.predictions.settle();
+    await first.berth.services.predictionLog.flush();
+    const after = batcher();
+    expect(after.calls - before.calls).toBeLessThan(rows.length);
+    expect(after.rows - before.rows).toBe(rows.length);
+
+    // Each request's challenger row is its own row, answered as the challenger model alone answers it.
+    const model = await first.berth.services.experiments.model(demo.penguins.v1.best);
+    const version = await first.berth.services.experiments.version(model.versionId);
+    const files = await Promise.all(model.files.map(async (f) => ({ name: f.name, bytes: await first.berth.services.experiments.modelFile(model, f.name) })));
+    const { model: loaded } = await loadModelFromFiles(files);
+    const direct = predictRows(loaded, version.preprocessing!, rows);
+    loaded.dispose();
+    const client = new pg.Client({ connectionString: first.databaseUrl });
+    await client.connect();
+    const { rows: logged } = await client.query("SELECT request_id, input, output FROM predictions WHERE role = 'challenger' AND request_id = ANY($1)", [responses.map((r) => r.body.requestId)]);
+    await client.end();
+    const byRequest = new Map(logged.map((r) => [r.request_id, r]));
+    expect(byRequest.size).toBe(rows.length);
+    responses.forEach((response, i) => {
+      const row = byRequest.get(response.body.requestId)!;
+      expect(row.input).toEqual(rows[i]);
+      expect(row.output.prediction).toBe(direct[i].prediction);
+      for (const label of Object.keys(direct[i].probabilities!)) expect(Math.abs(row.output.probabilities[label] - direct[i].probabilities![label])).toBeLessThanOrEqual(1e-6);
+    });
+  });
+
   it('records web form predictions with the form source', async () => {
     const response = await predict('penguins', { inputs: PENGUIN }, { 'x-berth-source': 'form' });
     await first.berth.services.predictionLog.flush();

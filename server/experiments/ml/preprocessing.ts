@@ -132,10 +132,7 @@ export function outputWidth(target: TargetSpec): number {
 export function encodeRows(spec: PreprocessingSpec, rows: Row[], options: EncodeOptions = {}): EncodedRows {
   const strict = (options.mode ?? 'strict') === 'strict';
   const firstRowNumber = options.firstRowNumber ?? 0;
-  const known = new Set(spec.features.map((feature) => feature.name));
-  known.add(spec.target.name);
-  // Looked up by map, not by search, so a stored vocabulary in any order still encodes right.
-  const slots = spec.features.map((feature) => (feature.type === 'categorical' ? indexOf(feature.vocabulary) : undefined));
+  const { known, slots } = lookupsOf(spec);
   const width = spec.inputWidth;
   const data = new Float32Array(rows.length * width);
   const issues: RowIssue[] = [];
@@ -393,6 +390,26 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
+/** Per vocabulary or label list (specs are not changed once fitted): built once, not per call. */
+const indexes = new WeakMap<readonly string[], Map<string, number>>();
+
 function indexOf(values: readonly string[]): Map<string, number> {
-  return new Map(values.map((value, i) => [value, i]));
+  let index = indexes.get(values);
+  if (!index) indexes.set(values, (index = new Map(values.map((value, i) => [value, i]))));
+  return index;
+}
+
+const specLookups = new WeakMap<PreprocessingSpec, { known: Set<string>; slots: Array<Map<string, number> | undefined> }>();
+
+/** The fields a row may have, and each categorical feature's slots; per spec, not per request. */
+function lookupsOf(spec: PreprocessingSpec) {
+  let lookups = specLookups.get(spec);
+  if (!lookups) {
+    const known = new Set(spec.features.map((feature) => feature.name));
+    known.add(spec.target.name);
+    // Looked up by map, not by search, so a stored vocabulary in any order still encodes right.
+    const slots = spec.features.map((feature) => (feature.type === 'categorical' ? indexOf(feature.vocabulary) : undefined));
+    specLookups.set(spec, (lookups = { known, slots }));
+  }
+  return lookups;
 }
