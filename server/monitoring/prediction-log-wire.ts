@@ -1,54 +1,72 @@
-import type { LoggedPrediction, PredictionRecord } from './prediction-log';
+import type { Binning, PredictionRecord, PredictionRole, PredictionSource } from './prediction-log';
 
 /**
  * How recorded rows travel to the log's thread: one JSON string per message (cheaper to copy
- * than a structured clone), compact because the serving thread pays for every byte of it. Rows
- * of one request and model share their fields in a group; inputs and outputs are stored once
- * each (a challenger row has the same input as its main row, and carries the main's output).
+ * than a structured clone), compact because both threads pay for every byte of it (the serving
+ * thread to write it, the log's thread to read it). What rows of one request and model share is
+ * sent once, as a positional array; a deployment version's model is sent once per message; inputs
+ * and outputs are sent once each (a challenger row has the same input as its main row, and
+ * carries the main's output).
  */
 export interface WireMessage {
+  /** Each model of the message once: deployment id, deployment version, model id, role. */
+  models: Array<[string, number, string, PredictionRole]>;
   /** Each input and output object once. */
   values: unknown[];
-  groups: WireGroup[];
+  /**
+   * Per request and model: GROUP_FIELDS shared fields (model index, request id, source, epoch
+   * milliseconds, latency, error or null), then per row its index and the indexes in `values`
+   * of its input, output and main output (-1: none).
+   */
+  groups: Array<Array<string | number | null>>;
 }
 
-interface WireGroup extends Omit<LoggedPrediction, 'rowIndex' | 'input' | 'output' | 'mainOutput'> {
-  /** Per row: row index, then the indexes in `values` of its input, output and main output (-1: none). */
-  rows: number[];
-}
-
+const GROUP_FIELDS = 6;
 const FIELDS_PER_ROW = 4;
 
 /** Builds one message from records, on the serving thread. */
 export class WireBatch {
   rows = 0;
-  private readonly message: WireMessage = { values: [], groups: [] };
+  private readonly message: WireMessage = { models: [], values: [], groups: [] };
   private readonly indexes = new Map<unknown, number>();
+  /** The record that opened the current group: the next row of the same request joins it. */
+  private opener: PredictionRecord | undefined;
+  private group: Array<string | number | null> = [];
 
   add(r: PredictionRecord): void {
-    const createdAt = r.createdAt.getTime();
-    let group = this.message.groups.at(-1);
+    const o = this.opener;
     if (
-      !group ||
-      group.requestId !== r.requestId ||
-      group.modelId !== r.modelId ||
-      group.role !== r.role ||
-      group.deploymentId !== r.deploymentId ||
-      group.deploymentVersion !== r.deploymentVersion ||
-      group.source !== r.source ||
-      group.createdAt !== createdAt ||
-      group.latencyMs !== r.latencyMs ||
-      group.error !== r.error
+      !o ||
+      o.requestId !== r.requestId ||
+      o.modelId !== r.modelId ||
+      o.role !== r.role ||
+      o.deploymentId !== r.deploymentId ||
+      o.deploymentVersion !== r.deploymentVersion ||
+      o.source !== r.source ||
+      o.createdAt.getTime() !== r.createdAt.getTime() ||
+      o.latencyMs !== r.latencyMs ||
+      o.error !== r.error
     ) {
-      group = { deploymentId: r.deploymentId, deploymentVersion: r.deploymentVersion, modelId: r.modelId, role: r.role, requestId: r.requestId, source: r.source, createdAt, latencyMs: r.latencyMs, error: r.error, rows: [] };
-      this.message.groups.push(group);
+      this.opener = r;
+      this.group = [this.modelIndex(r), r.requestId, r.source, r.createdAt.getTime(), r.latencyMs, r.error ?? null];
+      this.message.groups.push(this.group);
     }
-    group.rows.push(r.rowIndex, this.indexOf(r.input), this.indexOf(r.output), this.indexOf(r.mainOutput));
+    this.group.push(r.rowIndex, this.indexOf(r.input), this.indexOf(r.output), this.indexOf(r.mainOutput));
     this.rows++;
   }
 
   toJSON(): string {
     return JSON.stringify(this.message);
+  }
+
+  private modelIndex(r: PredictionRecord): number {
+    const { models } = this.message;
+    // A message holds a handful of models: a scan beats building a key for every request.
+    for (let i = 0; i < models.length; i++) {
+      const [deploymentId, version, modelId, role] = models[i]!;
+      if (modelId === r.modelId && role === r.role && deploymentId === r.deploymentId && version === r.deploymentVersion) return i;
+    }
+    return models.push([r.deploymentId, r.deploymentVersion, r.modelId, r.role]) - 1;
   }
 
   private indexOf(value: unknown): number {
@@ -63,21 +81,42 @@ export class WireBatch {
   }
 }
 
-/** The rows of a message, on the log's thread. */
-export function unpack(json: string): LoggedPrediction[] {
-  const { values, groups } = JSON.parse(json) as WireMessage;
-  const rows: LoggedPrediction[] = [];
-  for (const { rows: fields, ...shared } of groups) {
-    for (let i = 0; i < fields.length; i += FIELDS_PER_ROW) {
-      const [rowIndex, input, output, mainOutput] = [fields[i]!, fields[i + 1]!, fields[i + 2]!, fields[i + 3]!];
-      rows.push({
-        ...shared,
-        rowIndex,
+/** The records of a message, on the log's thread, with their models' binnings. */
+export function unpack(json: string, binningOf: (modelId: string) => Binning): PredictionRecord[] {
+  const { models, values, groups } = JSON.parse(json) as WireMessage;
+  const binnings = models.map(([, , modelId]) => binningOf(modelId));
+  const records: PredictionRecord[] = [];
+  for (const group of groups) {
+    const model = group[0] as number;
+    const [deploymentId, deploymentVersion, modelId, role] = models[model]!;
+    const binning = binnings[model]!;
+    const requestId = group[1] as string;
+    const source = group[2] as PredictionSource;
+    // One Date for the rows of a request: they were recorded together.
+    const createdAt = new Date(group[3] as number);
+    const latencyMs = group[4] as number;
+    const error = (group[5] as string | null) ?? undefined;
+    for (let i = GROUP_FIELDS; i < group.length; i += FIELDS_PER_ROW) {
+      const input = group[i + 1] as number;
+      const output = group[i + 2] as number;
+      const mainOutput = group[i + 3] as number;
+      records.push({
+        deploymentId,
+        deploymentVersion,
+        modelId,
+        role,
+        requestId,
+        rowIndex: group[i] as number,
         input: input < 0 ? null : values[input],
-        output: (output < 0 ? null : values[output]) as LoggedPrediction['output'],
-        mainOutput: (mainOutput < 0 ? undefined : values[mainOutput]) as LoggedPrediction['mainOutput'],
+        output: (output < 0 ? null : values[output]) as PredictionRecord['output'],
+        error,
+        latencyMs,
+        source,
+        createdAt,
+        binning,
+        mainOutput: (mainOutput < 0 ? undefined : values[mainOutput]) as PredictionRecord['mainOutput'],
       });
     }
   }
-  return rows;
+  return records;
 }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { binValue } from '../experiments/ml/profile';
 import { predictionBin } from './drift';
 import { unpack } from './prediction-log-wire';
-import type { PredictionRecord, PredictionRole } from './prediction-log';
+import type { Binning, PredictionRecord, PredictionRole } from './prediction-log';
 import { upsertDailyRollups, upsertSums, type BinIncrement, type CountsIncrement } from './rollups';
 import { RunFileReader, type RunPredictions } from './run-files';
 import { addPair, emptyPairSums, latencyBin, type PairSums } from './statistics';
@@ -184,10 +184,7 @@ export class PredictionLogWriter {
   }
 
   private take(json: string): void {
-    for (const row of unpack(json)) {
-      // In place: the wire object becomes the record (this thread holds many of them).
-      this.buffers.live.push(Object.assign(row as unknown as PredictionRecord, { createdAt: new Date(row.createdAt), binning: this.binningOf(row.modelId) }));
-    }
+    for (const record of unpack(json, this.binningOf)) this.buffers.live.push(record);
   }
 
   /**
@@ -371,9 +368,21 @@ export class PredictionLogWriter {
  * parameters to bind, and for this thread one string instead of a parameter array.
  */
 async function copyRows(tx: LogConnection, batch: PredictionRecord[]): Promise<void> {
+  // An input or output shared by rows (a challenger row has its main row's input) is serialised once.
+  const texts = new Map<unknown, string>();
+  const json = (value: unknown) => {
+    if (value === null || typeof value !== 'object') return copyText(JSON.stringify(value ?? null));
+    let text = texts.get(value);
+    if (text === undefined) texts.set(value, (text = copyText(JSON.stringify(value))));
+    return text;
+  };
+  // Rows of a request share their Date.
+  let date: Date | undefined;
+  let iso = '';
   let text = '';
   for (const r of batch) {
-    text += `${r.deploymentId}\t${r.deploymentVersion}\t${r.modelId}\t${r.role}\t${r.requestId}\t${r.rowIndex}\t${copyText(JSON.stringify(r.input ?? null))}\t${copyText(JSON.stringify(r.output))}\t${r.error == null ? '\\N' : copyText(r.error)}\t${r.latencyMs}\t${r.source}\t${r.createdAt.toISOString()}\n`;
+    if (r.createdAt !== date) iso = (date = r.createdAt).toISOString();
+    text += `${r.deploymentId}\t${r.deploymentVersion}\t${r.modelId}\t${r.role}\t${r.requestId}\t${r.rowIndex}\t${json(r.input)}\t${json(r.output)}\t${r.error == null ? '\\N' : copyText(r.error)}\t${r.latencyMs}\t${r.source}\t${iso}\n`;
   }
   const stream = tx.query(copyFrom(`COPY predictions (${COLUMNS.join(', ')}) FROM STDIN`));
   await pipeline(Readable.from([text]), stream);
@@ -399,7 +408,7 @@ type Counts = CountsIncrement & { role: PredictionRole };
 
 const newCounts = (deploymentId: string, role: PredictionRole, modelId: string, hour: string): Counts => ({ deploymentId, role, modelId, hour, requests: 0, rows: 0, errors: 0, shed: 0, latencySum: 0 });
 
-/** Per reference profile: its features' series names, built once rather than for every row. */
+/** Per reference profile: its features' series names, built once rather than for every batch. */
 const seriesNames = new WeakMap<object, string[]>();
 
 function featureSeries(features: Array<{ name: string }>): string[] {
@@ -408,42 +417,56 @@ function featureSeries(features: Array<{ name: string }>): string[] {
   return names;
 }
 
-/** One deployment × role × model × hour of a batch: its counts, and its histograms per series. */
+type Histogram = Map<number, number>;
+
+/**
+ * One deployment × role × model × hour of a batch: its counts, and its histograms (latency per
+ * request, each feature of its model's profile and the prediction per row). A group has one
+ * model, so one binning: its feature histograms are kept by position, named at the end.
+ */
 interface Group {
   counts: Counts;
-  histograms: Map<string, Map<number, number>>;
+  binning: Binning;
+  latency: Histogram;
+  features: Histogram[];
+  prediction: Histogram;
   requests: Set<string>;
 }
 
+function bump(histogram: Histogram, bin: number): void {
+  histogram.set(bin, (histogram.get(bin) ?? 0) + 1);
+}
+
 /**
- * The aggregate increments of a batch: per deployment × role × model × hour, the counts; the
- * histograms (latency per request, each feature and the prediction per row, on the model's
- * reference bins); and main/challenger agreement sums per deployment × hour. Rows are
- * accumulated per group, without building a key per row and series (this runs for every row).
+ * The aggregate increments of a batch: per deployment × role × model × hour, the counts and the
+ * histograms on the model's reference bins; and main/challenger agreement sums per deployment ×
+ * hour. Rows are accumulated per group, without building a key per row and series (this runs
+ * for every row).
  */
 function aggregate(batch: PredictionRecord[]) {
   const groups = new Map<string, Group>();
   const pairs = new Map<string, PairSums>();
   const hours = new Map<number, string>();
-  const bump = (group: Group, series: string, bin: number) => {
-    let histogram = group.histograms.get(series);
-    if (!histogram) group.histograms.set(series, (histogram = new Map()));
-    histogram.set(bin, (histogram.get(bin) ?? 0) + 1);
-  };
 
   let group: Group | undefined;
   let previous: PredictionRecord | undefined;
   let previousHourMs = Number.NaN;
+  let hour = '';
   for (const record of batch) {
     const ms = record.createdAt.getTime();
     const hourMs = ms - (((ms % 3_600_000) + 3_600_000) % 3_600_000);
-    let hour = hours.get(hourMs);
-    if (hour === undefined) hours.set(hourMs, (hour = new Date(hourMs).toISOString()));
     // Rows of one request come together: most rows reuse the group of the row before.
     if (!group || !previous || hourMs !== previousHourMs || record.modelId !== previous.modelId || record.role !== previous.role || record.deploymentId !== previous.deploymentId) {
+      let known = hours.get(hourMs);
+      if (known === undefined) hours.set(hourMs, (known = new Date(hourMs).toISOString()));
+      hour = known;
       const key = `${record.deploymentId}|${record.role}|${record.modelId}|${hour}`;
       group = groups.get(key);
-      if (!group) groups.set(key, (group = { counts: newCounts(record.deploymentId, record.role, record.modelId, hour), histograms: new Map(), requests: new Set() }));
+      if (!group) {
+        const features = record.binning.profile?.features ?? [];
+        group = { counts: newCounts(record.deploymentId, record.role, record.modelId, hour), binning: record.binning, latency: new Map(), features: features.map(() => new Map()), prediction: new Map(), requests: new Set() };
+        groups.set(key, group);
+      }
     }
     previous = record;
     previousHourMs = hourMs;
@@ -454,17 +477,14 @@ function aggregate(batch: PredictionRecord[]) {
       group.requests.add(record.requestId);
       entry.requests++;
       entry.latencySum += record.latencyMs;
-      bump(group, 'latency', latencyBin(record.latencyMs));
+      bump(group.latency, latencyBin(record.latencyMs));
     }
-    const input = record.input !== null && typeof record.input === 'object' && !Array.isArray(record.input) ? (record.input as Record<string, unknown>) : {};
-    const features = record.binning.profile?.features;
+    const features = group.binning.profile?.features;
     if (features) {
-      const names = featureSeries(features);
-      for (let i = 0; i < features.length; i++) bump(group, names[i]!, binValue(features[i]!, input[features[i]!.name]));
+      const input = record.input !== null && typeof record.input === 'object' && !Array.isArray(record.input) ? (record.input as Record<string, unknown>) : {};
+      for (let i = 0; i < features.length; i++) bump(group.features[i]!, binValue(features[i]!, input[features[i]!.name]));
     }
-    if (record.output && record.binning.predictions) {
-      bump(group, 'prediction', predictionBin(record.binning.predictions, record.output.prediction));
-    }
+    if (record.output && group.binning.predictions) bump(group.prediction, predictionBin(group.binning.predictions, record.output.prediction));
     if (record.role === 'challenger' && record.output && record.mainOutput) {
       const pairKey = `${record.deploymentId}|${hour}`;
       let sums = pairs.get(pairKey);
@@ -475,11 +495,13 @@ function aggregate(batch: PredictionRecord[]) {
 
   const counts = new Map<string, Counts>();
   const bins = new Map<string, BinCount>();
-  for (const [key, { counts: entry, histograms }] of groups) {
+  for (const [key, { counts: entry, binning, latency, features, prediction }] of groups) {
     counts.set(key, entry);
-    for (const [series, histogram] of histograms) {
+    const names = binning.profile ? featureSeries(binning.profile.features) : [];
+    const series: Array<[string, Histogram]> = [['latency', latency], ...features.map((histogram, i): [string, Histogram] => [names[i]!, histogram]), ['prediction', prediction]];
+    for (const [name, histogram] of series) {
       for (const [bin, count] of histogram) {
-        bins.set(`${key}|${series}|${bin}`, { deploymentId: entry.deploymentId, role: entry.role, modelId: entry.modelId, series, hour: entry.hour, bin, count });
+        bins.set(`${key}|${name}|${bin}`, { deploymentId: entry.deploymentId, role: entry.role, modelId: entry.modelId, series: name, hour: entry.hour, bin, count });
       }
     }
   }

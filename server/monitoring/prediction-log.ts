@@ -40,12 +40,6 @@ export interface PredictionRecord {
   mainOutput?: Prediction;
 }
 
-/**
- * A record as the log's thread unpacks it from a message (prediction-log-wire.ts): its model's
- * binning is sent once, not with every row; the time is in epoch milliseconds.
- */
-export type LoggedPrediction = Omit<PredictionRecord, 'binning' | 'createdAt'> & { createdAt: number };
-
 export interface PredictionLogOptions extends Partial<Omit<WriterOptions, 'spillDir'>> {
   databaseUrl: string;
   spillDir: string;

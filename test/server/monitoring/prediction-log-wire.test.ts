@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PredictionRecord } from '../../../server/monitoring/prediction-log';
+import type { Binning, PredictionRecord } from '../../../server/monitoring/prediction-log';
 import { unpack, WireBatch } from '../../../server/monitoring/prediction-log-wire';
 
 describe('prediction log wire format', () => {
@@ -16,8 +16,10 @@ describe('prediction log wire format', () => {
     const batch = new WireBatch();
     for (const r of [...main, ...challenger, failed]) batch.add(r);
     expect(batch.rows).toBe(5);
-    const strip = ({ binning: _, createdAt: at, ...rest }: PredictionRecord) => ({ ...rest, createdAt: at.getTime(), mainOutput: rest.mainOutput, error: rest.error });
-    expect(unpack(batch.toJSON())).toEqual([...main, ...challenger, failed].map(strip));
+    // Binnings are not sent with the rows: the log's thread has them per model.
+    const binnings: Record<string, Binning> = { m1: binning, m2: { profile: null, predictions: { kind: 'classes', counts: { Adelie: 1 } } } };
+    const records = [...main, ...challenger, failed].map((r) => ({ ...r, binning: binnings[r.modelId]! }));
+    expect(unpack(batch.toJSON(), (modelId) => binnings[modelId]!)).toEqual(records);
   });
 
   it('stores an input or output shared by several rows once', () => {
@@ -27,5 +29,6 @@ describe('prediction log wire format', () => {
     // 2 inputs + 2 main outputs + 2 challenger outputs (the main outputs are not repeated for the challenger rows).
     expect(message.values).toHaveLength(6);
     expect(message.groups).toHaveLength(2);
+    expect(message.models).toEqual([['d', 3, 'm1', 'main'], ['d', 3, 'm2', 'challenger']]);
   });
 });
