@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -7,7 +7,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import path from 'node:path';
 import { binValue } from '../experiments/ml/profile';
 import { predictionBin } from './drift';
-import { unpack } from './prediction-log-wire';
+import { unpack, WireBatch } from './prediction-log-wire';
 import type { Binning, PredictionRecord, PredictionRole } from './prediction-log';
 import { upsertDailyRollups, upsertSums, type BinIncrement, type CountsIncrement } from './rollups';
 import { RunFileReader, type RunPredictions } from './run-files';
@@ -63,6 +63,8 @@ export interface PredictionLogStats {
 
 export type WriterEvent =
   | { type: 'progress'; lanes: Record<Lane, LaneCounts>; failedFlushes: number; spilled: number }
+  /** Rows another log left on disk that this one took over (they count as recorded here). */
+  | { type: 'adopted'; rows: Record<Lane, number> }
   | { type: 'log'; level: 'warn' | 'error'; data: Record<string, unknown>; message: string };
 
 interface ShedEntry {
@@ -81,8 +83,24 @@ interface QueuedRun {
   run: RunPredictions;
   /** Records still to read. */
   rows: number;
+  /** Where the run and how far it was read are kept, for a log that takes over after a stop. */
+  manifest: string;
+  /** Rows read before (by a log that stopped), passed over. */
+  skipRows: number;
   reader?: RunFileReader;
 }
+
+/** A run's manifest on disk: the run, and the rows already read into the log (written, or kept in a spill file). */
+interface RunManifest {
+  run: RunPredictions;
+  rowsRead: number;
+}
+
+/** What a log leaves for the next one: its models' binnings, and a marker that it stopped. */
+const BINNINGS_FILE = 'binnings.json';
+export const LEFT_MARKER = 'left-for-next-start';
+/** Rows per message when a stopping log writes its memory out. */
+const ROWS_PER_KEPT_MESSAGE = 1000;
 
 const COLUMNS = ['deployment_id', 'deployment_version', 'model_id', 'role', 'request_id', 'row_index', 'input', 'output', 'error', 'latency_ms', 'source', 'created_at'];
 const MAX_ROWS_PER_FLUSH = 20_000;
@@ -116,7 +134,8 @@ export class PredictionLogWriter {
 
   constructor(
     private readonly db: LogDatabase,
-    private readonly binningOf: (modelId: string) => PredictionRecord['binning'],
+    /** Per model id (shared with the thread, which keeps it up to date). */
+    private readonly binnings: Map<string, Binning>,
     private readonly report: (event: WriterEvent) => void,
     private readonly options: WriterOptions,
   ) {}
@@ -131,8 +150,82 @@ export class PredictionLogWriter {
 
   /** A succeeded pipeline run's result files: read back a little at a time. */
   recordRun(run: RunPredictions): void {
-    this.runs.push({ run, rows: run.rows * (run.challenger ? 2 : 1) });
+    const manifest = path.join(this.options.spillDir, `${path.basename(run.main.file, '.csv')}.json`);
+    this.saveManifest(manifest, { run, rowsRead: 0 });
+    this.runs.push({ run, rows: run.rows * (run.challenger ? 2 : 1), manifest, skipRows: 0 });
     this.kick(0);
+  }
+
+  /** A model's binning, from the serving thread; saved with spilled rows, which need it. */
+  setBinning(modelId: string, binning: Binning): void {
+    this.binnings.set(modelId, binning);
+    if (this.spilledLiveRows() > 0) this.saveBinnings();
+  }
+
+  /**
+   * Takes over the spill folder a stopped log left (claimed by moving it to `folder`): its
+   * binnings, its spilled messages (before anything spilled here) and its runs from where they
+   * were read. What it holds counts as recorded here from now on.
+   */
+  adopt(folder: string): void {
+    const rows: Record<Lane, number> = { live: 0, runs: 0 };
+    let unreadable = false;
+    const problem = (file: string, error: unknown) => {
+      unreadable = true;
+      this.report({ type: 'log', level: 'error', data: { folder, file, error: (error as Error).message }, message: 'a file a stopped log left could not be read; it is kept for a person to look at' });
+    };
+    const binningsFile = path.join(folder, BINNINGS_FILE);
+    if (existsSync(binningsFile)) {
+      try {
+        const saved = JSON.parse(readFileSync(binningsFile, 'utf8')) as Record<string, Binning>;
+        for (const [modelId, binning] of Object.entries(saved)) if (!this.binnings.has(modelId)) this.binnings.set(modelId, binning);
+      } catch (error) {
+        // The rows are still written, their drift histograms are not.
+        problem(BINNINGS_FILE, error);
+      }
+    }
+    const names = readdirSync(folder).sort();
+    const adopted: SpillFile[] = [];
+    for (const name of names.filter((n) => n.endsWith('.jsonl'))) {
+      try {
+        const spilled = { file: path.join(this.options.spillDir, `adopted-${path.basename(folder)}-${name}`), rows: spillFileRows(path.join(folder, name)) };
+        renameSync(path.join(folder, name), spilled.file);
+        adopted.push(spilled);
+        rows.live += spilled.rows;
+      } catch (error) {
+        problem(name, error);
+      }
+    }
+    // Older than anything spilled here: they go first.
+    this.spillFiles.unshift(...adopted);
+    if (adopted.length > 0) this.saveBinnings();
+    for (const name of names.filter((n) => n.startsWith('run-') && n.endsWith('.json'))) {
+      try {
+        const { run, rowsRead } = JSON.parse(readFileSync(path.join(folder, name), 'utf8')) as RunManifest;
+        const move = (file: string) => {
+          const moved = path.join(this.options.spillDir, path.basename(file));
+          renameSync(path.join(folder, path.basename(file)), moved);
+          return moved;
+        };
+        const taken: RunPredictions = { ...run, main: { ...run.main, file: move(run.main.file) }, challenger: run.challenger && { ...run.challenger, file: move(run.challenger.file) } };
+        const manifest = path.join(this.options.spillDir, name);
+        this.saveManifest(manifest, { run: taken, rowsRead });
+        rmSync(path.join(folder, name));
+        const records = (run.rows - rowsRead) * (run.challenger ? 2 : 1);
+        this.runs.push({ run: taken, rows: records, manifest, skipRows: rowsRead });
+        rows.runs += records;
+      } catch (error) {
+        problem(name, error);
+      }
+    }
+    // What could not be read goes where no log takes it again, and a person can find it.
+    if (unreadable) renameSync(folder, path.join(path.dirname(this.options.spillDir), `unreadable-${path.basename(folder)}`));
+    else rmSync(folder, { recursive: true, force: true });
+    this.report({ type: 'adopted', rows });
+    if (rows.live + rows.runs > 0) {
+      this.report({ type: 'log', level: 'warn', data: { folder, rows: rows.live + rows.runs }, message: 'writing the predictions a stopped log left on disk' });
+      this.kick(0);
+    }
   }
 
   /** Challenger rows shed by a full queue: counted in the aggregates, never silently lost. */
@@ -163,12 +256,42 @@ export class PredictionLogWriter {
     return this.buffered() + this.onDisk();
   }
 
-  /** Removes this writer's spill and run files (at exit: what they held is counted as lost by the caller). */
-  async discardSpill(): Promise<void> {
-    if (this.spillOpen) closeSync(this.spillOpen.fd);
-    this.spillOpen = undefined;
+  /**
+   * At exit: what could not be written stays on disk for the next start (returns how many rows):
+   * the rows in memory are written to a spill file that sorts before the others, runs keep their
+   * manifests, binnings are saved, and a marker says nobody writes here any more. An empty
+   * spill folder is removed.
+   */
+  async leaveForNextStart(): Promise<number> {
     for (const queued of this.runs) await queued.reader?.close();
-    rmSync(this.options.spillDir, { recursive: true, force: true });
+    const inMemory = [...this.buffers.live, ...this.buffers.runs];
+    this.buffers.live = [];
+    this.buffers.runs = [];
+    if (inMemory.length > 0) {
+      mkdirSync(this.options.spillDir, { recursive: true });
+      const file = path.join(this.options.spillDir, `${'0'.repeat(10)}.jsonl`);
+      let text = '';
+      for (let i = 0; i < inMemory.length; i += ROWS_PER_KEPT_MESSAGE) {
+        const batch = new WireBatch();
+        for (const record of inMemory.slice(i, i + ROWS_PER_KEPT_MESSAGE)) {
+          // Run records carry their run's binnings: the next start needs them too.
+          if (!this.binnings.has(record.modelId)) this.binnings.set(record.modelId, record.binning);
+          batch.add(record);
+        }
+        text += spillLine(batch.toJSON(), batch.rows);
+      }
+      writeFileSync(file, text);
+      this.spillFiles.unshift({ file, rows: inMemory.length });
+    }
+    this.closeSpillFile();
+    const kept = this.pending();
+    if (kept === 0) {
+      rmSync(this.options.spillDir, { recursive: true, force: true });
+      return 0;
+    }
+    this.saveBinnings();
+    writeFileSync(path.join(this.options.spillDir, LEFT_MARKER), '');
+    return kept;
   }
 
   private buffered(): number {
@@ -183,8 +306,23 @@ export class PredictionLogWriter {
     return this.spilledLiveRows() + this.runs.reduce((sum, r) => sum + r.rows, 0);
   }
 
+  private readonly binningOf = (modelId: string): Binning => this.binnings.get(modelId) ?? { profile: null, predictions: null };
+
   private take(json: string): void {
     for (const record of unpack(json, this.binningOf)) this.buffers.live.push(record);
+  }
+
+  /** The binnings the spilled rows need, replaced whole (a stop halfway leaves the old file). */
+  private saveBinnings(): void {
+    mkdirSync(this.options.spillDir, { recursive: true });
+    const file = path.join(this.options.spillDir, BINNINGS_FILE);
+    writeFileSync(`${file}.tmp`, JSON.stringify(Object.fromEntries(this.binnings)));
+    renameSync(`${file}.tmp`, file);
+  }
+
+  private saveManifest(file: string, manifest: RunManifest): void {
+    writeFileSync(`${file}.tmp`, JSON.stringify(manifest));
+    renameSync(`${file}.tmp`, file);
   }
 
   /**
@@ -197,8 +335,9 @@ export class PredictionLogWriter {
       mkdirSync(this.options.spillDir, { recursive: true });
       const file = path.join(this.options.spillDir, `${String(++this.spillSequence).padStart(10, '0')}.jsonl`);
       this.spillOpen = { file, rows: 0, fd: openSync(file, 'a') };
+      this.saveBinnings();
     }
-    writeSync(this.spillOpen.fd, `${json}\n`);
+    writeSync(this.spillOpen.fd, spillLine(json, rows));
     this.spillOpen.rows += rows;
     // A quarter of the memory bound per file: reading one back fits in memory.
     if (this.spillOpen.rows >= this.options.maxBufferedRows / 4) this.closeSpillFile();
@@ -219,7 +358,8 @@ export class PredictionLogWriter {
       if (!next) break;
       if (this.buffered() > 0 && this.buffered() + next.rows > this.options.maxBufferedRows) return;
       this.spillFiles.shift();
-      for (const line of readFileSync(next.file, 'utf8').split('\n')) if (line) this.take(line);
+      // Read, then removed: once in memory, the rows are this log's to write (never twice).
+      for (const line of readFileSync(next.file, 'utf8').split('\n')) if (line) this.take(spillMessage(line).json);
       unlinkSync(next.file);
     }
     while (this.runs.length > 0 && this.buffered() < this.options.maxBufferedRows) await this.readRun(this.runs[0]!, this.options.maxBufferedRows - this.buffered());
@@ -229,10 +369,15 @@ export class PredictionLogWriter {
   private async readRun(queued: QueuedRun, room: number): Promise<void> {
     const { run } = queued;
     try {
-      queued.reader ??= new RunFileReader(run);
+      if (!queued.reader) {
+        queued.reader = new RunFileReader(run);
+        await queued.reader.skip(queued.skipRows);
+      }
       const records = await queued.reader.next(Math.max(1, Math.floor(room / queued.reader.recordsPerRow)));
       for (const record of records) this.buffers.runs.push(record);
       queued.rows -= records.length;
+      // Read into memory: a stop from now on keeps them in a spill file, not in the run's files.
+      this.saveManifest(queued.manifest, { run, rowsRead: queued.reader.rowsRead });
       if (records.length > 0 && queued.rows > 0) return;
     } catch (error) {
       // Unreadable result files are not an outage: count what they held as lost, and go on.
@@ -242,7 +387,7 @@ export class PredictionLogWriter {
     this.counts.runs.lost += queued.rows;
     await queued.reader?.close();
     this.runs.shift();
-    await Promise.all([run.main.file, run.challenger?.file].map((file) => file && rm(file, { force: true })));
+    await Promise.all([run.main.file, run.challenger?.file, queued.manifest].map((file) => file && rm(file, { force: true })));
   }
 
   private kick(delayMs: number): void {
@@ -394,6 +539,30 @@ const COPY_SPECIAL = /[\\\t\n\r]/;
 function copyText(value: string): string {
   if (!COPY_SPECIAL.test(value)) return value;
   return value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+}
+
+/** A spill file line: the message's row count, a tab, the message (JSON never starts with a digit). */
+function spillLine(json: string, rows: number): string {
+  return `${rows}\t${json}\n`;
+}
+
+function spillMessage(line: string): { rows: number; json: string } {
+  const tab = line.indexOf('\t');
+  return { rows: Number(line.slice(0, tab)), json: line.slice(tab + 1) };
+}
+
+/** Rows in a spill file, from its lines' counts; throws on a line that is not a spilled message. */
+function spillFileRows(file: string): number {
+  let rows = 0;
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .forEach((line, i) => {
+      if (!line) return;
+      const message = spillMessage(line);
+      if (!(Number.isInteger(message.rows) && message.rows > 0 && message.json.startsWith('{'))) throw new Error(`line ${i + 1} is not a spilled message`);
+      rows += message.rows;
+    });
+  return rows;
 }
 
 /** Data errors and constraint or syntax violations: SQLSTATE classes 22, 23 and 42, not outages. */

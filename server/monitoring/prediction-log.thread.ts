@@ -26,12 +26,15 @@ const pool = new pg.Pool({ connectionString: databaseUrl, max: 2, application_na
 pool.on('error', () => undefined);
 const binnings = new Map<string, Binning>();
 const report = (event: WriterEvent) => port.postMessage(event);
-const writer = new PredictionLogWriter(pool, (modelId) => binnings.get(modelId) ?? { profile: null, predictions: null }, report, options);
+const writer = new PredictionLogWriter(pool, binnings, report, options);
 
 port.on('message', (message: ToLogThread) => {
   switch (message.type) {
     case 'binning':
-      binnings.set(message.modelId, message.binning);
+      writer.setBinning(message.modelId, message.binning);
+      break;
+    case 'adopt':
+      writer.adopt(message.folder);
       break;
     case 'rows':
       writer.record(message.json, message.rows);
@@ -55,7 +58,7 @@ port.on('message', (message: ToLogThread) => {
 async function close(deadline: number): Promise<void> {
   const until = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)).unref());
   await Promise.race([writer.drain(deadline), until(deadline - Date.now())]);
-  await writer.discardSpill();
+  const kept = await writer.leaveForNextStart();
   await Promise.race([pool.end().catch(() => undefined), until(2000)]);
-  port.postMessage({ type: 'closed' });
+  port.postMessage({ type: 'closed', kept });
 }

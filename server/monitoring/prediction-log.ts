@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { copyFileSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Prediction, PredictionDistribution, ReferenceProfile } from '../experiments/ml/types';
 import type { Logger } from '../platform/logger';
-import { LANES, type Lane, type LaneCounts, type PredictionLogStats, type WriterEvent, type WriterOptions } from './prediction-log-writer';
+import { LANES, LEFT_MARKER, type Lane, type LaneCounts, type PredictionLogStats, type WriterEvent, type WriterOptions } from './prediction-log-writer';
 import type { RunModelFile, RunPredictions } from './run-files';
 import { WireBatch } from './prediction-log-wire';
 
@@ -59,10 +59,13 @@ export type ToLogThread =
   | { type: 'rows'; json: string; rows: number }
   | { type: 'run'; run: RunPredictions }
   | { type: 'shed'; entry: { deploymentId: string; modelId: string; hour: string; rows: number } }
+  /** A stopped log's spill folder, claimed (moved) for this one to write. */
+  | { type: 'adopt'; folder: string }
   | { type: 'flush' }
   | { type: 'close'; deadline: number };
 
-type FromLogThread = WriterEvent | { type: 'closed' };
+/** `kept`: rows left on disk for the next start. */
+type FromLogThread = WriterEvent | { type: 'closed'; kept: number };
 
 /**
  * Rows handed to the log's thread in one message: one message per row would cost more than the
@@ -72,6 +75,11 @@ type FromLogThread = WriterEvent | { type: 'closed' };
  */
 const ROWS_PER_MESSAGE = 64;
 const POST_AFTER_MS = 10;
+
+/** A log's spill folder under the data folder: `<pid>-<8 hex digits>`. */
+const SPILL_FOLDER = /^(\d+)-[0-9a-f]{8}$/;
+/** The spill folders of the logs open in this process. */
+const openSpillDirs = new Set<string>();
 
 const zero = (): Record<Lane, LaneCounts> => ({ live: { written: 0, lost: 0 }, runs: { written: 0, lost: 0 } });
 
@@ -106,8 +114,9 @@ export class PredictionLog {
     private readonly logger: Logger,
     private readonly options: PredictionLogOptions,
   ) {
+    openSpillDirs.add(options.spillDir);
     this.worker = this.startThread();
-    this.reportLeftovers();
+    this.adoptLeftovers();
   }
 
   record(records: PredictionRecord[]): void {
@@ -181,8 +190,13 @@ export class PredictionLog {
   close(timeoutMs = 30_000): Promise<void> {
     this.closing ??= (async () => {
       this.post();
+      let kept = 0;
       const closed = new Promise<void>((resolve) => {
-        this.worker.on('message', (message: FromLogThread) => message.type === 'closed' && resolve());
+        this.worker.on('message', (message: FromLogThread) => {
+          if (message.type !== 'closed') return;
+          kept = message.kept;
+          resolve();
+        });
         this.worker.once('exit', () => resolve());
       });
       this.worker.ref();
@@ -191,9 +205,11 @@ export class PredictionLog {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([closed, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs + 5000)))]);
       clearTimeout(timer);
-      const unwritten = this.settleAsLost();
-      if (unwritten > 0) this.logger.error({ rows: unwritten }, 'predictions could not be written before shutdown');
+      const lost = this.settleAsLost(kept);
+      if (kept > 0) this.logger.warn({ rows: kept, folder: this.options.spillDir }, 'predictions not written before shutdown are kept on disk; the next start on this data folder writes them');
+      if (lost > 0) this.logger.error({ rows: lost }, 'predictions could not be written before shutdown');
       await this.worker.terminate();
+      openSpillDirs.delete(this.options.spillDir);
       this.resolveWaiters();
     })();
     return this.closing;
@@ -203,14 +219,22 @@ export class PredictionLog {
     return this.before[lane].written + this.before[lane].lost + this.thread[lane].written + this.thread[lane].lost;
   }
 
-  /** Counts everything posted and not written as lost (the thread is gone); returns how much. */
-  private settleAsLost(): number {
+  /**
+   * Counts everything posted and not written as lost (the thread is gone), but for `kept` rows
+   * left on disk for the next start; returns how many were lost.
+   */
+  private settleAsLost(kept = 0): number {
     let lost = 0;
+    let keptLeft = kept;
     for (const lane of LANES) {
       const unsettled = this.posted[lane] - this.settled(lane);
+      const keptHere = Math.min(keptLeft, unsettled);
+      keptLeft -= keptHere;
       this.before[lane].written += this.thread[lane].written;
-      this.before[lane].lost += this.thread[lane].lost + unsettled;
-      lost += unsettled;
+      this.before[lane].lost += this.thread[lane].lost + unsettled - keptHere;
+      this.recorded[lane] -= keptHere;
+      this.posted[lane] -= keptHere;
+      lost += unsettled - keptHere;
     }
     this.failedFlushesBefore += this.failedFlushesNow;
     this.failedFlushesNow = 0;
@@ -269,11 +293,11 @@ export class PredictionLog {
   }
 
   /**
-   * Spill folders of processes of this host that are gone: they stopped abruptly (a crash, a
-   * kill) with rows on disk. Those rows are not replayed (their models' binnings were in memory),
-   * but nobody should find that out by chance.
+   * Spill folders other logs on this data folder left: stopped ones (with the marker a closing
+   * log leaves) and those of processes of this host that are gone (a crash, a kill). Each is
+   * claimed by moving it into this log's folder (only one log can), and its thread writes it.
    */
-  private reportLeftovers(): void {
+  private adoptLeftovers(): void {
     const parent = path.dirname(this.options.spillDir);
     let names: string[];
     try {
@@ -283,9 +307,20 @@ export class PredictionLog {
     }
     for (const name of names) {
       const folder = path.join(parent, name);
-      const pid = Number(name.split('-')[0]);
-      if (folder === this.options.spillDir || !Number.isInteger(pid) || pid <= 0 || isRunning(pid)) continue;
-      this.logger.warn({ folder }, 'a process that stopped abruptly left predictions on disk that were never written to the log; they are kept there, not replayed');
+      const pid = Number(SPILL_FOLDER.exec(name)?.[1]);
+      if (!pid || openSpillDirs.has(folder)) continue;
+      // A live process's folder is in use, unless its log closed; a folder of this pid that no log
+      // here has open is a previous process's (in a container, every start may get the same pid).
+      if (pid !== process.pid && isRunning(pid) && !existsSync(path.join(folder, LEFT_MARKER))) continue;
+      const claimed = path.join(this.options.spillDir, `adopted-${name}`);
+      try {
+        mkdirSync(this.options.spillDir, { recursive: true });
+        renameSync(folder, claimed);
+      } catch {
+        // Another log claimed it first, or it is not ours to take.
+        continue;
+      }
+      this.worker.postMessage({ type: 'adopt', folder: claimed } satisfies ToLogThread);
     }
   }
 
@@ -306,6 +341,11 @@ export class PredictionLog {
         this.failedFlushesNow = event.failedFlushes;
         this.spilledNow = event.spilled;
         this.resolveWaiters();
+      } else if (event.type === 'adopted') {
+        for (const lane of LANES) {
+          this.recorded[lane] += event.rows[lane];
+          this.posted[lane] += event.rows[lane];
+        }
       } else if (event.type === 'log') {
         this.logger[event.level](event.data, event.message);
       }

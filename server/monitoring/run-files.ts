@@ -50,6 +50,20 @@ export class RunFileReader {
     this.challenger = run.challenger ? readCsvRows(createReadStream(run.challenger.file), { fileName: 'challenger.csv' })[Symbol.asyncIterator]() : undefined;
   }
 
+  /** Rows read so far. */
+  get rowsRead(): number {
+    return this.read / this.recordsPerRow;
+  }
+
+  /** Passes over `rows` rows (read into the log before a restart). */
+  async skip(rows: number): Promise<void> {
+    for (let n = 0; n < rows; n++) {
+      if ((await this.main.next()).done) return;
+      if (this.challenger) await this.challenger.next();
+      this.read += this.recordsPerRow;
+    }
+  }
+
   /** Records of every file per row. */
   get recordsPerRow(): number {
     return this.run.challenger ? 2 : 1;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../server/platform/logger';
 import { createDataSource, migrate } from '../../../server/platform/database';
 import { PredictionLog, type PredictionRecord } from '../../../server/monitoring/prediction-log';
+import { WireBatch } from '../../../server/monitoring/prediction-log-wire';
 import { csvLine } from '../../../server/platform/csv';
 import type { RunPredictions } from '../../../server/monitoring/run-files';
 import { testDatabase } from '../../support/database';
@@ -131,24 +132,44 @@ describe('prediction log', () => {
     await log.close();
   });
 
-  it('on close, counts and reports what it could not write, and removes its spill files', async () => {
-    const dir = spillDir();
+  /** A spill folder under a data folder's spill parent, named as Berth names them. */
+  const spillParent = () => path.join(os.tmpdir(), `berth-spill-parent-${randomUUID()}`);
+  const spillFolder = (parent: string, pid = process.pid) => path.join(parent, `${pid}-${randomUUID().slice(0, 8)}`);
+
+  it('on close, keeps what it could not write on disk, and the next log on the data folder writes every row once', async () => {
+    const parent = spillParent();
+    const dir = spillFolder(parent);
     logs.length = 0;
     const log = new PredictionLog(logger, { databaseUrl: url, spillDir: dir, maxBufferedRows: 100, flushMs: 20 });
+    const requestIds: string[] = [];
     await databaseAway();
     try {
       // Three messages: the first is read back into memory to be written, the others stay on disk.
-      for (let i = 0; i < 3; i++) log.record(rows(1000));
-      await waitFor('rows on disk', () => existsSync(dir) && readdirSync(dir).length > 0);
+      for (let i = 0; i < 3; i++) {
+        const batch = rows(1000);
+        requestIds.push(batch[0]!.requestId);
+        log.record(batch);
+      }
+      await waitFor('a failed write', () => log.stats.failedFlushes > 0);
       await log.close(500);
     } finally {
       await databaseBack();
     }
-    expect(log.stats.lost).toBe(3000);
-    expect(existsSync(dir)).toBe(false);
-    expect(logs.join('\n')).toContain('predictions could not be written before shutdown');
+    expect(log.stats.lost).toBe(0);
+    expect(readdirSync(dir).filter((name) => name.endsWith('.jsonl')).length).toBeGreaterThan(1);
+    expect(logs.join('\n')).toContain('kept on disk; the next start on this data folder writes them');
     // The values of the rows never reach the logs.
     expect(logs.join('\n')).not.toContain('"x":');
+
+    const before = await count([]);
+    const next = new PredictionLog(logger, { databaseUrl: url, spillDir: spillFolder(parent), flushMs: 20 });
+    await waitFor('the kept rows to be written', () => next.stats.written === 3000);
+    expect(await count(requestIds)).toMatchObject({ rows: 3000, distinct: 3000 });
+    expect((await count([])).aggregated - before.aggregated).toBe(3000);
+    expect(next.stats).toMatchObject({ buffered: 0, spilled: 0, lost: 0 });
+    expect(existsSync(dir)).toBe(false);
+    await next.close();
+    expect(readdirSync(parent)).toEqual([]);
   });
 
   it('counts rows the database refuses as lost, says so, and goes on writing the next ones', async () => {
@@ -265,16 +286,67 @@ describe('prediction log', () => {
     await log.close();
   });
 
-  it('says at start when a process that is gone left rows in its spill folder', async () => {
+  it('writes what a process that is gone left on disk: its messages with their binnings, and its runs from where they were read', async () => {
     logs.length = 0;
-    const parent = path.join(os.tmpdir(), `berth-spill-parent-${randomUUID()}`);
+    const parent = spillParent();
     // No process has this id (above the kernel's pid limit).
-    const leftover = path.join(parent, `4999999-${randomUUID().slice(0, 8)}`);
+    const leftover = spillFolder(parent, 4999999);
     mkdirSync(leftover, { recursive: true });
-    writeFileSync(path.join(leftover, '0000000001.jsonl'), '{}\n');
-    const log = new PredictionLog(logger, { databaseUrl: url, spillDir: path.join(parent, `${process.pid}-${randomUUID().slice(0, 8)}`) });
-    expect(logs.join('\n')).toContain(leftover);
-    expect(logs.join('\n')).toContain('left predictions on disk that were never written');
+    const otherModel = randomUUID();
+    const binning = { profile: null, predictions: { kind: 'classes' as const, counts: { even: 5, odd: 5 } } };
+    writeFileSync(path.join(leftover, 'binnings.json'), JSON.stringify({ [otherModel]: binning }));
+    const message = new WireBatch();
+    const spilled = rows(7).map((r) => ({ ...r, modelId: otherModel, binning }));
+    for (const r of spilled) message.add(r);
+    writeFileSync(path.join(leftover, '0000000001.jsonl'), `${message.rows}\t${message.toJSON()}\n`);
+    // A run of 10 rows of which 4 were read into the log (and written) before the process died.
+    const run = { ...runFiles(10), deploymentVersion: 7 };
+    for (const model of [run.main, run.challenger!]) renameSync(model.file, path.join(leftover, `run-${model.modelId}.csv`));
+    const manifest = { run: { ...run, main: { ...run.main, file: path.join(leftover, `run-${run.main.modelId}.csv`) }, challenger: { ...run.challenger!, file: path.join(leftover, `run-${run.challenger!.modelId}.csv`) } }, rowsRead: 4 };
+    writeFileSync(path.join(leftover, `run-${run.main.modelId}.json`), JSON.stringify(manifest));
+    writeFileSync(path.join(leftover, 'broken.jsonl'), '{}\n');
+
+    const log = new PredictionLog(logger, { databaseUrl: url, spillDir: spillFolder(parent), flushMs: 20 });
+    await waitFor('the rows to be written', () => log.stats.written === 7 + 6 * 2);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    const { rows: [{ n: spilledRows }] } = await client.query('SELECT count(*)::int AS n FROM predictions WHERE request_id = $1', [spilled[0]!.requestId]);
+    const { rows: [{ n: predictionBins }] } = await client.query(`SELECT coalesce(sum(count), 0)::int AS n FROM aggregate_bins WHERE model_id = $1 AND series = 'prediction'`, [otherModel]);
+    const { rows: runRows } = await client.query('SELECT role, input FROM predictions WHERE deployment_id = $1 AND deployment_version = 7 ORDER BY role, created_at', [deploymentId]);
+    await client.end();
+    expect(spilledRows).toBe(7);
+    expect(predictionBins).toBe(7);
+    expect(runRows.filter((r) => r.role === 'main').map((r) => r.input.x)).toEqual([4, 5, 6, 7, 8, 9]);
+    expect(runRows.filter((r) => r.role === 'challenger')).toHaveLength(6);
+    expect(log.stats).toMatchObject({ buffered: 0, lost: 0 });
+    // The file that is not a spilled message is kept aside for a person, never taken again.
+    expect(logs.join('\n')).toContain('could not be read');
+    expect(readdirSync(path.join(parent, `unreadable-adopted-${path.basename(leftover)}`))).toContain('broken.jsonl');
+    expect(existsSync(leftover)).toBe(false);
     await log.close();
+  });
+
+  it('leaves the spill folder of a live log alone', async () => {
+    const parent = spillParent();
+    const dir = spillFolder(parent);
+    const first = new PredictionLog(logger, { databaseUrl: url, spillDir: dir, maxBufferedRows: 10, flushMs: 20 });
+    const onDisk = () => existsSync(dir) && readdirSync(dir).some((name) => name.endsWith('.jsonl'));
+    await databaseAway();
+    try {
+      // Messages apart: the first is read back into memory, the next ones wait on disk.
+      for (let i = 0; i < 3; i++) {
+        first.record(rows(50));
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await waitFor('rows on disk', onDisk);
+      const second = new PredictionLog(logger, { databaseUrl: url, spillDir: spillFolder(parent), flushMs: 20 });
+      expect(onDisk()).toBe(true);
+      await second.close(200);
+    } finally {
+      await databaseBack();
+    }
+    await first.flush();
+    expect(first.stats).toMatchObject({ written: 150, lost: 0 });
+    await first.close();
   });
 });
