@@ -23,7 +23,7 @@ import { RunStatus, type PipelineRun } from '../server/pipelines/pipeline-run.en
 import { PipelineSourceKind } from '../server/pipelines/pipeline.entity';
 import { TfjsModelRuntime } from '../server/serving/model-runtime';
 import { seededRandom } from '../server/experiments/ml/random';
-import { codeVersion, CONTENDED_CORES, deployPenguins, gaussian, positiveSetting, startBenchBerth, step, waitFor, withCores, type Cores, type PenguinsDeployment, type Resources } from './support';
+import { codeVersion, CONTENDED_CORES, deployPenguins, gaussian, positiveSetting, runBench, startBenchBerth, step, waitFor, withCores, type Cores, type PenguinsDeployment, type Resources } from './support';
 
 /**
  * Batch prediction pipelines against raw batched inference, at two sizes: `npm run bench:batch`.
@@ -544,13 +544,8 @@ async function diagnose(bench: Bench, csvs: BenchCsv[], settings: Settings, stam
   return { profiles: { pipelineRun: pipelineRun!, logDrain, baseline: base, files }, variants, liveHeap };
 }
 
-async function main(): Promise<void> {
+async function main(resources: Resources): Promise<void> {
   const settings = readSettings();
-  const resources: Resources = [];
-  const cleanup = async () => {
-    for (const release of resources.splice(0).reverse()) await release().catch((error) => console.error('[bench] cleanup failed:', error));
-  };
-  process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
   const benchStarted = performance.now();
 
   try {
@@ -651,7 +646,6 @@ async function main(): Promise<void> {
     console.log(`\nwritten: ${path.relative(process.cwd(), file)} (and batch-latest.json)`);
   } finally {
     step('cleaning up (closing Berth, dropping the scratch database)');
-    await cleanup();
   }
 }
 
@@ -763,10 +757,4 @@ function formatReport(
   ].join('\n');
 }
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    console.error('[bench] failed:', error);
-    process.exit(1);
-  },
-);
+runBench(main);

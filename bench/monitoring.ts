@@ -15,7 +15,7 @@ import type { PredictionRecord } from '../server/monitoring/prediction-log';
 import { aggregateRows } from '../server/monitoring/rollups';
 import type { ServedModel, ServingSet } from '../server/serving/deployment-registry';
 import { seededRandom } from '../server/experiments/ml/random';
-import { codeVersion, CONTENDED_CORES, deployPenguins, gaussian, positiveSetting, startBenchBerth, step, withCores, type Cores, type Resources } from './support';
+import { codeVersion, CONTENDED_CORES, deployPenguins, gaussian, positiveSetting, runBench, startBenchBerth, step, withCores, type Cores, type Resources } from './support';
 
 /**
  * The monitoring read path and the prediction-log writer at two volumes: `npm run bench:monitoring`.
@@ -285,13 +285,8 @@ async function plans(berth: Berth, deployment: Deployment, mainModelId: string, 
   return result;
 }
 
-async function main(): Promise<void> {
+async function main(resources: Resources): Promise<void> {
   const settings = readSettings();
-  const resources: Resources = [];
-  const cleanup = async () => {
-    for (const release of resources.splice(0).reverse()) await release().catch((error) => console.error('[bench] cleanup failed:', error));
-  };
-  process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
   const benchStarted = performance.now();
   const keepDatabase = process.env.BENCH_KEEP_DATABASE === '1';
   let databaseUrl: string | undefined;
@@ -478,7 +473,6 @@ async function main(): Promise<void> {
     } else {
       step('cleaning up (closing Berth, dropping the scratch database)');
     }
-    await cleanup();
   }
 }
 
@@ -561,10 +555,4 @@ function formatReport(
   ].join('\n');
 }
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    console.error('[bench] failed:', error);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -12,7 +12,7 @@ import type { ExperimentVersion } from '../server/experiments/experiment-version
 import { initTensorflow } from '../server/experiments/ml/tensorflow';
 import type { MicroBatcherCounters } from '../server/serving/micro-batcher';
 import type { LoadReply, LoadRequest, LoadResult } from './load-generator';
-import { bestModel, codeVersion, CONTENDED_CORES, startBenchBerth, step, trainPenguins, waitFor, withCores, type Resources } from './support';
+import { bestModel, codeVersion, CONTENDED_CORES, runBench, startBenchBerth, step, trainPenguins, waitFor, withCores, type Resources } from './support';
 
 /**
  * The prediction API under load, against a bare Fastify endpoint measured in the same run
@@ -182,13 +182,8 @@ function counters(after: MicroBatcherCounters, before: MicroBatcherCounters): Co
   return { calls, batches, rows, rowsPerBatch: batches === 0 ? 0 : rows / batches };
 }
 
-async function main(): Promise<void> {
+async function main(resources: Resources): Promise<void> {
   const settings = readSettings();
-  const resources: Resources = [];
-  const cleanup = async () => {
-    for (const release of resources.splice(0).reverse()) await release().catch((error) => console.error('[bench] cleanup failed:', error));
-  };
-  process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
 
   try {
     const { berth, localPostgres } = await startBenchBerth(resources, {
@@ -416,7 +411,6 @@ async function main(): Promise<void> {
     }
   } finally {
     step('cleaning up (closing Berth, dropping the scratch database)');
-    await cleanup();
   }
 }
 
@@ -500,10 +494,4 @@ function formatTargets(targets: {
   ].join('\n');
 }
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    console.error('[bench] failed:', error);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -129,6 +129,27 @@ export async function bestModel(berth: Berth, version: ExperimentVersion): Promi
 /** Releases, run in reverse order by the bench's cleanup (the scratch database is the first). */
 export type Resources = Array<() => Promise<unknown>>;
 
+/**
+ * Runs a benchmark's main, then releases what it acquired, also on Ctrl-C; exits 0, 1 when it
+ * failed, 130 when interrupted.
+ */
+export function runBench(main: (resources: Resources) => Promise<void>): void {
+  const resources: Resources = [];
+  const cleanup = async () => {
+    for (const release of resources.splice(0).reverse()) await release().catch((error) => console.error('[bench] cleanup failed:', error));
+  };
+  process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
+  main(resources)
+    .finally(cleanup)
+    .then(
+      () => process.exit(0),
+      (error) => {
+        console.error('[bench] failed:', error);
+        process.exit(1);
+      },
+    );
+}
+
 export interface BenchBerth {
   berth: Berth;
   databaseUrl: string;
