@@ -359,7 +359,17 @@ export class PredictionLogWriter {
       if (this.buffered() > 0 && this.buffered() + next.rows > this.options.maxBufferedRows) return;
       this.spillFiles.shift();
       // Read, then removed: once in memory, the rows are this log's to write (never twice).
-      for (const line of readFileSync(next.file, 'utf8').split('\n')) if (line) this.take(spillMessage(line).json);
+      for (const line of readFileSync(next.file, 'utf8').split('\n')) {
+        if (!line) continue;
+        const message = spillMessage(line);
+        try {
+          this.take(message.json);
+        } catch (error) {
+          // A line cut short (a process killed while writing it) must not stop the others.
+          this.counts.live.lost += message.rows;
+          this.report({ type: 'log', level: 'error', data: { file: next.file, error: (error as Error).message, rows: message.rows }, message: 'a spilled message could not be read; its rows are counted as lost' });
+        }
+      }
       unlinkSync(next.file);
     }
     while (this.runs.length > 0 && this.buffered() < this.options.maxBufferedRows) await this.readRun(this.runs[0]!, this.options.maxBufferedRows - this.buffered());

@@ -298,7 +298,8 @@ describe('prediction log', () => {
     const message = new WireBatch();
     const spilled = rows(7).map((r) => ({ ...r, modelId: otherModel, binning }));
     for (const r of spilled) message.add(r);
-    writeFileSync(path.join(leftover, '0000000001.jsonl'), `${message.rows}\t${message.toJSON()}\n`);
+    // The last line was cut short when the process was killed.
+    writeFileSync(path.join(leftover, '0000000001.jsonl'), `${message.rows}\t${message.toJSON()}\n5\t{"models":[["`);
     // A run of 10 rows of which 4 were read into the log (and written) before the process died.
     const run = { ...runFiles(10), deploymentVersion: 7 };
     for (const model of [run.main, run.challenger!]) renameSync(model.file, path.join(leftover, `run-${model.modelId}.csv`));
@@ -318,7 +319,8 @@ describe('prediction log', () => {
     expect(predictionBins).toBe(7);
     expect(runRows.filter((r) => r.role === 'main').map((r) => r.input.x)).toEqual([4, 5, 6, 7, 8, 9]);
     expect(runRows.filter((r) => r.role === 'challenger')).toHaveLength(6);
-    expect(log.stats).toMatchObject({ buffered: 0, lost: 0 });
+    expect(log.stats).toMatchObject({ buffered: 0, lost: 5 });
+    expect(logs.join('\n')).toContain('a spilled message could not be read; its rows are counted as lost');
     // The file that is not a spilled message is kept aside for a person, never taken again.
     expect(logs.join('\n')).toContain('could not be read');
     expect(readdirSync(path.join(parent, `unreadable-adopted-${path.basename(leftover)}`))).toContain('broken.jsonl');
