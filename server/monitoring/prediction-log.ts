@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Prediction, PredictionDistribution, ReferenceProfile } from '../experiments/ml/types';
@@ -77,9 +77,15 @@ const ROWS_PER_MESSAGE = 64;
 const POST_AFTER_MS = 10;
 
 /** A log's spill folder under the data folder: `<pid>-<8 hex digits>`. */
-const SPILL_FOLDER = /^(\d+)-[0-9a-f]{8}$/;
-/** The spill folders of the logs open in this process. */
-const openSpillDirs = new Set<string>();
+const SPILL_FOLDER = /^\d+-[0-9a-f]{8}$/;
+/**
+ * A live log touches this file in its spill folder every HEARTBEAT_MS; a folder in which nothing
+ * changed for STALE_MS is a stopped process's. (Process ids cannot tell: processes in other
+ * containers sharing the data folder have their own, often the same, ids.)
+ */
+const HEARTBEAT_FILE = 'alive';
+const HEARTBEAT_MS = 15_000;
+const STALE_MS = 60_000;
 
 const zero = (): Record<Lane, LaneCounts> => ({ live: { written: 0, lost: 0 }, runs: { written: 0, lost: 0 } });
 
@@ -109,14 +115,26 @@ export class PredictionLog {
   private readonly waiters: Array<{ ready: () => boolean; resolve: () => void }> = [];
   private worker: Worker;
   private closing: Promise<void> | undefined;
+  private readonly heartbeat: NodeJS.Timeout;
 
   constructor(
     private readonly logger: Logger,
     private readonly options: PredictionLogOptions,
   ) {
-    openSpillDirs.add(options.spillDir);
+    mkdirSync(options.spillDir, { recursive: true });
+    writeFileSync(path.join(options.spillDir, HEARTBEAT_FILE), '');
     this.worker = this.startThread();
     this.adoptLeftovers();
+    this.heartbeat = setInterval(() => {
+      const now = new Date();
+      try {
+        utimesSync(path.join(options.spillDir, HEARTBEAT_FILE), now, now);
+      } catch {
+        writeFileSync(path.join(options.spillDir, HEARTBEAT_FILE), '');
+      }
+      // A process that stopped while this one runs is taken over too, once its folder is stale.
+      this.adoptLeftovers();
+    }, HEARTBEAT_MS).unref();
   }
 
   record(records: PredictionRecord[]): void {
@@ -189,6 +207,7 @@ export class PredictionLog {
    */
   close(timeoutMs = 30_000): Promise<void> {
     this.closing ??= (async () => {
+      clearInterval(this.heartbeat);
       this.post();
       let kept = 0;
       const closed = new Promise<void>((resolve) => {
@@ -209,7 +228,6 @@ export class PredictionLog {
       if (kept > 0) this.logger.warn({ rows: kept, folder: this.options.spillDir }, 'predictions not written before shutdown are kept on disk; the next start on this data folder writes them');
       if (lost > 0) this.logger.error({ rows: lost }, 'predictions could not be written before shutdown');
       await this.worker.terminate();
-      openSpillDirs.delete(this.options.spillDir);
       this.resolveWaiters();
     })();
     return this.closing;
@@ -293,9 +311,9 @@ export class PredictionLog {
   }
 
   /**
-   * Spill folders other logs on this data folder left: stopped ones (with the marker a closing
-   * log leaves) and those of processes of this host that are gone (a crash, a kill). Each is
-   * claimed by moving it into this log's folder (only one log can), and its thread writes it.
+   * Spill folders other logs on this data folder left: those of logs that closed (with a marker)
+   * and those in which nothing changed for STALE_MS (a crash, a kill). Each is claimed by moving
+   * it into this log's folder (of several logs, only one can), and its thread writes it.
    */
   private adoptLeftovers(): void {
     const parent = path.dirname(this.options.spillDir);
@@ -307,17 +325,13 @@ export class PredictionLog {
     }
     for (const name of names) {
       const folder = path.join(parent, name);
-      const pid = Number(SPILL_FOLDER.exec(name)?.[1]);
-      if (!pid || openSpillDirs.has(folder)) continue;
-      // A live process's folder is in use, unless its log closed; a folder of this pid that no log
-      // here has open is a previous process's (in a container, every start may get the same pid).
-      if (pid !== process.pid && isRunning(pid) && !existsSync(path.join(folder, LEFT_MARKER))) continue;
+      if (!SPILL_FOLDER.test(name) || folder === this.options.spillDir) continue;
+      if (!existsSync(path.join(folder, LEFT_MARKER)) && !isStale(folder)) continue;
       const claimed = path.join(this.options.spillDir, `adopted-${name}`);
       try {
-        mkdirSync(this.options.spillDir, { recursive: true });
         renameSync(folder, claimed);
       } catch {
-        // Another log claimed it first, or it is not ours to take.
+        // Another log claimed it first.
         continue;
       }
       this.worker.postMessage({ type: 'adopt', folder: claimed } satisfies ToLogThread);
@@ -362,13 +376,16 @@ export class PredictionLog {
   }
 }
 
-function isRunning(pid: number): boolean {
+/** Nothing changed in the folder, nor its heartbeat file touched, for STALE_MS. */
+function isStale(folder: string): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists, it is somebody else's.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    let last = statSync(folder).mtimeMs;
+    const heartbeat = path.join(folder, HEARTBEAT_FILE);
+    if (existsSync(heartbeat)) last = Math.max(last, statSync(heartbeat).mtimeMs);
+    return Date.now() - last > STALE_MS;
+  } catch {
+    // Gone meanwhile (claimed by another log).
+    return false;
   }
 }
 

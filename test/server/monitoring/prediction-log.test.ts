@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -239,7 +239,8 @@ describe('prediction log', () => {
     expect(logged[4]!.input).toEqual({ x: 4, kind: null });
     expect(logged[2499]!.created_at.getTime()).toBeLessThan(run.finishedAt);
     expect(logged[0]!.created_at.getTime()).toBe(run.startedAt);
-    expect(readdirSync(dir)).toEqual([]);
+    // Only the heartbeat of the live log is left.
+    expect(readdirSync(dir)).toEqual(['alive']);
     await log.close();
   });
 
@@ -289,7 +290,6 @@ describe('prediction log', () => {
   it('writes what a process that is gone left on disk: its messages with their binnings, and its runs from where they were read', async () => {
     logs.length = 0;
     const parent = spillParent();
-    // No process has this id (above the kernel's pid limit).
     const leftover = spillFolder(parent, 4999999);
     mkdirSync(leftover, { recursive: true });
     const otherModel = randomUUID();
@@ -306,6 +306,9 @@ describe('prediction log', () => {
     const manifest = { run: { ...run, main: { ...run.main, file: path.join(leftover, `run-${run.main.modelId}.csv`) }, challenger: { ...run.challenger!, file: path.join(leftover, `run-${run.challenger!.modelId}.csv`) } }, rowsRead: 4 };
     writeFileSync(path.join(leftover, `run-${run.main.modelId}.json`), JSON.stringify(manifest));
     writeFileSync(path.join(leftover, 'broken.jsonl'), '{}\n');
+    // Nothing changed there for two minutes: its process is gone.
+    const past = new Date(Date.now() - 120_000);
+    utimesSync(leftover, past, past);
 
     const log = new PredictionLog(logger, { databaseUrl: url, spillDir: spillFolder(parent), flushMs: 20 });
     await waitFor('the rows to be written', () => log.stats.written === 7 + 6 * 2);
@@ -328,8 +331,12 @@ describe('prediction log', () => {
     await log.close();
   });
 
-  it('leaves the spill folder of a live log alone', async () => {
+  it('leaves alone the spill folders of live logs, whatever their process ids say', async () => {
     const parent = spillParent();
+    // A log in another container sharing the data folder: its process id means nothing here.
+    const elsewhere = spillFolder(parent, 4999999);
+    mkdirSync(elsewhere, { recursive: true });
+    writeFileSync(path.join(elsewhere, 'alive'), '');
     const dir = spillFolder(parent);
     const first = new PredictionLog(logger, { databaseUrl: url, spillDir: dir, maxBufferedRows: 10, flushMs: 20 });
     const onDisk = () => existsSync(dir) && readdirSync(dir).some((name) => name.endsWith('.jsonl'));
@@ -343,6 +350,7 @@ describe('prediction log', () => {
       await waitFor('rows on disk', onDisk);
       const second = new PredictionLog(logger, { databaseUrl: url, spillDir: spillFolder(parent), flushMs: 20 });
       expect(onDisk()).toBe(true);
+      expect(existsSync(path.join(elsewhere, 'alive'))).toBe(true);
       await second.close(200);
     } finally {
       await databaseBack();
