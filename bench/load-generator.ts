@@ -11,6 +11,8 @@ export interface LoadRequest {
   id: number;
   url: string;
   body: string;
+  /** Sent with every request, besides the content type. */
+  headers?: Record<string, string>;
   connections: number;
   seconds: number;
 }
@@ -43,7 +45,7 @@ function run(request: LoadRequest): Promise<LoadResult> {
       {
         url: request.url,
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...request.headers },
         body: request.body,
         connections: request.connections,
         duration: request.seconds,

@@ -22,17 +22,18 @@ import { bestModel, codeVersion, CONTENDED_CORES, runBench, startBenchBerth, ste
  * BENCH_SECONDS (5) per measured run; BENCH_WARMUP_SECONDS (1) before the first round of each
  * target; BENCH_ROUNDS (3) interleaved rounds of every target, medians reported (a shared
  * machine drifts: a ratio is taken within a round, between runs seconds apart);
- * BENCH_CONNECTIONS (1,8,32); BENCH_TARGETS (ceiling,main,challenger: fewer for a profile).
+ * BENCH_CONNECTIONS (1,8,32); BENCH_TARGETS (ceiling,main,key,challenger: fewer for a profile; key is main only on a project-access deployment, called with an API key).
  * BENCH_LOG=off (diagnostic): the prediction log's record() is replaced by a no-op from the bench
  * (server code unchanged), to measure what logging costs; results then say so.
  */
 
-type Target = 'ceiling' | 'main' | 'challenger';
+type Target = 'ceiling' | 'main' | 'key' | 'challenger';
 type BerthTarget = Exclude<Target, 'ceiling'>;
 
 const TARGET_LABELS: Record<Target, string> = {
   ceiling: 'ceiling (bare Fastify)',
   main: 'main only',
+  key: 'main only, with API key',
   challenger: 'main + challenger + log',
 };
 
@@ -109,7 +110,7 @@ function readSettings(): Settings {
   };
   const connections = (process.env.BENCH_CONNECTIONS ?? '1,8,32').split(',').map((c) => Number(c.trim()));
   if (connections.some((c) => !Number.isInteger(c) || c < 1)) throw new Error(`BENCH_CONNECTIONS must be whole numbers ≥ 1 separated by commas, got "${process.env.BENCH_CONNECTIONS}"`);
-  const targets = (process.env.BENCH_TARGETS ?? 'ceiling,main,challenger').split(',').map((t) => t.trim()) as Target[];
+  const targets = (process.env.BENCH_TARGETS ?? 'ceiling,main,key,challenger').split(',').map((t) => t.trim()) as Target[];
   if (targets.some((t) => !(t in TARGET_LABELS))) throw new Error(`BENCH_TARGETS must name some of ${Object.keys(TARGET_LABELS).join(', ')}, got "${process.env.BENCH_TARGETS}"`);
   const log = process.env.BENCH_LOG ?? 'on';
   if (log !== 'on' && log !== 'off') throw new Error(`BENCH_LOG must be on or off, got "${log}"`);
@@ -197,28 +198,32 @@ async function main(resources: Resources): Promise<void> {
     const { config, services } = berth;
     if (!settings.log) services.predictionLog.record = () => undefined;
     const { experiment, v1, v2, admin } = await trainPenguins(berth);
-    const deploy = async (name: string, challenger: boolean): Promise<Deployment> => {
+    const deploy = async (name: string, challenger: boolean, access = DeploymentAccess.public): Promise<Deployment> => {
       const deployment = await services.deployments.create(admin, {
         projectId: experiment.projectId,
         experimentId: experiment.id,
         name,
         mainModelId: await bestModel(berth, v2),
         challengerModelId: challenger ? await bestModel(berth, v1) : null,
-        access: DeploymentAccess.public,
+        access,
       });
       await waitFor(`${name} to be deployed`, 60_000, () => (services.registry.status(deployment.id).deployed ? true : undefined));
       return deployment;
     };
     const deployments: Record<BerthTarget, Deployment> = {
       main: await deploy('bench-main', false),
+      // Project access: every request is checked against the deployment's keys.
+      key: await deploy('bench-key', false, DeploymentAccess.project),
       challenger: await deploy('bench-challenger', true),
     };
+    const { key: apiKey } = await services.deployments.createApiKey(admin, deployments.key.id, 'bench');
+    const headersOf = (target: Target): Record<string, string> => (target === 'key' ? { 'x-api-key': apiKey } : {});
 
     const body = JSON.stringify({ inputs: penguinRow(v2) });
     step(`request body: ${body}`);
     const answers: Record<string, unknown> = {};
-    for (const [target, deployment] of Object.entries(deployments)) {
-      const response = await fetch(`${berth.url}${PREDICT_PATH(deployment.slug)}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    for (const [target, deployment] of Object.entries(deployments) as Array<[BerthTarget, Deployment]>) {
+      const response = await fetch(`${berth.url}${PREDICT_PATH(deployment.slug)}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headersOf(target) }, body });
       const text = await response.text();
       if (!response.ok) throw new Error(`${deployment.slug} answered HTTP ${response.status}: ${text}`);
       answers[target] = JSON.parse(text);
@@ -278,7 +283,7 @@ async function main(resources: Resources): Promise<void> {
         machine: machineCores,
       } = await withCores(berth, localPostgres, async () => {
         const elu = performance.eventLoopUtilization();
-        const result = await generator.run({ url: urlOf(target), body, connections, seconds: settings.seconds });
+        const result = await generator.run({ url: urlOf(target), body, headers: headersOf(target), connections, seconds: settings.seconds });
         return { result, loop: performance.eventLoopUtilization(elu).utilization };
       });
       const round: Round = {
@@ -327,7 +332,7 @@ async function main(resources: Resources): Promise<void> {
       const rounds = new Map<Target, Round[]>(settings.targets.map((t) => [t, []]));
       for (let r = 0; r < settings.rounds; r++) {
         for (const target of settings.targets) {
-          if (r === 0 && settings.warmupSeconds > 0) await generator.run({ url: urlOf(target), body, connections, seconds: settings.warmupSeconds });
+          if (r === 0 && settings.warmupSeconds > 0) await generator.run({ url: urlOf(target), body, headers: headersOf(target), connections, seconds: settings.warmupSeconds });
           const round = await measure(target, connections);
           rounds.get(target)!.push(round);
           const base = rounds.get('ceiling')?.[r];

@@ -28,6 +28,20 @@ export interface NewDeployment {
 
 /** `last_used_at` of a key is written at most this often, not on every prediction. */
 const LAST_USED_PRECISION_MS = 60 * 1000;
+/** Keys revoked (one, or all of a deleted deployment): every replica forgets them at once. */
+const API_KEYS_REVOKED = 'API_KEYS_REVOKED';
+/**
+ * How long a verified key is trusted without reading it again: revocations arrive through the
+ * event bus at once; this bounds the damage of one the bus missed (while it reconnected).
+ */
+const VERIFIED_KEY_MS = 5000;
+
+interface VerifiedKey {
+  keyId: string;
+  deploymentId: string;
+  verifiedAt: number;
+  lastUsedAt: number;
+}
 
 export class DeploymentService {
   constructor(
@@ -36,7 +50,17 @@ export class DeploymentService {
     private readonly experiments: ExperimentService,
   ) {
     experiments.addModelsInUseCheck((modelIds) => this.refuseModelsInUse(modelIds));
+    bus.on(API_KEYS_REVOKED, (payload) => {
+      const { keyId, deploymentId } = payload as { keyId?: string; deploymentId?: string };
+      this.revocations++;
+      for (const [hash, key] of this.verifiedKeys) if (key.keyId === keyId || key.deploymentId === deploymentId) this.verifiedKeys.delete(hash);
+    });
   }
+
+  /** Keys by hash, verified against the database: a request with a known key reads nothing. */
+  private readonly verifiedKeys = new Map<string, VerifiedKey>();
+  /** Revocation events seen: a read that a revocation overtook is not kept. */
+  private revocations = 0;
 
   list(projectId: string): Promise<Deployment[]> {
     return this.db.getRepository(Deployment).find({ where: { projectId }, order: { name: 'ASC' } });
@@ -147,6 +171,7 @@ export class DeploymentService {
       await tx.query('DELETE FROM predictions WHERE deployment_id = $1', [id]);
       await tx.delete(Deployment, id);
     });
+    await this.bus.publish(API_KEYS_REVOKED, { deploymentId: id });
     await this.announceSwitch(deployment);
   }
 
@@ -176,21 +201,35 @@ export class DeploymentService {
       key.revokedAt = new Date();
       await this.db.getRepository(ApiKey).save(key);
     }
+    // Published (and so delivered to every replica) before the caller hears it is revoked.
+    await this.bus.publish(API_KEYS_REVOKED, { keyId: key.id });
     return key;
   }
 
   /**
-   * The deployment a key opens, or null for an unknown or revoked key. Looked up on every
-   * request (one indexed read), so a revocation holds on the next request on every replica.
+   * The deployment a key opens, or null for an unknown or revoked key. A key verified in the last
+   * VERIFIED_KEY_MS is not read again (a read per request would cap keyed traffic at what the
+   * database answers); a revocation reaches every replica's memory through the event bus before
+   * `revokeApiKey` returns.
    */
   async deploymentOfKey(secret: string): Promise<string | null> {
     if (!secret.startsWith('berth_key_')) return null;
-    const key = await this.db.getRepository(ApiKey).findOneBy({ keyHash: hashToken(secret) });
-    if (!key || key.revokedAt) return null;
-    if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > LAST_USED_PRECISION_MS) {
-      await this.db.getRepository(ApiKey).update(key.id, { lastUsedAt: new Date() });
+    const hash = hashToken(secret);
+    const now = Date.now();
+    let verified = this.verifiedKeys.get(hash);
+    if (!verified || now - verified.verifiedAt > VERIFIED_KEY_MS) {
+      this.verifiedKeys.delete(hash);
+      const revocations = this.revocations;
+      const key = await this.db.getRepository(ApiKey).findOneBy({ keyHash: hash });
+      if (!key || key.revokedAt) return null;
+      verified = { keyId: key.id, deploymentId: key.deploymentId, verifiedAt: now, lastUsedAt: key.lastUsedAt?.getTime() ?? 0 };
+      if (revocations === this.revocations) this.verifiedKeys.set(hash, verified);
     }
-    return key.deploymentId;
+    if (now - verified.lastUsedAt > LAST_USED_PRECISION_MS) {
+      verified.lastUsedAt = now;
+      await this.db.getRepository(ApiKey).update(verified.keyId, { lastUsedAt: new Date(now) });
+    }
+    return verified.deploymentId;
   }
 
   /** Main and challenger: ready models of the deployment's experiment, and not the same one twice. */

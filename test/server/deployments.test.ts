@@ -396,6 +396,14 @@ describe('versions, rollback and replicas', async () => {
     expect(audit.data!.deployment.versions[0].createdBy.email).toBe(ADMIN.email);
   });
 
+  it('keeps a verified key in memory, yet a revocation the event bus never carried still holds within seconds', async () => {
+    const other = (await first.graphql<{ createApiKey: { key: string; apiKey: { id: string } } }>('mutation($d: ID!) { createApiKey(deploymentId: $d, name: "unannounced") { key apiKey { id } } }', { d: created.id }, admin)).data!.createApiKey;
+    expect((await predict(second.url, created.slug, { inputs: PENGUIN }, { 'x-api-key': other.key })).status).toBe(200);
+    // Revoked behind Berth's back, as if the replicas had missed the event.
+    await first.berth.services.db.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1', [other.apiKey.id]);
+    await until(async () => (await predict(second.url, created.slug, { inputs: PENGUIN }, { 'x-api-key': other.key })).status === 401, 'the revocation to hold');
+  });
+
   it('a revoked key stops working on the other replica at its next request', async () => {
     expect((await predict(second.url, created.slug, { inputs: PENGUIN }, { 'x-api-key': key.key })).status).toBe(200);
     await first.graphql('mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }', { id: key.apiKey.id }, admin);
