@@ -201,7 +201,7 @@ export class DeploymentService {
       key.revokedAt = new Date();
       await this.db.getRepository(ApiKey).save(key);
     }
-    // Published (and so delivered to every replica) before the caller hears it is revoked.
+    // Announced before the caller hears it is revoked; each replica forgets the key as it hears it.
     await this.bus.publish(API_KEYS_REVOKED, { keyId: key.id });
     return key;
   }
@@ -209,8 +209,8 @@ export class DeploymentService {
   /**
    * The deployment a key opens, or null for an unknown or revoked key. A key verified in the last
    * VERIFIED_KEY_MS is not read again (a read per request would cap keyed traffic at what the
-   * database answers); a revocation reaches every replica's memory through the event bus before
-   * `revokeApiKey` returns.
+   * database answers); `revokeApiKey` announces a revocation on the event bus before it returns,
+   * and each replica forgets the key as it hears it.
    */
   async deploymentOfKey(secret: string): Promise<string | null> {
     if (!secret.startsWith('berth_key_')) return null;
