@@ -193,6 +193,7 @@ async function main(resources: Resources): Promise<void> {
         // Serving knobs pass through, to compare settings run against run.
         BERTH_BATCH_DELAY_MS: process.env.BERTH_BATCH_DELAY_MS,
         BERTH_CHALLENGER_QUEUE_ROWS: process.env.BERTH_CHALLENGER_QUEUE_ROWS,
+        BERTH_CHALLENGER_BATCH_MS: process.env.BERTH_CHALLENGER_BATCH_MS,
       },
     });
     const { config, services } = berth;
@@ -387,7 +388,7 @@ async function main(resources: Resources): Promise<void> {
       date: new Date().toISOString(),
       code: codeVersion(),
       machine,
-      settings: { ...settings, batchDelayMs: config.serving.batchDelayMs, challengerQueueRows: config.serving.challengerQueueRows, body: JSON.parse(body) },
+      settings: { ...settings, batchDelayMs: config.serving.batchDelayMs, challengerQueueRows: config.serving.challengerQueueRows, challengerBatchMs: config.serving.challengerBatchMs, body: JSON.parse(body) },
       results: summaries,
       targets,
     };
