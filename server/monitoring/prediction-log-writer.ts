@@ -481,16 +481,21 @@ export class PredictionLogWriter {
     } finally {
       clearTimeout(timer);
     }
-    for (const day of days) this.partitions.add(day);
   }
 
   private async transaction(tx: LogConnection, batch: PredictionRecord[], days: Set<string>, aggregates: ReturnType<typeof aggregate>): Promise<void> {
-    await tx.query('BEGIN');
+    // Before the transaction: a partition another writer created at the same moment fails here, not the batch.
     for (const day of days) {
       if (this.partitions.has(day)) continue;
       const next = new Date(Date.parse(day) + 86_400_000).toISOString().slice(0, 10);
-      await tx.query(`CREATE TABLE IF NOT EXISTS "predictions_${day.replace(/-/g, '')}" PARTITION OF predictions FOR VALUES FROM ('${day}') TO ('${next}')`);
+      try {
+        await tx.query(`CREATE TABLE IF NOT EXISTS "predictions_${day.replace(/-/g, '')}" PARTITION OF predictions FOR VALUES FROM ('${day}') TO ('${next}')`);
+      } catch (error) {
+        if (!createdMeanwhile(error)) throw error;
+      }
+      this.partitions.add(day);
     }
+    await tx.query('BEGIN');
     if (batch.length > 0) await copyRows(tx, batch);
     await upsertSums(
       tx,
@@ -573,6 +578,15 @@ function spillFileRows(file: string): number {
       rows += message.rows;
     });
   return rows;
+}
+
+/**
+ * IF NOT EXISTS is not safe against a concurrent creation: the slower one fails on the catalog's
+ * unique index (23505) or finds the relation there (42P07). Either way the partition exists.
+ */
+function createdMeanwhile(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return code === '23505' || code === '42P07';
 }
 
 /** Data errors and constraint or syntax violations: SQLSTATE classes 22, 23 and 42, not outages. */

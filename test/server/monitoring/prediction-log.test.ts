@@ -172,6 +172,24 @@ describe('prediction log', () => {
     expect(readdirSync(parent)).toEqual([]);
   });
 
+  it('writes a batch whose day partition another process is creating at the same moment', async () => {
+    const other = new pg.Client({ connectionString: url });
+    await other.connect();
+    // Another writer's CREATE TABLE IF NOT EXISTS, not committed yet when this log creates the same partition.
+    await other.query('BEGIN');
+    await other.query(`CREATE TABLE IF NOT EXISTS "predictions_20310304" PARTITION OF predictions FOR VALUES FROM ('2031-03-04') TO ('2031-03-05')`);
+    const log = new PredictionLog(logger, { databaseUrl: url, spillDir: spillDir(), flushMs: 20 });
+    const batch = rows(5).map((r) => ({ ...r, createdAt: new Date('2031-03-04T12:00:00Z') }));
+    log.record(batch);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await other.query('COMMIT');
+    await other.end();
+    await log.flush();
+    expect(log.stats).toMatchObject({ written: 5, lost: 0 });
+    expect(await count([batch[0]!.requestId])).toMatchObject({ rows: 5 });
+    await log.close();
+  });
+
   it('counts rows the database refuses as lost, says so, and goes on writing the next ones', async () => {
     logs.length = 0;
     const log = new PredictionLog(logger, { databaseUrl: url, spillDir: spillDir(), flushMs: 20 });
