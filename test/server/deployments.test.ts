@@ -35,6 +35,19 @@ describe('deployments and online serving', async () => {
     return { status: response.status, body: (await response.json()) as any };
   };
 
+  /** What a model predicts for `rows` through the training code path, outside the server. */
+  const directPredictions = async (modelId: string, rows: Array<Record<string, unknown>>) => {
+    const model = await first.berth.services.experiments.model(modelId);
+    const version = await first.berth.services.experiments.version(model.versionId);
+    const files = await Promise.all(model.files.map(async (f) => ({ name: f.name, bytes: await first.berth.services.experiments.modelFile(model, f.name) })));
+    const { model: loaded } = await loadModelFromFiles(files);
+    try {
+      return predictRows(loaded, version.preprocessing!, rows);
+    } finally {
+      loaded.dispose();
+    }
+  };
+
   const penguins = (await createDeployment({
     name: 'Penguins',
     experimentId: demo.penguins.experimentId,
@@ -97,12 +110,7 @@ describe('deployments and online serving', async () => {
   it('serves the same predictions as the training code path on the same rows (one preprocessing module)', async () => {
     const rows = vegaRecords('penguins').slice(0, 40).map(({ Species: _species, ...features }) => features);
     const served = await predict('penguins', { inputs: rows });
-    const model = await first.berth.services.experiments.model(demo.penguins.v2.best);
-    const version = await first.berth.services.experiments.version(model.versionId);
-    const files = await Promise.all(model.files.map(async (f) => ({ name: f.name, bytes: await first.berth.services.experiments.modelFile(model, f.name) })));
-    const { model: loaded } = await loadModelFromFiles(files);
-    const direct = predictRows(loaded, version.preprocessing!, rows);
-    loaded.dispose();
+    const direct = await directPredictions(demo.penguins.v2.best, rows);
     served.body.predictions.forEach((p: any, i: number) => {
       expect(p.prediction).toBe(direct[i].prediction);
       for (const label of Object.keys(direct[i].probabilities!)) expect(Math.abs(p.probabilities[label] - direct[i].probabilities![label])).toBeLessThanOrEqual(1e-6);
@@ -138,12 +146,7 @@ describe('deployments and online serving', async () => {
     expect(after.rows - before.rows).toBe(rows.length);
 
     // Each request's challenger row is its own row, answered as the challenger model alone answers it.
-    const model = await first.berth.services.experiments.model(demo.penguins.v1.best);
-    const version = await first.berth.services.experiments.version(model.versionId);
-    const files = await Promise.all(model.files.map(async (f) => ({ name: f.name, bytes: await first.berth.services.experiments.modelFile(model, f.name) })));
-    const { model: loaded } = await loadModelFromFiles(files);
-    const direct = predictRows(loaded, version.preprocessing!, rows);
-    loaded.dispose();
+    const direct = await directPredictions(demo.penguins.v1.best, rows);
     const client = new pg.Client({ connectionString: first.databaseUrl });
     await client.connect();
     const { rows: logged } = await client.query("SELECT request_id, input, output FROM predictions WHERE role = 'challenger' AND request_id = ANY($1)", [responses.map((r) => r.body.requestId)]);
