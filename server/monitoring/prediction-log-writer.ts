@@ -43,10 +43,15 @@ export interface WriterOptions {
 export type Lane = 'live' | 'runs';
 export const LANES: Lane[] = ['live', 'runs'];
 
-/** What the writer reports per lane: rows written, and rows given up (the database refused them, or their files could not be read). */
+/**
+ * What the writer reports per lane: rows written; rows given up (the database refused them, or
+ * their files could not be read); rows dropped because their deployment was deleted meanwhile
+ * (its monitoring data went with it).
+ */
 export interface LaneCounts {
   written: number;
   lost: number;
+  discarded: number;
 }
 
 /** Counters of the log, for /metrics and tests: `lost` must stay 0. */
@@ -59,6 +64,8 @@ export interface PredictionLogStats {
   spilled: number;
   failedFlushes: number;
   lost: number;
+  /** Rows of deployments deleted before they were written. */
+  discarded: number;
 }
 
 export type WriterEvent =
@@ -130,7 +137,7 @@ export class PredictionLogWriter {
   private retryMs = RETRY_MIN_MS;
   private failedFlushes = 0;
   private readonly partitions = new Set<string>();
-  private readonly counts: Record<Lane, LaneCounts> = { live: { written: 0, lost: 0 }, runs: { written: 0, lost: 0 } };
+  private readonly counts: Record<Lane, LaneCounts> = { live: { written: 0, lost: 0, discarded: 0 }, runs: { written: 0, lost: 0, discarded: 0 } };
 
   constructor(
     private readonly db: LogDatabase,
@@ -428,7 +435,9 @@ export class PredictionLogWriter {
         this.counts.runs.written += runs.length;
         this.retryMs = RETRY_MIN_MS;
       })
-      .catch((error) => {
+      .catch(async (error) => {
+        // A deployment deleted while its rows waited: drop those, write the others at once.
+        if (isForeignKeyViolation(error) && (await this.dropDeletedDeployments(live, runs, shed).catch(() => false))) return;
         if (isRejection(error)) {
           // The database refuses these rows (a bug of ours): retrying would block the log forever.
           this.counts.live.lost += live.length;
@@ -453,6 +462,32 @@ export class PredictionLogWriter {
         if (this.pending() > 0 || this.shed.size > 0) this.kick(this.pending() >= this.options.flushRows ? 0 : this.options.flushMs);
       });
     return this.writing;
+  }
+
+  /**
+   * Puts back the rows and shed counts of a failed batch whose deployments still exist, counting
+   * the others as discarded. False when every deployment exists (the refusal has another cause).
+   */
+  private async dropDeletedDeployments(live: PredictionRecord[], runs: PredictionRecord[], shed: ShedEntry[]): Promise<boolean> {
+    const ids = [...new Set([...live, ...runs, ...shed].map((r) => r.deploymentId))];
+    const connection = await this.db.connect();
+    let existing: Set<string>;
+    try {
+      const { rows } = (await connection.query('SELECT id FROM deployments WHERE id = ANY($1::uuid[])', [ids])) as { rows: Array<{ id: string }> };
+      existing = new Set(rows.map((r) => r.id));
+    } finally {
+      connection.release();
+    }
+    if (ids.every((id) => existing.has(id))) return false;
+    const kept = { live: live.filter((r) => existing.has(r.deploymentId)), runs: runs.filter((r) => existing.has(r.deploymentId)) };
+    this.counts.live.discarded += live.length - kept.live.length;
+    this.counts.runs.discarded += runs.length - kept.runs.length;
+    this.buffers.live.unshift(...kept.live);
+    this.buffers.runs.unshift(...kept.runs);
+    for (const entry of shed) if (existing.has(entry.deploymentId)) this.recordShed(entry);
+    const discarded = live.length + runs.length - kept.live.length - kept.runs.length;
+    this.report({ type: 'log', level: 'warn', data: { rows: discarded, deployments: ids.filter((id) => !existing.has(id)) }, message: 'predictions of deleted deployments were dropped; the rest of the batch is written' });
+    return true;
   }
 
   private async write(batch: PredictionRecord[], shed: ShedEntry[]): Promise<void> {
@@ -587,6 +622,10 @@ function spillFileRows(file: string): number {
 function createdMeanwhile(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
   return code === '23505' || code === '42P07';
+}
+
+function isForeignKeyViolation(error: unknown): boolean {
+  return (error as { code?: unknown }).code === '23503';
 }
 
 /** Data errors and constraint or syntax violations: SQLSTATE classes 22, 23 and 42, not outages. */

@@ -87,7 +87,7 @@ const HEARTBEAT_FILE = 'alive';
 const HEARTBEAT_MS = 15_000;
 const STALE_MS = 60_000;
 
-const zero = (): Record<Lane, LaneCounts> => ({ live: { written: 0, lost: 0 }, runs: { written: 0, lost: 0 } });
+const zero = (): Record<Lane, LaneCounts> => ({ live: { written: 0, lost: 0, discarded: 0 }, runs: { written: 0, lost: 0, discarded: 0 } });
 
 /**
  * Records predictions off the latency path. Every prediction is handed to the log's own thread,
@@ -234,7 +234,9 @@ export class PredictionLog {
   }
 
   private settled(lane: Lane): number {
-    return this.before[lane].written + this.before[lane].lost + this.thread[lane].written + this.thread[lane].lost;
+    const before = this.before[lane];
+    const thread = this.thread[lane];
+    return before.written + before.lost + before.discarded + thread.written + thread.lost + thread.discarded;
   }
 
   /**
@@ -249,6 +251,7 @@ export class PredictionLog {
       const keptHere = Math.min(keptLeft, unsettled);
       keptLeft -= keptHere;
       this.before[lane].written += this.thread[lane].written;
+      this.before[lane].discarded += this.thread[lane].discarded;
       this.before[lane].lost += this.thread[lane].lost + unsettled - keptHere;
       this.recorded[lane] -= keptHere;
       this.posted[lane] -= keptHere;
@@ -266,8 +269,8 @@ export class PredictionLog {
     this.logger.error({ rows }, 'predictions recorded after the log closed');
   }
 
-  /** Written, lost and waiting rows of both lanes (for the stats). */
-  total(of: 'written' | 'lost' | 'buffered'): number {
+  /** Written, lost, discarded and waiting rows of both lanes (for the stats). */
+  total(of: 'written' | 'lost' | 'discarded' | 'buffered'): number {
     let sum = 0;
     for (const lane of LANES) {
       if (of === 'buffered') sum += this.recorded[lane] - this.settled(lane);
@@ -399,6 +402,9 @@ function statsOf(log: PredictionLog): PredictionLogStats {
     },
     get lost() {
       return log.total('lost');
+    },
+    get discarded() {
+      return log.total('discarded');
     },
     get spilled() {
       return log.spilled;

@@ -437,6 +437,36 @@ describe('monitoring', async () => {
     }
   });
 
+  it('drops the waiting rows of a deployment deleted meanwhile, and writes the rest of their batch', async () => {
+    const doomed = await deploy('Doomed');
+    const set = services.registry.bySlug(stable.slug)!.slot.value!;
+    await services.deployments.delete(doomed.id, doomed.slug);
+    const before = { ...services.predictionLog.stats };
+    const requestIds = { kept: crypto.randomUUID(), dropped: crypto.randomUUID() };
+    const row = (deploymentId: string, requestId: string, rowIndex: number): PredictionRecord => ({
+      deploymentId,
+      deploymentVersion: 1,
+      modelId: set.main.model.id,
+      role: 'main',
+      requestId,
+      rowIndex,
+      input: training[rowIndex],
+      output: { prediction: 'Adelie' },
+      latencyMs: 1,
+      source: 'api',
+      createdAt: new Date(),
+      binning: set.main.binning,
+    });
+    // One message, so one batch: the deleted deployment's rows fail the aggregates' foreign key.
+    services.predictionLog.record([...[0, 1, 2].map((i) => row(doomed.id, requestIds.dropped, i)), ...[0, 1, 2, 3].map((i) => row(stable.id, requestIds.kept, i))]);
+    await services.predictionLog.flush();
+    const [stored] = await services.db.query('SELECT count(*) FILTER (WHERE request_id = $1)::int AS kept, count(*) FILTER (WHERE request_id = $2)::int AS dropped FROM predictions', [requestIds.kept, requestIds.dropped]);
+    expect(stored).toEqual({ kept: 4, dropped: 0 });
+    expect(services.predictionLog.stats.lost - before.lost).toBe(0);
+    expect(services.predictionLog.stats.discarded - before.discarded).toBe(3);
+    expect(services.predictionLog.stats.written - before.written).toBe(4);
+  });
+
   it('closes its database client', async () => {
     await client.end().catch(() => undefined);
   });
