@@ -620,18 +620,22 @@ function spillFileRows(file: string): number {
  * unique index (23505) or finds the relation there (42P07). Either way the partition exists.
  */
 function createdMeanwhile(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  return code === '23505' || code === '42P07';
+  return ['23505', '42P07'].includes(sqlState(error));
 }
 
 function isForeignKeyViolation(error: unknown): boolean {
-  return (error as { code?: unknown }).code === '23503';
+  return sqlState(error) === '23503';
 }
 
 /** Data errors and constraint or syntax violations: SQLSTATE classes 22, 23 and 42, not outages. */
 function isRejection(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && /^(22|23|42)/.test(code);
+  return /^(22|23|42)/.test(sqlState(error));
+}
+
+/** PostgreSQL's error code (pg puts it on the error), or '' for any other error. */
+function sqlState(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : '';
 }
 
 /** The increments of one hour's rows, as the rollups take them (rollups.ts), with the role typed. */
