@@ -7,7 +7,7 @@ import { usePathname, useRouter } from 'next/navigation';
 import { useEffect, type ReactNode } from 'react';
 import { useQuery } from 'urql';
 import { messageOf } from '../lib/errors';
-import { MeQuery } from '../lib/operations';
+import { MeQuery } from '../lib/operations/session';
 import { useIsBrowser } from '../lib/use-is-browser';
 import { ErrorMessage } from './error-message';
 import { SignOutButton } from './sign-out-button';

@@ -4,7 +4,7 @@ import { Button, Group, Paper, TextInput } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import { useMutation } from 'urql';
 import { messageOf } from '../lib/errors';
-import { CreateProjectMutation } from '../lib/operations';
+import { CreateProjectMutation } from '../lib/operations/session';
 import { InlineError } from './error-message';
 
 export function CreateProjectForm() {

@@ -1,5 +1,5 @@
 import { Badge, Group, Table, Text, VisuallyHidden } from '@mantine/core';
-import type { MetricsData } from '../lib/deployment-operations';
+import type { MetricsData } from '../lib/operations/deployment';
 import { formatMetric, METRICS_OF_TASK } from '../lib/format';
 import { StateBadge } from './status-badges';
 

@@ -5,7 +5,7 @@ import Link from 'next/link';
 import { useMemo } from 'react';
 import { useQuery } from 'urql';
 import { messageOf } from '../lib/errors';
-import { ProjectsQuery, type ProjectSummary } from '../lib/operations';
+import { ProjectsQuery, type ProjectSummary } from '../lib/operations/session';
 import { EmptyState } from './empty-state';
 import { ErrorMessage } from './error-message';
 

@@ -4,7 +4,7 @@ import { Button, Group, Text } from '@mantine/core';
 import { useState } from 'react';
 import { useMutation } from 'urql';
 import { messageOf } from '../lib/errors';
-import { LogoutMutation } from '../lib/operations';
+import { LogoutMutation } from '../lib/operations/session';
 
 export function SignOutButton() {
   const [{ fetching }, logout] = useMutation(LogoutMutation);

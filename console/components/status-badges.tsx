@@ -1,5 +1,5 @@
 import { Badge, Group, Text, VisuallyHidden } from '@mantine/core';
-import type { DeploymentStatusData } from '../lib/deployment-operations';
+import type { DeploymentStatusData } from '../lib/operations/deployment';
 
 type ServingStatus = NonNullable<DeploymentStatusData['main']>;
 

@@ -1,7 +1,7 @@
 import { useEffect } from 'react';
 import { useSubscription } from 'urql';
 import { messageOf } from './errors';
-import { DeploymentStatusSubscription, type DeploymentStatusData } from './deployment-operations';
+import { DeploymentStatusSubscription, type DeploymentStatusData } from './operations/deployment';
 
 type Scope = { projectId: string; deploymentId?: never } | { deploymentId: string; projectId?: never };
 

@@ -9,7 +9,7 @@ import { CopyButton } from '../../components/docs/copy-button';
 import { EmptyState } from '../../components/empty-state';
 import { ErrorMessage, InlineError } from '../../components/error-message';
 import { StateBadge } from '../../components/status-badges';
-import { CreateAccessTokenMutation, MyAccessTokensQuery, RevokeAccessTokenMutation, type AccessTokenData } from '../../lib/account-operations';
+import { CreateAccessTokenMutation, MyAccessTokensQuery, RevokeAccessTokenMutation, type AccessTokenData } from '../../lib/operations/account';
 import { messageOf } from '../../lib/errors';
 import { formatDateTime } from '../../lib/format';
 

@@ -4,7 +4,7 @@ import { Alert, Button, Center, Paper, PasswordInput, Stack, Text, TextInput, Ti
 import { useState, type FormEvent } from 'react';
 import { useMutation } from 'urql';
 import { messageOf } from '../../lib/errors';
-import { LoginMutation } from '../../lib/operations';
+import { LoginMutation } from '../../lib/operations/session';
 
 /** Where to go once signed in: `?next=` when it is a path of this site, else the projects. */
 function nextPath(): string {

@@ -10,7 +10,7 @@ import {
   RemoveCollaboratorMutation,
   type CollaboratorData,
   type ProjectRoleName,
-} from '../../lib/account-operations';
+} from '../../lib/operations/account';
 import { messageOf } from '../../lib/errors';
 import { formatDate } from '../../lib/format';
 import { Loading } from '../app-shell';

@@ -5,10 +5,10 @@ import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
 import { useMutation } from 'urql';
-import { CreateDeploymentMutation, type ExperimentData, type ExperimentVersionData } from '../../lib/deployment-operations';
+import { CreateDeploymentMutation, type ExperimentData, type ExperimentVersionData } from '../../lib/operations/deployment';
 import { fieldOf, messageOf } from '../../lib/errors';
 import { ACCESS_LABELS, formatMetric, METRICS_OF_TASK, VALIDATION_LABELS } from '../../lib/format';
-import type { ModelData } from '../../lib/deployment-operations';
+import type { ModelData } from '../../lib/operations/deployment';
 import { EmptyState } from '../empty-state';
 
 type Access = keyof typeof ACCESS_LABELS;

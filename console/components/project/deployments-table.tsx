@@ -4,7 +4,7 @@ import { Anchor, Table, Text } from '@mantine/core';
 import Link from 'next/link';
 import { useCallback, useMemo } from 'react';
 import { useQuery } from 'urql';
-import { DeploymentsQuery, type DeploymentStatusData } from '../../lib/deployment-operations';
+import { DeploymentsQuery, type DeploymentStatusData } from '../../lib/operations/deployment';
 import { messageOf } from '../../lib/errors';
 import { ACCESS_LABELS, formatDate } from '../../lib/format';
 import { useLiveStatuses } from '../../lib/use-live-statuses';

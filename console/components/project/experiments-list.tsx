@@ -3,8 +3,8 @@
 import { Badge, Button, Card, Group, NativeSelect, Paper, SimpleGrid, Stack, Text, TextInput, Title, VisuallyHidden } from '@mantine/core';
 import { useMemo, useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
-import { CreateExperimentMutation } from '../../lib/account-operations';
-import { ExperimentsQuery, type ExperimentData } from '../../lib/deployment-operations';
+import { CreateExperimentMutation } from '../../lib/operations/account';
+import { ExperimentsQuery, type ExperimentData } from '../../lib/operations/deployment';
 import { messageOf } from '../../lib/errors';
 import { formatDate } from '../../lib/format';
 import { Loading } from '../app-shell';

@@ -3,8 +3,8 @@
 import { Button, Code, Group, Input, Paper, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useMutation } from 'urql';
-import { ImportExperimentVersionMutation } from '../../lib/account-operations';
-import type { ExperimentData } from '../../lib/deployment-operations';
+import { ImportExperimentVersionMutation } from '../../lib/operations/account';
+import type { ExperimentData } from '../../lib/operations/deployment';
 import { messageOf } from '../../lib/errors';
 import { InlineError } from '../error-message';
 import { uploadCsv } from './train-version';

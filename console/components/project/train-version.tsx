@@ -3,8 +3,8 @@
 import { Button, Checkbox, Group, Input, NativeSelect, Paper, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useMutation, useSubscription } from 'urql';
-import { TrainExperimentVersionMutation, TrainingProgressSubscription, type DatasetData, type TrainingProgressData } from '../../lib/account-operations';
-import type { ExperimentData } from '../../lib/deployment-operations';
+import { TrainExperimentVersionMutation, TrainingProgressSubscription, type DatasetData, type TrainingProgressData } from '../../lib/operations/account';
+import type { ExperimentData } from '../../lib/operations/deployment';
 import { messageOf } from '../../lib/errors';
 import { formatMetric } from '../../lib/format';
 

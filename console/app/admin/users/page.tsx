@@ -7,10 +7,10 @@ import { AppShell, Breadcrumbs, Loading, Page } from '../../../components/app-sh
 import { EmptyState } from '../../../components/empty-state';
 import { ErrorMessage, InlineError } from '../../../components/error-message';
 import { StateBadge } from '../../../components/status-badges';
-import { CreateUserMutation, SetUserDisabledMutation, UsersQuery, type UserData } from '../../../lib/account-operations';
+import { CreateUserMutation, SetUserDisabledMutation, UsersQuery, type UserData } from '../../../lib/operations/account';
 import { messageOf } from '../../../lib/errors';
 import { formatDate } from '../../../lib/format';
-import { MeQuery } from '../../../lib/operations';
+import { MeQuery } from '../../../lib/operations/session';
 
 export default function UsersPage() {
   return (

@@ -9,7 +9,7 @@ import { ErrorMessage } from '../../../components/error-message';
 import { Collaborators } from '../../../components/project/collaborators';
 import { DeploymentsTable } from '../../../components/project/deployments-table';
 import { ExperimentsList } from '../../../components/project/experiments-list';
-import { ProjectQuery } from '../../../lib/deployment-operations';
+import { ProjectQuery } from '../../../lib/operations/deployment';
 import { messageOf } from '../../../lib/errors';
 
 export default function ProjectPage() {

@@ -7,7 +7,7 @@ import { EmptyState } from '../../../../components/empty-state';
 import { AppShell, Page, Breadcrumbs, Loading } from '../../../../components/app-shell';
 import { ErrorMessage } from '../../../../components/error-message';
 import { DeployForm } from '../../../../components/project/deploy-form';
-import { ExperimentsQuery, ProjectQuery } from '../../../../lib/deployment-operations';
+import { ExperimentsQuery, ProjectQuery } from '../../../../lib/operations/deployment';
 import { messageOf } from '../../../../lib/errors';
 
 export default function DeployPage() {

@@ -4,6 +4,7 @@ import { Alert, Button, Code, Group, Paper, Table, Text, TextInput, VisuallyHidd
 import { useMemo, useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { messageOf } from '../../lib/errors';
+import { formatDateTime } from '../../lib/format';
 import { graphql, type ResultOf } from '../../lib/graphql';
 import { useIsBrowser } from '../../lib/use-is-browser';
 import { CopyButton } from '../docs/copy-button';
@@ -59,8 +60,6 @@ const RevokeApiKeyMutation = graphql(`
 type ApiKey = ResultOf<typeof ApiKeysQuery>['deployment']['apiKeys'][number];
 type CreatedKey = ResultOf<typeof CreateApiKeyMutation>['createApiKey'];
 
-const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-const formatDateTime = (value: string) => dateTimeFormat.format(new Date(value));
 
 export function ApiKeysSection({ deploymentId }: { deploymentId: string }) {
   const browser = useIsBrowser();

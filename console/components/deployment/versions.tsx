@@ -8,7 +8,7 @@ import {
   RollbackDeploymentMutation,
   type DeploymentData,
   type DeploymentVersionData,
-} from '../../lib/deployment-operations';
+} from '../../lib/operations/deployment';
 import { messageOf } from '../../lib/errors';
 import { formatDateTime, formatMetric, METRICS_OF_TASK } from '../../lib/format';
 import { ConfirmDialog } from '../confirm-dialog';

@@ -1,4 +1,4 @@
-import { graphql, type ResultOf } from './graphql';
+import { graphql, type ResultOf } from '../graphql';
 
 /** What the console shows of a deployment's two statuses, everywhere it shows them. */
 export const DeploymentStatusFields = graphql(`
@@ -246,52 +246,3 @@ export const DeleteDeploymentMutation = graphql(`
     deleteDeployment(id: $id, confirm: $confirm)
   }
 `);
-
-export const DeploymentDriftQuery = graphql(`
-  query DeploymentDrift($deploymentId: ID!, $from: DateTimeISO, $to: DateTimeISO) {
-    deploymentDrift(deploymentId: $deploymentId, from: $from, to: $to) {
-      from
-      to
-      enoughData
-      drifted
-      driftedFeatures
-      share
-      thresholds {
-        jensenShannon
-        wasserstein
-        minRows
-        datasetShare
-      }
-      features {
-        feature
-        type
-        rows
-        enoughData
-        psi
-        psiBand
-        jensenShannon
-        wasserstein
-        drifted
-        labels
-        reference
-        current
-      }
-      predictions {
-        role
-        modelId
-        rows
-        enoughData
-        psi
-        psiBand
-        jensenShannon
-        wasserstein
-        drifted
-        labels
-        reference
-        current
-      }
-    }
-  }
-`);
-
-export type DriftReportData = ResultOf<typeof DeploymentDriftQuery>['deploymentDrift'];

@@ -8,23 +8,13 @@ import { messageOf } from '../../lib/errors';
 import { graphql, type ResultOf } from '../../lib/graphql';
 import { useIsBrowser } from '../../lib/use-is-browser';
 import { ErrorMessage } from '../error-message';
-import {
-  CHART_COLORS,
-  ChartCard,
-  Figure,
-  formatBytes,
-  formatDateTime,
-  formatDecimal,
-  formatInteger,
-  MAIN_COLOR,
-  REFERENCE_COLOR,
-  timeLabelFormatter,
-  timeTickFormatter,
-  useInterval,
-  useLiveMetrics,
-  LiveHead,
-  loneDots,
-} from './monitoring-section';
+import { formatBytes, formatDateTime, formatDecimal, formatInteger, timeLabelFormatter, timeTickFormatter } from '../../lib/format';
+import { useInterval } from '../../lib/use-interval';
+import { ChartCard } from '../charts/chart-card';
+import { CHART_COLORS, MAIN_COLOR, REFERENCE_COLOR } from '../charts/colors';
+import { loneDots } from '../charts/lone-dots';
+import { Figure } from '../ui/figure';
+import { LiveHead, useLiveMetrics } from './monitoring/live-figures';
 
 const UsageQuery = graphql(`
   query DeploymentUsage($deploymentId: ID!, $from: DateTimeISO, $to: DateTimeISO) {

@@ -1,4 +1,4 @@
-import { graphql, type ResultOf } from './graphql';
+import { graphql, type ResultOf } from '../graphql';
 
 /** Personal access tokens, instance users, project collaborators and training from a CSV. */
 

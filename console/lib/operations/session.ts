@@ -1,4 +1,4 @@
-import { graphql, type ResultOf } from './graphql';
+import { graphql, type ResultOf } from '../graphql';
 
 export const MeQuery = graphql(`
   query Me {

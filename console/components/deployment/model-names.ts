@@ -1,4 +1,4 @@
-import type { DeploymentData } from '../../lib/deployment-operations';
+import type { DeploymentData } from '../../lib/operations/deployment';
 
 /** Experiment version number of each model of the deployment's experiment, by model id. */
 export function versionNumbers(deployment: DeploymentData): Map<string, number> {

@@ -2,13 +2,12 @@
 
 import { Anchor, Code, SimpleGrid, Stack, Text } from '@mantine/core';
 import Link from 'next/link';
-import type { DeploymentData, DeploymentStatusData } from '../../lib/deployment-operations';
+import type { DeploymentData, DeploymentStatusData } from '../../lib/operations/deployment';
 import { ACCESS_LABELS, formatDateTime, VALIDATION_LABELS } from '../../lib/format';
-import { ApiKeysSection } from '../deployment/api-keys-section';
+import { ApiKeysSection } from './api-keys';
 import { ModelMetricsTable } from '../model-metrics';
 import { ModelServing, StatusBadges } from '../status-badges';
 import { Details, SectionCard } from '../section-card';
-import { DriftPanel } from './drift-panel';
 import { modelLabel, versionNumbers } from './model-names';
 
 /** The path of a URL the server built from its public URL: the console serves the same routes. */
@@ -125,8 +124,10 @@ export function GeneralSection({ deployment, status }: { deployment: DeploymentD
       </SectionCard>
 
       <SectionCard id="drift-title" title="Drift">
-        <Text size="sm" c="dimmed" mt="xs">Live inputs and predictions compared with the training data of the main model’s version.</Text>
-        <DriftPanel deploymentId={deployment.id} />
+        <Text size="sm" mt="xs">
+          Live inputs and predictions compared with the training data of the main model’s version are in the{' '}
+          <Anchor href="#monitoring">Monitoring tab</Anchor>, over the range you choose there.
+        </Text>
       </SectionCard>
 
       <SectionCard id="api-keys-title" title="API keys">

@@ -3,15 +3,16 @@
 import cronstrue from 'cronstrue';
 import { useId, useMemo, useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useSubscription } from 'urql';
-import { messageOf } from '../../lib/errors';
-import { graphql, type ResultOf } from '../../lib/graphql';
-import { useIsBrowser } from '../../lib/use-is-browser';
+import { messageOf } from '../../../lib/errors';
+import { graphql, type ResultOf } from '../../../lib/graphql';
+import { useIsBrowser } from '../../../lib/use-is-browser';
 import { Anchor, Badge, Button, Checkbox, Code, Collapse, Group, List, NativeSelect, NumberInput, Paper, Progress, Radio, SimpleGrid, Stack, Switch, Text, Textarea, TextInput, Title } from '@mantine/core';
-import { Loading } from '../app-shell';
-import { ConfirmDialog } from '../confirm-dialog';
-import { EmptyState } from '../empty-state';
-import { ErrorMessage, InlineError } from '../error-message';
-import { useInterval } from './monitoring-section';
+import { Loading } from '../../app-shell';
+import { ConfirmDialog } from '../../confirm-dialog';
+import { EmptyState } from '../../empty-state';
+import { ErrorMessage, InlineError } from '../../error-message';
+import { formatDateTime, formatDuration, formatInteger, formatInZone } from '../../../lib/format';
+import { useInterval } from '../../../lib/use-interval';
 
 const PipelinesQuery = graphql(`
   query DeploymentPipelines($deploymentId: ID!) {
@@ -168,29 +169,6 @@ const CancelRunMutation = graphql(`
 type Pipeline = ResultOf<typeof PipelinesQuery>['pipelines'][number];
 type Sources = ResultOf<typeof SourcesQuery>;
 type Run = ResultOf<typeof RunsQuery>['pipelineRuns'][number];
-
-const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-const integerFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
-const formatDateTime = (value: string) => dateTimeFormat.format(new Date(value));
-const formatInteger = (n: number) => integerFormat.format(n);
-
-/** A date in the time zone the schedule is written in, which is the one its cron speaks. */
-function formatInZone(value: string, timeZone: string): string {
-  try {
-    return new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(new Date(value));
-  } catch {
-    return formatDateTime(value);
-  }
-}
-
-function formatDuration(ms: number): string {
-  if (ms < 1000) return `${ms} ms`;
-  const seconds = Math.round(ms / 1000);
-  if (seconds < 60) return `${seconds} s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes} min ${seconds % 60} s`;
-  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
-}
 
 /** The cron in words while typing; the server has the last word. */
 function describeCron(cron: string): { text: string; ok: boolean } {

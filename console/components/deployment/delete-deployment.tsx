@@ -4,7 +4,7 @@ import { Button, Code, Text, TextInput } from '@mantine/core';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { useMutation } from 'urql';
-import { DeleteDeploymentMutation } from '../../lib/deployment-operations';
+import { DeleteDeploymentMutation } from '../../lib/operations/deployment';
 import { messageOf } from '../../lib/errors';
 import { ConfirmDialog } from '../confirm-dialog';
 
