@@ -12,6 +12,10 @@ export interface Config {
   port: number;
   /** The URL people open; printed at start and used in links. */
   publicUrl: string;
+  /** BERTH_PUBLIC_URL was set: only its origin may use the session cookie (else the origin a request was sent to). */
+  publicUrlConfigured: boolean;
+  /** Whether callers without credentials may introspect the GraphQL schema and get "Did you mean …" hints. */
+  graphqlIntrospection: boolean;
   dataDir: string;
   /** Key material for encryption at rest; generated into the data folder when unset. */
   secret: string | undefined;
@@ -95,9 +99,11 @@ export const ENVIRONMENT_VARIABLES = [
   'BERTH_LOG_RETENTION_DAYS',
   'BERTH_AGGREGATE_RETENTION_DAYS',
   'BERTH_METRICS_TOKEN',
+  'BERTH_GRAPHQL_INTROSPECTION',
 ] as const;
 
-type Env = Partial<Record<(typeof ENVIRONMENT_VARIABLES)[number], string>>;
+/** NODE_ENV is read too, only to choose defaults (the image sets it to production). */
+type Env = Partial<Record<(typeof ENVIRONMENT_VARIABLES)[number] | 'NODE_ENV', string>>;
 
 export function loadConfig(env: Env = process.env as Env): Config {
   const problems: string[] = [];
@@ -175,6 +181,9 @@ export function loadConfig(env: Env = process.env as Env): Config {
     host,
     port,
     publicUrl: publicUrl.replace(/\/$/, ''),
+    publicUrlConfigured: read('BERTH_PUBLIC_URL') !== undefined,
+    // Off for anonymous callers in production: the schema is a map for whoever probes the instance.
+    graphqlIntrospection: oneOf('BERTH_GRAPHQL_INTROSPECTION', ['on', 'off'] as const, read('NODE_ENV') === 'production' ? 'off' : 'on') === 'on',
     dataDir: path.resolve(read('BERTH_DATA_DIR') ?? '.berth'),
     secret,
     adminEmail: adminEmail?.toLowerCase(),

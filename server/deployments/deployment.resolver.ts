@@ -3,7 +3,7 @@ import { User } from '../auth/user.entity';
 import { Experiment } from '../experiments/experiment.entity';
 import { Model } from '../experiments/model.entity';
 import type { Context } from '../graphql/context';
-import { unauthenticated } from '../platform/errors';
+import { badInput, unauthenticated } from '../platform/errors';
 import { ProjectRole } from '../projects/collaborator.entity';
 import { DEPLOYMENT_STATUS, PROJECT_DEPLOYMENT_STATUS, type DeploymentStatus as Status } from '../serving/deployment-registry';
 import { ApiKey } from './api-key.entity';
@@ -157,7 +157,7 @@ export class DeploymentResolver {
         await services.policy.requireProjectRole(viewer, deployment.projectId, ProjectRole.viewer);
         return services.bus.subscribe(DEPLOYMENT_STATUS, args.deploymentId);
       }
-      if (!args.projectId) throw new Error('give projectId or deploymentId');
+      if (!args.projectId) throw badInput('deploymentStatusChanged', 'give deploymentId (one deployment) or projectId (every deployment of a project)');
       await services.policy.requireProjectRole(viewer, args.projectId as string, ProjectRole.viewer);
       return services.bus.subscribe(PROJECT_DEPLOYMENT_STATUS, args.projectId);
     },

@@ -10,11 +10,12 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import type { Config } from '../config';
 import { mountGraphQL } from '../graphql/server';
-import { DomainError, HTTP_STATUS } from '../platform/errors';
+import { asDomainError, HTTP_STATUS } from '../platform/errors';
 import type { Logger } from '../platform/logger';
 import type { Services } from '../services';
 import { mountConsole } from './console';
 import { mountHealth, type ReadinessCheck } from './health.routes';
+import { refuseForeignCookieRequests } from './origins';
 
 export interface HttpDependencies {
   config: Config;
@@ -33,10 +34,13 @@ export async function createHttpApp({ config, logger, services, schema, readines
     return503OnClosing: true,
   });
   await app.register(fastifyCookie);
+  // Before any route (and any upload body): a cookie-signed state change must come from the console.
+  app.addHook('onRequest', refuseForeignCookieRequests(config));
 
   app.setErrorHandler((error, request, reply) => {
-    if (error instanceof DomainError) {
-      return reply.status(HTTP_STATUS[error.code]).send({ error: error.message, code: error.code, ...error.details });
+    const domain = asDomainError(error);
+    if (domain) {
+      return reply.status(HTTP_STATUS[domain.code]).send({ error: domain.message, code: domain.code, ...domain.details });
     }
     const status = (error as { statusCode?: number }).statusCode;
     if (status && status >= 400 && status < 500) {

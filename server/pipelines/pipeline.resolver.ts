@@ -1,5 +1,7 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { Context } from '../graphql/context';
+import { page } from '../graphql/paging';
+import { badInput } from '../platform/errors';
 import { ProjectRole } from '../projects/collaborator.entity';
 import { CreatePipelineInput } from './pipeline.inputs';
 import { PipelineRun } from './pipeline-run.entity';
@@ -22,9 +24,10 @@ export class PipelineResolver {
     @Arg('offset', () => Int, { defaultValue: 0 }) offset: number,
     @Ctx() { services, viewer }: Context,
   ): Promise<PipelineRun[]> {
+    const runs = page(offset, limit, 100);
     const pipeline = await services.pipelines.get(pipelineId);
     await services.policy.requireProjectRole(viewer, pipeline.projectId, ProjectRole.viewer);
-    return services.pipelines.runs(pipelineId, limit, offset);
+    return services.pipelines.runs(pipelineId, runs.limit, runs.offset);
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'The schedule in words' })
@@ -34,6 +37,7 @@ export class PipelineResolver {
 
   @FieldResolver(() => [Date], { description: 'The next run times (none when paused or manual)' })
   nextRunTimes(@Root() pipeline: Pipeline, @Arg('count', () => Int, { defaultValue: 5 }) count: number, @Ctx() { services }: Context): Date[] {
+    if (count < 0) throw badInput('count', `must be 0 or more, got ${count}`);
     return services.pipelines.nextRuns(pipeline, Math.min(count, 50));
   }
 

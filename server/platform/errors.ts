@@ -34,3 +34,23 @@ export const notFound = (what: string, id: string) => new DomainError('NOT_FOUND
 export const badInput = (field: string, message: string) => new DomainError('BAD_USER_INPUT', `${field}: ${message}`, { field });
 export const conflict = (message: string) => new DomainError('CONFLICT', message);
 export const tooLarge = (field: string, message: string) => new DomainError('PAYLOAD_TOO_LARGE', `${field}: ${message}`, { field });
+
+/** PostgreSQL's error code (SQLSTATE) of a failed query, on pg's error or on TypeORM's wrapper of it. */
+export function sqlState(error: unknown): string | undefined {
+  const candidate = error as { code?: unknown; driverError?: { code?: unknown } } | null;
+  const code = candidate?.driverError?.code ?? candidate?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+}
+
+/** PostgreSQL's "invalid input syntax" (a malformed UUID in a URL, say): the caller's mistake. */
+const INVALID_TEXT_REPRESENTATION = '22P02';
+
+/**
+ * The domain error an error stands for, for both edges' mappers: itself, or what a database error
+ * caused by the input means; undefined for anything unexpected.
+ */
+export function asDomainError(error: unknown): DomainError | undefined {
+  if (error instanceof DomainError) return error;
+  if (sqlState(error) === INVALID_TEXT_REPRESENTATION) return new DomainError('BAD_USER_INPUT', 'An identifier or value has the wrong format');
+  return undefined;
+}

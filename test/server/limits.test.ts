@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ADMIN, startTestBerth } from '../support/berth';
+import { subscribe } from '../support/subscriptions';
 
 describe('request limits', async () => {
   const { url, graphql, login } = await startTestBerth({ env: { BERTH_MAX_BODY_BYTES: '4096', BERTH_GRAPHQL_MAX_DEPTH: '2', BERTH_GRAPHQL_MAX_COST: '40' } });
@@ -11,6 +12,19 @@ describe('request limits', async () => {
     expect(deep.errors?.[0].message).toMatch(/exceeds maximum operation depth of 2/);
     const shallow = await graphql('{ projects { collaborators { role } } }', {}, token);
     expect(shallow.errors).toBeUndefined();
+  });
+
+  it('applies the same depth and cost limits over WebSocket', async () => {
+    const deep = subscribe(url, token, '{ projects { collaborators { user { email } } } }');
+    await deep.waitUntil(() => false, 5000);
+    expect(JSON.stringify(deep.errors)).toMatch(/exceeds maximum operation depth of 2/);
+    await deep.client.dispose();
+
+    const fields = Array.from({ length: 45 }, (_, i) => `f${i}: __typename`).join(' ');
+    const costly = subscribe(url, token, `{ me { ${fields} } }`);
+    await costly.waitUntil(() => false, 5000);
+    expect(JSON.stringify(costly.errors)).toMatch(/Query cost \d+ exceeds the limit of 40/);
+    await costly.client.dispose();
   });
 
   it('refuses a query whose cost exceeds the limit', async () => {
