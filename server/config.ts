@@ -1,4 +1,6 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
+import ipaddr from 'ipaddr.js';
 
 export type Role = 'api' | 'worker' | 'all';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -30,6 +32,13 @@ export interface Config {
   serveConsole: boolean;
   /** Create demo data on an empty instance. */
   demo: boolean;
+  connectors: {
+    /**
+     * BERTH_CONNECTOR_ALLOWED_HOSTS: host names, IP addresses and CIDR ranges connectors may
+     * reach beyond public addresses (loopback, private, link-local… are refused otherwise).
+     */
+    allowedHosts: string[];
+  };
   limits: {
     bodyBytes: number;
     graphqlDepth: number;
@@ -100,6 +109,7 @@ export const ENVIRONMENT_VARIABLES = [
   'BERTH_AGGREGATE_RETENTION_DAYS',
   'BERTH_METRICS_TOKEN',
   'BERTH_GRAPHQL_INTROSPECTION',
+  'BERTH_CONNECTOR_ALLOWED_HOSTS',
 ] as const;
 
 /** NODE_ENV is read too, only to choose defaults (the image sets it to production). */
@@ -173,6 +183,16 @@ export function loadConfig(env: Env = process.env as Env): Config {
   const metricsToken = read('BERTH_METRICS_TOKEN');
   if (metricsToken !== undefined && metricsToken.length < 16) problems.push('BERTH_METRICS_TOKEN must be at least 16 characters long');
 
+  const allowedHosts = (read('BERTH_CONNECTOR_ALLOWED_HOSTS') ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  for (const entry of allowedHosts) {
+    const bare = entry.startsWith('[') && entry.endsWith(']') ? entry.slice(1, -1) : entry;
+    const valid = entry.includes('/') ? ipaddr.isValidCIDR(entry) && isIP(entry.slice(0, entry.indexOf('/'))) !== 0 : isIP(bare) !== 0 || /^(?=.{1,253}\.?$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/.test(entry);
+    if (!valid) problems.push(`BERTH_CONNECTOR_ALLOWED_HOSTS has "${entry}", which is not a host name, an IP address or a CIDR range (such as warehouse, 10.0.0.5 or 172.16.0.0/12)`);
+  }
+
   const consoleSetting = oneOf('BERTH_CONSOLE', ['on', 'off'] as const, 'on');
 
   const config: Config = {
@@ -194,6 +214,7 @@ export function loadConfig(env: Env = process.env as Env): Config {
     embeddedPostgresPort: integer('BERTH_EMBEDDED_PG_PORT', 54329, 1024, 65535),
     serveConsole: consoleSetting === 'on',
     demo: oneOf('BERTH_DEMO', ['on', 'off'] as const, 'on') === 'on',
+    connectors: { allowedHosts },
     limits: {
       bodyBytes: integer('BERTH_MAX_BODY_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024),
       graphqlDepth: integer('BERTH_GRAPHQL_MAX_DEPTH', 10, 2, 100),

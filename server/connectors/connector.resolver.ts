@@ -36,8 +36,9 @@ export class ConnectorResolver {
   @Mutation(() => ConnectorTestResult, { description: 'Connects from this server and tries reading and creating a table; says precisely what failed' })
   async testConnector(@Arg('id', () => ID) id: string, @Ctx() { services, viewer }: Context): Promise<ConnectorTestResult> {
     const connector = await services.connectors.get(id);
-    await services.policy.requireProjectRole(viewer, connector.projectId, ProjectRole.contributor);
-    return services.connectors.test(connector);
+    const user = await services.policy.requireProjectRole(viewer, connector.projectId, ProjectRole.contributor);
+    // Rate-limited per user; a host outside the allowed set is answered "not allowed" without connecting.
+    return services.connectors.test(connector, user.id);
   }
 
   @Mutation(() => Boolean, { description: 'Refused while a pipeline uses it' })

@@ -3,10 +3,13 @@ import { isIP } from 'node:net';
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { badInput, conflict, DomainError, notFound } from '../platform/errors';
+import { ConnectorPolicy, type CheckedTarget } from './connector-policy';
 import { ConnectorTestResult } from './connector-test-result';
 import { Connector, ConnectorTlsMode } from './connector.entity';
 import { describeConnectionFailure, isPgDatabaseError, SQLSTATE, targetOf } from './connector.errors';
 import { SecretBox, SecretBoxError } from './secret-box';
+import { readSql, type Row } from './sql-source';
+import { openTableDestination, type DestinationColumn, type TableDestination } from './table-destination';
 
 export interface NewConnector {
   name: string;
@@ -26,22 +29,40 @@ export interface NewConnector {
  */
 export type ConnectorDeletionCheck = (connectorId: string) => Promise<void>;
 
+export interface ConnectorServiceOptions {
+  /** BERTH_CONNECTOR_ALLOWED_HOSTS: host names, IPs or CIDRs beyond public addresses. */
+  allowedHosts?: readonly string[];
+  /** Berth's own database, never a connector's; defaults to the URL `db` connects with. */
+  ownDatabaseUrl?: string;
+  /** `test()` calls per user per minute. */
+  testsPerMinute?: number;
+}
+
 const CONNECT_TIMEOUT_MS = 5000;
 /** Bounds each query of `test()`: a probe should answer quickly or say it could not. */
 const TEST_STATEMENT_TIMEOUT_MS = 10_000;
 const MAX_IDENTIFIER_BYTES = 63;
+const TESTS_PER_MINUTE = 10;
+const MINUTE_MS = 60_000;
 const HOST_LABEL = /^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/;
 
 export class ConnectorService {
   private readonly box: SecretBox;
   private readonly deletionChecks: ConnectorDeletionCheck[] = [];
+  readonly policy: ConnectorPolicy;
+  private readonly testsPerMinute: number;
+  /** When each user's recent tests ran (ms), oldest first: a sliding one-minute window. */
+  private readonly recentTests = new Map<string, number[]>();
 
   /** `secret` is the instance secret (BERTH_SECRET, at least 32 characters). */
   constructor(
     private readonly db: DataSource,
     secret: string,
+    options: ConnectorServiceOptions = {},
   ) {
     this.box = new SecretBox(secret);
+    this.policy = new ConnectorPolicy(options.allowedHosts ?? [], options.ownDatabaseUrl ?? (db.options as { url?: string }).url, db);
+    this.testsPerMinute = options.testsPerMinute ?? TESTS_PER_MINUTE;
   }
 
   private get connectors() {
@@ -70,6 +91,9 @@ export class ConnectorService {
     const user = validateIdentifier('user', input.user);
     const tlsMode = validateTlsMode(input.tlsMode);
     const password = validatePassword(input.password);
+    // Refused before it is stored: not an allowed address, or Berth's own database. Checked
+    // again at every use, since a name may resolve elsewhere later.
+    await this.policy.checkIfResolvable(host, port, database);
 
     if (await this.connectors.existsBy({ projectId, name })) throw nameTaken(name);
     const connector = this.connectors.create({
@@ -97,6 +121,33 @@ export class ConnectorService {
     await this.get(id);
     for (const check of this.deletionChecks) await check(id);
     await this.connectors.delete(id);
+  }
+
+  /**
+   * Streams the rows of a SELECT on the connector: the target is checked first (allowed
+   * addresses, not Berth's own database), then the session (no superuser).
+   */
+  async *readSql(connector: Connector, sql: string, chunkRows: number): AsyncGenerator<Row[], void, undefined> {
+    const { config, target } = await this.checkedConfig(connector);
+    yield* readSql(config, sql, { chunkRows, afterConnect: (client) => this.policy.afterConnect(client, connector.user, target) });
+  }
+
+  /** A destination table on the connector, with the same checks as `readSql`. */
+  async openTable(connector: Connector, table: string, columns: DestinationColumn[], runId: string): Promise<TableDestination> {
+    const { config, target } = await this.checkedConfig(connector);
+    return openTableDestination(config, table, columns, runId, { afterConnect: (client) => this.policy.afterConnect(client, connector.user, target) });
+  }
+
+  /**
+   * `clientConfig` pinned to the addresses the policy checked: pg connects to the checked IP
+   * (a name resolved again could answer differently), TLS still names the host.
+   */
+  async checkedConfig(connector: Connector): Promise<{ config: pg.ClientConfig; target: CheckedTarget }> {
+    const config = this.clientConfig(connector);
+    const target = await this.policy.check(connector.host, connector.port, connector.database);
+    if (isIP(connector.host)) return { config, target };
+    const ssl = config.ssl === false || config.ssl === undefined ? config.ssl : { ...(config.ssl as object), servername: hostWithoutDot(connector.host) };
+    return { config: { ...config, host: target.addresses[0], ssl }, target };
   }
 
   /** How to connect with `pg`: decrypts the password; TLS per `tlsMode` (libpq's sslmode). */
@@ -132,16 +183,20 @@ export class ConnectorService {
    * schema public (in a transaction rolled back at once). Never throws for a failed check:
    * the result says how far it got and why it stopped.
    */
-  async test(connector: Connector): Promise<ConnectorTestResult> {
+  async test(connector: Connector, requestedBy: string | null = null): Promise<ConnectorTestResult> {
+    // Each test is a connection attempt to a host of the caller's choice: bounded per user.
+    if (requestedBy !== null) this.countTest(requestedBy);
     const result: ConnectorTestResult = { ok: false, reachable: false, authenticated: false, canRead: false, canCreateTables: false, message: '' };
     let config: pg.ClientConfig;
+    let checked: CheckedTarget;
     try {
-      config = this.clientConfig(connector);
+      // A host outside the allowed set gets "not allowed" and nothing else: no connection is tried.
+      ({ config, target: checked } = await this.checkedConfig(connector));
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       return { ...result, message: error.message };
     }
-    const target = targetOf(config);
+    const target = { ...targetOf(config), host: connector.host };
     const where = `${target.host}:${target.port}`;
     const client = new pg.Client({ ...config, statement_timeout: TEST_STATEMENT_TIMEOUT_MS });
     client.on('error', () => undefined);
@@ -154,6 +209,12 @@ export class ConnectorService {
       }
       result.reachable = true;
       result.authenticated = true;
+      try {
+        await this.policy.afterConnect(client, connector.user, checked);
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        return { ...result, message: error.message };
+      }
 
       let readable = 0;
       try {
@@ -190,6 +251,24 @@ export class ConnectorService {
       await client.end().catch(() => undefined);
     }
   }
+
+  private countTest(userId: string): void {
+    const now = Date.now();
+    const recent = (this.recentTests.get(userId) ?? []).filter((at) => now - at < MINUTE_MS);
+    if (recent.length >= this.testsPerMinute) {
+      this.recentTests.set(userId, recent);
+      const wait = Math.max(1, Math.ceil((MINUTE_MS - (now - recent[0])) / 1000));
+      throw new DomainError('RATE_LIMITED', `testConnector: at most ${this.testsPerMinute} tests per minute per user; try again in ${wait} s`, { retryAfterSeconds: wait });
+    }
+    recent.push(now);
+    this.recentTests.set(userId, recent);
+    // Forget users who stopped testing, so the map stays as small as the active testers.
+    if (this.recentTests.size > 1000) for (const [user, times] of this.recentTests) if (times.every((at) => now - at >= MINUTE_MS)) this.recentTests.delete(user);
+  }
+}
+
+function hostWithoutDot(host: string): string {
+  return host.endsWith('.') ? host.slice(0, -1) : host;
 }
 
 function createFailure(error: unknown, user: string): string {

@@ -9,6 +9,8 @@ export type Row = Record<string, unknown>;
 export interface ReadSqlOptions {
   /** Rows per chunk: the cursor fetches this many at a time, so memory stays bounded. */
   chunkRows: number;
+  /** Runs once connected, before the query; throws to refuse the session (ConnectorService's policy). */
+  afterConnect?: (client: pg.Client) => Promise<void>;
 }
 
 /**
@@ -37,6 +39,14 @@ export async function* readSql(config: pg.ClientConfig, sql: string, options: Re
   } catch (error) {
     await client.end().catch(() => undefined);
     throw connectionError('the SQL source', error, target);
+  }
+  if (options.afterConnect) {
+    try {
+      await options.afterConnect(client);
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error instanceof DomainError ? error : connectionError('the SQL source', error, target);
+    }
   }
 
   let ended = false;

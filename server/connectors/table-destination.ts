@@ -42,7 +42,13 @@ const MAX_IDENTIFIER_BYTES = 63;
  * `table` is `[schema.]name` in letters, digits and `_`, lowercased as PostgreSQL does for
  * unquoted names; the schema defaults to public.
  */
-export async function openTableDestination(config: pg.ClientConfig, table: string, columns: DestinationColumn[], runId: string): Promise<TableDestination> {
+export async function openTableDestination(
+  config: pg.ClientConfig,
+  table: string,
+  columns: DestinationColumn[],
+  runId: string,
+  options: { afterConnect?: (client: pg.Client) => Promise<void> } = {},
+): Promise<TableDestination> {
   const { schema, name } = parseTableName(table);
   checkColumns(columns);
   if (typeof runId !== 'string' || !runId) throw badInput('runId', 'must be a non-empty string');
@@ -57,6 +63,14 @@ export async function openTableDestination(config: pg.ClientConfig, table: strin
   } catch (error) {
     await client.end().catch(() => undefined);
     throw connectionError('the destination table', error, target);
+  }
+  if (options.afterConnect) {
+    try {
+      await options.afterConnect(client);
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error instanceof DomainError ? error : connectionError('the destination table', error, target);
+    }
   }
 
   let step = 'start the transaction';

@@ -66,6 +66,14 @@ describe('configuration from the environment', () => {
     expect(problemsOf(env)).toEqual([message]);
   });
 
+  it('reads the hosts connectors may reach beyond public addresses, and refuses what is none', () => {
+    expect(loadConfig({}).connectors.allowedHosts).toEqual([]);
+    expect(loadConfig({ BERTH_CONNECTOR_ALLOWED_HOSTS: ' warehouse, 10.0.0.5 ,172.16.0.0/12,[::1], fd00::/8,' }).connectors.allowedHosts).toEqual(['warehouse', '10.0.0.5', '172.16.0.0/12', '[::1]', 'fd00::/8']);
+    expect(problemsOf({ BERTH_CONNECTOR_ALLOWED_HOSTS: 'warehouse,http://db:5432,10/8,10.0.0.0/33' })).toEqual(
+      ['http://db:5432', '10/8', '10.0.0.0/33'].map((entry) => `BERTH_CONNECTOR_ALLOWED_HOSTS has "${entry}", which is not a host name, an IP address or a CIDR range (such as warehouse, 10.0.0.5 or 172.16.0.0/12)`),
+    );
+  });
+
   it('reports every problem at once', () => {
     expect(problemsOf({ PORT: '-1', BERTH_ROLE: 'x' })).toHaveLength(2);
   });

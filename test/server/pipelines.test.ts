@@ -4,7 +4,7 @@ import { parse } from 'csv-parse/sync';
 import { ADMIN, startTestBerth } from '../support/berth';
 import { toCsv, uploadCsv, vegaRecords } from '../support/datasets';
 import { trainDemo } from '../support/demo';
-import { externalPostgres } from './connectors/external-postgres';
+import { externalAllowedHosts, externalPostgres } from './connectors/external-postgres';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../server/platform/logger';
 import { subscribe } from '../support/subscriptions';
@@ -225,9 +225,11 @@ describe('batch prediction pipelines', async () => {
 describe('pipelines with connectors: SQL sources and delivery to an external table', async () => {
   let logged = '';
   const sink = new Writable({ write: (chunk, _encoding, done) => ((logged += chunk.toString()), done()) });
-  const berth = await startTestBerth({ env: { BERTH_PROBE_INTERVAL_MS: '0' }, logger: createLogger('debug', sink) });
+  // The "external" database runs on the test server, a loopback address: allowed by the instance setting.
+  const allowed = { BERTH_CONNECTOR_ALLOWED_HOSTS: externalAllowedHosts() };
+  const berth = await startTestBerth({ env: { BERTH_PROBE_INTERVAL_MS: '0', ...allowed }, logger: createLogger('debug', sink) });
   // A second worker on the same database and data folder: runs must be shared, never doubled.
-  const worker = await startTestBerth({ databaseUrl: berth.databaseUrl, env: { BERTH_DATA_DIR: berth.berth.config.dataDir, BERTH_ROLE: 'worker', BERTH_PROBE_INTERVAL_MS: '0' }, logger: createLogger('debug', sink) });
+  const worker = await startTestBerth({ databaseUrl: berth.databaseUrl, env: { BERTH_DATA_DIR: berth.berth.config.dataDir, BERTH_ROLE: 'worker', BERTH_PROBE_INTERVAL_MS: '0', ...allowed }, logger: createLogger('debug', sink) });
   const { graphql, login } = berth;
   const admin = await login(ADMIN.email, ADMIN.password);
   const demo = await trainDemo(berth, admin);
@@ -347,5 +349,15 @@ describe('pipelines with connectors: SQL sources and delivery to an external tab
     expect(logged.length).toBeGreaterThan(0);
     expect(logged).not.toContain(writer.password);
     expect(logged).not.toContain(reader.password);
+  });
+
+  it("refuses a connector to Berth's own database, even with its server's address allowed", async () => {
+    const own = new URL(berth.databaseUrl);
+    const attempt = await graphql(
+      'mutation($input: CreateConnectorInput!) { createConnector(input: $input) { id } }',
+      { input: { projectId: demo.projectId, name: 'Berth itself', host: own.hostname, port: Number(own.port || 5432), database: decodeURIComponent(own.pathname.slice(1)), user: reader.user, password: reader.password, tlsMode: 'disable' } },
+      admin,
+    );
+    expect(attempt.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' }, message: expect.stringMatching(/is Berth's own database: connectors may not read or write it/) });
   });
 });

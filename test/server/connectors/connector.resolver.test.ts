@@ -16,7 +16,7 @@ describe('the connector GraphQL API', async () => {
   const db = await connectorDataSource();
   const external = await externalPostgres();
   const writer = await external.createRole(['GRANT CREATE, USAGE ON SCHEMA public TO {role}']);
-  const connectors = new ConnectorService(db, 'resolver-tests-instance-secret-0123456789');
+  const connectors = new ConnectorService(db, 'resolver-tests-instance-secret-0123456789', { allowedHosts: [external.host] });
   const inUse = new Set<string>();
   connectors.addDeletionCheck(async (id) => {
     if (inUse.has(id)) throw conflict('A pipeline still reads from or delivers to this connector; change or delete it first');
@@ -45,7 +45,7 @@ describe('the connector GraphQL API', async () => {
     const connector = schema.getType('Connector');
     expect(isObjectType(connector) && Object.keys(connector.getFields()).sort()).toEqual(['createdAt', 'createdBy', 'database', 'hasPassword', 'host', 'id', 'name', 'port', 'projectId', 'tlsMode', 'user']);
     for (const type of Object.values(schema.getTypeMap())) {
-      if (isObjectType(type) && !type.name.startsWith('__')) expect(Object.keys(type.getFields()).filter((f) => /password/i.test(f) && f !== 'hasPassword'), type.name).toEqual([]);
+      if (isObjectType(type) && !type.name.startsWith('__')) expect(Object.keys(type.getFields()).filter((f) => /password/i.test(f) && !['hasPassword', 'mustChangePassword'].includes(f)), type.name).toEqual([]);
     }
     const createInput = schema.getType('CreateConnectorInput');
     expect(isInputObjectType(createInput) && Object.keys(createInput.getFields())).toContain('password');
@@ -97,6 +97,16 @@ describe('the connector GraphQL API', async () => {
     inUse.delete(id);
     expect((await run('contributor', 'mutation($id: ID!) { deleteConnector(id: $id) }', { id })).data).toEqual({ deleteConnector: true });
     expect((await run('admin', 'query($id: ID!) { connector(id: $id) { id } }', { id })).code).toBe('NOT_FOUND');
+  });
+
+  it('limits testConnector to 10 per minute per user: a scan of ports or hosts stops at the 11th', async () => {
+    const id = (await run('admin', CREATE, { input: input('probed') })).data.createConnector.id;
+    const TEST = 'mutation($id: ID!) { testConnector(id: $id) { ok message } }';
+    for (let i = 0; i < 10; i++) expect((await run('admin', TEST, { id })).data.testConnector.ok).toBe(true);
+    const refused = await run('admin', TEST, { id });
+    expect(refused).toMatchObject({ code: 'RATE_LIMITED', message: expect.stringMatching(/^testConnector: at most 10 tests per minute per user; try again in \d+ s$/) });
+    // Per user: the contributor's tests are still answered.
+    expect((await run('contributor', TEST, { id })).data.testConnector.ok).toBe(true);
   });
 
   it('reports invalid input with the field it is about', async () => {

@@ -13,7 +13,10 @@ const SECRET = 'connector-tests-instance-secret-0123456789';
 describe('ConnectorService', async () => {
   const db = await connectorDataSource();
   const external = await externalPostgres();
-  const service = new ConnectorService(db, SECRET);
+  // The "external" database is on this machine: the instance setting allows it (and the
+  // private addresses the validation cases use); connector-policy.test.ts covers the refusals.
+  const allowedHosts = [external.host, '::1', '10.0.0.0/8'];
+  const service = new ConnectorService(db, SECRET, { allowedHosts });
 
   const user = await db.getRepository(User).save({ email: 'ann@test.berth', name: 'Ann', passwordHash: 'x', role: InstanceRole.member });
   const project = await db.getRepository(Project).save({ name: 'Churn', description: '' });
@@ -109,7 +112,7 @@ describe('ConnectorService', async () => {
 
   it('refuses to decrypt with another BERTH_SECRET, and says what to do', async () => {
     const connector = await create();
-    const rotated = new ConnectorService(db, SECRET + '-rotated');
+    const rotated = new ConnectorService(db, SECRET + '-rotated', { allowedHosts });
     expect(() => rotated.clientConfig(connector)).toThrow(/cannot be decrypted: .*another BERTH_SECRET.*delete the connector and create it again/);
     const result = await rotated.test(connector);
     expect(result).toMatchObject({ ok: false, reachable: false, message: expect.stringMatching(/cannot be decrypted/) });
@@ -203,7 +206,7 @@ describe('ConnectorService', async () => {
   it('deletes a connector unless a deletion check refuses', async () => {
     const used = await create();
     const free = await create();
-    const guarded = new ConnectorService(db, SECRET);
+    const guarded = new ConnectorService(db, SECRET, { allowedHosts });
     guarded.addDeletionCheck(async (id) => {
       if (id === used.id) throw conflict('A pipeline still delivers to this connector');
     });

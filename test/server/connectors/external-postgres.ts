@@ -64,6 +64,14 @@ export async function externalPostgres(): Promise<ExternalPostgres> {
   };
 }
 
+/**
+ * BERTH_CONNECTOR_ALLOWED_HOSTS for a Berth whose connectors reach the "external" test
+ * database: it runs on the test server (127.0.0.1 by default), which is not a public address.
+ */
+export function externalAllowedHosts(): string {
+  return new URL(inject('postgresServerUrl')).hostname;
+}
+
 /** A TCP port on 127.0.0.1 nothing listens on (it was free a moment ago). */
 export async function closedPort(): Promise<number> {
   const server = net.createServer();
