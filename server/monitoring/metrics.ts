@@ -9,7 +9,12 @@ export interface PredictionLogGauges {
   buffered: number;
   /** Rows that will never be written; must stay 0. */
   lost: number;
+  /** Rows whose input or output could not be handed to the log's thread (written without it, or lost). */
+  handoverFailures?: number;
 }
+
+/** Where a failure off the request path was caught (a fixed set: labels never come from input). */
+export type CaughtFailure = 'log_handover' | 'challenger' | 'request_hook';
 
 /**
  * The Prometheus series of this process, in a registry of its own (the global one would mix
@@ -25,6 +30,7 @@ export class Metrics {
   private readonly duration: Histogram<'deployment' | 'role'>;
   private readonly shed: Counter<'deployment'>;
   private readonly challengerFailed: Counter<'deployment'>;
+  private readonly caught: Counter<'where'>;
   /** Label children per deployment: resolving labels hashes them, on every request otherwise. */
   private readonly series = new Map<string, ReturnType<Metrics['seriesOf']>>();
 
@@ -44,6 +50,18 @@ export class Metrics {
     });
     this.shed = new Counter({ name: 'berth_challenger_shed_total', help: 'Rows not sent to the challenger because its queue was full', labelNames: ['deployment'], registers });
     this.challengerFailed = new Counter({ name: 'berth_challenger_failed_total', help: 'Rows the challenger failed to predict', labelNames: ['deployment'], registers });
+    let handoverReported = 0;
+    this.caught = new Counter({
+      name: 'berth_caught_failures_total',
+      help: 'Failures caught in timers, callbacks and hand-overs of the request path (each is logged too; none stops the server); log_handover counts values sent as null, or rows lost',
+      labelNames: ['where'],
+      registers,
+      collect() {
+        const failures = logStats().handoverFailures ?? 0;
+        if (failures > handoverReported) this.inc({ where: 'log_handover' }, failures - handoverReported);
+        handoverReported = Math.max(handoverReported, failures);
+      },
+    });
     new Gauge({
       name: 'berth_prediction_log_backlog',
       help: 'Prediction rows waiting to be written to the database',
@@ -94,6 +112,11 @@ export class Metrics {
   /** Rows the challenger failed on. */
   countChallengerFailed(slug: string, rows: number): void {
     if (rows > 0) this.challengerFailed.inc({ deployment: slug }, rows);
+  }
+
+  /** A failure caught where nothing else would have (a timer, a callback): counted, and logged by the caller. */
+  countCaughtFailure(where: CaughtFailure): void {
+    this.caught.inc({ where });
   }
 
   private of(slug: string) {

@@ -59,6 +59,30 @@ export class WireBatch {
     return JSON.stringify(this.message);
   }
 
+  /**
+   * The message as JSON even when some value cannot be serialised (nested too deep for
+   * JSON.stringify's stack, a cycle, a BigInt): each such value goes as null, and `replaced`
+   * says how many. Validation keeps structures out of the rows; this is the net under it,
+   * for the hand-over runs in a timer where a throw would end the process.
+   */
+  toJSONReplacing(): { json: string; replaced: number } {
+    try {
+      return { json: this.toJSON(), replaced: 0 };
+    } catch {
+      let replaced = 0;
+      const values = this.message.values.map((value) => {
+        try {
+          JSON.stringify(value);
+          return value;
+        } catch {
+          replaced++;
+          return null;
+        }
+      });
+      return { json: JSON.stringify({ ...this.message, values }), replaced };
+    }
+  }
+
   private modelIndex(r: PredictionRecord): number {
     const { models } = this.message;
     // A message holds a handful of models: a scan beats building a key for every request.

@@ -100,7 +100,7 @@ const zero = (): Record<Lane, LaneCounts> => ({ live: { written: 0, lost: 0, dis
  */
 export class PredictionLog {
   /** Read when asked (metrics, tests), not recomputed on every record(). */
-  readonly stats: PredictionLogStats = statsOf(this);
+  readonly stats: PredictionLogStats & { handoverFailures: number } = statsOf(this);
   private readonly recorded: Record<Lane, number> = { live: 0, runs: 0 };
   private readonly posted: Record<Lane, number> = { live: 0, runs: 0 };
   /** What the current thread reports, and what earlier threads (or the close) settled. */
@@ -109,6 +109,8 @@ export class PredictionLog {
   private failedFlushesBefore = 0;
   private failedFlushesNow = 0;
   private spilledNow = 0;
+  /** Values (or whole rows) the serving thread could not hand to the log's thread: see post(). */
+  private failedHandovers = 0;
   private unposted = new WireBatch();
   private postTimer: NodeJS.Timeout | undefined;
   private readonly binnings = new Map<string, Binning>();
@@ -126,14 +128,19 @@ export class PredictionLog {
     this.worker = this.startThread();
     this.adoptLeftovers();
     this.heartbeat = setInterval(() => {
-      const now = new Date();
+      // A timer: a full disk or a vanished folder is logged, never thrown.
       try {
-        utimesSync(path.join(options.spillDir, HEARTBEAT_FILE), now, now);
-      } catch {
-        writeFileSync(path.join(options.spillDir, HEARTBEAT_FILE), '');
+        const now = new Date();
+        try {
+          utimesSync(path.join(options.spillDir, HEARTBEAT_FILE), now, now);
+        } catch {
+          writeFileSync(path.join(options.spillDir, HEARTBEAT_FILE), '');
+        }
+        // A process that stopped while this one runs is taken over too, once its folder is stale.
+        this.adoptLeftovers();
+      } catch (error) {
+        this.logger.error({ err: error, folder: options.spillDir }, 'the prediction log heartbeat failed; retrying at the next beat');
       }
-      // A process that stopped while this one runs is taken over too, once its folder is stale.
-      this.adoptLeftovers();
     }, HEARTBEAT_MS).unref();
   }
 
@@ -287,6 +294,10 @@ export class PredictionLog {
     return this.spilledNow;
   }
 
+  get handoverFailures(): number {
+    return this.failedHandovers;
+  }
+
   private post(): void {
     clearTimeout(this.postTimer);
     this.postTimer = undefined;
@@ -294,7 +305,19 @@ export class PredictionLog {
     const batch = this.unposted;
     this.unposted = new WireBatch();
     this.posted.live += batch.rows;
-    this.worker.postMessage({ type: 'rows', json: batch.toJSON(), rows: batch.rows } satisfies ToLogThread);
+    // Runs in a timer too: nothing here may throw.
+    try {
+      const { json, replaced } = batch.toJSONReplacing();
+      if (replaced > 0) {
+        this.failedHandovers += replaced;
+        this.logger.error({ values: replaced }, 'prediction inputs or outputs that cannot be serialised are logged as null');
+      }
+      this.worker.postMessage({ type: 'rows', json, rows: batch.rows } satisfies ToLogThread);
+    } catch (error) {
+      this.before.live.lost += batch.rows;
+      this.failedHandovers += batch.rows;
+      this.logger.error({ err: error, rows: batch.rows }, 'predictions could not be handed to the log thread and are lost');
+    }
   }
 
   private until(ready: () => boolean): Promise<void> {
@@ -392,7 +415,7 @@ function isStale(folder: string): boolean {
   }
 }
 
-function statsOf(log: PredictionLog): PredictionLogStats {
+function statsOf(log: PredictionLog): PredictionLogStats & { handoverFailures: number } {
   return {
     get written() {
       return log.total('written');
@@ -411,6 +434,9 @@ function statsOf(log: PredictionLog): PredictionLogStats {
     },
     get failedFlushes() {
       return log.failedFlushes;
+    },
+    get handoverFailures() {
+      return log.handoverFailures;
     },
   };
 }

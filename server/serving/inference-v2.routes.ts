@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Prediction, Row } from '../experiments/ml/types';
+import { showValue } from '../experiments/ml/values';
 import { badInput, notFound } from '../platform/errors';
 import type { Services } from '../services';
 import { checkPredictAccess, observePredictions, predictRateLimit } from './access';
@@ -42,9 +43,9 @@ export function mountInferenceV2Routes(app: FastifyInstance, services: Services)
     return reply.status(ready ? 200 : 503).send({ name: request.params.slug, ready });
   });
 
-  app.post<{ Params: { slug: string }; Body: { id?: string; inputs?: V2Tensor[] } }>('/v2/models/:slug/infer', { config: predictRateLimit(services), onResponse: observePredictions(services, (body) => (body as { inputs?: V2Tensor[] } | null)?.inputs?.[0]?.shape?.[0] ?? 0) }, async (request) => {
+  app.post<{ Params: { slug: string }; Body: unknown }>('/v2/models/:slug/infer', { config: predictRateLimit(services), onResponse: observePredictions(services, rowCount) }, async (request) => {
     const entry = await entryOf(request, request.params.slug);
-    const rows = rowsFromTensors(request.body?.inputs);
+    const { rows, id } = readRequest(request.body);
     const lease = entry.slot.current();
     if (!lease) throw notDeployed(request.params.slug);
     const response = await predictions.predict(lease, rows, 'api');
@@ -55,7 +56,7 @@ export function mountInferenceV2Routes(app: FastifyInstance, services: Services)
     if (labels) {
       outputs.push({ name: 'probabilities', shape: [rows.length, labels.length], datatype: 'FP32', data: response.predictions.flatMap((p: Prediction) => labels.map((l) => p.probabilities?.[l] ?? 0)) });
     }
-    return { model_name: request.params.slug, model_version: String(response.version), id: request.body?.id ?? response.requestId, outputs };
+    return { model_name: request.params.slug, model_version: String(response.version), id: id ?? response.requestId, outputs };
   });
 }
 
@@ -76,13 +77,42 @@ function metadata(serving: ServingSet) {
   };
 }
 
-/** Per-feature tensors of equal length → rows. */
-function rowsFromTensors(inputs: V2Tensor[] | undefined): Row[] {
-  if (!Array.isArray(inputs) || inputs.length === 0) throw badInput('inputs', 'send one input tensor per feature: [{"name", "shape", "datatype", "data"}, …]');
-  const length = inputs[0]!.data?.length;
-  for (const tensor of inputs) {
-    if (typeof tensor?.name !== 'string' || !Array.isArray(tensor.data)) throw badInput('inputs', 'every input needs a "name" and a "data" array');
-    if (tensor.data.length !== length) throw badInput('inputs', `input "${tensor.name}" has ${tensor.data.length} values, "${inputs[0]!.name}" has ${length}: all inputs must have the same length`);
+const USAGE = 'send {"inputs": [{"name", "shape", "datatype", "data"}, …]}, one input tensor per feature';
+
+/**
+ * The request's rows (per-feature tensors of equal length) and its optional id. Anything else
+ * is a 400 naming what is wrong; values inside `data` are checked by the predict path.
+ */
+function readRequest(body: unknown): { rows: Row[]; id: string | undefined } {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw badInput('body', USAGE);
+  const { inputs, id } = body as { inputs?: unknown; id?: unknown };
+  if (id !== undefined && typeof id !== 'string') throw badInput('id', `the request id must be a string, not ${showValue(id)}`);
+  if (!Array.isArray(inputs) || inputs.length === 0) throw badInput('inputs', USAGE);
+  const tensors: V2Tensor[] = [];
+  const names = new Set<string>();
+  for (const [i, tensor] of (inputs as unknown[]).entries()) {
+    if (tensor === null || typeof tensor !== 'object' || Array.isArray(tensor)) throw badInput(`inputs[${i}]`, `expected an input tensor {"name", "shape", "datatype", "data"}, got ${showValue(tensor)}`);
+    const { name, data } = tensor as Partial<V2Tensor>;
+    if (typeof name !== 'string' || name === '') throw badInput(`inputs[${i}].name`, 'every input needs a "name": the feature it holds');
+    if (!Array.isArray(data)) throw badInput(`inputs[${i}].data`, `input "${name}" needs a "data" array: one value per row`);
+    if (names.has(name)) throw badInput(`inputs[${i}].name`, `input "${name}" is sent twice`);
+    names.add(name);
+    const first = tensors[0];
+    if (first && data.length !== first.data.length) {
+      throw badInput(`inputs[${i}].data`, `input "${name}" has ${data.length} values, "${first.name}" has ${first.data.length}: all inputs must have the same length`);
+    }
+    tensors.push(tensor as V2Tensor);
   }
-  return Array.from({ length }, (_, i) => Object.fromEntries(inputs.map((t) => [t.name, t.data[i]])));
+  const length = tensors[0]!.data.length;
+  if (length === 0) throw badInput('inputs', 'the inputs hold no values: send at least one row');
+  // Own properties (fromEntries), so a tensor named "__proto__" is a field like any other, refused as unknown.
+  const rows = Array.from({ length }, (_, i): Row => Object.fromEntries(tensors.map((t) => [t.name, t.data[i]])));
+  return { rows, id };
+}
+
+/** Rows of a request for the metrics, from whatever was sent (the hook also runs for refused requests). */
+function rowCount(body: unknown): number {
+  const first = (body as { inputs?: Array<{ data?: unknown } | null> } | null)?.inputs;
+  const data = Array.isArray(first) ? first[0]?.data : undefined;
+  return Array.isArray(data) ? data.length : 0;
 }

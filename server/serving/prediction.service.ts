@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { decodeOutputs, encodeRows } from '../experiments/ml/preprocessing';
+import { decodeOutputs, encodeRows, nonScalarIssues, typicalValues, type TypicalValues } from '../experiments/ml/preprocessing';
 import type { Prediction, Row, RowIssue } from '../experiments/ml/types';
 import { ValidationMode } from '../deployments/deployment.entity';
 import { DomainError, tooLarge } from '../platform/errors';
@@ -32,6 +32,23 @@ function forModel(set: ServingSet, served: ServedModel, rows: Row[]): Row[] {
   });
 }
 
+/** Issues (best_effort keeps their rows) and unusual values, by row. */
+function warningsOf(issues: RowIssue[], unusual: RowIssue[]): RowIssue[] {
+  if (unusual.length === 0) return issues;
+  if (issues.length === 0) return unusual;
+  // Stable: within a row, issues before unusual values.
+  return [...issues, ...unusual].sort((a, b) => a.row - b.row);
+}
+
+/** Per served model: what its training data looked like (computed once, not per request). */
+const typicalOf = new WeakMap<ServedModel, TypicalValues>();
+
+function typical(served: ServedModel): TypicalValues {
+  let values = typicalOf.get(served);
+  if (!values) typicalOf.set(served, (values = typicalValues(served.spec, served.binning.profile)));
+  return values;
+}
+
 /** The public response of the predict API (keep it exactly). */
 export interface PredictResponse {
   requestId: string;
@@ -39,7 +56,7 @@ export interface PredictResponse {
   version: number;
   model: { id: string; name: string };
   predictions: Prediction[];
-  /** best_effort only: what was dropped or imputed. */
+  /** What was dropped or imputed (best_effort), and values unlike the training data (unseen categories, numbers far outside the training range). */
   warnings?: RowIssue[];
 }
 
@@ -101,6 +118,13 @@ export class PredictionService {
       if (rows.length > this.options.maxRows) {
         throw tooLarge('inputs', `${rows.length} rows in one request; the limit is ${this.options.maxRows} (BERTH_MAX_PREDICT_ROWS)`);
       }
+      // In every validation mode and for every field (the model's or not): such a row is a malformed request, not a bad value to impute.
+      const malformed = nonScalarIssues(rows);
+      if (malformed.length > 0) {
+        const [first] = malformed;
+        const more = malformed.length > 1 ? `; ${malformed.length} such values in all, see details` : '';
+        throw new DomainError('BAD_USER_INPUT', `row ${first!.row}, field "${first!.field}": ${first!.message}${more}`, { details: malformed });
+      }
       const set = lease.value;
       const mode = set.deployment.validationMode;
       const started = performance.now();
@@ -142,7 +166,7 @@ export class PredictionService {
   private async run(set: ServingSet, served: ServedModel, rows: Row[], mode: ValidationMode): Promise<{ predictions: Prediction[]; warnings: RowIssue[] }> {
     // CPU of preprocessing here; the model call's is counted by the micro-batcher.
     let cpu = performance.now();
-    const encoded = encodeRows(served.spec, rows, { mode });
+    const encoded = encodeRows(served.spec, rows, { mode, typical: typical(served) });
     this.usage.recordCall(set.deployment.id, cpuMicrosSince(cpu), 0);
     if (encoded.rejected.length > 0) {
       throw new DomainError('BAD_USER_INPUT', `${encoded.rejected.length} of ${rows.length} rows are invalid; see details`, { details: encoded.issues });
@@ -151,7 +175,7 @@ export class PredictionService {
     cpu = performance.now();
     const predictions = decodeOutputs(served.spec, output, encoded.count);
     this.usage.recordCall(set.deployment.id, cpuMicrosSince(cpu), 0);
-    return { predictions, warnings: encoded.issues };
+    return { predictions, warnings: warningsOf(encoded.issues, encoded.unusual) };
   }
 
   private counters(deploymentId: string): ChallengerCounters {
@@ -211,6 +235,10 @@ export class PredictionService {
         }
         await this.runChallenger(this.challengerQueue.splice(0, count));
       } while (this.challengerRowsQueued >= CHALLENGER_BATCH_ROWS);
+    } catch (error) {
+      // Runs from a timer: a failure here would otherwise be an unhandled rejection, which ends the process.
+      this.metrics.countCaughtFailure('challenger');
+      this.logger.error({ err: error }, 'the challenger queue failed; main answers are not affected');
     } finally {
       this.draining = false;
       if (this.challengerQueue.length > 0) this.scheduleChallengers();

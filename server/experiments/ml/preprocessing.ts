@@ -4,6 +4,7 @@ import type {
   FeatureType,
   Prediction,
   PreprocessingSpec,
+  ReferenceProfile,
   Row,
   RowIssue,
   TargetSpec,
@@ -11,7 +12,7 @@ import type {
 } from './types';
 import { DatasetError } from './errors';
 import { frequentCategories, MAX_CATEGORIES, NUMERIC_SHARE } from './csv';
-import { compareText, isMissing, parseBoolean, parseCategory, parseNumber, showValue } from './values';
+import { compareText, isMissing, isScalar, notScalar, parseBoolean, parseCategory, parseNumber, showValue } from './values';
 
 /**
  * The one function from a JSON row to a model input, and back from model outputs to
@@ -48,6 +49,39 @@ export interface EncodeOptions {
   mode?: EncodeMode;
   /** Number given to the first row in issues: 0 for API batches (default), 1 for CSV data rows. */
   firstRowNumber?: number;
+  /** When given (`typicalValues`), values unlike the training data are listed in `unusual`. */
+  typical?: TypicalValues;
+}
+
+/**
+ * What the training data looked like, per feature of a spec, in the form encodeRows checks
+ * cheaply: numeric bounds already standardized (compared with the encoded slot, no second
+ * parse), and for categorical features only whether to flag the unknown slot.
+ */
+export interface TypicalValues {
+  spec: PreprocessingSpec;
+  features: Array<{ low: number; high: number; min: number; max: number } | 'categories' | undefined>;
+}
+
+/**
+ * A numeric value is far outside the training range when it lies more than the range's width
+ * below the training minimum or above the maximum (for a feature constant in training, more
+ * than its magnitude, at least 1); a category is unusual when the model did not learn it (it
+ * is encoded as unknown). Built once per spec and profile, not per request.
+ */
+export function typicalValues(spec: PreprocessingSpec, profile: ReferenceProfile | null): TypicalValues {
+  const profiles = new Map((profile?.features ?? []).map((f) => [f.name, f]));
+  return {
+    spec,
+    features: spec.features.map((feature) => {
+      if (feature.type === 'categorical') return 'categories';
+      const profiled = profiles.get(feature.name);
+      if (feature.type !== 'numeric' || profiled?.type !== 'numeric' || !Number.isFinite(profiled.min) || !Number.isFinite(profiled.max)) return undefined;
+      const { min, max } = profiled;
+      const margin = max > min ? max - min : Math.max(Math.abs(max), 1);
+      return { low: (min - margin - feature.mean) / feature.std, high: (max + margin - feature.mean) / feature.std, min, max };
+    }),
+  };
 }
 
 /** Encoded inputs of the rows that were kept, row-major, `width` values each. */
@@ -56,6 +90,8 @@ export interface EncodedRows {
   count: number;
   width: number;
   issues: RowIssue[];
+  /** With `typical`: values used as given but unlike the training data (not issues: the row is kept in either mode). */
+  unusual: RowIssue[];
   /** Indices (0-based, into the given rows) of rows left out of `data`, ascending. */
   rejected: number[];
 }
@@ -136,7 +172,10 @@ export function encodeRows(spec: PreprocessingSpec, rows: Row[], options: Encode
   const width = spec.inputWidth;
   const data = new Float32Array(rows.length * width);
   const issues: RowIssue[] = [];
+  const unusual: RowIssue[] = [];
   const rejected: number[] = [];
+  // Ranges of another spec would flag the wrong slots.
+  const typical = options.typical?.spec === spec ? options.typical.features : undefined;
   let count = 0;
 
   rows.forEach((row, index) => {
@@ -149,7 +188,9 @@ export function encodeRows(spec: PreprocessingSpec, rows: Row[], options: Encode
     let bad = false;
     for (const field of Object.keys(row)) {
       if (known.has(field)) continue;
-      issues.push({ row: rowNumber, field, message: strict ? 'is not a feature of this model' : 'is not a feature of this model; ignored' });
+      const value = row[field];
+      const message = isScalar(value) ? 'is not a feature of this model' : notScalar(value);
+      issues.push({ row: rowNumber, field, message: strict ? message : `${message}; ignored` });
       bad = true;
     }
     let offset = count * width;
@@ -158,6 +199,9 @@ export function encodeRows(spec: PreprocessingSpec, rows: Row[], options: Encode
       if (problem !== undefined) {
         issues.push({ row: rowNumber, field: feature.name, message: strict ? problem : `${problem}; imputed` });
         bad = true;
+      } else if (typical?.[i] !== undefined) {
+        const note = unusualValue(feature, typical[i]!, row[feature.name], data, offset);
+        if (note !== undefined) unusual.push({ row: rowNumber, field: feature.name, message: note });
       }
       offset += featureWidth(feature);
     }
@@ -168,7 +212,39 @@ export function encodeRows(spec: PreprocessingSpec, rows: Row[], options: Encode
     }
     count++;
   });
-  return { data: count === rows.length ? data : data.slice(0, count * width), count, width, issues, rejected };
+  return { data: count === rows.length ? data : data.slice(0, count * width), count, width, issues, unusual, rejected };
+}
+
+/** What is unlike the training data in a value encodeFeature accepted, read from the slots it wrote. */
+function unusualValue(feature: EncodedFeature, typical: NonNullable<TypicalValues['features'][number]>, value: unknown, data: Float32Array, offset: number): string | undefined {
+  if (typical === 'categories') {
+    // Missing is all zeros; the unknown slot is the last one.
+    if (feature.type !== 'categorical' || data[offset + feature.vocabulary.length] !== 1) return undefined;
+    return `${showValue(value)} is not a category the model learned; it was encoded as unknown`;
+  }
+  const scaled = data[offset]!;
+  if (scaled >= typical.low && scaled <= typical.high) return undefined;
+  return `${showValue(value)} is far outside the training range (${typical.min} to ${typical.max}); the prediction may be unreliable`;
+}
+
+/**
+ * Every field of every row holding an array or an object, whatever the model's features: the
+ * predict API refuses them in every mode, since such a row could not even be logged (a
+ * 5 000-level array overflows the stack of JSON.stringify). Rows that are not objects are left
+ * to `encodeRows`. One typeof per field: cheap enough for every request.
+ */
+export function nonScalarIssues(rows: readonly Row[], firstRowNumber = 0): RowIssue[] {
+  let issues: RowIssue[] | undefined;
+  for (let index = 0; index < rows.length; index++) {
+    const row = rows[index];
+    if (typeof row !== 'object' || row === null || Array.isArray(row)) continue;
+    for (const field in row) {
+      const value = row[field];
+      if (isScalar(value)) continue;
+      (issues ??= []).push({ row: firstRowNumber + index, field, message: notScalar(value) });
+    }
+  }
+  return issues ?? [];
 }
 
 /**
@@ -182,6 +258,11 @@ function encodeFeature(
   data: Float32Array,
   offset: number,
 ): string | undefined {
+  // The type first: nothing below may walk or print a structure a client sent.
+  if (!isScalar(value)) {
+    imputeFeature(feature, data, offset);
+    return notScalar(value);
+  }
   const missing = isMissing(value);
   const required = missing && feature.nullable === false ? 'is required' : undefined;
   switch (feature.type) {
@@ -211,6 +292,13 @@ function encodeFeature(
       return required ?? (missing || category !== undefined ? undefined : `expected a category (text), got ${showValue(value)}`);
     }
   }
+}
+
+/** Writes what a missing value of the feature encodes to (the imputation of a bad value). */
+function imputeFeature(feature: EncodedFeature, data: Float32Array, offset: number): void {
+  if (feature.type === 'numeric') data[offset] = (feature.median - feature.mean) / feature.std;
+  else if (feature.type === 'boolean') data[offset] = feature.fill;
+  else data.fill(0, offset, offset + feature.vocabulary.length + 1);
 }
 
 /**

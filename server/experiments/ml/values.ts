@@ -49,16 +49,31 @@ export function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** A short, printable form of a bad value for error messages. */
-export function showValue(value: unknown): string {
-  const text = typeof value === 'string' ? JSON.stringify(value) : safeJson(value);
-  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+/**
+ * Whether a value is one a feature can hold: a string, a number, a boolean, or missing.
+ * Arrays and objects never are; checked before anything else reads the value, so no
+ * structure a client sends is ever walked (a 5 000-level array overflows the stack).
+ */
+export function isScalar(value: unknown): boolean {
+  return value === null || value === undefined || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
 }
 
-function safeJson(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
+/** What a value that is not a scalar is, for messages, without reading inside it. */
+export function kindOf(value: unknown): string {
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object' && value !== null) return 'an object';
+  return `a ${typeof value}`;
+}
+
+/** The message for a value `isScalar` refuses. */
+export function notScalar(value: unknown): string {
+  return `a feature value must be a string, number, boolean or null, not ${kindOf(value)}`;
+}
+
+/** A short, printable form of a bad value for error messages; a structure is named, never serialised. */
+export function showValue(value: unknown): string {
+  if (!isScalar(value)) return kindOf(value);
+  // A long string is cut before quoting: a message never costs more than its 40 characters.
+  const text = typeof value === 'string' ? JSON.stringify(value.length > 40 ? value.slice(0, 40) : value) : String(value);
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 }

@@ -189,7 +189,7 @@ describe('encodeRows', () => {
         { row: 1, field: 'Beak Length (mm)', message: 'expected a number, got "long"' },
         { row: 2, field: 'Colour', message: 'is not a feature of this model' },
         { row: 3, field: 'Island', message: 'is required' },
-        { row: 5, field: 'Sex', message: 'expected a category (text), got {"value":"MALE"}' },
+        { row: 5, field: 'Sex', message: 'a feature value must be a string, number, boolean or null, not an object' },
       ]);
       // The kept rows are the first and the fifth (a nullable feature missing, the target ignored).
       const alone = encodeRows(spec, [good, rows[4]]);
@@ -204,7 +204,7 @@ describe('encodeRows', () => {
         [2, 'Beak Length (mm)', 'expected a number, got "long"; imputed'],
         [3, 'Colour', 'is not a feature of this model; ignored'],
         [4, 'Island', 'is required; imputed'],
-        [6, 'Sex', 'expected a category (text), got {"value":"MALE"}; imputed'],
+        [6, 'Sex', 'a feature value must be a string, number, boolean or null, not an object; imputed'],
       ]);
       const width = spec.inputWidth;
       const imputed = encodeRows(spec, [{ ...good, 'Beak Length (mm)': null }]).data;
