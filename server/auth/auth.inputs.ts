@@ -9,7 +9,7 @@ export class CreateUserInput {
   @Field(() => String)
   name: string;
 
-  @Field(() => String, { description: 'At least 10 characters' })
+  @Field(() => String, { description: 'At least 10 characters and not easy to guess (no common passwords, repeats or keyboard rows)' })
   password: string;
 
   @Field(() => InstanceRole, { defaultValue: InstanceRole.member })
@@ -21,6 +21,6 @@ export class CreateAccessTokenInput {
   @Field(() => String, { description: 'What the token is for, e.g. "grafana dashboard"' })
   name: string;
 
-  @Field(() => Date, { nullable: true, description: 'When it stops working; never when omitted' })
+  @Field(() => Date, { nullable: true, description: 'When it stops working; when omitted (or later), when the token creating it expires, or never if that one does not' })
   expiresAt?: Date | null;
 }

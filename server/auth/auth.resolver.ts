@@ -23,25 +23,29 @@ class CreatedAccessToken {
 
   @Field(() => AccessToken)
   accessToken: AccessToken;
+
+  @Field(() => Boolean, { description: 'True when the expiry asked for (or none) was brought forward to the expiry of the token that created it: a token never outlives its creator' })
+  capped: boolean;
 }
 
 @Resolver()
 export class AuthResolver {
   @Query(() => User, { nullable: true, description: 'The signed-in user, or null' })
   me(@Ctx() { viewer }: Context): User | null {
+    // Also for a user who must change their password: the console reads mustChangePassword here.
     return viewer?.user ?? null;
   }
 
   @Mutation(() => LoginResult)
-  async login(@Arg('email', () => String) email: string, @Arg('password', () => String) password: string, @Ctx() { services, session }: Context): Promise<LoginResult> {
-    const result = await services.auth.login(email, password);
+  async login(@Arg('email', () => String) email: string, @Arg('password', () => String) password: string, @Ctx() { services, session, clientAddress }: Context): Promise<LoginResult> {
+    const result = await services.auth.login(email, password, clientAddress);
     session?.set(result.token, result.expiresAt);
     return result;
   }
 
-  @Mutation(() => Boolean, { description: 'Ends the current session' })
+  @Mutation(() => Boolean, { description: 'Ends the current session (on every server, and its open subscriptions). Refused for a personal access token: revoke it with revokeAccessToken' })
   async logout(@Ctx() { services, viewer, session }: Context): Promise<boolean> {
-    services.policy.requireUser(viewer);
+    services.policy.requireUser(viewer, { allowPendingPasswordChange: true });
     await services.auth.logout(viewer!);
     session?.clear();
     return true;
@@ -52,13 +56,26 @@ export class AuthResolver {
     return services.auth.listPersonalTokens(services.policy.requireUser(viewer));
   }
 
-  @Mutation(() => CreatedAccessToken)
+  @Mutation(() => CreatedAccessToken, { description: 'A personal access token; it expires at the latest with the token (or session) that creates it' })
   createAccessToken(@Arg('input', () => CreateAccessTokenInput) input: CreateAccessTokenInput, @Ctx() { services, viewer }: Context): Promise<CreatedAccessToken> {
-    return services.auth.createPersonalToken(services.policy.requireUser(viewer), input.name, input.expiresAt ?? null);
+    services.policy.requireUser(viewer);
+    return services.auth.createPersonalToken(viewer!, input.name, input.expiresAt ?? null);
   }
 
-  @Mutation(() => AccessToken)
+  @Mutation(() => AccessToken, { description: 'Takes effect on the next request, on every server' })
   revokeAccessToken(@Arg('id', () => ID) id: string, @Ctx() { services, viewer }: Context): Promise<AccessToken> {
     return services.auth.revokeToken(services.policy.requireUser(viewer), id);
+  }
+
+  @Mutation(() => User, {
+    description: 'Changes your password (throttled like a sign-in). Ends your other sessions; the one making this call and your personal access tokens keep working',
+  })
+  changePassword(
+    @Arg('currentPassword', () => String) currentPassword: string,
+    @Arg('newPassword', () => String, { description: 'At least 10 characters and not easy to guess' }) newPassword: string,
+    @Ctx() { services, viewer, clientAddress }: Context,
+  ): Promise<User> {
+    services.policy.requireUser(viewer, { allowPendingPasswordChange: true });
+    return services.auth.changePassword(viewer!, currentPassword, newPassword, clientAddress);
   }
 }

@@ -1,18 +1,41 @@
 import type { DataSource } from 'typeorm';
 import { badInput, conflict, DomainError, forbidden, notFound, unauthenticated } from '../platform/errors';
+import type { EventBus } from '../platform/event-bus';
 import { AccessToken, AccessTokenKind } from './access-token.entity';
+import { ACCESS_CHANGED, announceAccessChange, type AccessChange } from './access-events';
+import { systemClock, type Clock } from './clock';
+import { decoyPasswordHash, generatePassword, generateToken, hashPassword, hashToken, verifyPassword } from './credentials';
+import { LoginThrottle } from './login-throttle';
+import { checkPasswordStrength } from './password-policy';
 import { InstanceRole, User } from './user.entity';
-import { decoyPasswordHash, generatePassword, generateToken, hashPassword, hashToken, MIN_PASSWORD_LENGTH, verifyPassword } from './credentials';
 
 /** Who is calling: the user and the token that proved it. */
 export interface Viewer {
   user: User;
   tokenId: string;
+  tokenKind: AccessTokenKind;
+  /** When the presented token stops working; null for a personal token without expiry. */
+  tokenExpiresAt: Date | null;
 }
 
 const SESSION_LIFETIME_MS = 14 * 24 * 60 * 60 * 1000;
 /** `last_used_at` is written at most this often per token, not on every request. */
 const LAST_USED_PRECISION_MS = 60 * 1000;
+/**
+ * How long a verified token is trusted without reading it again. Logout, revocation, disabling
+ * and password changes are announced on the event bus before they return, and every replica
+ * drops the token as it hears it; this bounds a change the bus missed (while it reconnected) or
+ * one made directly in the database.
+ */
+export const VERIFIED_TOKEN_MS = 5000;
+/** Beyond this many cached tokens, expired entries are swept (unbounded distinct tokens must not grow memory). */
+const SWEEP_ABOVE = 10_000;
+
+interface VerifiedToken {
+  viewer: Viewer;
+  verifiedAt: number;
+  lastUsedAt: number;
+}
 
 export interface NewUser {
   email: string;
@@ -22,7 +45,23 @@ export interface NewUser {
 }
 
 export class AuthService {
-  constructor(private readonly db: DataSource) {}
+  /** Tokens by hash, verified against the database: a request with a known token reads nothing. */
+  private readonly verifiedTokens = new Map<string, VerifiedToken>();
+  /** Access changes heard: a read that a change overtook is not kept. */
+  private changes = 0;
+  readonly throttle: LoginThrottle;
+  /** Public so tests can move time on a running server. */
+  clock: Clock;
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly bus: EventBus,
+    clock: Clock = systemClock,
+  ) {
+    this.clock = clock;
+    this.throttle = new LoginThrottle(db, clock);
+    bus.on(ACCESS_CHANGED, (payload) => this.forget(payload as AccessChange));
+  }
 
   private get users() {
     return this.db.getRepository(User);
@@ -31,39 +70,92 @@ export class AuthService {
     return this.db.getRepository(AccessToken);
   }
 
-  /** Checks email and password and opens a session. */
-  async login(email: string, password: string): Promise<{ token: string; user: User; expiresAt: Date }> {
-    const user = await this.users.findOneBy({ email: email.trim().toLowerCase() });
+  /**
+   * Checks email and password and opens a session. Throttled per account and per client
+   * `address`: after repeated failures every attempt is refused (RATE_LIMITED with
+   * `retryAfterSeconds`) until the lock ends, whatever the password.
+   */
+  async login(email: string, password: string, address?: string): Promise<{ token: string; user: User; expiresAt: Date }> {
+    const normalized = email.trim().toLowerCase();
+    const attempt = await this.throttle.attempt(normalized, address);
+    const user = await this.users.findOneBy({ email: normalized });
     const valid = await verifyPassword(user?.passwordHash ?? (await decoyPasswordHash()), password);
     if (!user || !valid) throw unauthenticated('Wrong email or password');
+    await attempt.succeeded();
     if (user.disabled) throw forbidden('This account is disabled; ask an instance admin to re-enable it');
-    const expiresAt = new Date(Date.now() + SESSION_LIFETIME_MS);
+    const expiresAt = new Date(this.clock.now() + SESSION_LIFETIME_MS);
     const { secret } = await this.issueToken(user.id, AccessTokenKind.session, 'session', expiresAt);
     return { token: secret, user, expiresAt };
   }
 
-  /** Resolves a bearer secret to its viewer, or null when it is unknown, revoked, expired or its user disabled. */
+  /**
+   * Resolves a bearer secret to its viewer, or null when it is unknown, revoked, expired or its
+   * user disabled. A token verified in the last VERIFIED_TOKEN_MS is answered from memory.
+   */
   async authenticate(secret: string): Promise<Viewer | null> {
-    if (!secret.startsWith('berth_')) return null;
-    const token = await this.tokens.findOne({ where: { tokenHash: hashToken(secret) }, relations: { user: true } });
-    const now = Date.now();
-    if (!token || token.revokedAt || (token.expiresAt && token.expiresAt.getTime() <= now) || token.user.disabled) return null;
-    if (!token.lastUsedAt || now - token.lastUsedAt.getTime() > LAST_USED_PRECISION_MS) {
-      await this.tokens.update(token.id, { lastUsedAt: new Date(now) });
+    if (!secret.startsWith('berth_ses_') && !secret.startsWith('berth_pat_')) return null;
+    const hash = hashToken(secret);
+    const now = this.clock.now();
+    let verified = this.verifiedTokens.get(hash);
+    if (!verified || now - verified.verifiedAt > VERIFIED_TOKEN_MS || now < verified.verifiedAt) {
+      this.verifiedTokens.delete(hash);
+      const changes = this.changes;
+      const token = await this.tokens.findOne({ where: { tokenHash: hash }, relations: { user: true } });
+      if (!token || token.revokedAt || token.user.disabled) return null;
+      const viewer: Viewer = { user: token.user, tokenId: token.id, tokenKind: token.kind, tokenExpiresAt: token.expiresAt };
+      verified = { viewer, verifiedAt: now, lastUsedAt: token.lastUsedAt?.getTime() ?? 0 };
+      if (changes === this.changes) {
+        if (this.verifiedTokens.size >= SWEEP_ABOVE) this.sweep(now);
+        this.verifiedTokens.set(hash, verified);
+      }
     }
-    return { user: token.user, tokenId: token.id };
+    const { viewer } = verified;
+    if (viewer.tokenExpiresAt && viewer.tokenExpiresAt.getTime() <= now) return null;
+    if (now - verified.lastUsedAt > LAST_USED_PRECISION_MS) {
+      verified.lastUsedAt = now;
+      await this.tokens.update(viewer.tokenId, { lastUsedAt: new Date(now) });
+    }
+    return viewer;
   }
 
+  private forget(change: AccessChange): void {
+    // Role-only changes leave tokens valid.
+    if (change.tokenId === undefined && (change.userId === undefined || change.projectId !== undefined)) return;
+    this.changes++;
+    for (const [hash, { viewer }] of this.verifiedTokens) {
+      if (viewer.tokenId === change.tokenId || (change.tokenId === undefined && viewer.user.id === change.userId)) this.verifiedTokens.delete(hash);
+    }
+  }
+
+  private sweep(now: number): void {
+    for (const [hash, entry] of this.verifiedTokens) if (now - entry.verifiedAt > VERIFIED_TOKEN_MS) this.verifiedTokens.delete(hash);
+  }
+
+  /**
+   * Ends the session the viewer signed in with. A personal access token is not a session: it is
+   * refused with a message pointing to revokeAccessToken, so a script never believes it signed out.
+   */
   async logout(viewer: Viewer): Promise<void> {
-    await this.tokens.update({ id: viewer.tokenId, kind: AccessTokenKind.session }, { revokedAt: new Date() });
+    if (viewer.tokenKind !== AccessTokenKind.session) {
+      throw badInput('token', 'logout ends a session, and this request used a personal access token; revoke the token with revokeAccessToken instead');
+    }
+    await this.tokens.update({ id: viewer.tokenId, kind: AccessTokenKind.session }, { revokedAt: new Date(this.clock.now()) });
+    await announceAccessChange(this.bus, { tokenId: viewer.tokenId });
   }
 
-  async createPersonalToken(user: User, name: string, expiresAt: Date | null): Promise<{ token: string; accessToken: AccessToken }> {
+  /**
+   * A personal token for the viewer's user. It never outlives the token that created it: without
+   * an expiry, or with a later one, it expires with the minting token (a session: 14 days after
+   * sign-in); `capped` says so.
+   */
+  async createPersonalToken(viewer: Viewer, name: string, expiresAt: Date | null): Promise<{ token: string; accessToken: AccessToken; capped: boolean }> {
     const trimmed = name.trim();
     if (!trimmed || trimmed.length > 100) throw badInput('name', 'give the token a name of 1 to 100 characters');
-    if (expiresAt && expiresAt.getTime() <= Date.now()) throw badInput('expiresAt', 'must be in the future');
-    const { secret, record } = await this.issueToken(user.id, AccessTokenKind.personal, trimmed, expiresAt);
-    return { token: secret, accessToken: record };
+    if (expiresAt && expiresAt.getTime() <= this.clock.now()) throw badInput('expiresAt', 'must be in the future');
+    const limit = viewer.tokenExpiresAt;
+    const capped = limit !== null && (expiresAt === null || expiresAt.getTime() > limit.getTime());
+    const { secret, record } = await this.issueToken(viewer.user.id, AccessTokenKind.personal, trimmed, capped ? limit : expiresAt);
+    return { token: secret, accessToken: record, capped };
   }
 
   listPersonalTokens(user: User): Promise<AccessToken[]> {
@@ -74,10 +166,64 @@ export class AuthService {
     const token = await this.tokens.findOneBy({ id: tokenId, userId: user.id });
     if (!token) throw notFound('Access token', tokenId);
     if (!token.revokedAt) {
-      token.revokedAt = new Date();
+      token.revokedAt = new Date(this.clock.now());
       await this.tokens.save(token);
     }
+    // Announced before the caller hears it is revoked; each replica forgets the token as it hears it.
+    await announceAccessChange(this.bus, { tokenId: token.id });
     return token;
+  }
+
+  /**
+   * Changes the viewer's own password after checking the current one (throttled like a sign-in),
+   * clears a forced change, and ends every other session of the user. Personal tokens keep working.
+   */
+  async changePassword(viewer: Viewer, currentPassword: string, newPassword: string, address?: string): Promise<User> {
+    const user = await this.users.findOneByOrFail({ id: viewer.user.id });
+    const attempt = await this.throttle.attempt(user.email, address);
+    if (!(await verifyPassword(user.passwordHash, currentPassword))) throw badInput('currentPassword', 'is not your current password');
+    await attempt.succeeded();
+    checkPasswordStrength(newPassword, 'newPassword', [user.email, user.name]);
+    if (newPassword === currentPassword) throw badInput('newPassword', 'must differ from the current password');
+    user.passwordHash = await hashPassword(newPassword);
+    user.mustChangePassword = false;
+    await this.db.transaction(async (tx) => {
+      await tx.update(User, user.id, { passwordHash: user.passwordHash, mustChangePassword: false });
+      await tx
+        .createQueryBuilder()
+        .update(AccessToken)
+        .set({ revokedAt: new Date(this.clock.now()) })
+        .where('user_id = :userId AND kind = :kind AND id <> :current AND revoked_at IS NULL', { userId: user.id, kind: AccessTokenKind.session, current: viewer.tokenId })
+        .execute();
+    });
+    await announceAccessChange(this.bus, { userId: user.id });
+    return user;
+  }
+
+  /**
+   * An admin sets a new password for someone else (the given one, or a generated one that is
+   * returned once). Every session of the user ends, and until they choose their own password the
+   * API refuses them everything but `changePassword`, `me` and `logout` (personal tokens included).
+   */
+  async resetPassword(actor: User, userId: string, newPassword: string | null): Promise<{ user: User; password: string }> {
+    const user = await this.users.findOneBy({ id: userId });
+    if (!user) throw notFound('User', userId);
+    if (user.id === actor.id) throw badInput('userId', 'to change your own password use changePassword');
+    const password = newPassword ?? strongGeneratedPassword();
+    if (newPassword !== null) checkPasswordStrength(password, 'newPassword', [user.email, user.name]);
+    user.passwordHash = await hashPassword(password);
+    user.mustChangePassword = true;
+    await this.db.transaction(async (tx) => {
+      await tx.update(User, user.id, { passwordHash: user.passwordHash, mustChangePassword: true });
+      await tx
+        .createQueryBuilder()
+        .update(AccessToken)
+        .set({ revokedAt: new Date(this.clock.now()) })
+        .where('user_id = :userId AND kind = :kind AND revoked_at IS NULL', { userId: user.id, kind: AccessTokenKind.session })
+        .execute();
+    });
+    await announceAccessChange(this.bus, { userId: user.id });
+    return { user, password };
   }
 
   private async issueToken(userId: string, kind: AccessTokenKind, name: string, expiresAt: Date | null) {
@@ -95,7 +241,7 @@ export class AuthService {
     if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) throw badInput('email', `"${input.email}" is not an email address`);
     const name = input.name.trim();
     if (!name || name.length > 100) throw badInput('name', 'must be 1 to 100 characters');
-    if (input.password.length < MIN_PASSWORD_LENGTH) throw badInput('password', `must be at least ${MIN_PASSWORD_LENGTH} characters`);
+    checkPasswordStrength(input.password, 'password', [email, name]);
     if (await this.users.existsBy({ email })) throw conflict(`A user with email ${email} already exists`);
     const passwordHash = await hashPassword(input.password);
     return this.users.save(this.users.create({ email, name, passwordHash, role: input.role }));
@@ -106,7 +252,10 @@ export class AuthService {
     if (!user) throw notFound('User', userId);
     if (user.id === actor.id && disabled) throw forbidden('You cannot disable your own account');
     user.disabled = disabled;
-    return this.users.save(user);
+    const saved = await this.users.save(user);
+    // Every replica forgets the user's tokens (and closes their subscriptions) before this returns.
+    await announceAccessChange(this.bus, { userId: user.id });
+    return saved;
   }
 
   /**
@@ -117,10 +266,15 @@ export class AuthService {
     if (await this.users.existsBy({ role: InstanceRole.admin, disabled: false })) {
       return null;
     }
-    const chosen = { email: email ?? 'admin@berth.local', password: password ?? generatePassword() };
+    const chosen = { email: email ?? 'admin@berth.local', password: password ?? strongGeneratedPassword() };
     const existing = await this.users.findOneBy({ email: chosen.email });
     if (existing) {
       throw new DomainError('CONFLICT', `No enabled admin exists and ${chosen.email} is already a member; promote it in the database or set BERTH_ADMIN_EMAIL to another address`);
+    }
+    try {
+      checkPasswordStrength(chosen.password, 'BERTH_ADMIN_PASSWORD', [chosen.email, 'Administrator']);
+    } catch (error) {
+      throw new DomainError('BAD_USER_INPUT', `${(error as Error).message} (or leave BERTH_ADMIN_EMAIL and BERTH_ADMIN_PASSWORD unset to have a password generated)`);
     }
     await this.createUser({ email: chosen.email, name: 'Administrator', password: chosen.password, role: InstanceRole.admin });
     return password ? { email: chosen.email } : chosen;
@@ -133,5 +287,19 @@ export class AuthService {
       .delete()
       .where('kind = :kind AND (expires_at < now() OR revoked_at IS NOT NULL)', { kind: AccessTokenKind.session })
       .execute();
+    await this.throttle.deleteStale();
+  }
+}
+
+/** A generated password that passes the policy (a random one practically always does; this makes sure). */
+function strongGeneratedPassword(): string {
+  for (;;) {
+    const password = generatePassword();
+    try {
+      checkPasswordStrength(password, 'password');
+      return password;
+    } catch {
+      // Another draw.
+    }
   }
 }

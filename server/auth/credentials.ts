@@ -13,8 +13,6 @@ export const verifyPassword = (passwordHash: string, password: string) => verify
 let decoy: Promise<string> | undefined;
 export const decoyPasswordHash = () => (decoy ??= hashPassword(randomBytes(16).toString('hex')));
 
-export const MIN_PASSWORD_LENGTH = 10;
-
 export type TokenFamily = 'ses' | 'pat' | 'key';
 
 /** A new bearer secret: recognisable prefix, 256 random bits. */
@@ -25,4 +23,5 @@ export function generateToken(family: TokenFamily): { secret: string; prefix: st
 
 export const hashToken = (secret: string) => createHash('sha256').update(secret).digest('hex');
 
+/** 16 characters of base64url (96 random bits): passes the password policy. */
 export const generatePassword = () => randomBytes(12).toString('base64url');

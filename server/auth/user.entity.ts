@@ -36,6 +36,11 @@ export class User {
   @Field(() => Boolean)
   disabled: boolean;
 
+  /** Set by an admin's password reset: until the user picks a password, only changePassword, me and logout work. */
+  @Column('boolean', { name: 'must_change_password', default: false })
+  @Field(() => Boolean, { description: 'An admin reset the password: the user must choose a new one (changePassword) before anything else' })
+  mustChangePassword: boolean;
+
   @CreateDateColumn({ type: 'timestamptz', name: 'created_at' })
   @Field(() => Date)
   createdAt: Date;

@@ -11,11 +11,8 @@ export interface Context {
   viewer: Viewer | null;
   services: Services;
   session?: SessionCookie;
-  /**
-   * Set when the viewer comes from the session cookie of a request that is not from the console's
-   * origin: such a request may not run mutations (another site's page cannot act for the user).
-   */
-  foreignCookie?: boolean;
+  /** The client's address (the socket's peer), for login throttling. */
+  clientAddress?: string;
 }
 
 export const SESSION_COOKIE = 'berth_session';

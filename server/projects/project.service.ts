@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { InstanceRole, User } from '../auth/user.entity';
+import { announceAccessChange } from '../auth/access-events';
 import { badInput, conflict, notFound } from '../platform/errors';
 import type { EventBus } from '../platform/event-bus';
 import { topicFor } from '../platform/event-bus';
@@ -75,6 +76,7 @@ export class ProjectService {
     await this.get(id);
     for (const check of this.deletionChecks) await check(id);
     await this.projects.delete(id);
+    await announceAccessChange(this.bus, { projectId: id });
     await this.announce(id, 'deleted');
   }
 
@@ -90,6 +92,8 @@ export class ProjectService {
       throw conflict(`${user.email} is already a collaborator of this project; change their role instead`);
     }
     const collaborator = await this.collaborators.save(this.collaborators.create({ projectId, userId: user.id, role, user }));
+    // Every replica forgets the role it cached ("not a collaborator") before this returns.
+    await announceAccessChange(this.bus, { userId: user.id, projectId });
     await this.announce(projectId, 'collaborators');
     return collaborator;
   }
@@ -99,6 +103,7 @@ export class ProjectService {
     if (collaborator.role === ProjectRole.admin && role !== ProjectRole.admin) await this.refuseLastAdmin(projectId, 'demote');
     collaborator.role = role;
     await this.collaborators.save(collaborator);
+    await announceAccessChange(this.bus, { userId, projectId });
     await this.announce(projectId, 'collaborators');
     return collaborator;
   }
@@ -107,6 +112,8 @@ export class ProjectService {
     const collaborator = await this.getCollaborator(projectId, userId);
     if (collaborator.role === ProjectRole.admin) await this.refuseLastAdmin(projectId, 'remove');
     await this.collaborators.delete({ projectId, userId });
+    // Before this returns, every replica forgets the role and ends the user's subscriptions to the project.
+    await announceAccessChange(this.bus, { userId, projectId });
     await this.announce(projectId, 'collaborators');
   }
 
