@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -155,10 +155,11 @@ describe('docker-compose.yml', () => {
       const database = new URL(environment.DATABASE_URL!);
       expect(database.hostname).toBe('postgres');
       expect(database.port || '5432').toBe('5432');
-      // The credentials and database the postgres image creates on first start.
-      expect(decodeURIComponent(database.username)).toBe(postgres.POSTGRES_USER);
-      expect(decodeURIComponent(database.password)).toBe(interpolate(postgres.POSTGRES_PASSWORD!, REQUIRED_FROM_OPERATOR));
-      expect(database.pathname).toBe(`/${postgres.POSTGRES_DB}`);
+      // The role and database the init script creates on first start, not the superuser.
+      expect(decodeURIComponent(database.username)).toBe(postgres.BERTH_DB_USER);
+      expect(decodeURIComponent(database.password)).toBe(interpolate(postgres.BERTH_DB_PASSWORD!, REQUIRED_FROM_OPERATOR));
+      expect(database.pathname).toBe(`/${postgres.BERTH_DB_NAME}`);
+      expect(postgres.BERTH_DB_USER).not.toBe(postgres.POSTGRES_USER);
 
       const mongodb = new URL(environment.MONGODB_URL!);
       expect(mongodb.hostname).toBe('mongodb');
@@ -180,6 +181,28 @@ describe('docker-compose.yml', () => {
     for (const name of ['BERTH_SECRET', 'BERTH_ADMIN_EMAIL', 'BERTH_ADMIN_PASSWORD']) {
       expect(environmentOf(services.api!)[name], name).toMatch(new RegExp(`^\\$\\{${name}:\\?.+\\}$`));
       expect(environmentOf(services.worker!)[name], name).toBe(environmentOf(services.api!)[name]);
+    }
+  });
+
+  it("connects Berth as a role that is no superuser and owns only Berth's database", () => {
+    // The postgres image runs what is mounted on /docker-entrypoint-initdb.d on first start.
+    const mounts = (services.postgres!.volumes ?? []).map((volume) => (typeof volume === 'string' ? { source: volume.split(':')[0]!, target: volume.split(':')[1]! } : { source: volume.source!, target: volume.target }));
+    const init = mounts.find((m) => m.target === '/docker-entrypoint-initdb.d');
+    expect(init, 'init scripts mounted').toBeDefined();
+    const folder = path.resolve(ROOT, init!.source);
+    const script = readFileSync(path.join(folder, '10-berth-role.sh'), 'utf8');
+    expect(statSync(path.join(folder, '10-berth-role.sh')).mode & 0o111, 'executable').not.toBe(0);
+    const sql = script.replace(/\s+/g, ' ');
+    expect(sql).toMatch(/CREATE ROLE :"berth_user" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE/);
+    expect(sql).toMatch(/CREATE DATABASE :"berth_db" OWNER :"berth_user"/);
+    expect(sql).toMatch(/REVOKE ALL ON DATABASE :"berth_db" FROM PUBLIC/);
+    expect(sql).toMatch(/REVOKE CONNECT ON DATABASE postgres FROM PUBLIC/);
+    expect(sql).toMatch(/ALTER ROLE :"admin" PASSWORD NULL/);
+    // It reads the names the compose file gives the container.
+    const postgres = environmentOf(services.postgres!);
+    for (const name of ['BERTH_DB_USER', 'BERTH_DB_PASSWORD', 'BERTH_DB_NAME', 'POSTGRES_USER']) {
+      expect(script, name).toContain(`"$${name}"`);
+      expect(postgres[name], name).toBeDefined();
     }
   });
 
