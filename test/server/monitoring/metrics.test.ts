@@ -1,4 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import os from 'node:os';
+import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Metrics, mountMetricsRoute } from '../../../server/monitoring/metrics';
 
@@ -37,10 +39,44 @@ describe('/metrics', async () => {
     expect(allowed.type).toMatch(/^text\/plain; version=0\.0\.4/);
   });
 
-  it('is open without a token', async () => {
+  it('is open to this machine without a token', async () => {
     const response = await fetch(`${open.url}/metrics`);
     expect(response.status).toBe(200);
     expect(await response.text()).toContain('berth_prediction_log_backlog 0');
+  });
+
+  it('without a token, refuses requests a reverse proxy forwarded, even from this machine', async () => {
+    for (const headers of [{ 'x-forwarded-for': '203.0.113.9' }, { forwarded: 'for=203.0.113.9' }, { 'x-real-ip': '203.0.113.9' }]) {
+      const response = await fetch(`${open.url}/metrics`, { headers });
+      expect(response.status).toBe(403);
+      const body = await response.text();
+      expect(body).toContain('BERTH_METRICS_TOKEN');
+      expect(body).not.toContain('berth_prediction_log_backlog');
+    }
+  });
+
+  // Reached through this machine's own network address (not loopback), as another host would.
+  const external = Object.values(os.networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+  it.skipIf(!external)('without a token, refuses clients on other machines; with one, serves them', async () => {
+    const everywhere = async (token: string | undefined) => {
+      const app = Fastify();
+      mountMetricsRoute(app, new Metrics(() => ({ buffered: 0, lost: 0 })), token);
+      await app.listen({ host: '0.0.0.0', port: 0 });
+      return { app, port: (app.server.address() as AddressInfo).port };
+    };
+    const unsecured = await everywhere(undefined);
+    const withToken = await everywhere('scrape-me-please');
+    try {
+      const refused = await fetch(`http://${external}:${unsecured.port}/metrics`);
+      expect(refused.status).toBe(403);
+      expect(await refused.text()).toMatch(/only to this machine \(loopback\) unless BERTH_METRICS_TOKEN is set/);
+      expect((await fetch(`http://127.0.0.1:${unsecured.port}/metrics`)).status).toBe(200);
+      expect((await fetch(`http://${external}:${withToken.port}/metrics`)).status).toBe(401);
+      expect((await fetch(`http://${external}:${withToken.port}/metrics`, { headers: { authorization: 'Bearer scrape-me-please' } })).status).toBe(200);
+    } finally {
+      await unsecured.app.close();
+      await withToken.app.close();
+    }
   });
 
   it('shows the labelled series after observations, with the process defaults', async () => {
