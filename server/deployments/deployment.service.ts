@@ -4,7 +4,7 @@ import { generateToken, hashToken } from '../auth/credentials';
 import { ExperimentVersion } from '../experiments/experiment-version.entity';
 import type { ExperimentService } from '../experiments/experiment.service';
 import { Model, ModelStatus } from '../experiments/model.entity';
-import { badInput, conflict, notFound } from '../platform/errors';
+import { badInput, conflict, DomainError, notFound } from '../platform/errors';
 import type { EventBus } from '../platform/event-bus';
 import { ApiKey } from './api-key.entity';
 import { DeploymentEvent, DeploymentEventKind } from './deployment-event.entity';
@@ -102,7 +102,8 @@ export class DeploymentService {
     const name = input.name.trim();
     if (!name || name.length > 100) throw badInput('name', 'must be 1 to 100 characters');
     const experiment = await this.experiments.get(input.experimentId);
-    if (experiment.projectId !== input.projectId) throw badInput('experimentId', `experiment ${experiment.name} belongs to another project`);
+    // Another project's experiment is answered as if it did not exist: its name and project stay hidden.
+    if (experiment.projectId !== input.projectId) throw notFound('Experiment', input.experimentId);
     await this.checkModels(experiment.id, input.mainModelId, input.challengerModelId ?? null);
 
     const deployment = await this.db.transaction(async (tx) => {
@@ -240,8 +241,11 @@ export class DeploymentService {
     for (const [field, modelId] of [['mainModelId', mainModelId], ['challengerModelId', challengerModelId]] as const) {
       if (!modelId) continue;
       const model = await this.db.getRepository(Model).findOneBy({ id: modelId });
-      if (!model) throw badInput(field, `model ${modelId} does not exist`);
-      const version = await this.db.getRepository(ExperimentVersion).findOneByOrFail({ id: model.versionId });
+      const version = model ? await this.db.getRepository(ExperimentVersion).findOneByOrFail({ id: model.versionId }) : null;
+      // A model of another project gets the same answer as one that does not exist: its name stays hidden.
+      if (!model || !version || !(await this.sameProject(version.experimentId, experimentId))) {
+        throw new DomainError('NOT_FOUND', `${field}: model ${modelId} does not exist or is not visible to you`, { field });
+      }
       if (version.experimentId !== experimentId) {
         throw badInput(field, `model "${model.name}" belongs to another experiment; main and challenger must be models of the deployment's experiment`);
       }
@@ -249,6 +253,12 @@ export class DeploymentService {
         throw badInput(field, `model "${model.name}" of version ${version.number} is ${model.status}${model.failureReason ? ` (${model.failureReason})` : ''}; only ready models can be deployed`);
       }
     }
+  }
+
+  private async sameProject(experimentId: string, otherExperimentId: string): Promise<boolean> {
+    if (experimentId === otherExperimentId) return true;
+    const [one, other] = await Promise.all([this.experiments.get(experimentId), this.experiments.get(otherExperimentId)]);
+    return one.projectId === other.projectId;
   }
 
   private async refuseModelsInUse(modelIds: string[]): Promise<void> {

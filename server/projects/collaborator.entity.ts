@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
-import { Field, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { User } from '../auth/user.entity';
 import { Project } from './project.entity';
 
@@ -20,6 +20,17 @@ registerEnumType(ProjectRole, {
 
 export const PROJECT_ROLE_RANK: Record<ProjectRole, number> = { viewer: 0, contributor: 1, admin: 2 };
 
+/**
+ * A collaborator as the project's members see them: who they are, not their instance role or
+ * whether their account is disabled (that is for instance admins, through `users`).
+ */
+@ObjectType('CollaboratorUser', { description: 'Who a collaborator is, as the members of a project see them' })
+export class CollaboratorUser {
+  @Field(() => ID) id: string;
+  @Field(() => String) email: string;
+  @Field(() => String) name: string;
+}
+
 @Entity('project_collaborators')
 @ObjectType({ description: "A user's membership of a project" })
 export class Collaborator {
@@ -36,7 +47,7 @@ export class Collaborator {
 
   @ManyToOne(() => User, { onDelete: 'CASCADE', eager: true })
   @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'project_collaborators_user_id_fkey' })
-  @Field(() => User)
+  @Field(() => CollaboratorUser)
   user: User;
 
   @Column('enum', { enum: ProjectRole, enumName: 'project_role' })

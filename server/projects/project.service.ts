@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { InstanceRole, User } from '../auth/user.entity';
 import { announceAccessChange } from '../auth/access-events';
-import { badInput, conflict, notFound } from '../platform/errors';
+import { badInput, conflict, DomainError, notFound } from '../platform/errors';
 import type { EventBus } from '../platform/event-bus';
 import { topicFor } from '../platform/event-bus';
 import { Collaborator, ProjectRole } from './collaborator.entity';
@@ -87,7 +87,8 @@ export class ProjectService {
   async addCollaborator(projectId: string, email: string, role: ProjectRole): Promise<Collaborator> {
     await this.get(projectId);
     const user = await this.db.getRepository(User).findOneBy({ email: email.trim().toLowerCase() });
-    if (!user) throw badInput('email', `no user with email ${email} exists on this instance; an instance admin can create one`);
+    // The same answer whatever the reason, so adding collaborators cannot probe which emails have accounts.
+    if (!user || user.disabled) throw new DomainError('NOT_FOUND', 'email: no user with that email can be added; an instance admin can create their account', { field: 'email' });
     if (await this.collaborators.existsBy({ projectId, userId: user.id })) {
       throw conflict(`${user.email} is already a collaborator of this project; change their role instead`);
     }

@@ -90,7 +90,46 @@ describe('projects and the access policy', async () => {
     const twice = await add(projectA, 'carol@test.berth', 'viewer');
     expect(twice.errors?.[0].extensions?.code).toBe('CONFLICT');
     const unknown = await add(projectA, 'ghost@test.berth', 'viewer');
-    expect(unknown.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'email' } });
+    expect(unknown.errors?.[0]).toMatchObject({ extensions: { code: 'NOT_FOUND', field: 'email' } });
+  });
+
+  it('answers addCollaborator the same for an unknown and a disabled account, and shows only who a collaborator is', async () => {
+    const dora = await graphql<{ createUser: { id: string } }>(
+      'mutation($input: CreateUserInput!) { createUser(input: $input) { id } }',
+      { input: { email: 'dora@test.berth', name: 'dora', password: 'dora-password-1' } },
+      adminToken,
+    );
+    await graphql('mutation($id: ID!) { setUserDisabled(id: $id, disabled: true) { id } }', { id: dora.data!.createUser.id }, adminToken);
+    const unknown = await add(projectA, 'nobody@test.berth', 'viewer');
+    const disabled = await add(projectA, 'dora@test.berth', 'viewer');
+    expect(unknown.errors).toEqual(disabled.errors);
+    expect(unknown.errors?.[0].message).not.toMatch(/nobody@test\.berth/);
+
+    const details = await graphql('mutation($p: ID!) { addCollaborator(projectId: $p, email: "bob@test.berth", role: viewer) { user { role disabled } } }', { p: projectA }, tokens.alice);
+    expect(details.errors?.map((e) => e.message)).toEqual(['Cannot query field "role" on type "CollaboratorUser".', 'Cannot query field "disabled" on type "CollaboratorUser".']);
+    const added = await add(projectA, 'bob@test.berth', 'viewer');
+    expect(added.data).toEqual({ addCollaborator: { role: 'viewer', user: { email: 'bob@test.berth' } } });
+    await graphql('mutation($p: ID!, $u: ID!) { removeCollaborator(projectId: $p, userId: $u) }', { p: projectA, u: userIds.bob }, tokens.alice);
+  });
+
+  it("answers another project's experiment as if it did not exist, without its name", async () => {
+    const secret = await graphql<{ createExperiment: { id: string } }>(
+      'mutation($input: CreateExperimentInput!) { createExperiment(input: $input) { id } }',
+      { input: { projectId: projectB, name: 'Secret penguins', task: 'multiclass', targetColumn: 'Species' } },
+      tokens.bob,
+    );
+    const experimentId = secret.data!.createExperiment.id;
+    const deploy = (id: string) =>
+      graphql(
+        'mutation($input: CreateDeploymentInput!) { createDeployment(input: $input) { id } }',
+        { input: { projectId: projectA, name: 'Borrowed', experimentId: id, mainModelId: '00000000-0000-0000-0000-000000000000', access: 'project' } },
+        tokens.alice,
+      );
+    const borrowed = await deploy(experimentId);
+    const missing = await deploy('00000000-0000-0000-0000-00000000abcd');
+    expect(borrowed.errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    expect(borrowed.errors?.[0].message).toBe(missing.errors?.[0].message.replace('00000000-0000-0000-0000-00000000abcd', experimentId));
+    expect(JSON.stringify(borrowed)).not.toMatch(/Secret penguins|another project|Project B/);
   });
 
   it('answers a malformed id with BAD_USER_INPUT, not an internal error', async () => {
