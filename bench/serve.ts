@@ -6,7 +6,9 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { InstanceRole } from '../server/auth/user.entity';
 import { vegaRecords } from '../server/demo/vega-datasets';
+import { ProjectRole } from '../server/projects/collaborator.entity';
 import { DeploymentAccess, type Deployment } from '../server/deployments/deployment.entity';
 import type { ExperimentVersion } from '../server/experiments/experiment-version.entity';
 import { initTensorflow } from '../server/experiments/ml/tensorflow';
@@ -22,18 +24,19 @@ import { bestModel, codeVersion, CONTENDED_CORES, runBench, startBenchBerth, ste
  * BENCH_SECONDS (5) per measured run; BENCH_WARMUP_SECONDS (1) before the first round of each
  * target; BENCH_ROUNDS (3) interleaved rounds of every target, medians reported (a shared
  * machine drifts: a ratio is taken within a round, between runs seconds apart);
- * BENCH_CONNECTIONS (1,8,32); BENCH_TARGETS (ceiling,main,key,challenger: fewer for a profile; key is main only on a project-access deployment, called with an API key).
+ * BENCH_CONNECTIONS (1,8,32); BENCH_TARGETS (ceiling,main,key,token,challenger: fewer for a profile; key is main only on a project-access deployment, called with an API key; token the same called by a project viewer's personal access token).
  * BENCH_LOG=off (diagnostic): the prediction log's record() is replaced by a no-op from the bench
  * (server code unchanged), to measure what logging costs; results then say so.
  */
 
-type Target = 'ceiling' | 'main' | 'key' | 'challenger';
+type Target = 'ceiling' | 'main' | 'key' | 'token' | 'challenger';
 type BerthTarget = Exclude<Target, 'ceiling'>;
 
 const TARGET_LABELS: Record<Target, string> = {
   ceiling: 'ceiling (bare Fastify)',
   main: 'main only',
   key: 'main only, with API key',
+  token: 'main only, project access, personal access token',
   challenger: 'main + challenger + log',
 };
 
@@ -110,7 +113,7 @@ function readSettings(): Settings {
   };
   const connections = (process.env.BENCH_CONNECTIONS ?? '1,8,32').split(',').map((c) => Number(c.trim()));
   if (connections.some((c) => !Number.isInteger(c) || c < 1)) throw new Error(`BENCH_CONNECTIONS must be whole numbers ≥ 1 separated by commas, got "${process.env.BENCH_CONNECTIONS}"`);
-  const targets = (process.env.BENCH_TARGETS ?? 'ceiling,main,key,challenger').split(',').map((t) => t.trim()) as Target[];
+  const targets = (process.env.BENCH_TARGETS ?? 'ceiling,main,key,token,challenger').split(',').map((t) => t.trim()) as Target[];
   if (targets.some((t) => !(t in TARGET_LABELS))) throw new Error(`BENCH_TARGETS must name some of ${Object.keys(TARGET_LABELS).join(', ')}, got "${process.env.BENCH_TARGETS}"`);
   const log = process.env.BENCH_LOG ?? 'on';
   if (log !== 'on' && log !== 'off') throw new Error(`BENCH_LOG must be on or off, got "${log}"`);
@@ -215,10 +218,18 @@ async function main(resources: Resources): Promise<void> {
       main: await deploy('bench-main', false),
       // Project access: every request is checked against the deployment's keys.
       key: await deploy('bench-key', false, DeploymentAccess.project),
+      // Project access as well, called by a collaborator (not an instance admin, whose role needs no lookup).
+      token: await deploy('bench-token', false, DeploymentAccess.project),
       challenger: await deploy('bench-challenger', true),
     };
     const { key: apiKey } = await services.deployments.createApiKey(admin, deployments.key.id, 'bench');
-    const headersOf = (target: Target): Record<string, string> => (target === 'key' ? { 'x-api-key': apiKey } : {});
+    const member = { email: 'bench-member@berth.local', password: 'bench-member-password-1' };
+    await services.auth.createUser({ ...member, name: 'Bench member', role: InstanceRole.member });
+    await services.projects.addCollaborator(experiment.projectId, member.email, ProjectRole.viewer);
+    const session = await services.auth.login(member.email, member.password);
+    const { token: personalToken } = await services.auth.createPersonalToken((await services.auth.authenticate(session.token))!, 'bench', null);
+    const headersOf = (target: Target): Record<string, string> =>
+      target === 'key' ? { 'x-api-key': apiKey } : target === 'token' ? { authorization: `Bearer ${personalToken}` } : {};
 
     const body = JSON.stringify({ inputs: penguinRow(v2) });
     step(`request body: ${body}`);
