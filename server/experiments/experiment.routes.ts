@@ -1,11 +1,27 @@
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance } from 'fastify';
 import { viewerOf } from '../http/authenticate';
-import { badInput } from '../platform/errors';
+import { badInput, tooLarge } from '../platform/errors';
+import { baseName, checkModelUpload } from './model-upload-check';
 import { ProjectRole } from '../projects/collaborator.entity';
 import type { Services } from '../services';
 
 /** model.json and its weight shards: converters shard at 4 MB, so this allows models of ~250 MB. */
 const MAX_MODEL_FILES = 64;
+/** A model.json is topology and a weights manifest: large graph models have a few MB of it. */
+const MAX_MODEL_JSON_BYTES = 64 * 1024 * 1024;
+
+/** The parsed JSON, or undefined when it is not JSON (the model loader then says what is wrong). */
+function parseJson(bytes: Buffer): unknown {
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
 
 /** REST routes of the model registry: what GraphQL cannot carry well (file uploads and downloads). */
 export function mountExperimentRoutes(app: FastifyInstance, services: Services): void {
@@ -29,11 +45,35 @@ export function mountExperimentRoutes(app: FastifyInstance, services: Services):
   app.post<{ Params: { projectId: string } }>('/api/v1/projects/:projectId/model-uploads', async (request, reply) => {
     const user = await services.policy.requireProjectRole(await viewerOf(request, services), request.params.projectId, ProjectRole.contributor);
     if (!request.isMultipart()) throw badInput('files', 'send model.json and its weight files as multipart/form-data');
-    const files: Array<{ name: string; bytes: Uint8Array }> = [];
-    for await (const part of request.files({ limits: { files: MAX_MODEL_FILES } })) {
-      files.push({ name: part.filename, bytes: await part.toBuffer() });
+    // Each part goes to a file as it arrives, not to memory: 64 parts of up to the upload limit
+    // each would otherwise sit in memory before anything is checked.
+    // In the data folder, not /tmp: it has room for the files (often a small tmpfs in containers).
+    const uploads = path.join(services.config.dataDir, 'uploads');
+    await mkdir(uploads, { recursive: true });
+    const folder = await mkdtemp(path.join(uploads, 'model-'));
+    let upload;
+    try {
+      const parts: Array<{ name: string; file: string; size: number }> = [];
+      for await (const part of request.files({ limits: { files: MAX_MODEL_FILES } })) {
+        const file = path.join(folder, String(parts.length));
+        await pipeline(part.file, createWriteStream(file));
+        if (part.file.truncated) throw tooLarge('files', `${part.filename} is larger than the upload limit of ${services.config.limits.uploadBytes} bytes (BERTH_MAX_UPLOAD_BYTES)`);
+        parts.push({ name: part.filename, file, size: (await stat(file)).size });
+      }
+      // The topology and its weights manifest are checked against the files' sizes before any
+      // weight is read or allocated.
+      const modelJson = parts.find((p) => baseName(p.name) === 'model.json');
+      if (modelJson) {
+        if (modelJson.size > MAX_MODEL_JSON_BYTES) throw tooLarge('model.json', `is ${modelJson.size} bytes; a model.json over ${MAX_MODEL_JSON_BYTES} bytes is not supported`);
+        checkModelUpload(parseJson(await readFile(modelJson.file)), new Map(parts.map((p) => [baseName(p.name), p.size])));
+      }
+      const files: Array<{ name: string; bytes: Uint8Array }> = [];
+      for (const part of parts) files.push({ name: part.name, bytes: await readFile(part.file) });
+      upload = await services.experiments.uploadModelFiles(request.params.projectId, user.id, files);
+    } finally {
+      // Removed before answering, whatever happened: a client that saw the answer finds no file left.
+      await rm(folder, { recursive: true, force: true });
     }
-    const upload = await services.experiments.uploadModelFiles(request.params.projectId, user.id, files);
     return reply.status(201).send({
       id: upload.id,
       format: upload.format,

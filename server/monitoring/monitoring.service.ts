@@ -4,6 +4,7 @@ import type { DeploymentService } from '../deployments/deployment.service';
 import type { ExperimentService } from '../experiments/experiment.service';
 import type { Model } from '../experiments/model.entity';
 import { binCount } from '../experiments/ml/profile';
+import { isScalar, kindOf, parseCategory, parseNumber, showValue } from '../experiments/ml/values';
 import type { ReferenceProfile } from '../experiments/ml/types';
 import { badInput, DomainError } from '../platform/errors';
 import { datasetDrift, DEFAULT_DRIFT_THRESHOLDS, featureDrift, predictionBinCount, predictionDrift, type DatasetDrift, type DriftThresholds, type FeatureDrift, type PredictionDrift } from './drift';
@@ -230,10 +231,19 @@ export class MonitoringService {
    */
   async recordFeedback(deployment: Deployment, items: Array<{ requestId: string; row?: number; actual: unknown }>): Promise<number> {
     const details: Array<{ row: number; field: string; message: string }> = [];
+    const truth = await this.truthReader(deployment);
+    /** The true values as stored: a number (regression) or a label (classification). */
+    const actuals: Array<string | number> = [];
     items.forEach((item, index) => {
-      if (typeof item?.requestId !== 'string' || !/^[0-9a-f-]{36}$/i.test(item.requestId)) details.push({ row: index, field: 'requestId', message: 'expected the requestId of a prediction response' });
+      if (item === null || typeof item !== 'object' || Array.isArray(item)) details.push({ row: index, field: '', message: 'expected an object {"requestId", "row", "actual"}' });
+      else if (typeof item.requestId !== 'string' || !/^[0-9a-f-]{36}$/i.test(item.requestId)) details.push({ row: index, field: 'requestId', message: 'expected the requestId of a prediction response' });
       else if (item.row !== undefined && !(Number.isInteger(item.row) && item.row >= 0)) details.push({ row: index, field: 'row', message: 'expected the 0-based index of the row in its request' });
       else if (item.actual === undefined || item.actual === null) details.push({ row: index, field: 'actual', message: 'expected the true value' });
+      else {
+        const actual = truth(item.actual);
+        if (typeof actual === 'string' || typeof actual === 'number') actuals[index] = actual;
+        else details.push({ row: index, field: 'actual', message: actual.problem });
+      }
     });
     if (details.length === 0) {
       const known: Array<{ request_id: string; row_index: number }> = await this.db.query(
@@ -246,13 +256,41 @@ export class MonitoringService {
       });
     }
     if (details.length > 0) throw new DomainError('BAD_USER_INPUT', `${details.length} of ${items.length} feedback items are invalid; see details`, { details });
-    const values = items.flatMap((item) => [deployment.id, item.requestId, item.row ?? 0, JSON.stringify(item.actual)]);
+    const values = items.flatMap((item, index) => [deployment.id, item.requestId, item.row ?? 0, JSON.stringify(actuals[index])]);
     await this.db.query(
       `INSERT INTO prediction_feedback (deployment_id, request_id, row_index, actual) VALUES ${items.map((_, i) => `($${i * 4 + 1}, $${i * 4 + 2}, $${i * 4 + 3}, $${i * 4 + 4})`).join(', ')}
        ON CONFLICT (request_id, row_index) DO UPDATE SET actual = EXCLUDED.actual, received_at = now()`,
       values,
     );
     return items.length;
+  }
+
+  /**
+   * Reads a true value against the deployment's target: a finite number (or decimal text) for
+   * regression, one of the labels any version of the experiment was trained on for
+   * classification; anything else, structures included, is a problem to report.
+   */
+  private async truthReader(deployment: Deployment): Promise<(value: unknown) => string | number | { problem: string }> {
+    const experiment = await this.experiments.get(deployment.experimentId);
+    const target = experiment.targetColumn;
+    const structure = (value: unknown) => ({ problem: `expected the true value of ${target}, a number or a label, not ${kindOf(value)}` });
+    if (experiment.task === 'regression') {
+      return (value) => {
+        if (!isScalar(value)) return structure(value);
+        return parseNumber(value) ?? { problem: `${target} is a number (regression); got ${showValue(value)}` };
+      };
+    }
+    const rows: Array<{ label: string }> = await this.db.query(
+      `SELECT DISTINCT jsonb_array_elements_text(labels) AS label FROM experiment_versions WHERE experiment_id = $1 AND jsonb_typeof(labels) = 'array' ORDER BY label`,
+      [experiment.id],
+    );
+    const labels = new Set(rows.map((r) => r.label));
+    const list = [...labels].slice(0, 20).join(', ');
+    return (value) => {
+      if (!isScalar(value)) return structure(value);
+      const label = parseCategory(value);
+      return label !== undefined && labels.has(label) ? label : { problem: `${showValue(value)} is not a label of ${target} (${list})` };
+    };
   }
 
   /** Accuracy and macro F1, or RMSE and MAE, of main and challenger per day (or hour), on rows with ground truth. */
@@ -267,6 +305,9 @@ export class MonitoringService {
     );
     const groups = new Map<string, { time: Date; role: string; actual: unknown[]; predicted: string[] }>();
     for (const row of rows) {
+      // Feedback stored before it was validated may hold anything: such rows are left out, never a NaN.
+      if (experiment.task === 'regression' && (parseNumber(row.actual) === undefined || parseNumber(row.predicted) === undefined)) continue;
+      if (experiment.task !== 'regression' && (parseCategory(row.actual) === undefined || row.predicted === null)) continue;
       const key = `${new Date(row.bucket).toISOString()}|${row.role}`;
       const group = groups.get(key) ?? { time: new Date(row.bucket), role: row.role, actual: [], predicted: [] };
       group.actual.push(row.actual);
@@ -275,10 +316,10 @@ export class MonitoringService {
     }
     return [...groups.values()].map((g) => {
       if (experiment.task === 'regression') {
-        const metrics = regressionPerformance(g.actual.map(Number), g.predicted.map(Number));
+        const metrics = regressionPerformance(g.actual.map((v) => parseNumber(v)!), g.predicted.map((v) => parseNumber(v)!));
         return { time: g.time, role: g.role, rows: g.actual.length, rmse: metrics?.rmse ?? null, mae: metrics?.mae ?? null, accuracy: null, macroF1: null };
       }
-      const metrics = classificationPerformance(g.actual.map(String), g.predicted);
+      const metrics = classificationPerformance(g.actual.map((v) => parseCategory(v)!), g.predicted);
       return { time: g.time, role: g.role, rows: g.actual.length, accuracy: metrics?.accuracy ?? null, macroF1: metrics?.macroF1 ?? null, rmse: null, mae: null };
     });
   }

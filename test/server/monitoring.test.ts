@@ -337,11 +337,12 @@ describe('monitoring', async () => {
     await services.predictions.settle();
     // Truth for the first 20 rows only; row 3 gets a deliberately wrong label.
     const truth = records.slice(0, 20).map((r, row) => ({ requestId, row, actual: row === 3 ? 'Gentoo' : r.Species }));
-    const sent = await fetch(`${url}/api/v1/deployments/${graded.slug}/feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ feedback: truth }) });
+    // Feedback needs a key of the deployment or a project collaborator, even on a public deployment.
+    const sent = await fetch(`${url}/api/v1/deployments/${graded.slug}/feedback`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` }, body: JSON.stringify({ feedback: truth }) });
     expect(await sent.json()).toEqual({ accepted: 20 });
     const expectedAccuracy = truth.filter((t) => predictions[t.row].prediction === t.actual).length / truth.length;
 
-    const unknown = await fetch(`${url}/api/v1/deployments/${graded.slug}/feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ requestId: crypto.randomUUID(), actual: 'Adelie' }) });
+    const unknown = await fetch(`${url}/api/v1/deployments/${graded.slug}/feedback`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` }, body: JSON.stringify({ requestId: crypto.randomUUID(), actual: 'Adelie' }) });
     expect(unknown.status).toBe(400);
     expect((await unknown.json()).details[0]).toMatchObject({ row: 0, field: 'requestId' });
 
