@@ -35,6 +35,15 @@ const API_KEYS_REVOKED = 'API_KEYS_REVOKED';
  * event bus at once; this bounds the damage of one the bus missed (while it reconnected).
  */
 const VERIFIED_KEY_MS = 5000;
+/** A key was created: every replica forgets the keys it had found unknown (one of them may be it now). */
+const API_KEY_CREATED = 'API_KEY_CREATED';
+/**
+ * How long a key found unknown (or revoked) is answered as such without reading the database,
+ * and how many such keys are remembered: random keys must not each cost a read, and must not
+ * grow memory without bound (beyond the bound, the oldest are forgotten first).
+ */
+const UNKNOWN_KEY_MS = 30_000;
+const UNKNOWN_KEYS_MAX = 10_000;
 
 interface VerifiedKey {
   keyId: string;
@@ -55,7 +64,16 @@ export class DeploymentService {
       this.revocations++;
       for (const [hash, key] of this.verifiedKeys) if (key.keyId === keyId || key.deploymentId === deploymentId) this.verifiedKeys.delete(hash);
     });
+    bus.on(API_KEY_CREATED, () => {
+      this.creations++;
+      this.unknownKeys.clear();
+    });
   }
+
+  /** Hashes of keys found unknown or revoked → until when that answer stands (insertion order: oldest first). */
+  private readonly unknownKeys = new Map<string, number>();
+  /** Creation events seen: a read that a creation overtook does not mark the key unknown. */
+  private creations = 0;
 
   /** Keys by hash, verified against the database: a request with a known key reads nothing. */
   private readonly verifiedKeys = new Map<string, VerifiedKey>();
@@ -183,6 +201,8 @@ export class DeploymentService {
     const { secret, prefix, hash } = generateToken('key');
     const repository = this.db.getRepository(ApiKey);
     const apiKey = await repository.save(repository.create({ deploymentId, name: trimmed, prefix, keyHash: hash, createdBy: creator.id }));
+    // Before the caller sees the key: no replica may still answer it as unknown from memory.
+    await this.bus.publish(API_KEY_CREATED, {});
     return { key: secret, apiKey };
   }
 
@@ -211,7 +231,9 @@ export class DeploymentService {
    * The deployment a key opens, or null for an unknown or revoked key. A key verified in the last
    * VERIFIED_KEY_MS is not read again (a read per request would cap keyed traffic at what the
    * database answers); `revokeApiKey` announces a revocation on the event bus before it returns,
-   * and each replica forgets the key as it hears it.
+   * and each replica forgets the key as it hears it. A key found unknown or revoked is answered
+   * from memory for UNKNOWN_KEY_MS (random keys must not each cost a read); `createApiKey`
+   * announces a creation, and each replica forgets the unknown keys as it hears it.
    */
   async deploymentOfKey(secret: string): Promise<string | null> {
     if (!secret.startsWith('berth_key_')) return null;
@@ -220,9 +242,18 @@ export class DeploymentService {
     let verified = this.verifiedKeys.get(hash);
     if (!verified || now - verified.verifiedAt > VERIFIED_KEY_MS) {
       this.verifiedKeys.delete(hash);
+      const unknownUntil = this.unknownKeys.get(hash);
+      if (unknownUntil !== undefined) {
+        if (now < unknownUntil) return null;
+        this.unknownKeys.delete(hash);
+      }
       const revocations = this.revocations;
+      const creations = this.creations;
       const key = await this.db.getRepository(ApiKey).findOneBy({ keyHash: hash });
-      if (!key || key.revokedAt) return null;
+      if (!key || key.revokedAt) {
+        if (creations === this.creations) this.rememberUnknown(hash, now);
+        return null;
+      }
       verified = { keyId: key.id, deploymentId: key.deploymentId, verifiedAt: now, lastUsedAt: key.lastUsedAt?.getTime() ?? 0 };
       if (revocations === this.revocations) this.verifiedKeys.set(hash, verified);
     }
@@ -231,6 +262,11 @@ export class DeploymentService {
       await this.db.getRepository(ApiKey).update(verified.keyId, { lastUsedAt: new Date(now) });
     }
     return verified.deploymentId;
+  }
+
+  private rememberUnknown(hash: string, now: number): void {
+    if (this.unknownKeys.size >= UNKNOWN_KEYS_MAX) this.unknownKeys.delete(this.unknownKeys.keys().next().value!);
+    this.unknownKeys.set(hash, now + UNKNOWN_KEY_MS);
   }
 
   /** Main and challenger: ready models of the deployment's experiment, and not the same one twice. */

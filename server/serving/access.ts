@@ -14,21 +14,34 @@ export function apiKeyOf(request: FastifyRequest): string | undefined {
 }
 
 /**
- * Route config limiting predict requests per API key, else per client address; the
- * registry's own probes are never limited.
+ * Route config limiting predict requests per verified API key, else per client address; the
+ * registry's own probes are never limited. Only a key the database knows gets a bucket of its
+ * own: random keys would otherwise each open a fresh one. Unknown keys are remembered for a
+ * while (deploymentOfKey), so sending them costs no database read either.
  */
 export function predictRateLimit(services: Services) {
   return {
     rateLimit: {
       max: services.config.limits.predictRatePerMinute,
       timeWindow: 60_000,
-      keyGenerator: (request: FastifyRequest) => {
+      // Without a key, no promise: the common case of a public model stays synchronous.
+      keyGenerator: (request: FastifyRequest): string | Promise<string> => {
         const key = apiKeyOf(request);
-        return key ? `key:${hashToken(key)}` : `address:${request.ip}`;
+        return key === undefined ? `address:${request.ip}` : bucketOfKey(services, request, key);
       },
       allowList: (request: FastifyRequest) => request.headers['x-berth-probe'] === services.registry.probeSecret,
     },
   };
+}
+
+async function bucketOfKey(services: Services, request: FastifyRequest, key: string): Promise<string> {
+  try {
+    if ((await services.deployments.deploymentOfKey(key)) !== null) return `key:${hashToken(key)}`;
+  } catch (error) {
+    // The database is away: the address still limits the caller, and the route answers the error itself.
+    request.log.warn({ err: error }, 'could not verify an API key for the rate limit');
+  }
+  return `address:${request.ip}`;
 }
 
 /**
@@ -38,10 +51,16 @@ export function predictRateLimit(services: Services) {
  */
 export function observePredictions(services: Services, rowsOf: (body: unknown) => number) {
   return (request: FastifyRequest<{ Params: { slug: string } }>, reply: FastifyReply, done: () => void) => {
-    const entry = services.registry.bySlug(request.params.slug);
-    if (entry && request.headers['x-berth-probe'] !== services.registry.probeSecret) {
-      services.metrics.observeRequest(entry.deployment.slug, reply.statusCode, reply.elapsedTime / 1000, rowsOf(request.body));
-      services.usage.recordRequest(entry.deployment.id, reply.elapsedTime, reply.statusCode < 500);
+    // After the response, on whatever the client sent: a failure is counted and logged, never thrown.
+    try {
+      const entry = services.registry.bySlug(request.params.slug);
+      if (entry && request.headers['x-berth-probe'] !== services.registry.probeSecret) {
+        services.metrics.observeRequest(entry.deployment.slug, reply.statusCode, reply.elapsedTime / 1000, rowsOf(request.body));
+        services.usage.recordRequest(entry.deployment.id, reply.elapsedTime, reply.statusCode < 500);
+      }
+    } catch (error) {
+      services.metrics.countCaughtFailure('request_hook');
+      request.log.error({ err: error }, 'counting a prediction request failed');
     }
     done();
   };
@@ -72,5 +91,26 @@ async function checkCredentials(request: FastifyRequest, deployment: Deployment,
   if (deployment.access === DeploymentAccess.instance) return;
   if ((await services.policy.projectRole(viewer.user, deployment.projectId)) === null) {
     throw forbidden(`Deployment ${deployment.slug} is open to its project's collaborators and API keys only`);
+  }
+}
+
+/**
+ * Who may send ground truth: an API key of the deployment, or a signed-in user (or token) with
+ * a role in its project, whatever the deployment's access level. Predicting from a public
+ * deployment is open to anyone; rewriting the truth its performance charts are computed from is
+ * not (anyone could overwrite anyone's feedback otherwise).
+ */
+export async function checkFeedbackAccess(request: FastifyRequest, deployment: Deployment, services: Services): Promise<void> {
+  const key = apiKeyOf(request);
+  if (key) {
+    const keyDeployment = await services.deployments.deploymentOfKey(key);
+    if (keyDeployment === deployment.id) return;
+    if (keyDeployment) throw forbidden(`This API key belongs to another deployment`);
+    throw unauthenticated('Unknown or revoked API key');
+  }
+  const viewer = await viewerOf(request, services);
+  if (!viewer) throw unauthenticated(`Feedback to ${deployment.slug} needs credentials: an API key of the deployment (X-API-Key) or a bearer token of a project collaborator`);
+  if ((await services.policy.projectRole(viewer.user, deployment.projectId)) === null) {
+    throw forbidden(`Feedback to ${deployment.slug} is open to its project's collaborators and API keys only`);
   }
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Row } from '../experiments/ml/types';
 import { badInput, DomainError, notFound, tooLarge } from '../platform/errors';
 import type { Services } from '../services';
-import { checkPredictAccess, observePredictions, predictRateLimit } from './access';
+import { checkFeedbackAccess, checkPredictAccess, observePredictions, predictRateLimit } from './access';
 import { buildOpenApi } from './openapi';
 
 interface SlugParams {
@@ -42,12 +42,12 @@ export function mountPredictRoutes(app: FastifyInstance, services: Services): vo
     }
   });
 
-  /** Ground truth: {"requestId", "row"?, "actual"} or {"feedback": [{…}, …]}, with the same credentials as predict. */
+  /** Ground truth: {"requestId", "row"?, "actual"} or {"feedback": [{…}, …]}, from a key of the deployment or a project collaborator. */
   app.post<{ Params: SlugParams; Body: unknown }>('/api/v1/deployments/:slug/feedback', { config: predictRateLimit(services) }, async (request, reply) => {
     const entry = registry.bySlug(request.params.slug);
     const deployment = entry?.deployment ?? (await services.deployments.bySlug(request.params.slug));
     if (!deployment) throw notFound('Deployment', request.params.slug);
-    await checkPredictAccess(request, deployment, services);
+    await checkFeedbackAccess(request, deployment, services);
     const body = request.body as { feedback?: unknown } | null;
     const items = Array.isArray(body?.feedback) ? body.feedback : [body];
     if (items.length === 0) throw badInput('feedback', 'send at least one item');

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { ApiKey } from '../../../server/deployments/api-key.entity';
+import { vegaRecords } from '../../support/datasets';
 import { ADMIN, startTestBerth } from '../../support/berth';
 import { trainDemo } from '../../support/demo';
 
@@ -115,6 +117,120 @@ describe('hostile predict input', async () => {
     expect(log.stats).toMatchObject({ written: before.written + 1, lost: 0, handoverFailures: before.failures + 1 });
     expect(await services.metrics.register.metrics()).toMatch(/berth_caught_failures_total\{where="log_handover"\} 1\b/);
     await stillServes(strict.slug);
+  });
+
+  describe('warnings for values unlike the training data', () => {
+    it('answers, and names row, field and what was unusual: an unseen category, a number far outside the training range', async () => {
+      const rows = [PENGUIN, { ...PENGUIN, Island: 'Atlantis', 'Body Mass (g)': 60_000 }, { ...PENGUIN, 'Beak Length (mm)': -500 }];
+      for (const slug of [strict.slug, lenient.slug]) {
+        const answer = await predict(slug, JSON.stringify({ inputs: rows }));
+        expect(answer.status).toBe(200);
+        expect(answer.body.predictions).toHaveLength(3);
+        expect(answer.body.warnings).toEqual([
+          { row: 1, field: 'Island', message: expect.stringMatching(/^"Atlantis" is not a category the model learned/) },
+          { row: 1, field: 'Body Mass (g)', message: expect.stringMatching(/^60000 is far outside the training range \(\d+ to \d+\)/) },
+          { row: 2, field: 'Beak Length (mm)', message: expect.stringMatching(/^-500 is far outside the training range/) },
+        ]);
+      }
+    });
+
+    it('says nothing for values within the training range, or beyond it by less than its width, or missing', async () => {
+      const rows = [PENGUIN, { ...PENGUIN, 'Body Mass (g)': 7000 }, { ...PENGUIN, Sex: null }];
+      const answer = await predict(strict.slug, JSON.stringify({ inputs: rows }));
+      expect(answer.status).toBe(200);
+      expect(answer.body.warnings).toBeUndefined();
+    });
+  });
+
+  describe('ground truth feedback', async () => {
+    const outsider = { email: 'outsider@test.berth', name: 'Outsider', password: 'Quiet-harbour-lantern-42' };
+    await graphql('mutation($input: CreateUserInput!) { createUser(input: $input) { id } }', { input: outsider }, admin);
+    const outsiderToken = await login(outsider.email, outsider.password);
+    const keyOf = async (deploymentId: string) =>
+      (await graphql<{ createApiKey: { key: string } }>('mutation($d: ID!) { createApiKey(deploymentId: $d, name: "feedback") { key } }', { d: deploymentId }, admin)).data!.createApiKey.key;
+    const strictKey = await keyOf(strict.id);
+    const lenientKey = await keyOf(lenient.id);
+    const cars = await create({ name: 'Cars', experimentId: demo.cars.experimentId, mainModelId: demo.cars.v2.best });
+    const CAR = Object.fromEntries(['Cylinders', 'Displacement', 'Horsepower', 'Weight_in_lbs', 'Acceleration', 'Origin'].map((f) => [f, vegaRecords('cars')[0]![f]]));
+
+    const feedback = async (slug: string, body: unknown, headers: Record<string, string> = {}) => {
+      const response = await fetch(`${url}/api/v1/deployments/${slug}/feedback`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+      return { status: response.status, body: (await response.json()) as any };
+    };
+    const requestOf = async (slug: string, row: unknown) => (await predict(slug, JSON.stringify({ inputs: row }))).body.requestId as string;
+    const bearer = { authorization: `Bearer ${admin}` };
+
+    it('on a public deployment, takes it only from a key of the deployment or a project collaborator', async () => {
+      const requestId = await requestOf(strict.slug, PENGUIN);
+      expect((await feedback(strict.slug, { requestId, actual: 'Gentoo' })).status).toBe(401);
+      expect((await feedback(strict.slug, { requestId, actual: 'Gentoo' }, { authorization: `Bearer ${outsiderToken}` })).status).toBe(403);
+      expect((await feedback(strict.slug, { requestId, actual: 'Gentoo' }, { 'x-api-key': lenientKey })).status).toBe(403);
+      expect((await feedback(strict.slug, { requestId, actual: 'Gentoo' }, { 'x-api-key': 'berth_key_not-a-key' })).status).toBe(401);
+      expect(await feedback(strict.slug, { requestId, actual: 'Gentoo' }, { 'x-api-key': strictKey })).toEqual({ status: 200, body: { accepted: 1 } });
+      expect(await feedback(strict.slug, { requestId, actual: 'Adelie' }, bearer)).toEqual({ status: 200, body: { accepted: 1 } });
+    });
+
+    it('classification: refuses a value that is not a label of the target, and structures, naming item and field', async () => {
+      const requestId = await requestOf(strict.slug, PENGUIN);
+      for (const actual of ['"Emperor"', '42', '{"label": "Gentoo"}', '["Gentoo"]', nestedArray(5000)]) {
+        const response = await fetch(`${url}/api/v1/deployments/${strict.slug}/feedback`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...bearer },
+          body: `{"feedback": [{"requestId": "${requestId}", "actual": "Gentoo"}, {"requestId": "${requestId}", "actual": ${actual}}]}`,
+        });
+        expect(response.status).toBe(400);
+        expect(((await response.json()) as any).details).toEqual([{ row: 1, field: 'actual', message: expect.stringMatching(/is not a label of Species \(Adelie, Chinstrap, Gentoo\)|not an? (array|object)$/) }]);
+      }
+      await stillServes(strict.slug);
+    });
+
+    it('regression: takes a finite number (or its decimal text), refuses anything else, and performance never fails on stored garbage', async () => {
+      const requestId = await requestOf(cars.slug, CAR);
+      for (const actual of ['not a number', 'Infinity', true, { value: 18 }, [18]]) {
+        const answer = await feedback(cars.slug, { requestId, actual }, bearer);
+        expect(answer.status).toBe(400);
+        expect(answer.body.details).toEqual([{ row: 0, field: 'actual', message: expect.any(String) }]);
+      }
+      expect(await feedback(cars.slug, { requestId, actual: '18.5' }, bearer)).toEqual({ status: 200, body: { accepted: 1 } });
+      // Feedback stored before it was validated: a text, and an object.
+      const other = await requestOf(cars.slug, [CAR, CAR]);
+      await services.db.query(`INSERT INTO prediction_feedback (deployment_id, request_id, row_index, actual) VALUES ($1, $2, 0, '"not a number"'), ($1, $2, 1, '{"a": 1}')`, [cars.id, other]);
+      const monitoring = await graphql<{ deploymentMonitoring: { performance: Array<{ role: string; rows: number; rmse: number; mae: number }> } }>(
+        'query($id: ID!) { deploymentMonitoring(deploymentId: $id) { performance { role rows rmse mae } } }',
+        { id: cars.id },
+        admin,
+      );
+      expect(monitoring.errors).toBeUndefined();
+      expect(monitoring.data!.deploymentMonitoring.performance).toEqual([{ role: 'main', rows: 1, rmse: expect.any(Number), mae: expect.any(Number) }]);
+    });
+  });
+
+  describe('rate limit', async () => {
+    const limited = await startTestBerth({ databaseUrl: berth.databaseUrl, env: { BERTH_DATA_DIR: berth.berth.config.dataDir, BERTH_ROLE: 'api', BERTH_PROBE_INTERVAL_MS: '0', BERTH_PREDICT_RATE_LIMIT: '5' } });
+    const send = async (headers: Record<string, string>) =>
+      (await fetch(`${limited.url}/api/v1/deployments/${strict.slug}/predict`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ inputs: PENGUIN }) })).status;
+
+    it('random API keys share the client address bucket, and each unknown key is read from the database once', async () => {
+      await until(() => limited.berth.services.registry.status(strict.id).deployed, 'the limited replica to deploy');
+      const lookups = vi.spyOn(limited.berth.services.db.getRepository(ApiKey), 'findOneBy');
+      const keys = Array.from({ length: 8 }, () => `berth_key_${randomUUID()}`);
+      const statuses: number[] = [];
+      for (const key of keys) statuses.push(await send({ 'x-api-key': key }));
+      expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+      expect(statuses.slice(5)).toEqual([429, 429, 429]);
+      // Sent again: answered from memory (the bucket is full anyway; the lookup is what costs).
+      const before = lookups.mock.calls.length;
+      for (const key of keys.slice(0, 3)) await limited.berth.services.deployments.deploymentOfKey(key);
+      expect(lookups.mock.calls.length).toBe(before);
+      lookups.mockRestore();
+    });
+
+    it('a verified key has a bucket of its own', async () => {
+      const fresh = (await graphql<{ createApiKey: { key: string } }>('mutation($d: ID!) { createApiKey(deploymentId: $d, name: "limited") { key } }', { d: strict.id }, admin)).data!.createApiKey.key;
+      // The address bucket is spent by the test above; the key's own is not.
+      expect(await send({})).toBe(429);
+      expect(await send({ 'x-api-key': fresh })).toBe(200);
+    });
   });
 
   it.each([
