@@ -69,7 +69,7 @@ describe('account, users, collaborators and training in the console, in a real b
     await page.getByRole('button', { name: 'Create token' }).click();
     const secret = page.getByTestId('new-token');
     await secret.waitFor();
-    const token = (await secret.textContent())!.trim();
+    const token = (await secret.inputValue()).trim();
     expect(token.length).toBeGreaterThan(20);
     await page.getByText('shown only this once').waitFor();
     await page.getByRole('region', { name: 'New token' }).getByRole('button', { name: 'Copy token' }).waitFor();

@@ -1,14 +1,15 @@
 'use client';
 
-import { Alert, Button, Code, Group, Paper, SimpleGrid, Stack, Table, Text, TextInput, Title, VisuallyHidden } from '@mantine/core';
+import { Button, Code, Group, Paper, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { AppShell, Breadcrumbs, Loading, Page } from '../../components/app-shell';
 import { ConfirmDialog } from '../../components/confirm-dialog';
-import { CopyButton } from '../../components/docs/copy-button';
 import { EmptyState } from '../../components/empty-state';
 import { ErrorMessage, InlineError } from '../../components/error-message';
 import { StateBadge } from '../../components/status-badges';
+import { DataTable } from '../../components/ui/data-table';
+import { SecretOnce } from '../../components/ui/secret-once';
 import { CreateAccessTokenMutation, MyAccessTokensQuery, RevokeAccessTokenMutation, type AccessTokenData } from '../../lib/operations/account';
 import { messageOf } from '../../lib/errors';
 import { formatDateTime } from '../../lib/format';
@@ -51,7 +52,11 @@ function AccessTokens() {
           reload();
         }}
       />
-      {created && <NewToken token={created.token} name={created.name} onDismiss={() => setCreated(null)} />}
+      {created && (
+        <SecretOnce title="New token" secret={created.token} fieldLabel={`The token “${created.name}”`} copyLabel="Copy token" dismissLabel="Done" onDismiss={() => setCreated(null)} testId="new-token">
+          Copy the token “{created.name}” now: it is shown only this once, and Berth keeps only its hash.
+        </SecretOnce>
+      )}
       {error && !data ? (
         <ErrorMessage message={messageOf(error)} onRetry={reload} />
       ) : !data ? (
@@ -107,25 +112,6 @@ function CreateTokenForm({ onCreated }: { onCreated: (token: string, name: strin
   );
 }
 
-function NewToken({ token, name, onDismiss }: { token: string; name: string; onDismiss: () => void }) {
-  return (
-    <Alert color="yellow" variant="light" role="region" title="New token">
-      <Text size="sm" role="alert">
-        Copy the token “{name}” now: it is shown only this once, and Berth keeps only its hash.
-      </Text>
-      <Group gap="xs" mt="sm" wrap="wrap">
-        <Code data-testid="new-token" style={{ overflowWrap: 'anywhere', fontSize: 'var(--mantine-font-size-sm)' }} px="sm" py={6}>
-          {token}
-        </Code>
-        <CopyButton text={token} label="Copy token" />
-        <Button variant="default" size="xs" onClick={onDismiss}>
-          Done
-        </Button>
-      </Group>
-    </Alert>
-  );
-}
-
 function TokenTable({ tokens, onRevoke }: { tokens: AccessTokenData[]; onRevoke: (token: AccessTokenData) => void }) {
   if (tokens.length === 0) {
     return (
@@ -133,48 +119,43 @@ function TokenTable({ tokens, onRevoke }: { tokens: AccessTokenData[]; onRevoke:
     );
   }
   const expired = (token: AccessTokenData) => token.expiresAt !== null && new Date(token.expiresAt) < new Date();
+  const never = (
+    <Text span c="dimmed" inherit>
+      never
+    </Text>
+  );
   return (
-    <Table.ScrollContainer minWidth={640} type="native">
-      <Table aria-label="Personal access tokens" withTableBorder verticalSpacing={6} fz="sm">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th scope="col">Name</Table.Th>
-            <Table.Th scope="col">Prefix</Table.Th>
-            <Table.Th scope="col">Created</Table.Th>
-            <Table.Th scope="col">Last used</Table.Th>
-            <Table.Th scope="col">Expires</Table.Th>
-            <Table.Th scope="col">Revoked</Table.Th>
-            <Table.Th scope="col">
-              <VisuallyHidden>Actions</VisuallyHidden>
-            </Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {tokens.map((token) => (
-            <Table.Tr key={token.id} data-token={token.name}>
-              <Table.Td fw={600}>{token.name}</Table.Td>
-              <Table.Td>
-                <Code>{token.prefix}…</Code>
-              </Table.Td>
-              <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDateTime(token.createdAt)}</Table.Td>
-              <Table.Td style={{ whiteSpace: 'nowrap' }}>{token.lastUsedAt ? formatDateTime(token.lastUsedAt) : <Text span c="dimmed" inherit>never</Text>}</Table.Td>
-              <Table.Td style={{ whiteSpace: 'nowrap' }}>
-                {token.expiresAt ? formatDateTime(token.expiresAt) : <Text span c="dimmed" inherit>never</Text>}
-                {expired(token) && <StateBadge tone="off">expired</StateBadge>}
-              </Table.Td>
-              <Table.Td style={{ whiteSpace: 'nowrap' }}>{token.revokedAt ? <StateBadge tone="bad">{formatDateTime(token.revokedAt)}</StateBadge> : <Text span c="dimmed" inherit>no</Text>}</Table.Td>
-              <Table.Td>
-                {!token.revokedAt && (
-                  <Button onClick={() => onRevoke(token)} aria-label={`Revoke ${token.name}`} variant="default" color="red" size="xs">
-                    Revoke
-                  </Button>
-                )}
-              </Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
-    </Table.ScrollContainer>
+    <DataTable
+      label="Personal access tokens"
+      minWidth={640}
+      rows={tokens}
+      rowKey={(token) => token.id}
+      rowProps={(token) => ({ 'data-token': token.name })}
+      columns={[
+        { header: 'Name', cell: (token) => <Text span fw={600} inherit>{token.name}</Text> },
+        { header: 'Prefix', cell: (token) => <Code>{token.prefix}…</Code> },
+        { header: 'Created', nowrap: true, cell: (token) => formatDateTime(token.createdAt) },
+        { header: 'Last used', nowrap: true, cell: (token) => (token.lastUsedAt ? formatDateTime(token.lastUsedAt) : never) },
+        {
+          header: 'Expires',
+          nowrap: true,
+          cell: (token) => (
+            <>
+              {token.expiresAt ? formatDateTime(token.expiresAt) : never}
+              {expired(token) && <StateBadge tone="off">expired</StateBadge>}
+            </>
+          ),
+        },
+        { header: 'Revoked', nowrap: true, cell: (token) => (token.revokedAt ? <StateBadge tone="bad">{formatDateTime(token.revokedAt)}</StateBadge> : <Text span c="dimmed" inherit>no</Text>) },
+      ]}
+      actions={(token) =>
+        !token.revokedAt && (
+          <Button onClick={() => onRevoke(token)} aria-label={`Revoke ${token.name}`} variant="default" color="red" size="xs">
+            Revoke
+          </Button>
+        )
+      }
+    />
   );
 }
 

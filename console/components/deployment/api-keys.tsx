@@ -1,65 +1,19 @@
 'use client';
 
-import { Alert, Button, Code, Group, Paper, Table, Text, TextInput, VisuallyHidden } from '@mantine/core';
+import { Button, Code, Group, Text, TextInput } from '@mantine/core';
 import { useMemo, useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { messageOf } from '../../lib/errors';
 import { formatDateTime } from '../../lib/format';
-import { graphql, type ResultOf } from '../../lib/graphql';
+import { ApiKeysQuery, CreateApiKeyMutation, RevokeApiKeyMutation, type ApiKeyData as ApiKey, type CreatedKeyData as CreatedKey } from '../../lib/operations/api-keys';
 import { useIsBrowser } from '../../lib/use-is-browser';
-import { CopyButton } from '../docs/copy-button';
+import { DataTable, type Column } from '../ui/data-table';
+import { SecretOnce } from '../ui/secret-once';
 import { Loading } from '../app-shell';
 import { ConfirmDialog } from '../confirm-dialog';
 import { EmptyState } from '../empty-state';
 import { ErrorMessage, InlineError } from '../error-message';
 import { StateBadge } from '../status-badges';
-
-const ApiKeysQuery = graphql(`
-  query DeploymentApiKeys($id: ID!) {
-    deployment(id: $id) {
-      id
-      slug
-      access
-      apiKeys {
-        id
-        name
-        prefix
-        createdAt
-        lastUsedAt
-        revokedAt
-      }
-    }
-  }
-`);
-
-const CreateApiKeyMutation = graphql(`
-  mutation CreateApiKey($deploymentId: ID!, $name: String!) {
-    createApiKey(deploymentId: $deploymentId, name: $name) {
-      key
-      apiKey {
-        id
-        name
-        prefix
-        createdAt
-        lastUsedAt
-        revokedAt
-      }
-    }
-  }
-`);
-
-const RevokeApiKeyMutation = graphql(`
-  mutation RevokeApiKey($id: ID!) {
-    revokeApiKey(id: $id) {
-      id
-      revokedAt
-    }
-  }
-`);
-
-type ApiKey = ResultOf<typeof ApiKeysQuery>['deployment']['apiKeys'][number];
-type CreatedKey = ResultOf<typeof CreateApiKeyMutation>['createApiKey'];
-
 
 export function ApiKeysSection({ deploymentId }: { deploymentId: string }) {
   const browser = useIsBrowser();
@@ -85,35 +39,27 @@ export function ApiKeysSection({ deploymentId }: { deploymentId: string }) {
             : "This deployment answers the project's collaborators and its keys."}
       </Text>
 
-      {created ? <NewKey created={created} onDone={() => setCreated(null)} /> : <CreateKeyForm deploymentId={deploymentId} onCreated={setCreated} />}
+      {created ? (
+        <SecretOnce title={`Key “${created.apiKey.name}” created`} secret={created.key} fieldLabel="The new API key" copyLabel="Copy key" dismissLabel="I have copied it" onDismiss={() => setCreated(null)} />
+      ) : <CreateKeyForm deploymentId={deploymentId} onCreated={setCreated} />}
 
       {keys.length === 0 ? (
         <EmptyState title="No API keys yet">Create one for each application that calls this deployment, so you can revoke one without the others.</EmptyState>
       ) : (
-        <Table.ScrollContainer minWidth={560} type="native">
-          <Table verticalSpacing={6} fz="sm" withTableBorder captionSide="bottom">
-            <Table.Caption>
-              {keys.filter((k) => !k.revokedAt).length} active of {keys.length}
-            </Table.Caption>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th scope="col">Name</Table.Th>
-                <Table.Th scope="col">Key</Table.Th>
-                <Table.Th scope="col">Created</Table.Th>
-                <Table.Th scope="col">Last used</Table.Th>
-                <Table.Th scope="col">Status</Table.Th>
-                <Table.Th scope="col">
-                  <VisuallyHidden>Actions</VisuallyHidden>
-                </Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {keys.map((key) => (
-                <KeyRow key={key.id} apiKey={key} highlighted={key.id === created?.apiKey.id} onRevoke={setRevoking} />
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
+        <DataTable
+          caption={`${keys.filter((k) => !k.revokedAt).length} active of ${keys.length}`}
+          rows={keys}
+          rowKey={(key) => key.id}
+          rowProps={(key) => ({ bg: key.id === created?.apiKey.id ? 'var(--mantine-color-yellow-light)' : undefined, c: key.revokedAt !== null ? 'dimmed' : undefined })}
+          columns={KEY_COLUMNS}
+          actions={(key) =>
+            key.revokedAt === null && (
+              <Button variant="default" size="xs" color="red" onClick={() => setRevoking(key)} aria-label={`Revoke ${key.name}`}>
+                Revoke…
+              </Button>
+            )
+          }
+        />
       )}
       <RevokeDialog apiKey={revoking} onClose={() => setRevoking(null)} />
     </div>
@@ -150,71 +96,33 @@ function CreateKeyForm({ deploymentId, onCreated }: { deploymentId: string; onCr
   );
 }
 
-/** The secret, this once. */
-function NewKey({ created, onDone }: { created: CreatedKey; onDone: () => void }) {
-  return (
-    <Alert color="yellow" variant="light" role="alert" title={`Key “${created.apiKey.name}” created`} mb="md">
-      <Text size="sm">Copy it now and keep it somewhere safe: it is shown only this once. Berth stores only a hash and cannot show it again.</Text>
-      <Group gap="xs" mt="sm" wrap="nowrap">
-        <TextInput
-          readOnly
-          value={created.key}
-          aria-label="The new API key"
-          onFocus={(event) => event.currentTarget.select()}
-          spellCheck={false}
-          style={{ flex: 1, minWidth: 0 }}
-          styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }}
-        />
-        <CopyButton text={created.key} label="Copy key" />
-      </Group>
-      <Button variant="default" size="xs" mt="sm" onClick={onDone}>
-        I have copied it
-      </Button>
-    </Alert>
-  );
-}
-
-function KeyRow({ apiKey, highlighted, onRevoke }: { apiKey: ApiKey; highlighted: boolean; onRevoke: (key: ApiKey) => void }) {
-  const revoked = apiKey.revokedAt !== null;
-  return (
-    <Table.Tr bg={highlighted ? 'var(--mantine-color-yellow-light)' : undefined} c={revoked ? 'dimmed' : undefined}>
-      <Table.Th scope="row" fw={500}>
-        {apiKey.name}
-      </Table.Th>
-      <Table.Td>
-        <Code>{apiKey.prefix}…</Code>
-      </Table.Td>
-      <Table.Td>
-        <time dateTime={apiKey.createdAt}>{formatDateTime(apiKey.createdAt)}</time>
-      </Table.Td>
-      <Table.Td>
-        {apiKey.lastUsedAt ? (
-          <time dateTime={apiKey.lastUsedAt}>{formatDateTime(apiKey.lastUsedAt)}</time>
-        ) : (
-          <Text span c="dimmed" inherit>
-            never
-          </Text>
-        )}
-      </Table.Td>
-      <Table.Td>
-        {revoked ? (
-          <StateBadge tone="off" title={formatDateTime(apiKey.revokedAt!)}>
-            revoked <time dateTime={apiKey.revokedAt!}>{formatDateTime(apiKey.revokedAt!)}</time>
-          </StateBadge>
-        ) : (
-          <StateBadge tone="ok">active</StateBadge>
-        )}
-      </Table.Td>
-      <Table.Td>
-        {!revoked && (
-          <Button variant="default" size="xs" color="red" onClick={() => onRevoke(apiKey)} aria-label={`Revoke ${apiKey.name}`}>
-            Revoke…
-          </Button>
-        )}
-      </Table.Td>
-    </Table.Tr>
-  );
-}
+const KEY_COLUMNS: Array<Column<ApiKey>> = [
+  { header: 'Name', rowHeader: true, cell: (key) => key.name },
+  { header: 'Key', cell: (key) => <Code>{key.prefix}…</Code> },
+  { header: 'Created', cell: (key) => <time dateTime={key.createdAt}>{formatDateTime(key.createdAt)}</time> },
+  {
+    header: 'Last used',
+    cell: (key) =>
+      key.lastUsedAt ? (
+        <time dateTime={key.lastUsedAt}>{formatDateTime(key.lastUsedAt)}</time>
+      ) : (
+        <Text span c="dimmed" inherit>
+          never
+        </Text>
+      ),
+  },
+  {
+    header: 'Status',
+    cell: (key) =>
+      key.revokedAt !== null ? (
+        <StateBadge tone="off" title={formatDateTime(key.revokedAt)}>
+          revoked <time dateTime={key.revokedAt}>{formatDateTime(key.revokedAt)}</time>
+        </StateBadge>
+      ) : (
+        <StateBadge tone="ok">active</StateBadge>
+      ),
+  },
+];
 
 /** Revoking asks first: applications that use the key stop working at once. */
 function RevokeDialog({ apiKey, onClose }: { apiKey: ApiKey | null; onClose: () => void }) {

@@ -5,7 +5,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { Area, AreaChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useQuery } from 'urql';
 import { messageOf } from '../../lib/errors';
-import { graphql, type ResultOf } from '../../lib/graphql';
+import { UsageQuery, type UsagePointData as UsagePoint } from '../../lib/operations/usage';
 import { useIsBrowser } from '../../lib/use-is-browser';
 import { ErrorMessage } from '../error-message';
 import { formatBytes, formatDateTime, formatDecimal, formatInteger, timeLabelFormatter, timeTickFormatter } from '../../lib/format';
@@ -15,22 +15,6 @@ import { CHART_COLORS, MAIN_COLOR, REFERENCE_COLOR } from '../charts/colors';
 import { loneDots } from '../charts/lone-dots';
 import { Figure } from '../ui/figure';
 import { LiveHead, useLiveMetrics } from './monitoring/live-figures';
-
-const UsageQuery = graphql(`
-  query DeploymentUsage($deploymentId: ID!, $from: DateTimeISO, $to: DateTimeISO) {
-    deploymentUsage(deploymentId: $deploymentId, from: $from, to: $to) {
-      minute
-      cpuSeconds
-      memoryBytes
-      requests
-      errors
-      processCpuSeconds
-      processRssBytes
-    }
-  }
-`);
-
-type UsagePoint = ResultOf<typeof UsageQuery>['deploymentUsage'][number];
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;

@@ -4,7 +4,7 @@ import { Badge, Button, Checkbox, Code, Group, Loader, Paper, Stack, Table, Text
 import Link from 'next/link';
 import { useCallback, useEffect, useId, useState } from 'react';
 import { ErrorMessage } from '../error-message';
-import { CopyButton } from './copy-button';
+import { CopyButton } from '../ui/copy-button';
 import { API_KEY_PLACEHOLDER, codeExamples } from './code-examples';
 import { exampleResponse, OpenApiError, readPredictApi, type FieldDoc, type PredictApiDoc } from './openapi';
 

@@ -1,6 +1,6 @@
 'use client';
 
-import { Button, Group, NativeSelect, Paper, Table, Text, TextInput, VisuallyHidden } from '@mantine/core';
+import { Button, Group, NativeSelect, Paper, Text, TextInput } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import {
@@ -13,6 +13,7 @@ import {
 } from '../../lib/operations/account';
 import { messageOf } from '../../lib/errors';
 import { formatDate } from '../../lib/format';
+import { DataTable } from '../ui/data-table';
 import { Loading } from '../app-shell';
 import { ConfirmDialog } from '../confirm-dialog';
 import { EmptyState } from '../empty-state';
@@ -112,62 +113,56 @@ function CollaboratorsTable(props: {
   return (
     <>
       <InlineError mt={0}>{error}</InlineError>
-      <Table.ScrollContainer minWidth={560} type="native">
-        <Table aria-label="Collaborators" withTableBorder verticalSpacing="xs">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th scope="col">Name</Table.Th>
-              <Table.Th scope="col">Email</Table.Th>
-              <Table.Th scope="col">Role</Table.Th>
-              <Table.Th scope="col">Since</Table.Th>
-              {canManage && (
-                <Table.Th scope="col">
-                  <VisuallyHidden>Actions</VisuallyHidden>
-                </Table.Th>
-              )}
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {collaborators.map((collaborator) => (
-              <Table.Tr key={collaborator.user.id} data-collaborator={collaborator.user.email}>
-                <Table.Td fw={600}>
-                  {collaborator.user.name || collaborator.user.email}
-                  {collaborator.user.id === myId && (
-                    <Text span size="sm" c="dimmed" fw={400}>
-                      {' '}
-                      (you)
-                    </Text>
-                  )}
-                </Table.Td>
-                <Table.Td>{collaborator.user.email}</Table.Td>
-                <Table.Td>
-                  {canManage ? (
-                    <NativeSelect
-                      aria-label={`Role of ${collaborator.user.email}`}
-                      value={collaborator.role}
-                      disabled={fetching}
-                      size="xs"
-                      w={140}
-                      data={ROLES}
-                      onChange={(event) => changeRole(collaborator, roleOf(event.currentTarget.value))}
-                    />
-                  ) : (
-                    ROLES.find((role) => role.value === collaborator.role)?.label
-                  )}
-                </Table.Td>
-                <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDate(collaborator.createdAt)}</Table.Td>
-                {canManage && (
-                  <Table.Td>
-                    <Button variant="default" size="xs" onClick={() => onRemove(collaborator)} aria-label={`Remove ${collaborator.user.email}`}>
-                      Remove
-                    </Button>
-                  </Table.Td>
+      <DataTable
+        label="Collaborators"
+        rows={collaborators}
+        rowKey={(collaborator) => collaborator.user.id}
+        rowProps={(collaborator) => ({ 'data-collaborator': collaborator.user.email })}
+        columns={[
+          {
+            header: 'Name',
+            cell: (collaborator) => (
+              <Text span fw={600} inherit>
+                {collaborator.user.name || collaborator.user.email}
+                {collaborator.user.id === myId && (
+                  <Text span size="sm" c="dimmed" fw={400}>
+                    {' '}
+                    (you)
+                  </Text>
                 )}
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
+              </Text>
+            ),
+          },
+          { header: 'Email', cell: (collaborator) => collaborator.user.email },
+          {
+            header: 'Role',
+            cell: (collaborator) =>
+              canManage ? (
+                <NativeSelect
+                  aria-label={`Role of ${collaborator.user.email}`}
+                  value={collaborator.role}
+                  disabled={fetching}
+                  size="xs"
+                  w={140}
+                  data={ROLES}
+                  onChange={(event) => changeRole(collaborator, roleOf(event.currentTarget.value))}
+                />
+              ) : (
+                ROLES.find((role) => role.value === collaborator.role)?.label
+              ),
+          },
+          { header: 'Since', nowrap: true, cell: (collaborator) => formatDate(collaborator.createdAt) },
+        ]}
+        actions={
+          canManage
+            ? (collaborator) => (
+                <Button variant="default" size="xs" onClick={() => onRemove(collaborator)} aria-label={`Remove ${collaborator.user.email}`}>
+                  Remove
+                </Button>
+              )
+            : undefined
+        }
+      />
     </>
   );
 }

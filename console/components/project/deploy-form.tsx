@@ -1,5 +1,7 @@
 'use client';
 
+// The server's own pure function, so the preview cannot drift from the slug it derives.
+import { slugify } from '../../../server/deployments/slug';
 import { Anchor, Button, Group, NativeSelect, Paper, Radio, SimpleGrid, Stack, Text, Textarea, TextInput } from '@mantine/core';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
@@ -27,19 +29,6 @@ const defaultModel = (version: ExperimentVersionData | undefined, except?: strin
 function modelOption(model: ModelData, task: ExperimentData['task']) {
   const first = METRICS_OF_TASK[task][0]!;
   return `${model.name}${model.isBest ? ' ★ best' : ''} — ${first.label} ${formatMetric(model.metrics?.[first.name])}`;
-}
-
-/** The slug the server will derive from a name (server/deployments/slug.ts), before it makes it unique. */
-function slugPreview(name: string): string {
-  const slug = name
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 60)
-    .replace(/-+$/g, '');
-  return slug || 'deployment';
 }
 
 /** Name, experiment, main model and optional challenger, access and validation → createDeployment. */
@@ -146,7 +135,7 @@ export function DeployForm({ projectId, experiments }: { projectId: string; expe
           required
           maxLength={100}
           placeholder="Penguin species"
-          description={`Also gives its URL: /d/${slugPreview(name || 'Penguin species')} (made unique if taken)`}
+          description={`Also gives its URL: /d/${slugify(name || 'Penguin species')} (made unique if taken)`}
           inputWrapperOrder={['label', 'input', 'description', 'error']}
           error={fieldError('name')}
         />

@@ -1,6 +1,6 @@
 'use client';
 
-import { Button, Group, NativeSelect, Paper, SimpleGrid, Stack, Table, Text, TextInput, Title, VisuallyHidden } from '@mantine/core';
+import { Button, Group, NativeSelect, Paper, SimpleGrid, Stack, Text, TextInput, Title, VisuallyHidden } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { AppShell, Breadcrumbs, Loading, Page } from '../../../components/app-shell';
@@ -10,6 +10,7 @@ import { StateBadge } from '../../../components/status-badges';
 import { CreateUserMutation, SetUserDisabledMutation, UsersQuery, type UserData } from '../../../lib/operations/account';
 import { messageOf } from '../../../lib/errors';
 import { formatDate } from '../../../lib/format';
+import { DataTable } from '../../../components/ui/data-table';
 import { MeQuery } from '../../../lib/operations/session';
 
 export default function UsersPage() {
@@ -137,43 +138,30 @@ function UsersTable({ users, myId, onChanged }: { users: UserData[]; myId: strin
           {error}
         </Text>
       )}
-      <Table.ScrollContainer minWidth={640} type="native">
-        <Table aria-label="Users" withTableBorder verticalSpacing={6} fz="sm">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th scope="col">Email</Table.Th>
-              <Table.Th scope="col">Name</Table.Th>
-              <Table.Th scope="col">Role</Table.Th>
-              <Table.Th scope="col">Status</Table.Th>
-              <Table.Th scope="col">Created</Table.Th>
-              <Table.Th scope="col">
-                <VisuallyHidden>Actions</VisuallyHidden>
-              </Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {users.map((user) => (
-              <Table.Tr key={user.id} data-user={user.email}>
-                <Table.Td fw={600}>{user.email}</Table.Td>
-                <Table.Td>{user.name}</Table.Td>
-                <Table.Td>{user.role === 'admin' ? 'Admin' : 'Member'}</Table.Td>
-                <Table.Td>{user.disabled ? <StateBadge tone="bad">disabled</StateBadge> : <StateBadge tone="ok">active</StateBadge>}</Table.Td>
-                <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDate(user.createdAt)}</Table.Td>
-                <Table.Td>
-                  {user.id === myId ? (
-                    <Text span size="sm" c="dimmed">you</Text>
-                  ) : (
-                    <Button size="xs" disabled={fetching && busyId === user.id} aria-busy={fetching && busyId === user.id} onClick={() => toggle(user)} variant="default">
-                      {user.disabled ? `Re-enable` : `Disable`}
-                      <VisuallyHidden> {user.email}</VisuallyHidden>
-                    </Button>
-                  )}
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
+      <DataTable
+        label="Users"
+        minWidth={640}
+        rows={users}
+        rowKey={(user) => user.id}
+        rowProps={(user) => ({ 'data-user': user.email })}
+        columns={[
+          { header: 'Email', cell: (user) => <Text span fw={600} inherit>{user.email}</Text> },
+          { header: 'Name', cell: (user) => user.name },
+          { header: 'Role', cell: (user) => (user.role === 'admin' ? 'Admin' : 'Member') },
+          { header: 'Status', cell: (user) => (user.disabled ? <StateBadge tone="bad">disabled</StateBadge> : <StateBadge tone="ok">active</StateBadge>) },
+          { header: 'Created', nowrap: true, cell: (user) => formatDate(user.createdAt) },
+        ]}
+        actions={(user) =>
+          user.id === myId ? (
+            <Text span size="sm" c="dimmed">you</Text>
+          ) : (
+            <Button size="xs" disabled={fetching && busyId === user.id} aria-busy={fetching && busyId === user.id} onClick={() => toggle(user)} variant="default">
+              {user.disabled ? `Re-enable` : `Disable`}
+              <VisuallyHidden> {user.email}</VisuallyHidden>
+            </Button>
+          )
+        }
+      />
     </>
   );
 }
