@@ -18,6 +18,8 @@ export interface EventBus extends PubSub {
   publishLocal(topic: string, payload: unknown): void;
   /** Returns the function that unsubscribes. */
   on(topic: string, handler: EventHandler): () => void;
+  /** How many handlers of this process listen on `topic`: lets a caller know a subscription is in place. */
+  listenerCount(topic: string): number;
   close(): Promise<void>;
 }
 
@@ -43,6 +45,10 @@ export class LocalEventBus implements EventBus {
   on(topic: string, handler: EventHandler): () => void {
     this.emitter.on(topic, handler);
     return () => this.emitter.off(topic, handler);
+  }
+
+  listenerCount(topic: string): number {
+    return this.emitter.listenerCount(topic);
   }
 
   subscribe(routingKey: string, dynamicId?: unknown): AsyncIterable<unknown> {

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ADMIN, startTestBerth } from '../support/berth';
+import { topicFor } from '../../server/platform/event-bus';
+import { PROJECT_UPDATED } from '../../server/projects/project.service';
 import { subscribe } from '../support/subscriptions';
+import { waitFor } from '../support/wait';
 
 describe('event bus across server instances', async () => {
   const first = await startTestBerth();
@@ -11,8 +14,8 @@ describe('event bus across server instances', async () => {
   it('delivers an event published by one instance to a subscriber connected to the other', async () => {
     const subscription = subscribe(second.url, token, `subscription { projectUpdated(projectId: "${projectId}") { projectId change } }`);
     await subscription.ready;
-    // The subscription is registered once the server has run its subscribe function; give it a beat.
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The connection is acknowledged before the server has run the subscribe function.
+    await waitFor('the subscription to listen on the bus', () => second.berth.services.bus.listenerCount(topicFor(PROJECT_UPDATED, projectId)) > 0);
 
     await first.graphql('mutation($id: ID!) { renameProject(id: $id, name: "Bus, renamed") { name } }', { id: projectId }, token);
     await first.graphql('mutation($p: ID!) { addCollaborator(projectId: $p, email: "admin@test.berth", role: viewer) { role } }', { p: projectId }, token);

@@ -5,6 +5,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { JobRunner, type Job } from '../../server/platform/jobs';
 import { createLogger } from '../../server/platform/logger';
 import { testDatabase } from '../support/database';
+import { letTimePass, waitFor } from '../support/wait';
 
 const PROCESS_EVERY_MS = 100;
 const MONGODB_URL = process.env.MONGODB_URL?.trim() || undefined;
@@ -14,15 +15,6 @@ if (!MONGODB_URL) console.warn(MONGODB_SKIPPED);
 interface Connection {
   databaseUrl: string;
   mongodbUrl?: string;
-}
-
-/** Polls until `condition` holds; fails with `what` when it does not within the timeout. */
-async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 function gate() {
@@ -202,7 +194,7 @@ function jobRunnerConformance(backendName: 'postgres' | 'mongodb', connection: (
     await api.agenda.now(name, { from: 'api' });
 
     // Several of its polling periods go by without it taking the job.
-    await new Promise((resolve) => setTimeout(resolve, PROCESS_EVERY_MS * 5));
+    await letTimePass(PROCESS_EVERY_MS * 5);
     expect(api.agenda.isActiveJobProcessor()).toBe(false);
     expect(ranOnApi).toEqual([]);
     const [queued] = await jobsNamed(api, name);
@@ -239,7 +231,7 @@ function jobRunnerConformance(backendName: 'postgres' | 'mongodb', connection: (
     const stopping = runner.stop().then(() => {
       stopped = true;
     });
-    await new Promise((resolve) => setTimeout(resolve, PROCESS_EVERY_MS * 3));
+    await letTimePass(PROCESS_EVERY_MS * 3);
     expect(stopped).toBe(false);
 
     release.open();
@@ -318,7 +310,7 @@ describe('JobRunner on PostgreSQL', () => {
     await runner.stop();
     await runner.stop();
     // Well within pg's 10 s idle timeout, which would close a leaked pool's connections anyway.
-    await waitFor('its connections are closed', async () => (await connections()) === 0, 3_000);
+    await waitFor('its connections are closed', async () => (await connections()) === 0, { timeoutMs: 3_000 });
   });
 });
 

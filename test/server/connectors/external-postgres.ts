@@ -3,6 +3,7 @@ import net from 'node:net';
 import pg from 'pg';
 import { afterAll, inject } from 'vitest';
 import { createScratchDatabase } from '../../../server/platform/scratch-database';
+import { runScoped } from '../../support/database';
 
 export interface ExternalRole {
   user: string;
@@ -27,7 +28,7 @@ export interface ExternalPostgres {
 
 export async function externalPostgres(): Promise<ExternalPostgres> {
   const serverUrl = inject('postgresServerUrl');
-  const scratch = await createScratchDatabase(serverUrl, 'berth_ext');
+  const scratch = await createScratchDatabase(serverUrl, runScoped('ext'));
   const url = new URL(scratch.url);
   const database = decodeURIComponent(url.pathname.slice(1));
   const admin = new pg.Client({ connectionString: scratch.url });
@@ -52,7 +53,7 @@ export async function externalPostgres(): Promise<ExternalPostgres> {
     database,
     admin: (sql, values) => admin.query(sql, values),
     async createRole(setup = []) {
-      const role = { user: `berth_ext_${randomBytes(5).toString('hex')}`, password: randomBytes(12).toString('hex') };
+      const role = { user: `${runScoped('ext')}_${randomBytes(5).toString('hex')}`, password: randomBytes(12).toString('hex') };
       await admin.query(`CREATE ROLE "${role.user}" LOGIN PASSWORD '${role.password}'`);
       roles.push(role.user);
       for (const statement of setup) await admin.query(statement.replaceAll('{role}', `"${role.user}"`));

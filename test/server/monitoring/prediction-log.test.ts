@@ -11,6 +11,7 @@ import { WireBatch } from '../../../server/monitoring/prediction-log-wire';
 import { csvLine } from '../../../server/platform/csv';
 import type { RunPredictions } from '../../../server/monitoring/run-files';
 import { testDatabase } from '../../support/database';
+import { letTimePass, waitFor } from '../../support/wait';
 
 /**
  * The prediction log on its own thread against a real PostgreSQL: rows beyond its memory bound
@@ -70,10 +71,6 @@ describe('prediction log', () => {
     return { ...counted, aggregated: aggregated.rows };
   };
   const spillDir = () => path.join(os.tmpdir(), `berth-spill-${randomUUID()}`);
-  const waitFor = async (what: string, ready: () => boolean) => {
-    for (let i = 0; i < 200 && !ready(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
-    if (!ready()) throw new Error(`timed out waiting for ${what}`);
-  };
 
   it('spills what exceeds its memory while the database is away, then writes every row once', async () => {
     const dir = spillDir();
@@ -181,7 +178,7 @@ describe('prediction log', () => {
     const log = new PredictionLog(logger, { databaseUrl: url, spillDir: spillDir(), flushMs: 20 });
     const batch = rows(5).map((r) => ({ ...r, createdAt: new Date('2031-03-04T12:00:00Z') }));
     log.record(batch);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await letTimePass(500);
     await other.query('COMMIT');
     await other.end();
     await log.flush();
@@ -363,7 +360,7 @@ describe('prediction log', () => {
       // Messages apart: the first is read back into memory, the next ones wait on disk.
       for (let i = 0; i < 3; i++) {
         first.record(rows(50));
-        await new Promise((resolve) => setTimeout(resolve, 50));
+        await letTimePass(50);
       }
       await waitFor('rows on disk', onDisk);
       const second = new PredictionLog(logger, { databaseUrl: url, spillDir: spillFolder(parent), flushMs: 20 });

@@ -1,0 +1,26 @@
+/**
+ * The one way tests wait: polls `condition` until it holds, then returns its value; after
+ * `timeoutMs` it fails naming `what` was awaited. Never sleep to synchronise; wait for the
+ * state the next step needs.
+ */
+export async function waitFor<T>(what: string, condition: () => T | Promise<T>, { timeoutMs = 15_000, everyMs = 25 } = {}): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await condition();
+      if (value) return value as NonNullable<T>;
+      lastError = undefined;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      const reason = lastError instanceof Error ? `; last error: ${lastError.message}` : '';
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${reason}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+/** Resolves after `ms`: for tests that must let time pass on purpose (a thing must NOT happen), never to synchronise. */
+export const letTimePass = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
