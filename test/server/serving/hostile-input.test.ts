@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import { ApiKey } from '../../../server/deployments/api-key.entity';
+import { hashToken } from '../../../server/auth/credentials';
 import { vegaRecords } from '../../support/datasets';
 import { ADMIN, startTestBerth } from '../../support/berth';
 import { trainDemo } from '../../support/demo';
@@ -223,6 +224,18 @@ describe('hostile predict input', async () => {
       for (const key of keys.slice(0, 3)) await limited.berth.services.deployments.deploymentOfKey(key);
       expect(lookups.mock.calls.length).toBe(before);
       lookups.mockRestore();
+    });
+
+    it('an unknown key is remembered as unknown until a key is created, on every replica', async () => {
+      const secret = `berth_key_${randomUUID()}`;
+      const keys = limited.berth.services.deployments;
+      expect(await keys.deploymentOfKey(secret)).toBeNull();
+      // A key with this secret appears in the database without an announcement: the replica keeps its answer.
+      await services.db.query(`INSERT INTO api_keys (deployment_id, name, prefix, key_hash) VALUES ($1, 'known secret', $2, $3)`, [strict.id, secret.slice(0, 14), hashToken(secret)]);
+      expect(await keys.deploymentOfKey(secret)).toBeNull();
+      // Creating a key (on the other replica) announces it; the replica forgets what it found unknown.
+      await graphql('mutation($d: ID!) { createApiKey(deploymentId: $d, name: "announcer") { key } }', { d: strict.id }, admin);
+      await until(async () => (await keys.deploymentOfKey(secret)) === strict.id, 'the replica to read the key again');
     });
 
     it('a verified key has a bucket of its own', async () => {
