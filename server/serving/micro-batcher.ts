@@ -109,12 +109,12 @@ export class MicroBatcher {
     if (batch.length > 0) void this.run(batch);
   }
 
-  /** Never rejects: the outcome goes to the callers. */
+  /** Never rejects (it runs from a timer, where a rejection would end the process): the outcome goes to the callers. */
   private async run(batch: Waiting[]): Promise<void> {
-    const total = batch.reduce((sum, call) => sum + call.count, 0);
-    this.stats.batches++;
-    this.stats.rows += total;
     try {
+      const total = batch.reduce((sum, call) => sum + call.count, 0);
+      this.stats.batches++;
+      this.stats.rows += total;
       const cpu = performance.now();
       const pending = this.runtime.predict(batch.length === 1 ? batch[0].input : concatenate(batch), total);
       this.onModelCall?.(cpuMicrosSince(cpu), total);
