@@ -106,9 +106,9 @@ describe('cached tokens and roles on two replicas', async () => {
     const errorOf = (subscription: ReturnType<typeof subscribe>) => JSON.stringify(subscription.errors[0] ?? null);
 
     it.each([
-      ['logout', async (user: { id: string; token: string }) => void (await first.graphql('mutation { logout }', {}, user.token)), 'UNAUTHENTICATED'],
-      ['account disabled', async (user: { id: string; token: string }) => void (await first.graphql('mutation($id: ID!) { setUserDisabled(id: $id, disabled: true) { id } }', { id: user.id }, admin)), 'UNAUTHENTICATED'],
-      ['removal from the project', async (user: { id: string; token: string }) => void (await first.graphql('mutation($p: ID!, $u: ID!) { removeCollaborator(projectId: $p, userId: $u) }', { p: projectId, u: user.id }, admin)), 'NOT_FOUND'],
+      ['logout', async (user: { id: string; token: string }): Promise<void> => void (await first.graphql('mutation { logout }', {}, user.token)), 'UNAUTHENTICATED'],
+      ['account disabled', async (user: { id: string; token: string }): Promise<void> => void (await first.graphql('mutation($id: ID!) { setUserDisabled(id: $id, disabled: true) { id } }', { id: user.id }, admin)), 'UNAUTHENTICATED'],
+      ['removal from the project', async (user: { id: string; token: string }): Promise<void> => void (await first.graphql('mutation($p: ID!, $u: ID!) { removeCollaborator(projectId: $p, userId: $u) }', { p: projectId, u: user.id }, admin)), 'NOT_FOUND'],
     ] as const)('on %s', async (_what, revoke, code) => {
       const user = await member('viewer');
       const subscription = await liveSubscription(user.token);

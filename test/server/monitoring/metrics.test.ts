@@ -46,7 +46,8 @@ describe('/metrics', async () => {
   });
 
   it('without a token, refuses requests a reverse proxy forwarded, even from this machine', async () => {
-    for (const headers of [{ 'x-forwarded-for': '203.0.113.9' }, { forwarded: 'for=203.0.113.9' }, { 'x-real-ip': '203.0.113.9' }]) {
+    const forwarded: Array<Record<string, string>> = [{ 'x-forwarded-for': '203.0.113.9' }, { forwarded: 'for=203.0.113.9' }, { 'x-real-ip': '203.0.113.9' }];
+    for (const headers of forwarded) {
       const response = await fetch(`${open.url}/metrics`, { headers });
       expect(response.status).toBe(403);
       const body = await response.text();
