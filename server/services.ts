@@ -18,8 +18,6 @@ import { PredictionLog } from './monitoring/prediction-log';
 import { Metrics } from './monitoring/metrics';
 import { UsageTracker } from './monitoring/usage';
 import { ConnectorService } from './connectors/connector.service';
-import { readSql } from './connectors/sql-source';
-import { openTableDestination } from './connectors/table-destination';
 import { PipelineRunner, type ConnectorAccess } from './pipelines/pipeline-runner';
 import { PipelineService } from './pipelines/pipeline.service';
 import { DeploymentRegistry } from './serving/deployment-registry';
@@ -79,12 +77,14 @@ export function createServices({ config, secret, db, bus, artifacts, jobs, logge
     onModelCall: (deploymentId, cpuMicros, rows) => usage.recordCall(deploymentId, cpuMicros, rows),
   });
   const metrics = new Metrics(() => predictionLog.stats);
-  const connectors = new ConnectorService(db, secret);
+  // Never Berth's own database (the one `db` connects to, from DATABASE_URL or the embedded server).
+  const connectors = new ConnectorService(db, secret, { allowedHosts: config.connectors.allowedHosts });
+  // Every use goes through the service: it checks the address, the database and the session first.
   const connectorAccess: ConnectorAccess = {
     async *readSql(connectorId, sql, chunkRows) {
-      yield* readSql(connectors.clientConfig(await connectors.get(connectorId)), sql, { chunkRows });
+      yield* connectors.readSql(await connectors.get(connectorId), sql, chunkRows);
     },
-    openTable: async (connectorId, table, columns, runId) => openTableDestination(connectors.clientConfig(await connectors.get(connectorId)), table, columns, runId),
+    openTable: async (connectorId, table, columns, runId) => connectors.openTable(await connectors.get(connectorId), table, columns, runId),
   };
   const runner = new PipelineRunner({ db, bus, artifacts, datasets, experiments, deployments, connectors: connectorAccess, predictionLog, logger, dataDir: config.dataDir });
   const pipelines = new PipelineService(db, bus, jobs, artifacts, datasets, deployments, async (id, projectId) => (await connectors.list(projectId)).some((c) => c.id === id), runner);
