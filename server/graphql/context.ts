@@ -13,6 +13,11 @@ export interface Context {
   session?: SessionCookie;
   /** The client's address (the socket's peer), for login throttling. */
   clientAddress?: string;
+  /**
+   * Set when the viewer comes from the session cookie of a request that is not from the console's
+   * origin: such a request may not run mutations (another site's page cannot act for the user).
+   */
+  foreignCookie?: boolean;
 }
 
 export const SESSION_COOKIE = 'berth_session';
