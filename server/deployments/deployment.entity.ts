@@ -2,7 +2,7 @@ import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, Primary
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { Experiment } from '../experiments/experiment.entity';
 import { Project } from '../projects/project.entity';
-import type { DriftThresholds } from '../monitoring/drift';
+import type { DriftThresholds } from '../monitoring/drift/calibration';
 
 export enum DeploymentAccess {
   public = 'public',

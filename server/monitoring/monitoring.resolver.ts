@@ -3,35 +3,68 @@ import { Arg, Ctx, Field, Float, ID, InputType, Int, Mutation, ObjectType, Query
 import type { LiveUsage } from './usage';
 import type { Context } from '../graphql/context';
 import { ProjectRole } from '../projects/collaborator.entity';
-import type { DriftThresholds as Thresholds } from './drift';
+import type { DriftThresholds as Thresholds } from './drift/calibration';
 import { stepFor } from './monitoring.service';
 import { badInput } from '../platform/errors';
 
-@ObjectType({ description: 'When a feature, the predictions or the whole dataset count as drifted' })
+const SIGNIFICANCE = 'Significance level α (default 0.05): the chance that a window without drift is flagged on any feature; Holm\'s correction over the features keeps the dataset verdict at α';
+const JS_FLOOR = 'Effect-size floor of categorical features and class predictions (default 0.03): a Jensen–Shannon distance (base 2, 0–1) below it never drifts, however many rows';
+const W_FLOOR = 'Effect-size floor of numeric features and predictions (default 0.1): a Wasserstein distance in training standard deviations below it never drifts';
+const MISSING_FLOOR = 'Effect-size floor of a change in the share of missing values (default 0.02, i.e. 2 points)';
+const MIN_ROWS = 'Fewer live rows give "not enough data" instead of scores (default 100)';
+const DATASET_SHARE = 'No longer used: the dataset drifts when any feature drifts after the correction over the features';
+
+@ObjectType({ description: 'When a feature, the predictions or the whole dataset count as drifted: significant against sampling noise for the window and reference sizes, and at least an effect-size floor' })
 class DriftThresholds {
-  @Field(() => Float, { description: 'Jensen–Shannon distance (0–1) at or above which a distribution drifts' }) jensenShannon: number;
-  @Field(() => Float, { description: 'Wasserstein distance, in reference standard deviations, at or above which a numeric feature drifts' }) wasserstein: number;
-  @Field(() => Int, { description: 'Fewer live rows give "not enough data" instead of scores' }) minRows: number;
-  @Field(() => Float, { description: 'The dataset drifts when at least this share of the features drift' }) datasetShare: number;
+  @Field(() => Float, { description: SIGNIFICANCE }) significance: number;
+  @Field(() => Float, { description: JS_FLOOR }) jensenShannon: number;
+  @Field(() => Float, { description: W_FLOOR }) wasserstein: number;
+  @Field(() => Float, { description: MISSING_FLOOR }) missingShare: number;
+  @Field(() => Int, { description: MIN_ROWS }) minRows: number;
+  @Field(() => Float, { deprecationReason: DATASET_SHARE }) datasetShare: number;
 }
 
 @InputType()
 class DriftThresholdsInput {
-  @Field(() => Float, { nullable: true }) jensenShannon?: number;
-  @Field(() => Float, { nullable: true }) wasserstein?: number;
-  @Field(() => Int, { nullable: true }) minRows?: number;
-  @Field(() => Float, { nullable: true }) datasetShare?: number;
+  @Field(() => Float, { nullable: true, description: SIGNIFICANCE }) significance?: number;
+  @Field(() => Float, { nullable: true, description: JS_FLOOR }) jensenShannon?: number;
+  @Field(() => Float, { nullable: true, description: W_FLOOR }) wasserstein?: number;
+  @Field(() => Float, { nullable: true, description: MISSING_FLOOR }) missingShare?: number;
+  @Field(() => Int, { nullable: true, description: MIN_ROWS }) minRows?: number;
+  @Field(() => Float, { nullable: true, deprecationReason: DATASET_SHARE }) datasetShare?: number;
+}
+
+@ObjectType({ description: 'The change in the share of missing values of a feature, judged on its own (not as drift of the distribution)' })
+class MissingShareDrift {
+  @Field(() => Float, { description: 'Share of missing values in the training data' }) reference: number;
+  @Field(() => Float, { description: 'Share of missing values in the live rows' }) current: number;
+  @Field(() => Float, { description: 'Two-proportion test, before correction' }) pValue: number;
+  @Field(() => Float, { description: "After Holm's correction over the features" }) adjustedPValue: number;
+  @Field(() => Boolean, { description: 'Significant after correction and at least the missingShare floor apart' }) changed: boolean;
 }
 
 @ObjectType({ description: 'A live distribution against its reference, on the same bins' })
 class DistributionDrift {
-  @Field(() => Int, { description: 'Live rows counted' }) rows: number;
+  @Field(() => Int, { description: 'Live rows counted, missing values included' }) rows: number;
   @Field(() => Boolean, { description: 'False: fewer live rows than minRows, no scores' }) enoughData: boolean;
-  @Field(() => Float, { nullable: true }) psi?: number;
-  @Field(() => String, { nullable: true, description: 'stable (< 0.1), moderate (0.1–0.25), significant (≥ 0.25)' }) psiBand?: string;
-  @Field(() => Float, { nullable: true }) jensenShannon?: number;
-  @Field(() => Float, { nullable: true, description: 'Numeric only, in reference standard deviations' }) wasserstein?: number;
-  @Field(() => Boolean) drifted: boolean;
+  @Field(() => Float, { nullable: true, description: 'Population stability index of present values' }) psi?: number;
+  @Field(() => String, { nullable: true, description: 'Rule of thumb that ignores the number of rows, never the verdict: stable (< 0.1), moderate (0.1–0.25), significant (≥ 0.25)' }) psiBand?: string;
+  @Field(() => Float, { nullable: true, description: 'Jensen–Shannon distance (base 2) of present values' }) jensenShannon?: number;
+  @Field(() => Float, { nullable: true, description: 'Numeric only, in reference standard deviations; a bin approximation (exact for discrete features)' }) wasserstein?: number;
+  @Field(() => Float, { nullable: true, description: 'Upper bound of the bin approximation of wasserstein, in standard deviations' }) wassersteinError?: number;
+  @Field(() => Boolean, { description: 'Significant after the correction over the features, and an effect at least its floor' }) drifted: boolean;
+  @Field(() => String, { nullable: true, description: 'The test the verdict rests on: rank-sum (numeric shifts) or chi-square (bin counts)' }) test?: string;
+  @Field(() => Float, { nullable: true, description: 'z for rank-sum, χ² for chi-square' }) statistic?: number;
+  @Field(() => Int, { nullable: true, description: 'Degrees of freedom of χ²; 0 for rank-sum' }) df?: number;
+  @Field(() => Float, { nullable: true, description: 'p-value of the test, before correction' }) pValue?: number;
+  @Field(() => Float, { nullable: true, description: 'p-value after the correction over the features, compared with significance' }) adjustedPValue?: number;
+  @Field(() => Float, { nullable: true }) significance?: number;
+  @Field(() => String, { nullable: true, description: 'jensenShannon | wasserstein: the effect size the floor applies to' }) effect?: string;
+  @Field(() => Float, { nullable: true }) effectSize?: number;
+  @Field(() => Float, { nullable: true }) effectFloor?: number;
+  @Field(() => Float, { nullable: true, description: 'About the effect size this window needs to be told from noise (floor included), in the effect\'s units' }) windowThreshold?: number;
+  @Field(() => String, { description: 'The verdict in one sentence: which test, its value, the threshold for this window' }) reason: string;
+  @Field(() => MissingShareDrift, { nullable: true, description: 'Features only' }) missing?: MissingShareDrift;
   @Field(() => [String], { description: 'One name per bin' }) labels: string[];
   @Field(() => [Float], { description: 'Training shares per bin' }) reference: number[];
   @Field(() => [Float], { description: 'Live shares per bin' }) current: number[];
@@ -54,9 +87,11 @@ class DriftReport {
   @Field(() => Date) from: Date;
   @Field(() => Date) to: Date;
   @Field(() => Boolean, { description: 'At least one feature had enough rows to be scored' }) enoughData: boolean;
-  @Field(() => Boolean) drifted: boolean;
+  @Field(() => Boolean, { description: 'Any feature drifted (significant after the correction over the features)' }) drifted: boolean;
   @Field(() => [String]) driftedFeatures: string[];
-  @Field(() => Float) share: number;
+  @Field(() => Float, { description: 'Drifted features over scored features' }) share: number;
+  @Field(() => Float, { description: 'The share expected without any drift (at most significance / scored features), to read share against' }) expectedShare: number;
+  @Field(() => [String], { description: 'Features whose share of missing values changed (not counted as drift)' }) missingChangedFeatures: string[];
   @Field(() => DriftThresholds) thresholds: DriftThresholds;
   @Field(() => [FeatureDrift]) features: FeatureDrift[];
   @Field(() => [PredictionDrift]) predictions: PredictionDrift[];
@@ -80,7 +115,11 @@ class DriftPoint {
   @Field(() => String) feature: string;
   @Field(() => Int) rows: number;
   @Field(() => Float, { nullable: true }) jensenShannon: number | null;
-  @Field(() => Boolean) drifted: boolean;
+  @Field(() => Float, { nullable: true }) wasserstein: number | null;
+  @Field(() => Float, { nullable: true, description: "p-value after the correction over this point's features" }) adjustedPValue: number | null;
+  @Field(() => Boolean, { description: 'The same rule as deploymentDrift, applied to this hour or day' }) drifted: boolean;
+  @Field(() => Boolean) missingChanged: boolean;
+  @Field(() => String) reason: string;
 }
 
 @ObjectType({ description: 'Main vs challenger on the same requests' })

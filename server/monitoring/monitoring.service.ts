@@ -3,11 +3,11 @@ import type { Deployment } from '../deployments/deployment.entity';
 import type { DeploymentService } from '../deployments/deployment.service';
 import type { ExperimentService } from '../experiments/experiment.service';
 import type { Model } from '../experiments/model.entity';
-import { binCount } from '../experiments/ml/profile';
 import { isScalar, kindOf, parseCategory, parseNumber, showValue } from '../experiments/ml/values';
 import type { ReferenceProfile } from '../experiments/ml/types';
 import { badInput, DomainError } from '../platform/errors';
-import { datasetDrift, DEFAULT_DRIFT_THRESHOLDS, featureDrift, predictionBinCount, predictionDrift, type DatasetDrift, type DriftThresholds, type FeatureDrift, type PredictionDrift } from './drift';
+import { DEFAULT_DRIFT_THRESHOLDS, featuresDrift, predictionBinCount, predictionDrift, type DatasetDrift, type DriftThresholds, type FeatureDrift, type PredictionDrift } from './drift/report';
+import { binCount } from '../experiments/ml/profile';
 import { aggregateRows } from './rollups';
 import { classificationPerformance, comparisonFromSums, emptyPairSums, histogramQuantile, LATENCY_EDGES_MS, regressionPerformance, type PairComparison } from './statistics';
 
@@ -34,12 +34,18 @@ export interface TrafficPoint {
   latencyP95Ms: number | null;
 }
 
+/** One feature in one hour or day, judged by the same rule as the whole range (Holm over that point's features). */
 export interface DriftPoint {
   time: Date;
   feature: string;
   rows: number;
   jensenShannon: number | null;
+  wasserstein: number | null;
+  /** The feature's p-value after the correction, compared with the significance level. */
+  adjustedPValue: number | null;
   drifted: boolean;
+  missingChanged: boolean;
+  reason: string;
 }
 
 export interface PerformancePoint {
@@ -114,7 +120,7 @@ export class MonitoringService {
     const { main, challenger } = await this.currentModels(deployment);
     const profile = await this.profileOf(main);
     const series = await this.bins(deployment.id, 'main', main.id, range);
-    const features = (profile?.features ?? []).map((f) => featureDrift(f, fit(series.get(`feature:${f.name}`), binCount(f)), thresholds));
+    const dataset = featuresDrift(profile?.features ?? [], (f) => fit(series.get(`feature:${f.name}`), binCount(f)), thresholds);
     const predictions: DriftReport['predictions'] = [];
     for (const [role, model] of [['main', main], ['challenger', challenger]] as const) {
       if (!model?.holdoutDistribution) continue;
@@ -122,10 +128,10 @@ export class MonitoringService {
       const current = fit(counts.get('prediction'), predictionBinCount(model.holdoutDistribution));
       predictions.push({ role, modelId: model.id, ...predictionDrift(model.holdoutDistribution, current, thresholds) });
     }
-    return { ...range, thresholds, features, predictions, ...datasetDrift(features, thresholds) };
+    return { ...range, thresholds, predictions, ...dataset };
   }
 
-  /** One Jensen–Shannon distance per feature per day (or hour), for the drift-over-time chart. */
+  /** Each feature's scores and verdict per day (or hour), for the drift-over-time chart: the rule of `drift`, applied to each point. */
   async driftOverTime(deployment: Deployment, range: Range, granularity: 'day' | 'hour'): Promise<DriftPoint[]> {
     const thresholds = this.thresholds(deployment);
     const { main } = await this.currentModels(deployment);
@@ -147,9 +153,19 @@ export class MonitoringService {
     }
     const points: DriftPoint[] = [];
     for (const [time, series] of buckets) {
-      for (const feature of profile?.features ?? []) {
-        const drift = featureDrift(feature, fit(series.get(`feature:${feature.name}`), binCount(feature)), thresholds);
-        points.push({ time: new Date(time), feature: feature.name, rows: drift.rows, jensenShannon: drift.jensenShannon ?? null, drifted: drift.drifted });
+      const { features } = featuresDrift(profile?.features ?? [], (f) => fit(series.get(`feature:${f.name}`), binCount(f)), thresholds);
+      for (const drift of features) {
+        points.push({
+          time: new Date(time),
+          feature: drift.feature,
+          rows: drift.rows,
+          jensenShannon: drift.jensenShannon ?? null,
+          wasserstein: drift.wasserstein ?? null,
+          adjustedPValue: drift.adjustedPValue ?? null,
+          drifted: drift.drifted,
+          missingChanged: drift.missing?.changed ?? false,
+          reason: drift.reason,
+        });
       }
     }
     return points;
@@ -324,9 +340,15 @@ export class MonitoringService {
     });
   }
 
+  /** Stores the given thresholds (omitted ones keep their value); see `DriftThresholds` for each one's meaning and default. */
   async setThresholds(deployment: Deployment, thresholds: Partial<DriftThresholds>): Promise<DriftThresholds> {
     for (const [name, value] of Object.entries(thresholds)) {
       if (value === undefined || value === null) continue;
+      if (name === 'significance') {
+        // 0 would never flag anything and 1 always: both make the verdict meaningless.
+        if (!(typeof value === 'number' && value > 0 && value < 0.5)) throw badInput(name, 'must be a probability above 0 and below 0.5, e.g. 0.05 or 0.01');
+        continue;
+      }
       const max = name === 'minRows' ? 1_000_000_000 : 1;
       if (!(typeof value === 'number' && value >= 0 && value <= max)) throw badInput(name, `must be a number from 0 to ${max}`);
     }

@@ -6,7 +6,7 @@ import type { Submittable } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import path from 'node:path';
 import { binValue } from '../experiments/ml/profile';
-import { predictionBin } from './drift';
+import { predictionBin } from './drift/report';
 import { unpack, WireBatch } from './prediction-log-wire';
 import type { Binning, PredictionRecord, PredictionRole } from './prediction-log';
 import { upsertDailyRollups, upsertSums, type BinIncrement, type CountsIncrement } from './rollups';

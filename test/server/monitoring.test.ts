@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { binCount, binValue } from '../../server/experiments/ml/profile';
-import { featureDrift, predictionBin, predictionBinCount, predictionDrift } from '../../server/monitoring/drift';
+import { featuresDrift, predictionBin, predictionBinCount, predictionDrift } from '../../server/monitoring/drift/report';
 import { hourOf, type PredictionRecord } from '../../server/monitoring/prediction-log';
 import { dayOf, splitRange } from '../../server/monitoring/rollups';
 import { histogramQuantile, latencyBin, LATENCY_EDGES_MS } from '../../server/monitoring/statistics';
@@ -42,8 +42,11 @@ describe('monitoring', async () => {
   };
   const drift = async (id: string) =>
     (await graphql<{ deploymentDrift: any }>(
-      `query($id: ID!) { deploymentDrift(deploymentId: $id) { enoughData drifted driftedFeatures share
-         features { feature rows enoughData psi psiBand jensenShannon wasserstein drifted labels reference current }
+      `query($id: ID!) { deploymentDrift(deploymentId: $id) { enoughData drifted driftedFeatures share expectedShare missingChangedFeatures
+         thresholds { significance jensenShannon wasserstein missingShare minRows }
+         features { feature rows enoughData psi psiBand jensenShannon wasserstein drifted labels reference current
+           test statistic df pValue adjustedPValue significance effect effectSize effectFloor windowThreshold reason
+           missing { reference current pValue adjustedPValue changed } }
          predictions { role modelId rows enoughData jensenShannon drifted } } }`,
       { id },
       admin,
@@ -65,23 +68,61 @@ describe('monitoring', async () => {
     expect(report.features.every((f: any) => f.rows === training.length && f.enoughData)).toBe(true);
     expect(report.driftedFeatures).toEqual([]);
     expect(report.drifted).toBe(false);
+    expect(report.missingChangedFeatures).toEqual([]);
+    expect(report.expectedShare).toBeCloseTo(0.05 / 6, 12);
+    expect(report.thresholds).toEqual({ significance: 0.05, jensenShannon: 0.03, wasserstein: 0.1, missingShare: 0.02, minRows: 100 });
     expect(report.features.every((f: any) => f.psiBand === 'stable')).toBe(true);
+    // Each verdict carries its reason: the test, its value, the threshold for this window.
+    for (const f of report.features) {
+      expect(f.test).toBe(['Island', 'Sex'].includes(f.feature) ? 'chi-square' : 'rank-sum');
+      expect(f.reason).toMatch(/^no drift: (rank-sum test z|χ² test χ²) = .*within noise.*this window needs about/);
+      expect(f.adjustedPValue).toBeGreaterThan(0.05);
+      expect(f.missing.changed).toBe(false);
+    }
   });
 
-  it('flags exactly the shifted beak length and the forced island, and the dataset by the share rule', async () => {
+  it('flags exactly the shifted beak length and the forced island, and the dataset with them', async () => {
     const report = await drift(shifted.id);
     expect(report.driftedFeatures.sort()).toEqual(['Beak Length (mm)', 'Island']);
     expect(report.share).toBeCloseTo(2 / 6, 5);
-    expect(report.drifted).toBe(false);
+    // One drifted feature is enough once it is significant after the correction over the features.
+    expect(report.drifted).toBe(true);
     const beak = report.features.find((f: any) => f.feature === 'Beak Length (mm)');
-    expect(beak.wasserstein).toBeGreaterThan(0.1);
-    expect(beak.psiBand).toBe('significant');
+    expect(beak).toMatchObject({ test: 'rank-sum', effect: 'wasserstein', effectFloor: 0.1, significance: 0.05, drifted: true });
+    expect(beak.wasserstein).toBeGreaterThan(1);
+    expect(beak.adjustedPValue).toBeLessThan(1e-6);
+    expect(beak.reason).toMatch(/^drifted: rank-sum test z = [\d.]+, p = .*: significant\); Wasserstein [\d.]+ σ/);
+    const island = report.features.find((f: any) => f.feature === 'Island');
+    expect(island).toMatchObject({ test: 'chi-square', df: 2, effect: 'jensenShannon', drifted: true });
 
-    const set = await graphql('mutation($id: ID!) { setDriftThresholds(deploymentId: $id, input: { datasetShare: 0.3 }) { datasetShare jensenShannon } }', { id: shifted.id }, admin);
-    expect(set.data).toEqual({ setDriftThresholds: { datasetShare: 0.3, jensenShannon: 0.1 } });
-    expect((await drift(shifted.id)).drifted).toBe(true);
-    const refused = await graphql('mutation($id: ID!) { setDriftThresholds(deploymentId: $id, input: { jensenShannon: 3 }) { jensenShannon } }', { id: shifted.id }, admin);
-    expect(refused.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'jensenShannon' } });
+    // The floors and the significance level are the deployment's: a 2-σ floor leaves the island alone.
+    const set = await graphql(
+      'mutation($id: ID!) { setDriftThresholds(deploymentId: $id, input: { significance: 0.01, jensenShannon: 1 }) { significance jensenShannon wasserstein datasetShare } }',
+      { id: shifted.id },
+      admin,
+    );
+    expect(set.data).toEqual({ setDriftThresholds: { significance: 0.01, jensenShannon: 1, wasserstein: 0.1, datasetShare: 0.5 } });
+    const again = await drift(shifted.id);
+    expect(again.driftedFeatures).toEqual(['Beak Length (mm)']);
+    expect(again.features.find((f: any) => f.feature === 'Island').reason).toContain('below the floor');
+    for (const [field, value] of [['jensenShannon', 3], ['significance', 0], ['significance', 0.5]] as const) {
+      const refused = await graphql(`mutation($id: ID!) { setDriftThresholds(deploymentId: $id, input: { ${field}: ${value} }) { jensenShannon } }`, { id: shifted.id }, admin);
+      expect(refused.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field } });
+    }
+  });
+
+  it('reports complete live rows as a change of missing values, not as drift', async () => {
+    // The training data has 10 rows without Sex (2.9 %); these live rows have none.
+    const complete = await deploy('Complete');
+    await send(complete.slug, training.filter((r) => r.Sex !== null && r.Sex !== undefined && r.Sex !== ''));
+    const report = await drift(complete.id);
+    const sex = report.features.find((f: any) => f.feature === 'Sex');
+    expect(sex.drifted).toBe(false);
+    expect(sex.missing).toMatchObject({ current: 0, changed: true });
+    expect(sex.missing.reference).toBeCloseTo(10 / 344, 12);
+    expect(sex.reason).toContain('missing values changed');
+    expect(report.missingChangedFeatures).toContain('Sex');
+    expect(report.driftedFeatures).toEqual([]);
   });
 
   it('says "not enough data" below the minimum number of rows', async () => {
@@ -202,7 +243,7 @@ describe('monitoring', async () => {
     const mainBins = await hourlyBins('main', set.main.model.id);
     const report = await services.monitoring.drift(deployment, range);
     const profile = set.main.binning.profile!;
-    expect(report.features).toEqual(profile.features.map((f) => featureDrift(f, mainBins(`feature:${f.name}`, binCount(f)), thresholds)));
+    expect(report.features).toEqual(featuresDrift(profile.features, (f) => mainBins(`feature:${f.name}`, binCount(f)), thresholds).features);
     expect(report.features[0].rows).toBe(inRange.filter((r) => r.role === 'main').length);
     const challengerBins = await hourlyBins('challenger', set.challenger!.model.id);
     expect(report.predictions).toEqual(

@@ -10,6 +10,12 @@ import { compareText, isMissing, parseBoolean, parseCategory, parseNumber } from
  * - numeric, with B bins from `edges` (B + 1 ascending edges): 0 = below min (x < edges[0]);
  *   1…B = bin i covering [edges[i−1], edges[i]), the last one closed at the max;
  *   B + 1 = above max (x > edges[B]); B + 2 = missing (or not a number).
+ *   Discrete features (at most `DISCRETE_VALUES` distinct values in the reference) get one bin
+ *   per value: edges are the values with the largest one repeated, [v1, …, vk, vk], so bin i
+ *   holds v_i (and anything between v_i and v_i+1) and the last bin is [vk, vk]. The repeated
+ *   last edge is what marks the layout (`isDiscreteEdges`). Profiles made before this layout
+ *   keep their quantile edges, and the prediction log keeps binning their live values on them:
+ *   a profile's edges never change, so stored aggregates always match their profile.
  * - categorical / boolean, with the K categories of `frequencies` in code-point order
  *   (never object-key order, which JSON stores may not keep): 0…K−1 = that category;
  *   K = other; K + 1 = missing (or not a valid value).
@@ -24,6 +30,11 @@ import { compareText, isMissing, parseBoolean, parseCategory, parseNumber } from
 export const RESERVOIR_SIZE = 10_000;
 /** Target number of quantile bins; equal edges are merged, so there may be fewer. */
 export const BIN_COUNT = 10;
+/**
+ * A numeric feature with at most this many distinct values in the reference gets one bin per
+ * value: quantile bins would merge values (cylinders 4 and 5, 6 and 8) and hide moves between them.
+ */
+export const DISCRETE_VALUES = 20;
 /** Categories listed by name in a profile; the rest are summed in `other`. */
 export const TOP_CATEGORIES = 50;
 /** Distinct categories counted exactly per feature; later new ones go straight to `other`. */
@@ -47,12 +58,14 @@ export interface Profiler {
 
 /**
  * Starts a streaming profile of the schema's features. `seed` fixes the reservoir sample, so
- * profiling the same file twice gives the same profile.
+ * profiling the same file twice gives the same profile. `discreteValues` overrides
+ * `DISCRETE_VALUES` (0: quantile bins always, as profiles were made before; bench:drift uses it).
  */
-export function createProfiler(schema: FeatureSchema[], options: { seed?: number } = {}): Profiler {
+export function createProfiler(schema: FeatureSchema[], options: { seed?: number; discreteValues?: number } = {}): Profiler {
   const random = seededRandom(options.seed ?? 1);
+  const discreteValues = options.discreteValues ?? DISCRETE_VALUES;
   const accumulators = schema.map((feature) =>
-    feature.type === 'numeric' ? new NumericAccumulator(feature.name, random) : new CategoryAccumulator(feature.name, feature.type),
+    feature.type === 'numeric' ? new NumericAccumulator(feature.name, random, discreteValues) : new CategoryAccumulator(feature.name, feature.type),
   );
   let rows = 0;
   return {
@@ -74,8 +87,28 @@ export function binCount(profile: FeatureProfile): number {
 /** A readable name per bin, in the layout described above. */
 export function binLabels(profile: FeatureProfile): string[] {
   if (profile.type !== 'numeric') return [...categoriesOf(profile), '(other)', '(missing)'];
-  const bins = profile.counts.map((_, i) => `[${profile.edges[i]}, ${profile.edges[i + 1]}${i === profile.counts.length - 1 ? ']' : ')'}`);
-  return [`< ${profile.edges[0] ?? 'min'}`, ...bins, `> ${profile.edges.at(-1) ?? 'max'}`, '(missing)'];
+  return numericBinLabels(profile.edges);
+}
+
+/** Names of the numeric layout on `edges` (4 significant digits), missing included: values for a discrete layout, intervals otherwise. */
+export function numericBinLabels(edges: readonly number[]): string[] {
+  const discrete = isDiscreteEdges(edges);
+  const inner = edges.slice(1).map((edge, i) => (discrete ? shortNumber(edges[i]) : `[${shortNumber(edges[i])}, ${shortNumber(edge)}${i === edges.length - 2 ? ']' : ')'}`));
+  const low = edges.length > 0 ? shortNumber(edges[0]) : 'min';
+  const high = edges.length > 0 ? shortNumber(edges[edges.length - 1]) : 'max';
+  return [`< ${low}`, ...inner, `> ${high}`, '(missing)'];
+}
+
+/** Whether numeric `edges` are the one-bin-per-value layout (largest value repeated; a single value [v, v] is one too). */
+export function isDiscreteEdges(edges: readonly number[]): boolean {
+  return edges.length >= 2 && edges[edges.length - 1] === edges[edges.length - 2];
+}
+
+/** A number in at most 4 significant digits, without trailing zeros: 38.339999999999996 → 38.34. */
+export function shortNumber(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  if (value !== 0 && (Math.abs(value) >= 1e6 || Math.abs(value) < 1e-3)) return value.toPrecision(4).replace(/\.?0+e/, 'e');
+  return String(Number(value.toPrecision(4)));
 }
 
 /** The bin (see the layout above) a live value falls into, read exactly as training read it. */
@@ -150,6 +183,12 @@ export function quantileEdges(sorted: readonly number[], bins: number): number[]
   return edges.length === 1 ? [edges[0], edges[0]] : edges;
 }
 
+/** One bin per distinct value of ascending `sorted`, the exact min and max included: [v1, …, vk, vk]. */
+function discreteEdges(sorted: readonly number[], min: number, max: number): number[] {
+  const values = [...new Set([min, ...sorted, max])].sort((a, b) => a - b);
+  return [...values, values[values.length - 1]];
+}
+
 /** Counts per inner bin of `values` on `edges` (values outside are not counted). */
 function binCounts(edges: readonly number[], values: readonly number[]): number[] {
   const counts = new Array<number>(Math.max(edges.length - 1, 0)).fill(0);
@@ -172,6 +211,7 @@ class NumericAccumulator {
   constructor(
     readonly name: string,
     private readonly random: Random,
+    private readonly discreteValues: number,
   ) {}
 
   add(value: unknown): void {
@@ -200,8 +240,9 @@ class NumericAccumulator {
       return { name, type: 'numeric', count, missing, min: 0, max: 0, mean: 0, std: 0, quantiles: {}, edges: [], counts: [] };
     }
     const sorted = [...this.reservoir].sort((a, b) => a - b);
-    const edges = quantileEdges(sorted, BIN_COUNT);
+    const discrete = new Set(sorted).size <= this.discreteValues;
     // Exact min and max, even when the sample missed them.
+    const edges = discrete ? discreteEdges(sorted, this.min, this.max) : quantileEdges(sorted, BIN_COUNT);
     edges[0] = this.min;
     edges[edges.length - 1] = this.max;
     const counts = scaleCounts(binCounts(edges, sorted), count);

@@ -1,21 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_DRIFT_THRESHOLDS,
-  datasetDrift,
-  featureDrift,
-  jensenShannonDistance,
-  normalizedWasserstein,
-  predictionBin,
-  predictionBinCount,
-  predictionDrift,
-  psi,
-  psiBand,
-  referenceCounts,
-  type FeatureDrift,
-} from '../../../server/monitoring/drift';
-import { binCount, binLabels, binValue, createProfiler } from '../../../server/experiments/ml/profile';
+import { binCount, binLabels, binValue, createProfiler, isDiscreteEdges, shortNumber } from '../../../server/experiments/ml/profile';
 import type { FeatureProfile, PredictionDistribution, Row } from '../../../server/experiments/ml/types';
-import { penguinSchema, penguins } from '../ml/datasets';
+import { criticalJensenShannon, DEFAULT_DRIFT_THRESHOLDS } from '../../../server/monitoring/drift/calibration';
+import { jensenShannonDistance } from '../../../server/monitoring/drift/jensen-shannon';
+import { psi, psiBand } from '../../../server/monitoring/drift/psi';
+import { featuresDrift, numericLayout, predictionBin, predictionBinCount, predictionDrift, referenceCounts } from '../../../server/monitoring/drift/report';
+import {
+  chiSquareQuantileUpper,
+  chiSquareSurvival,
+  chiSquareTest,
+  gTest,
+  holmAdjust,
+  mergeSparseBins,
+  normalTwoSidedQuantile,
+  proportionTest,
+  rankSumTest,
+} from '../../../server/monitoring/drift/tests';
+import { normalizedWasserstein } from '../../../server/monitoring/drift/wasserstein';
+import { CAR_FEATURES, cars, penguinSchema, penguins } from '../ml/datasets';
+import { inferFeatureTypes } from '../../../server/experiments/ml/csv';
 
 type NumericProfile = Extract<FeatureProfile, { type: 'numeric' }>;
 
@@ -123,27 +126,26 @@ describe('jensenShannonDistance', () => {
 });
 
 describe('normalizedWasserstein', () => {
-  const edges = [0, 1, 2, 3, 4];
+  // The present bins of edges [0, 1, 2, 3, 4]: below at the min, inner at midpoints, above at the max.
+  const edges = numericLayout([0, 1, 2, 3, 4], 1).positions;
 
   it('is the shift divided by the std for a histogram shifted by whole bins', () => {
-    const reference = [0, 50, 50, 0, 0, 0, 0];
-    expect(normalizedWasserstein(edges, reference, [0, 0, 50, 50, 0, 0, 0], 2)).toBeCloseTo(0.5, 12);
-    expect(normalizedWasserstein(edges, reference, [0, 0, 0, 50, 50, 0, 0], 2)).toBeCloseTo(1, 12);
-    expect(normalizedWasserstein(edges, reference, [0, 0, 0, 50, 50, 0, 0], 0.5)).toBeCloseTo(4, 12);
+    const reference = [0, 50, 50, 0, 0, 0];
+    expect(normalizedWasserstein(edges, reference, [0, 0, 50, 50, 0, 0], 2)).toBeCloseTo(0.5, 12);
+    expect(normalizedWasserstein(edges, reference, [0, 0, 0, 50, 50, 0], 2)).toBeCloseTo(1, 12);
+    expect(normalizedWasserstein(edges, reference, [0, 0, 0, 50, 50, 0], 0.5)).toBeCloseTo(4, 12);
   });
 
   it('is 0 for identical distributions and divides by 1 when the std is 0', () => {
-    expect(normalizedWasserstein(edges, [0, 1, 2, 3, 4, 0, 1], [0, 2, 4, 6, 8, 0, 2], 2)).toBe(0);
-    expect(normalizedWasserstein(edges, [0, 50, 50, 0, 0, 0, 0], [0, 0, 50, 50, 0, 0, 0], 0)).toBeCloseTo(1, 12);
+    expect(normalizedWasserstein(edges, [0, 1, 2, 3, 4, 0], [0, 2, 4, 6, 8, 0], 2)).toBe(0);
+    expect(normalizedWasserstein(edges, [0, 50, 50, 0, 0, 0], [0, 0, 50, 50, 0, 0], 0)).toBeCloseTo(1, 12);
   });
 
-  it('places below-min at the min and above-max at the max, and ignores missing values', () => {
+  it('places below-min at the min and above-max at the max', () => {
     // Everything moves from the first bin's midpoint (0.5) to the min (0).
-    expect(normalizedWasserstein(edges, [0, 10, 0, 0, 0, 0, 0], [10, 0, 0, 0, 0, 0, 0], 1)).toBeCloseTo(0.5, 12);
+    expect(normalizedWasserstein(edges, [0, 10, 0, 0, 0, 0], [10, 0, 0, 0, 0, 0], 1)).toBeCloseTo(0.5, 12);
     // From the last midpoint (3.5) to the max (4), however far above the values really were.
-    expect(normalizedWasserstein(edges, [0, 0, 0, 0, 10, 0, 0], [0, 0, 0, 0, 0, 10, 0], 1)).toBeCloseTo(0.5, 12);
-    // Missing rows on either side change nothing: each side is renormalised over its present values.
-    expect(normalizedWasserstein(edges, [0, 50, 50, 0, 0, 0, 900], [0, 0, 50, 50, 0, 0, 3], 2)).toBeCloseTo(0.5, 12);
+    expect(normalizedWasserstein(edges, [0, 0, 0, 0, 10, 0], [0, 0, 0, 0, 0, 10], 1)).toBeCloseTo(0.5, 12);
   });
 
   it('matches the mean distance between sorted samples of equal size', () => {
@@ -159,116 +161,239 @@ describe('normalizedWasserstein', () => {
       const x = expand(reference);
       const y = expand(current);
       const direct = x.reduce((sum, value, i) => sum + Math.abs(value - y[i]), 0) / x.length;
-      expect(normalizedWasserstein(edges, [...reference, 0], [...current, 0], 1)).toBeCloseTo(direct, 10);
+      expect(normalizedWasserstein(edges, reference, current, 1)).toBeCloseTo(direct, 10);
     }
   });
 
-  it('rejects counts that do not fit the edges or have no present values', () => {
-    expect(() => normalizedWasserstein(edges, [1, 2, 3, 4, 5, 6], [1, 2, 3, 4, 5, 6], 1)).toThrow(RangeError);
-    expect(() => normalizedWasserstein(edges, [0, 1, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 8], 1)).toThrow(RangeError);
+  it('rejects counts that do not fit the positions or have no values', () => {
+    expect(() => normalizedWasserstein(edges, [1, 2, 3, 4, 5], [1, 2, 3, 4, 5], 1)).toThrow(RangeError);
+    expect(() => normalizedWasserstein(edges, [0, 1, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0], 1)).toThrow(RangeError);
   });
 });
 
-describe('featureDrift', () => {
-  it('gives no scores below minRows and scores from minRows on', () => {
-    const few = featureDrift(numeric, [0, 0, 0, 0, 0, 99, 0], DEFAULT_DRIFT_THRESHOLDS);
-    expect(few).toMatchObject({ feature: 'x', type: 'numeric', rows: 99, enoughData: false, drifted: false });
-    expect(few).not.toHaveProperty('psi');
-    expect(few).not.toHaveProperty('jensenShannon');
-    expect(few).not.toHaveProperty('wasserstein');
-    const enough = featureDrift(numeric, [0, 0, 0, 0, 0, 100, 0], DEFAULT_DRIFT_THRESHOLDS);
-    expect(enough).toMatchObject({ rows: 100, enoughData: true, drifted: true, psiBand: 'significant' });
+describe('the test statistics, against SciPy 1.10 (values printed by scipy.stats)', () => {
+  it('χ² survival function: chi2.sf', () => {
+    const cases: Array<[number, number, number]> = [
+      [3.841458820694124, 1, 0.04999999999999989],
+      [23.1, 2, 9.636043103963855e-6],
+      [0.5, 5, 0.9921232932326296],
+      [100, 50, 3.454931382984871e-5],
+      [1e-3, 3, 0.9999915920809419],
+      [40, 9, 7.598525229464264e-6],
+      [300, 9, 2.6102773472069844e-59],
+    ];
+    for (const [x, df, expected] of cases) expect(chiSquareSurvival(x, df) / expected).toBeCloseTo(1, 9);
+    // chi2.isf(0.05 / 6, 2) and norm.isf(0.025)
+    expect(chiSquareQuantileUpper(0.05 / 6, 2)).toBeCloseTo(9.574983485564092, 8);
+    expect(normalTwoSidedQuantile(0.05)).toBeCloseTo(1.9599639845400545, 8);
   });
 
-  it('reports shares and labels in the live layout', () => {
-    const drift = featureDrift(numeric, [0, 25, 25, 25, 25, 0, 4], DEFAULT_DRIFT_THRESHOLDS);
-    expect(drift.labels).toEqual(binLabels(numeric));
-    expect(drift.reference).toEqual([0, 25, 25, 25, 25, 0, 4].map((n) => n / 104));
-    expect(drift.current).toEqual(drift.reference);
-    expect(drift).toMatchObject({ psi: 0, psiBand: 'stable', jensenShannon: 0, wasserstein: 0, drifted: false });
+  it('Pearson χ² and G-test of homogeneity: chi2_contingency(correction=False), with lambda_="log-likelihood"', () => {
+    const chi = chiSquareTest([30, 50, 20], [45, 35, 20]);
+    expect(chi.df).toBe(2);
+    expect(chi.statistic).toBeCloseTo(5.647058823529411, 10);
+    expect(chi.pValue).toBeCloseTo(0.05939593960520477, 10);
+    const g = gTest([30, 50, 20], [45, 35, 20]);
+    expect(g.statistic).toBeCloseTo(5.681298971513799, 10);
+    expect(g.pValue).toBeCloseTo(0.0583877316468525, 10);
+    // Bins empty on both sides do not count as degrees of freedom.
+    expect(chiSquareTest([30, 0, 50, 20], [45, 0, 35, 20])).toEqual(chi);
   });
 
-  it('drifts on Jensen–Shannon alone for a categorical feature', () => {
-    // Live: the same shares as training except that half the "red" rows turned "Blue".
-    const drift = featureDrift(categorical, [450, 150, 250, 50, 100], DEFAULT_DRIFT_THRESHOLDS);
-    expect(drift).not.toHaveProperty('wasserstein');
-    expect(drift.jensenShannon).toBeGreaterThanOrEqual(0.1);
-    expect(drift.drifted).toBe(true);
-    expect(featureDrift(categorical, [200, 150, 500, 50, 100], DEFAULT_DRIFT_THRESHOLDS).drifted).toBe(false);
+  it('rank-sum test on binned values: mannwhitneyu(live, reference, method="asymptotic", use_continuity=False)', () => {
+    // U = 1647.5 for live [2, 5, 15, 15, 13] against reference [5, 10, 20, 10, 5] on values 0…4.
+    const result = rankSumTest([5, 10, 20, 10, 5], [2, 5, 15, 15, 13]);
+    expect(result.pValue).toBeCloseTo(0.004533526900805501, 10);
+    expect(result.statistic).toBeGreaterThan(0);
+    expect(rankSumTest([2, 5, 15, 15, 13], [5, 10, 20, 10, 5]).statistic).toBeCloseTo(-result.statistic, 12);
   });
 
-  it('drifts on Wasserstein alone when Jensen–Shannon never would', () => {
-    const never = { ...DEFAULT_DRIFT_THRESHOLDS, jensenShannon: 2 };
-    // A quarter of the rows moved from the first bin (midpoint 0.5) to the last (3.5): 0.25 · 3 / std 2 = 0.375.
-    const moved = [0, 0, 25, 25, 50, 0, 4];
-    const shifted = featureDrift(numeric, moved, never);
-    expect(shifted.wasserstein).toBeCloseTo(0.375, 12);
-    expect(shifted.drifted).toBe(true);
-    expect(featureDrift(numeric, moved, { ...never, wasserstein: 0.4 }).drifted).toBe(false);
+  it('two-proportion test: the 2 × 2 chi2_contingency', () => {
+    // 11 of 344 training rows missing, none of 300 live rows.
+    const result = proportionTest(11, 344, 0, 300);
+    expect(result.statistic ** 2).toBeCloseTo(9.759726661523198, 9);
+    expect(result.pValue).toBeCloseTo(0.00178376429771904, 10);
+    expect(result.statistic).toBeLessThan(0);
+  });
+});
+
+describe('mergeSparseBins and Holm', () => {
+  it('merges neighbours until the smaller side expects 5 rows per bin, a short tail into the last group', () => {
+    // n = m = 100: a bin needs 10 rows in total.
+    // 5 rows, then 11 (closed); 40; 1, then 71 (closed); 78.
+    expect(mergeSparseBins([2, 2, 20, 1, 40, 35], [3, 4, 20, 0, 30, 43])).toEqual([
+      [4, 20, 41, 35],
+      [7, 20, 30, 43],
+    ]);
+    // A short tail joins the group before it.
+    expect(mergeSparseBins([50, 50, 1], [50, 50, 2])).toEqual([
+      [50, 51],
+      [50, 52],
+    ]);
+    expect(mergeSparseBins([1, 1], [1, 1])).toEqual([[2], [2]]);
   });
 
-  it('leaves Wasserstein out when every live value is missing', () => {
-    const drift = featureDrift(numeric, [0, 0, 0, 0, 0, 0, 150], DEFAULT_DRIFT_THRESHOLDS);
-    expect(drift).not.toHaveProperty('wasserstein');
-    expect(drift.drifted).toBe(true);
+  it('adjusts p-values step-down, never below the raw ones, NaN left out of the family', () => {
+    expect(holmAdjust([0.01, 0.04, 0.03, Number.NaN])).toEqual([0.03, 0.06, 0.06, Number.NaN]);
+    expect(holmAdjust([0.5, 0.001])).toEqual([0.5, 0.002]);
+  });
+});
+
+describe('discrete numeric features', () => {
+  const profiler = createProfiler(inferFeatureTypes(cars(), CAR_FEATURES));
+  for (const row of cars()) profiler.add(row);
+  const profile = profiler.finish();
+  const cylinders = profile.features.find((f) => f.name === 'Cylinders') as NumericProfile;
+
+  it('get one bin per value when the reference has few distinct values', () => {
+    expect(cylinders.edges).toEqual([3, 4, 5, 6, 8, 8]);
+    expect(isDiscreteEdges(cylinders.edges)).toBe(true);
+    expect(binLabels(cylinders)).toEqual(['< 3', '3', '4', '5', '6', '8', '> 8', '(missing)']);
+    expect([3, 4, 5, 6, 8, 9, null].map((v) => binValue(cylinders, v))).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(cylinders.counts.reduce((a, b) => a + b, 0)).toBe(cylinders.count);
+    // Continuous features keep quantile bins, labelled to 4 significant digits.
+    const weight = profile.features.find((f) => f.name === 'Weight_in_lbs') as NumericProfile;
+    expect(isDiscreteEdges(weight.edges)).toBe(false);
+    expect(weight.edges.length).toBe(11);
+  });
+
+  it('keep the quantile layout of a profile made before (discreteValues 0), which still bins live values as it did', () => {
+    const profiler = createProfiler(inferFeatureTypes(cars(), CAR_FEATURES), { discreteValues: 0 });
+    for (const row of cars()) profiler.add(row);
+    const old = profiler.finish().features.find((f) => f.name === 'Cylinders') as NumericProfile;
+    expect(isDiscreteEdges(old.edges)).toBe(false);
+    expect(binValue(old, 5)).toBe(binValue(old, 4));
+  });
+
+  it('measure Wasserstein exactly: moving 20 % of the cars from 4 to 8 cylinders is 0.8 cylinders', () => {
+    const reference = referenceCounts(cylinders);
+    const live = [0, 0, 80, 0, 0, 20, 0, 0];
+    const [drift] = featuresDrift([{ ...cylinders, counts: [0, 100, 0, 0, 0], count: 100, missing: 0 }], () => live).features;
+    expect(drift.wasserstein).toBeCloseTo(0.8 / cylinders.std, 12);
+    expect(drift.wassersteinError).toBe(0);
+    expect(reference).toHaveLength(binCount(cylinders));
+  });
+
+  it('labels numbers to 4 significant digits', () => {
+    expect(shortNumber(38.339999999999996)).toBe('38.34');
+    expect(shortNumber(36.6)).toBe('36.6');
+    expect(shortNumber(4000)).toBe('4000');
+    expect(shortNumber(1234567)).toBe('1.235e+6');
+  });
+});
+
+describe('feature verdicts on constructed counts', () => {
+  /** A categorical profile of 1000 training rows: a 500, b 300, c 200, none missing. */
+  const colour: FeatureProfile = { name: 'colour', type: 'categorical', count: 1000, missing: 0, frequencies: { a: 500, b: 300, c: 200 }, other: 0 };
+
+  it('gives no scores below minRows, with the reason', () => {
+    const { features, enoughData } = featuresDrift([numeric], () => [0, 20, 20, 20, 20, 0, 19]);
+    expect(enoughData).toBe(false);
+    expect(features[0]).toMatchObject({ rows: 99, enoughData: false, drifted: false, reason: 'not enough data: 99 live rows, at least 100 needed' });
+  });
+
+  it('judges the same shares differently at 100 and at 10 000 live rows: the threshold knows the window', () => {
+    // a 45 %, b 33 %, c 22 % against 50 / 30 / 20: JS 0.04, above the 0.03 floor.
+    const small = featuresDrift([colour], () => [45, 33, 22, 0, 0]).features[0];
+    const large = featuresDrift([colour], () => [4500, 3300, 2200, 0, 0]).features[0];
+    expect(small.jensenShannon).toBeCloseTo(large.jensenShannon!, 12);
+    expect(small.jensenShannon).toBeGreaterThan(0.03);
+    expect(small).toMatchObject({ drifted: false, test: 'chi-square', df: 2, effect: 'jensenShannon' });
+    expect(large).toMatchObject({ drifted: true, test: 'chi-square', df: 2 });
+    // The χ² of the 2 × 3 table, by hand: chiSquareTest on the same counts.
+    expect(large.statistic).toBeCloseTo(chiSquareTest([500, 300, 200], [4500, 3300, 2200]).statistic, 12);
+    expect(large.pValue).toBeLessThan(0.05);
+    expect(small.windowThreshold).toBeGreaterThan(large.windowThreshold!);
+    expect(small.windowThreshold).toBeCloseTo(criticalJensenShannon(100, 1000, 2, 0.05)!, 12);
+    expect(large.reason).toMatch(/^drifted: χ² test χ² = [\d.]+ \(df 2\), p = .+ \(corrected .+ vs 0\.05: significant\); Jensen–Shannon 0\.04\d* \(floor 0\.03; this window needs about 0\.0\d+\)$/);
+    expect(small.reason).toMatch(/^no drift: .*within noise/);
+  });
+
+  it('does not flag a significant change below the effect-size floor', () => {
+    // 50.5 / 29.75 / 19.75 on a million rows: certainly different, trivially so.
+    const tiny = featuresDrift([{ ...colour, frequencies: { a: 500_000, b: 300_000, c: 200_000 }, count: 1_000_000 }], () => [505_000, 297_500, 197_500, 0, 0]).features[0];
+    expect(tiny.adjustedPValue).toBeLessThan(0.05);
+    expect(tiny.jensenShannon).toBeLessThan(0.03);
+    expect(tiny.drifted).toBe(false);
+    expect(tiny.reason).toContain('below the floor');
+  });
+
+  it('sees a shift of a numeric feature with the rank-sum test, and measures it in standard deviations', () => {
+    // A tenth of the values moved from the lowest bin to the highest: W = 0.1 · 3 bins = 0.3 / std 2 = 0.15.
+    const reference = { ...numeric, count: 1000, missing: 0, counts: [250, 250, 250, 250] };
+    const shifted = featuresDrift([reference], () => [0, 150, 250, 250, 350, 0, 0]).features[0];
+    expect(shifted).toMatchObject({ drifted: true, test: 'rank-sum', effect: 'wasserstein' });
+    expect(shifted.wasserstein).toBeCloseTo(0.15, 12);
+    expect(shifted.statistic).toBeGreaterThan(0);
+    expect(shifted.pValue).toBeCloseTo(rankSumTest([0, 250, 250, 250, 250, 0], [0, 150, 250, 250, 350, 0]).pValue, 12);
+    // The rank test gets 3/4 of α inside the feature, χ² the rest.
+    expect(shifted.adjustedPValue).toBeCloseTo(shifted.pValue! / 0.75, 12);
+  });
+
+  it('sees a change of spread with χ² when the ranks stay balanced', () => {
+    // Same median, the middle emptied into both ends.
+    const spread = featuresDrift([{ ...numeric, count: 1000, counts: [250, 250, 250, 250] }], () => [0, 500, 0, 0, 500, 0, 0]).features[0];
+    expect(spread).toMatchObject({ drifted: true, test: 'chi-square' });
+  });
+
+  it('leaves missing values out of the distribution and tests their share on its own', () => {
+    // Sex in training: 2.9 % missing; live: complete rows with the same shares of the rest.
+    const sex: FeatureProfile = { name: 'Sex', type: 'categorical', count: 333, missing: 11, frequencies: { FEMALE: 165, MALE: 168 }, other: 0 };
+    const complete = featuresDrift([sex], () => [165, 168, 0, 0]).features[0];
+    expect(complete.jensenShannon).toBe(0);
+    expect(complete.drifted).toBe(false);
+    expect(complete.missing).toMatchObject({ reference: 11 / 344, current: 0 });
+    // Two sides of 344 and 333 rows: p = 0.0009, a change of 3.2 points: flagged as missing values, not as drift.
+    expect(complete.missing!.changed).toBe(true);
+    expect(complete.reason).toContain('missing values changed: 3.198 % → 0 %');
+    const report = featuresDrift([sex], () => [165, 168, 0, 0]);
+    expect(report).toMatchObject({ drifted: false, missingChangedFeatures: ['Sex'] });
+    // Above the floor only: with a 5-point floor the same change is not reported.
+    expect(featuresDrift([sex], () => [165, 168, 0, 0], { ...DEFAULT_DRIFT_THRESHOLDS, missingShare: 0.05 }).features[0].missing!.changed).toBe(false);
+  });
+
+  it('corrects for the number of features: Holm over the family, the dataset drifted when any feature is', () => {
+    // A p-value that passes alone fails among 20 features that show nothing.
+    const alone = featuresDrift([colour], () => [440, 340, 220, 0, 0]);
+    const p = alone.features[0].pValue!;
+    expect(p).toBeLessThan(0.05);
+    expect(p * 20).toBeGreaterThan(0.05);
+    expect(alone).toMatchObject({ drifted: true, driftedFeatures: ['colour'], share: 1, expectedShare: 0.05 });
+    const others = Array.from({ length: 19 }, (_, i) => ({ ...colour, name: `quiet ${i}` }));
+    const crowd = featuresDrift([colour, ...others], (f) => (f.name === 'colour' ? [440, 340, 220, 0, 0] : [500, 300, 200, 0, 0]));
+    expect(crowd.features[0].adjustedPValue).toBeCloseTo(Math.min(1, 20 * p), 12);
+    expect(crowd).toMatchObject({ drifted: false, driftedFeatures: [], share: 0, expectedShare: 0.05 / 20 });
   });
 
   it('rejects live counts in another layout', () => {
-    expect(() => featureDrift(numeric, [1, 2, 3], DEFAULT_DRIFT_THRESHOLDS)).toThrow(/7 bins/);
-  });
-});
-
-describe('datasetDrift', () => {
-  const feature = (name: string, drifted: boolean, enoughData = true): FeatureDrift =>
-    ({ feature: name, type: 'numeric', rows: 100, enoughData, drifted, labels: [], reference: [], current: [] });
-
-  it('drifts when at least datasetShare of the scored features drift', () => {
-    const half = [feature('a', true), feature('b', true), feature('c', false), feature('d', false)];
-    expect(datasetDrift(half, DEFAULT_DRIFT_THRESHOLDS)).toEqual({ enoughData: true, drifted: true, driftedFeatures: ['a', 'b'], share: 0.5 });
-    const quarter = [feature('a', true), feature('b', false), feature('c', false), feature('d', false)];
-    expect(datasetDrift(quarter, DEFAULT_DRIFT_THRESHOLDS)).toMatchObject({ drifted: false, driftedFeatures: ['a'], share: 0.25 });
-    expect(datasetDrift(quarter, { ...DEFAULT_DRIFT_THRESHOLDS, datasetShare: 0.25 }).drifted).toBe(true);
-  });
-
-  it('counts only features with enough data', () => {
-    const some = [feature('a', true), feature('b', false, false), feature('c', false, false)];
-    expect(datasetDrift(some, DEFAULT_DRIFT_THRESHOLDS)).toEqual({ enoughData: true, drifted: true, driftedFeatures: ['a'], share: 1 });
-    expect(datasetDrift([feature('b', false, false)], DEFAULT_DRIFT_THRESHOLDS)).toEqual({ enoughData: false, drifted: false, driftedFeatures: [], share: 0 });
-    expect(datasetDrift([], DEFAULT_DRIFT_THRESHOLDS).enoughData).toBe(false);
+    expect(() => featuresDrift([numeric], () => [1, 2, 3])).toThrow(RangeError);
   });
 });
 
 describe('predictionDrift', () => {
-  const classes: PredictionDistribution = { kind: 'classes', counts: { setosa: 30, Virginica: 30, '10': 40 } };
+  const classes: PredictionDistribution = { kind: 'classes', counts: { b: 60, a: 40 } };
   const bins: PredictionDistribution = { kind: 'bins', edges: [0, 10, 20], counts: [50, 50] };
 
-  it('bins class predictions in code-point label order with an "other" slot', () => {
-    expect(predictionBinCount(classes)).toBe(4);
-    expect(['10', 'Virginica', 'setosa', 'unseen'].map((label) => predictionBin(classes, label))).toEqual([0, 1, 2, 3]);
-    expect(predictionBin(classes, 10)).toBe(0);
-  });
-
-  it('bins numeric predictions like a numeric feature', () => {
+  it('bins class predictions in code-point label order with an "other" slot, numbers like a numeric feature', () => {
+    expect(predictionBinCount(classes)).toBe(3);
+    expect(['a', 'b', 'c'].map((p) => predictionBin(classes, p))).toEqual([0, 1, 2]);
     expect(predictionBinCount(bins)).toBe(5);
-    expect([-1, 0, 9.9, 10, 20, 20.1, '15', 'abc'].map((value) => predictionBin(bins, value))).toEqual([0, 1, 1, 2, 2, 3, 2, 4]);
+    expect([-1, 5, 15, 20, 21].map((p) => predictionBin(bins, p))).toEqual([0, 1, 2, 2, 3]);
   });
 
-  it('scores live class counts against the holdout predictions', () => {
-    const same = predictionDrift(classes, [400, 300, 300, 0], DEFAULT_DRIFT_THRESHOLDS);
-    expect(same).toMatchObject({ kind: 'classes', rows: 1000, enoughData: true, jensenShannon: 0, drifted: false });
-    expect(same.labels).toEqual(['10', 'Virginica', 'setosa', '(other)']);
-    expect(same).not.toHaveProperty('wasserstein');
-    const skewed = predictionDrift(classes, [100, 100, 800, 0], DEFAULT_DRIFT_THRESHOLDS);
-    expect(skewed.drifted).toBe(true);
-    expect(predictionDrift(classes, [1, 1, 8, 0], DEFAULT_DRIFT_THRESHOLDS)).toMatchObject({ enoughData: false, drifted: false });
+  it('judges live class counts against the holdout predictions with χ², alone at the significance level', () => {
+    const same = predictionDrift(classes, [400, 600, 0]);
+    expect(same).toMatchObject({ kind: 'classes', drifted: false, labels: ['a', 'b', '(other)'], reference: [0.4, 0.6, 0], current: [0.4, 0.6, 0] });
+    const moved = predictionDrift(classes, [700, 300, 0]);
+    expect(moved).toMatchObject({ drifted: true, test: 'chi-square' });
+    expect(moved.missing).toBeUndefined();
   });
 
-  it('scores Wasserstein on binned predictions against the std of the binned reference', () => {
-    // Midpoints 5 and 15, half each: std 5. Moving everything to the second bin moves half the mass by 10.
-    const drift = predictionDrift(bins, [0, 0, 200, 0, 0], DEFAULT_DRIFT_THRESHOLDS);
-    expect(drift.wasserstein).toBeCloseTo(1, 12);
+  it('judges binned predictions like a numeric feature', () => {
+    const drift = predictionDrift(bins, [0, 0, 100, 0, 0]);
     expect(drift.labels).toEqual(['< 0', '[0, 10)', '[10, 20]', '> 20', '(missing)']);
-    expect(predictionDrift(bins, [0, 100, 100, 0, 0], DEFAULT_DRIFT_THRESHOLDS)).toMatchObject({ wasserstein: 0, drifted: false });
+    expect(drift).toMatchObject({ kind: 'bins', drifted: true, effect: 'wasserstein' });
+    expect(predictionDrift(bins, [0, 100, 100, 0, 0])).toMatchObject({ wasserstein: 0, drifted: false });
   });
 });
 
@@ -277,48 +402,29 @@ describe('drift of the penguins against their own profile', () => {
   const profiler = createProfiler(penguinSchema);
   for (const row of rows) profiler.add(row);
   const profile = profiler.finish();
-
-  function liveCounts(live: Row[]): number[][] {
-    return profile.features.map((feature) => {
-      const counts = new Array<number>(binCount(feature)).fill(0);
-      for (const row of live) counts[binValue(feature, row[feature.name])]++;
-      return counts;
-    });
-  }
-
-  function drifts(live: Row[]): FeatureDrift[] {
-    const counts = liveCounts(live);
-    return profile.features.map((feature, i) => featureDrift(feature, counts[i], DEFAULT_DRIFT_THRESHOLDS));
-  }
+  const countsOf = (live: Row[]) => (feature: FeatureProfile) => {
+    const counts = new Array<number>(binCount(feature)).fill(0);
+    for (const row of live) counts[binValue(feature, row[feature.name])]++;
+    return counts;
+  };
 
   it('finds no drift in the training rows themselves', () => {
-    const counts = liveCounts(rows);
-    profile.features.forEach((feature, i) => expect(counts[i]).toEqual(referenceCounts(feature)));
-    const features = drifts(rows);
-    expect(features.every((feature) => feature.enoughData && !feature.drifted)).toBe(true);
-    expect(datasetDrift(features, DEFAULT_DRIFT_THRESHOLDS)).toEqual({ enoughData: true, drifted: false, driftedFeatures: [], share: 0 });
+    profile.features.forEach((feature) => expect(countsOf(rows)(feature)).toEqual(referenceCounts(feature)));
+    const report = featuresDrift(profile.features, countsOf(rows));
+    expect(report).toMatchObject({ enoughData: true, drifted: false, driftedFeatures: [], missingChangedFeatures: [] });
+    expect(report.features.every((f) => f.pValue === 1 || f.pValue! > 0.99)).toBe(true);
   });
 
-  it('finds exactly the two changed features drifted, and the dataset by the share rule', () => {
+  it('finds exactly the two changed features drifted, and the dataset with them', () => {
     const changed = rows.map((row) => ({
       ...row,
       'Beak Length (mm)': typeof row['Beak Length (mm)'] === 'number' ? row['Beak Length (mm)'] * 1.3 : row['Beak Length (mm)'],
       Island: 'Biscoe',
     }));
-    const features = drifts(changed);
-    expect(features.filter((feature) => feature.drifted).map((feature) => feature.feature)).toEqual(['Island', 'Beak Length (mm)']);
-    const beak = features[1];
-    expect(beak.wasserstein).toBeGreaterThan(1);
-    expect(beak.psiBand).toBe('significant');
-    expect(features[0].psiBand).toBe('significant');
-    // 2 of 6 features: one third.
-    expect(datasetDrift(features, DEFAULT_DRIFT_THRESHOLDS)).toEqual({ enoughData: true, drifted: false, driftedFeatures: ['Island', 'Beak Length (mm)'], share: 2 / 6 });
-    expect(datasetDrift(features, { ...DEFAULT_DRIFT_THRESHOLDS, datasetShare: 1 / 3 }).drifted).toBe(true);
-  });
-
-  it('gives no verdict on fewer live rows than minRows', () => {
-    const features = drifts(rows.slice(0, 99));
-    expect(features.every((feature) => !feature.enoughData && !feature.drifted)).toBe(true);
-    expect(datasetDrift(features, DEFAULT_DRIFT_THRESHOLDS)).toMatchObject({ enoughData: false, drifted: false });
+    const report = featuresDrift(profile.features, countsOf(changed));
+    expect(report.driftedFeatures).toEqual(['Island', 'Beak Length (mm)']);
+    expect(report.drifted).toBe(true);
+    expect(report.share).toBeCloseTo(2 / 6, 12);
+    expect(report.features[1].wasserstein).toBeGreaterThan(1);
   });
 });
