@@ -21,7 +21,8 @@ import { csvLine } from '../server/platform/csv';
 import { CsvFileWriter } from '../server/pipelines/csv-writer';
 import { RunStatus, type PipelineRun } from '../server/pipelines/pipeline-run.entity';
 import { PipelineSourceKind } from '../server/pipelines/pipeline.entity';
-import { TfjsModelRuntime } from '../server/serving/model-runtime';
+import { TfjsModelRuntime } from '../server/ml/runtimes/tfjs';
+import { floatBatch } from '../server/ml/runtimes/model-runtime';
 import { seededRandom } from '../server/experiments/ml/random';
 import { codeVersion, CONTENDED_CORES, deployPenguins, gaussian, positiveSetting, runBench, startBenchBerth, step, waitFor, withCores, type Cores, type PenguinsDeployment, type Resources } from './support';
 
@@ -207,9 +208,9 @@ async function baseline(bench: Bench, file: string, settings: Settings, options:
       failed += rejected.size;
       const valid = chunk.filter((_, i) => !rejected.has(i));
       if (valid.length === 0) return;
-      const mainPredictions: Prediction[] = decodeOutputs(main.spec, await main.runtime.predict(encoded.data, encoded.count), encoded.count);
+      const mainPredictions: Prediction[] = decodeOutputs(main.spec, await main.runtime.predict(floatBatch(encoded.data, encoded.count, encoded.width)), encoded.count);
       const forChallenger = encodeRows(challenger.spec, valid, { mode: 'best_effort' });
-      const challengerPredictions = decodeOutputs(challenger.spec, await challenger.runtime.predict(forChallenger.data, forChallenger.count), forChallenger.count);
+      const challengerPredictions = decodeOutputs(challenger.spec, await challenger.runtime.predict(floatBatch(forChallenger.data, forChallenger.count, forChallenger.width)), forChallenger.count);
       if (challengerPredictions.length !== valid.length) throw new Error('the challenger did not predict every row');
       for (const p of mainPredictions) mainLabels[String(p.prediction)] = (mainLabels[String(p.prediction)] ?? 0) + 1;
       predicted += valid.length;
@@ -409,7 +410,7 @@ const CATEGORIES: Array<[string, (url: string, fn: string) => boolean]> = [
   ['artifact store: checking the dataset\'s hash, storing the result files', (url) => url.includes('/server/platform/artifact-store.ts')],
   ['decoding outputs (decodeOutputs)', (_url, fn) => fn === 'decodeOutputs'],
   ['encoding rows (encodeRows)', (url) => url.includes('/server/experiments/ml/preprocessing.ts') || url.includes('/server/experiments/ml/values.ts')],
-  ['inference (TfjsModelRuntime, tfjs)', (url) => url.includes('/server/serving/model-runtime.ts') || url.includes('/@tensorflow/')],
+  ['inference (TfjsModelRuntime, tfjs)', (url) => url.includes('/server/ml/runtimes/') || url.includes('/@tensorflow/')],
   ['run bookkeeping: cancel-check SELECT, progress UPDATE, job touch, NOTIFY (typeorm, agenda)', (url) => url.includes('/typeorm/') || url.includes('/agenda') || url.includes('/server/platform/event-bus.ts')],
   ['runner, other', (url) => url.includes('pipeline-runner.ts')],
   ['this benchmark (polling, sampling)', (url) => url.includes('/bench/')],

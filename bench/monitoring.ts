@@ -8,7 +8,6 @@ import { fileURLToPath } from 'node:url';
 import type { Berth } from '../server/berth';
 import { vegaRecords } from '../server/demo/vega-datasets';
 import { ValidationMode, type Deployment } from '../server/deployments/deployment.entity';
-import { decodeOutputs, encodeRows } from '../server/experiments/ml/preprocessing';
 import type { Prediction, Row } from '../server/experiments/ml/types';
 import type { Range } from '../server/monitoring/monitoring.service';
 import type { PredictionRecord } from '../server/monitoring/prediction-log';
@@ -122,9 +121,9 @@ const median = (values: number[]) => quantile(values, 0.5);
 async function predictWith(served: ServedModel, rows: Row[]): Promise<Prediction[]> {
   const own = served.spec.features.map((f) => f.name);
   const mine = rows.map((row) => Object.fromEntries(own.map((name) => [name, (row as Record<string, unknown>)[name]])));
-  const encoded = encodeRows(served.spec, mine, { mode: ValidationMode.best_effort });
+  const encoded = served.codec.encode(mine, { mode: ValidationMode.best_effort });
   if (encoded.rejected.length > 0) throw new Error(`${encoded.rejected.length} bench rows were rejected: ${JSON.stringify(encoded.issues.slice(0, 3))}`);
-  return decodeOutputs(served.spec, await served.batcher.predict(encoded.data, encoded.count), encoded.count);
+  return served.codec.decode(await served.batcher.predict(encoded.batch), encoded.batch.rows);
 }
 
 /** One input row and what main and challenger answered for it. */

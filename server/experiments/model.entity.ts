@@ -3,6 +3,7 @@ import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphq
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { ExperimentVersion } from './experiment-version.entity';
 import type { Metrics, PredictionDistribution } from './ml/types';
+import type { ModelContract } from '../ml/runtimes/contract';
 
 export enum ModelStatus {
   training = 'training',
@@ -14,10 +15,11 @@ registerEnumType(ModelStatus, { name: 'ModelStatus' });
 export enum ModelFormat {
   layers = 'layers',
   graph = 'graph',
+  onnx = 'onnx',
 }
-registerEnumType(ModelFormat, { name: 'ModelFormat', description: 'TF.js model format' });
+registerEnumType(ModelFormat, { name: 'ModelFormat', description: 'TF.js layers or graph model (TF.js runtime), or an ONNX model (ONNX Runtime)' });
 
-/** One file of a TF.js model (model.json or a weight shard), stored in the artifact store. */
+/** One file of a model (model.json or a weight shard, or the one .onnx file), stored in the artifact store. */
 export interface ModelFile {
   name: string;
   sha256: string;
@@ -36,7 +38,7 @@ export class ModelMetrics {
 }
 
 @Entity('models')
-@ObjectType({ description: 'A TF.js model of an experiment version' })
+@ObjectType({ description: 'A model of an experiment version (TF.js or ONNX)' })
 export class Model {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'models_pkey' })
   @Field(() => ID)
@@ -74,6 +76,11 @@ export class Model {
   /** Empty for a failed model. */
   @Column('jsonb')
   files: ModelFile[];
+
+  /** How rows become the model's inputs and what its output means; null: Berth's own encoding and decoding. */
+  @Column('jsonb', { nullable: true })
+  @Field(() => GraphQLJSONObject, { nullable: true, description: 'Input and output contract (see README "Bring your own model"); null: Berth\'s own encoding' })
+  contract: ModelContract | null;
 
   @Column('integer', { name: 'input_width', nullable: true })
   @Field(() => Int, { nullable: true })

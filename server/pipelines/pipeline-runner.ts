@@ -6,14 +6,14 @@ import type { DeploymentService } from '../deployments/deployment.service';
 import type { DatasetService } from '../experiments/dataset.service';
 import type { ExperimentService } from '../experiments/experiment.service';
 import { readCsvRows } from '../experiments/ml/csv';
-import { decodeOutputs, encodeRows } from '../experiments/ml/preprocessing';
 import type { Prediction, PreprocessingSpec, Row } from '../experiments/ml/types';
 import type { Binning, PredictionLog } from '../monitoring/prediction-log';
 import type { RunPredictions } from '../monitoring/run-files';
 import type { ArtifactStore, StoredArtifact } from '../platform/artifact-store';
 import { topicFor, type EventBus } from '../platform/event-bus';
 import type { Logger } from '../platform/logger';
-import { TfjsModelRuntime } from '../serving/model-runtime';
+import { codecFor, runtimeFor, type ModelBatch, type ModelCodec, type ModelRuntime } from '../ml/runtimes';
+import { modelFiles } from '../serving/deployment-registry';
 import { csvCell } from '../platform/csv';
 import { CsvFileWriter, probabilityCell } from './csv-writer';
 import { PipelineRun, RunStatus, type RunFile, type RunFileKind } from './pipeline-run.entity';
@@ -33,7 +33,8 @@ interface LoadedModel {
   id: string;
   spec: PreprocessingSpec;
   binning: Binning;
-  runtime: TfjsModelRuntime;
+  codec: ModelCodec;
+  runtime: ModelRuntime;
 }
 
 /** A failure the run reports as its error, as it is: the message says what and where. */
@@ -127,13 +128,13 @@ export class PipelineRunner {
         const firstRow = run.rowsRead + 1;
         run.rowsRead += chunk.length;
 
-        const encoded = encodeRows(main.spec, chunk, { mode: 'strict', firstRowNumber: firstRow });
+        const encoded = main.codec.encode(chunk, { mode: 'strict', firstRowNumber: firstRow });
         const rejected = new Set(encoded.rejected);
         for (const issue of encoded.issues) await writers.errors!.write([issue.row, issue.field, issue.message]);
         run.rowsFailed += rejected.size;
         const valid = rejected.size === 0 ? chunk : chunk.filter((_, i) => !rejected.has(i));
         if (valid.length > 0) {
-          const mainPredictions = await this.predict(main, encoded.data, encoded.count);
+          const mainPredictions = await this.predict(main, encoded.batch);
           // The input columns once for both files: formatting cells is most of the cost of writing them.
           const inputCells = valid.map((row) => {
             let cells = '';
@@ -143,8 +144,8 @@ export class PipelineRunner {
           await this.writeRows(writers.main!, inputCells, labels, mainPredictions);
           let challengerPredictions: Prediction[] | null = null;
           if (challenger) {
-            const forChallenger = encodeRows(challenger.spec, valid, { mode: 'best_effort' });
-            challengerPredictions = await this.predict(challenger, forChallenger.data, forChallenger.count);
+            const forChallenger = challenger.codec.encode(valid, { mode: 'best_effort' });
+            challengerPredictions = await this.predict(challenger, forChallenger.batch);
             await this.writeRows(writers.challenger!, inputCells, labels, challengerPredictions);
           }
           if (destination) {
@@ -252,17 +253,18 @@ export class PipelineRunner {
   private async load(modelId: string): Promise<LoadedModel> {
     const model = await this.deps.experiments.model(modelId);
     const version = await this.deps.experiments.version(model.versionId);
-    const runtime = new TfjsModelRuntime(() => Promise.all(model.files.map(async (f) => ({ name: f.name, bytes: await this.deps.artifacts.read(f.sha256) }))));
+    const runtime = runtimeFor(model, modelFiles(this.deps.artifacts, model));
     try {
       await runtime.load();
     } catch (error) {
       throw new RunFailure(`model "${model.name}" could not be loaded: ${(error as Error).message}`);
     }
-    return { id: model.id, spec: version.preprocessing!, binning: { profile: version.profile, predictions: model.holdoutDistribution }, runtime };
+    const spec = version.preprocessing!;
+    return { id: model.id, spec, binning: { profile: version.profile, predictions: model.holdoutDistribution }, codec: codecFor(spec, model.contract), runtime };
   }
 
-  private async predict(model: LoadedModel, data: Float32Array, count: number): Promise<Prediction[]> {
-    return decodeOutputs(model.spec, await model.runtime.predict(data, count), count);
+  private async predict(model: LoadedModel, batch: ModelBatch): Promise<Prediction[]> {
+    return model.codec.decode(await model.runtime.predict(batch), batch.rows);
   }
 
   /** Input cells, prediction and probabilities per row, as one string (this runs for every row of a run). */

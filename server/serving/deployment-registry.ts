@@ -11,7 +11,7 @@ import type { ArtifactStore } from '../platform/artifact-store';
 import { topicFor, type EventBus } from '../platform/event-bus';
 import type { Logger } from '../platform/logger';
 import { MicroBatcher, type MicroBatcherOptions } from './micro-batcher';
-import { TfjsModelRuntime } from './model-runtime';
+import { codecFor, runtimeFor, type ModelCodec, type ModelRuntime } from '../ml/runtimes';
 import { SwitchableSlot } from './switchable-slot';
 
 export type ModelState = 'loading' | 'ready' | 'failed';
@@ -27,7 +27,9 @@ export interface ServedModel {
   binning: Binning;
   state: ModelState;
   reason?: string;
-  runtime: TfjsModelRuntime;
+  /** Rows ↔ the model's tensors, by its input and output contract. */
+  codec: ModelCodec;
+  runtime: ModelRuntime;
   batcher: MicroBatcher;
 }
 
@@ -216,10 +218,11 @@ export class DeploymentRegistry {
   private async serve(modelId: string, deploymentId: string): Promise<ServedModel> {
     const model = await this.db.getRepository(Model).findOneByOrFail({ id: modelId });
     const version = await this.db.getRepository(ExperimentVersion).findOneByOrFail({ id: model.versionId });
-    const runtime = new TfjsModelRuntime(() => Promise.all(model.files.map(async (file) => ({ name: file.name, bytes: await this.artifacts.read(file.sha256) }))));
+    const runtime = runtimeFor(model, modelFiles(this.artifacts, model));
     return {
       model,
       spec: version.preprocessing!,
+      codec: codecFor(version.preprocessing!, model.contract),
       example: version.example,
       binning: { profile: version.profile, predictions: model.holdoutDistribution },
       state: 'loading',
@@ -314,6 +317,11 @@ export class DeploymentRegistry {
     this.bus.publishLocal(topicFor(DEPLOYMENT_STATUS, entry.deployment.id), payload);
     this.bus.publishLocal(topicFor(PROJECT_DEPLOYMENT_STATUS, entry.deployment.projectId), payload);
   }
+}
+
+/** Reads a stored model's files from the artifact store when its runtime loads. */
+export function modelFiles(artifacts: ArtifactStore, model: Model): () => Promise<Array<{ name: string; bytes: Uint8Array }>> {
+  return () => Promise.all(model.files.map(async (file) => ({ name: file.name, bytes: await artifacts.read(file.sha256) })));
 }
 
 function modelStatus(served: ServedModel): ModelStatus {

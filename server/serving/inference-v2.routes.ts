@@ -68,7 +68,8 @@ function metadata(serving: ServingSet) {
   return {
     name: serving.deployment.slug,
     versions: [String(serving.version.number)],
-    platform: 'tensorflowjs',
+    // The runtime's own name for what it runs (tensorflowjs_layers, tensorflowjs_graph, onnxruntime_onnx).
+    platform: serving.main.runtime.describe().platform,
     inputs: spec.features.map((f) => ({ name: f.name, datatype: DATATYPES[f.type], shape: [-1] })),
     outputs: [
       { name: 'prediction', datatype: classification ? 'BYTES' : 'FP32', shape: [-1] },

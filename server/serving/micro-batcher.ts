@@ -1,5 +1,5 @@
 import { cpuMicrosSince } from '../monitoring/usage';
-import type { ModelRuntime } from './model-runtime';
+import { checkBatch, type InputTensor, type ModelBatch, type ModelRuntime } from '../ml/runtimes/model-runtime';
 
 export interface MicroBatcherOptions {
   /** How long the first call of a batch waits for others (default 1 ms; 0 waits for the current event-loop turn only). */
@@ -21,7 +21,7 @@ export interface MicroBatcherCounters {
 }
 
 interface Waiting {
-  input: Float32Array;
+  input: ModelBatch;
   count: number;
   resolve: (output: Float32Array) => void;
   reject: (error: unknown) => void;
@@ -59,22 +59,25 @@ export class MicroBatcher {
   }
 
   /**
-   * Predicts `count` rows (`rows` holds count × inputWidth values) and resolves to exactly
-   * their count × outputWidth outputs. When the model call of the batch fails, every caller
-   * of that batch gets the same error.
+   * Predicts the batch's rows (encoded by the model's codec) and resolves to exactly their
+   * rows × outputWidth outputs. Batches of concurrent callers are joined tensor by tensor into
+   * one model call, whatever the input contract. When the model call fails, every caller of
+   * that batch gets the same error.
    */
-  predict(rows: Float32Array, count: number): Promise<Float32Array> {
-    if (!Number.isInteger(count) || count < 0) return Promise.reject(new RangeError(`count must be a whole number ≥ 0, got ${count}`));
-    // Checked per call: a caller with the wrong width would shift every other caller's rows in the batch.
-    if (this.runtime.ready && rows.length !== count * this.runtime.inputWidth) {
-      return Promise.reject(
-        new RangeError(`expected ${count} × ${this.runtime.inputWidth} = ${count * this.runtime.inputWidth} input values, got ${rows.length}`),
-      );
+  predict(batch: ModelBatch): Promise<Float32Array> {
+    const count = batch.rows;
+    try {
+      // Checked per call: a caller with the wrong layout would shift every other caller's rows in the batch.
+      checkBatch(batch);
+      const first = this.waiting[0];
+      if (first !== undefined && count > 0) sameLayout(first.input, batch);
+    } catch (error) {
+      return Promise.reject(error);
     }
     if (count === 0) return Promise.resolve(new Float32Array(0));
     this.stats.calls++;
     return new Promise<Float32Array>((resolve, reject) => {
-      const call: Waiting = { input: rows, count, resolve, reject };
+      const call: Waiting = { input: batch, count, resolve, reject };
       if (count > this.maxRows) {
         void this.run([call]);
         return;
@@ -116,7 +119,7 @@ export class MicroBatcher {
       this.stats.batches++;
       this.stats.rows += total;
       const cpu = performance.now();
-      const pending = this.runtime.predict(batch.length === 1 ? batch[0].input : concatenate(batch), total);
+      const pending = this.runtime.predict(batch.length === 1 ? batch[0].input : concatenate(batch, total));
       this.onModelCall?.(cpuMicrosSince(cpu), total);
       const output = await pending;
       if (batch.length === 1) {
@@ -137,12 +140,28 @@ export class MicroBatcher {
   }
 }
 
-function concatenate(batch: Waiting[]): Float32Array {
-  const all = new Float32Array(batch.reduce((sum, call) => sum + call.input.length, 0));
-  let offset = 0;
-  for (const call of batch) {
-    all.set(call.input, offset);
-    offset += call.input.length;
-  }
-  return all;
+/** Refuses a batch whose tensors differ (names, types, widths) from those already waiting. */
+function sameLayout(a: ModelBatch, b: ModelBatch): void {
+  const layout = (batch: ModelBatch) => batch.tensors.map((t) => `${t.name ?? ''}:${t.type}:${t.rank}:${t.width}`).join('|');
+  if (layout(a) !== layout(b)) throw new RangeError(`the input tensors (${layout(b)}) differ from the model's (${layout(a)})`);
+}
+
+/** The calls' rows as one batch: each tensor the concatenation of the calls' same tensor. */
+function concatenate(batch: Waiting[], total: number): ModelBatch {
+  const tensors = batch[0]!.input.tensors.map((first, index): InputTensor => {
+    if (first.type === 'string') {
+      const data: string[] = [];
+      for (const call of batch) for (const value of call.input.tensors[index]!.data as string[]) data.push(value);
+      return { ...first, data };
+    }
+    const data = new Float32Array(total * first.width);
+    let offset = 0;
+    for (const call of batch) {
+      const part = call.input.tensors[index]!.data as Float32Array;
+      data.set(part, offset);
+      offset += part.length;
+    }
+    return { ...first, data };
+  });
+  return { rows: total, tensors };
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { decodeOutputs, encodeRows, nonScalarIssues, typicalValues, type TypicalValues } from '../experiments/ml/preprocessing';
+import { nonScalarIssues, typicalValues, type TypicalValues } from '../experiments/ml/preprocessing';
 import type { Prediction, Row, RowIssue } from '../experiments/ml/types';
 import { ValidationMode } from '../deployments/deployment.entity';
 import { DomainError, tooLarge } from '../platform/errors';
@@ -162,18 +162,18 @@ export class PredictionService {
     }
   }
 
-  /** Encodes with the model's own spec (strict: refuse on any issue), predicts, decodes. */
+  /** Encodes with the model's own spec and contract (strict: refuse on any issue), predicts, decodes. */
   private async run(set: ServingSet, served: ServedModel, rows: Row[], mode: ValidationMode): Promise<{ predictions: Prediction[]; warnings: RowIssue[] }> {
     // CPU of preprocessing here; the model call's is counted by the micro-batcher.
     let cpu = performance.now();
-    const encoded = encodeRows(served.spec, rows, { mode, typical: typical(served) });
+    const encoded = served.codec.encode(rows, { mode, typical: typical(served) });
     this.usage.recordCall(set.deployment.id, cpuMicrosSince(cpu), 0);
     if (encoded.rejected.length > 0) {
       throw new DomainError('BAD_USER_INPUT', `${encoded.rejected.length} of ${rows.length} rows are invalid; see details`, { details: encoded.issues });
     }
-    const output = await served.batcher.predict(encoded.data, encoded.count);
+    const output = await served.batcher.predict(encoded.batch);
     cpu = performance.now();
-    const predictions = decodeOutputs(served.spec, output, encoded.count);
+    const predictions = served.codec.decode(output, encoded.batch.rows);
     this.usage.recordCall(set.deployment.id, cpuMicrosSince(cpu), 0);
     return { predictions, warnings: warningsOf(encoded.issues, encoded.unusual) };
   }

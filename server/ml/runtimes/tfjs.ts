@@ -1,34 +1,7 @@
-import { ArtifactError } from '../experiments/ml/errors';
-import { loadModelFromFiles, MODEL_JSON, modelSignature, type ModelFile } from '../experiments/ml/artifacts';
-import { tf } from '../experiments/ml/tensorflow';
-
-/**
- * One loaded model: MLServer's load/predict/unload with a ready flag. The registry loads a
- * runtime before it routes requests to it and unloads it once no request holds it.
- */
-export interface ModelRuntime {
-  /** True between a successful load() and unload(); predict() rejects otherwise. */
-  readonly ready: boolean;
-  /** Rejects with a reason a user can act on (an `ArtifactError` naming the file at fault) on a corrupt artifact. */
-  load(): Promise<void>;
-  /** `input` holds `rows` × `inputWidth` values, row-major; resolves to `rows` × `outputWidth` values. */
-  predict(input: Float32Array, rows: number): Promise<Float32Array>;
-  /** Frees the model; idempotent. A prediction already running finishes first. */
-  unload(): void;
-  /** Known after load(); 0 before. */
-  readonly inputWidth: number;
-  readonly outputWidth: number;
-  /** Bytes held by the model's weights (for the usage monitoring later); 0 when not loaded. */
-  readonly weightBytes: number;
-}
-
-/** predict() was called on a runtime that is not loaded (never, not yet, or no more). */
-export class ModelNotLoadedError extends Error {
-  constructor() {
-    super('the model is not loaded');
-    this.name = 'ModelNotLoadedError';
-  }
-}
+import { ArtifactError } from '../../experiments/ml/errors';
+import { loadModelFromFiles, MODEL_JSON, modelSignature, type ModelFile } from '../../experiments/ml/artifacts';
+import { tf } from '../../experiments/ml/tensorflow';
+import { checkBatch, ModelNotLoadedError, type ModelBatch, type ModelRuntime, type RuntimeDescription, type TensorSignature } from './model-runtime';
 
 type TfModel = tf.LayersModel | tf.GraphModel;
 
@@ -39,6 +12,7 @@ interface Loaded {
   weightBytes: number;
   /** A converted graph with control flow or dynamic shapes runs only through executeAsync. */
   asyncGraph: boolean;
+  graph: boolean;
 }
 
 /**
@@ -61,6 +35,7 @@ export class TfjsModelRuntime implements ModelRuntime {
     return this.loaded !== undefined;
   }
 
+  /** Values per row the model takes (its one input is [N, inputWidth]); 0 before load(). */
   get inputWidth(): number {
     return this.loaded?.inputWidth ?? 0;
   }
@@ -85,13 +60,34 @@ export class TfjsModelRuntime implements ModelRuntime {
     return this.loading;
   }
 
-  async predict(input: Float32Array, rows: number): Promise<Float32Array> {
+  describe(): RuntimeDescription {
+    const loaded = this.loaded;
+    if (loaded === undefined) return { platform: 'tensorflowjs', inputs: [], outputs: [], weightBytes: 0 };
+    const signature = (tensors: tf.SymbolicTensor[] | Array<{ name: string; shape?: number[]; dtype?: string }>): TensorSignature[] =>
+      tensors.map((t) => ({ name: t.name, type: t.dtype ?? 'float32', shape: (t.shape ?? []).map((d) => (typeof d === 'number' ? d : -1)) }));
+    return {
+      platform: loaded.graph ? 'tensorflowjs_graph' : 'tensorflowjs_layers',
+      inputs: signature(loaded.model.inputs as Array<{ name: string; shape?: number[]; dtype?: string }>),
+      outputs: signature(loaded.model.outputs as Array<{ name: string; shape?: number[]; dtype?: string }>).map((o) => ({ ...o, shape: [-1, loaded.outputWidth] })),
+      weightBytes: loaded.weightBytes,
+    };
+  }
+
+  /** A TF.js model takes one float tensor [N, inputWidth]: Berth's encoding, or a raw matrix contract. */
+  async predict(batch: ModelBatch): Promise<Float32Array> {
     const loaded = this.loaded;
     if (loaded === undefined) throw new ModelNotLoadedError();
-    if (!Number.isInteger(rows) || rows < 0) throw new RangeError(`rows must be a whole number ≥ 0, got ${rows}`);
-    if (input.length !== rows * loaded.inputWidth) {
-      throw new RangeError(`expected ${rows} × ${loaded.inputWidth} = ${rows * loaded.inputWidth} input values, got ${input.length}`);
+    checkBatch(batch);
+    const rows = batch.rows;
+    if (rows === 0) return new Float32Array(0);
+    const [tensor, ...others] = batch.tensors;
+    if (tensor === undefined || others.length > 0 || tensor.type !== 'float32') {
+      throw new RangeError(`a TF.js model takes exactly one float32 input tensor; got ${batch.tensors.map((t) => `${t.name ?? '(unnamed)'} ${t.type}`).join(', ') || 'none'}`);
     }
+    if (tensor.width !== loaded.inputWidth) {
+      throw new RangeError(`the model takes ${loaded.inputWidth} values per row; the input has ${tensor.width}`);
+    }
+    const input = tensor.data;
     if (rows === 0) return new Float32Array(0);
     this.inFlight++;
     try {
@@ -130,7 +126,7 @@ export class TfjsModelRuntime implements ModelRuntime {
     const { model, format } = await loadModelFromFiles(await this.files());
     let loaded: Loaded;
     try {
-      loaded = await inspectModel(model, format === 'graph');
+      loaded = { ...(await inspectModel(model, format === 'graph')), graph: format === 'graph' };
     } catch (error) {
       model.dispose();
       throw error;
@@ -143,7 +139,7 @@ export class TfjsModelRuntime implements ModelRuntime {
   }
 }
 
-async function inspectModel(model: TfModel, graph: boolean): Promise<Loaded> {
+async function inspectModel(model: TfModel, graph: boolean): Promise<Omit<Loaded, 'graph'>> {
   const weightBytes = countWeightBytes(model);
   try {
     return { model, ...modelSignature(model), weightBytes, asyncGraph: false };

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MicroBatcher } from '../../../server/serving/micro-batcher';
-import { ModelNotLoadedError, TfjsModelRuntime, type ModelRuntime } from '../../../server/serving/model-runtime';
+import { TfjsModelRuntime } from '../../../server/ml/runtimes/tfjs';
+import { ModelNotLoadedError, type ModelRuntime } from '../../../server/ml/runtimes/model-runtime';
+import { floatBatch } from '../../../server/ml/runtimes/model-runtime';
 import { encode, trainPenguinModel, type PenguinModel } from './penguin-model';
 
 let penguin: PenguinModel;
@@ -13,7 +15,7 @@ beforeAll(async () => {
   runtime = new TfjsModelRuntime(async () => penguin.files);
   await runtime.load();
   alone = [];
-  for (const row of penguin.rows.slice(0, 60)) alone.push(await runtime.predict(encode(penguin.spec, [row]), 1));
+  for (const row of penguin.rows.slice(0, 60)) alone.push(await runtime.predict(floatBatch(encode(penguin.spec, [row]), 1)));
 });
 afterAll(() => {
   runtime?.unload();
@@ -28,9 +30,6 @@ function recording(inner: ModelRuntime): ModelRuntime & { calls: number[] } {
     get ready() {
       return inner.ready;
     },
-    get inputWidth() {
-      return inner.inputWidth;
-    },
     get outputWidth() {
       return inner.outputWidth;
     },
@@ -39,9 +38,10 @@ function recording(inner: ModelRuntime): ModelRuntime & { calls: number[] } {
     },
     load: () => inner.load(),
     unload: () => inner.unload(),
-    predict: (input, rows) => {
-      calls.push(rows);
-      return inner.predict(input, rows);
+    describe: () => inner.describe(),
+    predict: (batch) => {
+      calls.push(batch.rows);
+      return inner.predict(batch);
     },
   };
 }
@@ -59,7 +59,7 @@ describe('MicroBatcher', () => {
   it('answers 50 concurrent single-row calls with one model call, each caller getting its own rows', async () => {
     const model = recording(runtime);
     const batcher = new MicroBatcher(model);
-    const outputs = await Promise.all(Array.from({ length: 50 }, (_, i) => batcher.predict(input(i, 1), 1)));
+    const outputs = await Promise.all(Array.from({ length: 50 }, (_, i) => batcher.predict(floatBatch(input(i, 1), 1))));
     expect(model.calls).toEqual([50]);
     expect(batcher.counters).toEqual({ calls: 50, batches: 1, rows: 50 });
     outputs.forEach((output, i) => expectOutputsOf(output, i, 1));
@@ -70,7 +70,7 @@ describe('MicroBatcher', () => {
     const batcher = new MicroBatcher(model, { maxRows: 8 });
     const counts = [1, 3, 2, 5, 1, 4, 8, 2, 2, 1, 6, 3];
     const firsts = counts.map((_, i) => counts.slice(0, i).reduce((a, b) => a + b, 0));
-    const outputs = await Promise.all(counts.map((count, i) => batcher.predict(input(firsts[i], count), count)));
+    const outputs = await Promise.all(counts.map((count, i) => batcher.predict(floatBatch(input(firsts[i], count), count))));
     outputs.forEach((output, i) => expectOutputsOf(output, firsts[i], counts[i]));
     expect(model.calls.every((rows) => rows <= 8)).toBe(true);
     expect(model.calls.reduce((a, b) => a + b, 0)).toBe(38);
@@ -82,7 +82,7 @@ describe('MicroBatcher', () => {
   it('sends a call larger than maxRows alone', async () => {
     const model = recording(runtime);
     const batcher = new MicroBatcher(model, { maxRows: 8 });
-    const [small, large, other] = await Promise.all([batcher.predict(input(0, 1), 1), batcher.predict(input(1, 20), 20), batcher.predict(input(21, 2), 2)]);
+    const [small, large, other] = await Promise.all([batcher.predict(floatBatch(input(0, 1), 1)), batcher.predict(floatBatch(input(1, 20), 20)), batcher.predict(floatBatch(input(21, 2), 2))]);
     expect(model.calls).toEqual([20, 3]);
     expectOutputsOf(small, 0, 1);
     expectOutputsOf(large, 1, 20);
@@ -93,14 +93,14 @@ describe('MicroBatcher', () => {
     for (const maxDelayMs of [0, 1]) {
       const model = recording(runtime);
       const batcher = new MicroBatcher(model, { maxDelayMs });
-      const first = batcher.predict(input(0, 1), 1);
+      const first = batcher.predict(floatBatch(input(0, 1), 1));
       await Promise.resolve();
-      const second = batcher.predict(input(1, 2), 2);
+      const second = batcher.predict(floatBatch(input(1, 2), 2));
       expectOutputsOf(await first, 0, 1);
       expectOutputsOf(await second, 1, 2);
       expect(model.calls).toEqual([3]);
       // Once a batch is answered, the next call starts a new one.
-      expectOutputsOf(await batcher.predict(input(3, 1), 1), 3, 1);
+      expectOutputsOf(await batcher.predict(floatBatch(input(3, 1), 1)), 3, 1);
       expect(model.calls).toEqual([3, 1]);
     }
   });
@@ -109,7 +109,7 @@ describe('MicroBatcher', () => {
     const batcher = new MicroBatcher(runtime);
     runtime.unload();
     try {
-      const results = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => batcher.predict(input(i, 1), 1)));
+      const results = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => batcher.predict(floatBatch(input(i, 1), 1))));
       expect(batcher.counters).toEqual({ calls: 5, batches: 1, rows: 5 });
       const reasons = results.map((result) => (result.status === 'rejected' ? result.reason : result.value));
       expect(reasons[0]).toBeInstanceOf(ModelNotLoadedError);
@@ -117,7 +117,7 @@ describe('MicroBatcher', () => {
     } finally {
       await runtime.load();
     }
-    const outputs = await Promise.all(Array.from({ length: 5 }, (_, i) => batcher.predict(input(i, 1), 1)));
+    const outputs = await Promise.all(Array.from({ length: 5 }, (_, i) => batcher.predict(floatBatch(input(i, 1), 1))));
     outputs.forEach((output, i) => expectOutputsOf(output, i, 1));
     expect(batcher.counters).toEqual({ calls: 10, batches: 2, rows: 10 });
   });
@@ -127,9 +127,9 @@ describe('MicroBatcher', () => {
     const batcher = new MicroBatcher(model);
     const width = runtime.inputWidth;
     const [before, wrong, after] = await Promise.allSettled([
-      batcher.predict(input(0, 1), 1),
-      batcher.predict(new Float32Array(width + 1), 1),
-      batcher.predict(input(1, 1), 1),
+      batcher.predict(floatBatch(input(0, 1), 1)),
+      batcher.predict(floatBatch(new Float32Array(width + 1), 1)),
+      batcher.predict(floatBatch(input(1, 1), 1)),
     ]);
     expect(wrong).toMatchObject({ status: 'rejected', reason: expect.any(RangeError) });
     expectOutputsOf((before as PromiseFulfilledResult<Float32Array>).value, 0, 1);

@@ -7,7 +7,9 @@ import { ArtifactError } from '../../../server/experiments/ml/errors';
 import { decodeOutputs } from '../../../server/experiments/ml/preprocessing';
 import { tf } from '../../../server/experiments/ml/tensorflow';
 import { predictRows } from '../../../server/experiments/ml/training';
-import { ModelNotLoadedError, TfjsModelRuntime } from '../../../server/serving/model-runtime';
+import { TfjsModelRuntime } from '../../../server/ml/runtimes/tfjs';
+import { ModelNotLoadedError } from '../../../server/ml/runtimes/model-runtime';
+import { floatBatch } from '../../../server/ml/runtimes/model-runtime';
 import { encode, trainPenguinModel, type PenguinModel } from './penguin-model';
 
 const GRAPH_FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'ml', 'linear-graph-model');
@@ -62,7 +64,7 @@ describe('TfjsModelRuntime', () => {
     const runtime = new TfjsModelRuntime(async () => penguin.files);
     expect(runtime.ready).toBe(false);
     expect([runtime.inputWidth, runtime.outputWidth, runtime.weightBytes]).toEqual([0, 0, 0]);
-    await expect(runtime.predict(new Float32Array(0), 0)).rejects.toBeInstanceOf(ModelNotLoadedError);
+    await expect(runtime.predict(floatBatch(new Float32Array(0), 0))).rejects.toBeInstanceOf(ModelNotLoadedError);
 
     await runtime.load();
     expect(runtime.ready).toBe(true);
@@ -72,7 +74,7 @@ describe('TfjsModelRuntime', () => {
     expect(runtime.weightBytes).toBe(fileNamed(penguin.files, 'weights.bin').bytes.byteLength);
 
     const loaded = tf.memory().numTensors;
-    const output = await runtime.predict(encode(penguin.spec, penguin.rows.slice(0, 5)), 5);
+    const output = await runtime.predict(floatBatch(encode(penguin.spec, penguin.rows.slice(0, 5)), 5));
     expect(output).toHaveLength(15);
     expect(tf.memory().numTensors).toBe(loaded);
 
@@ -80,11 +82,11 @@ describe('TfjsModelRuntime', () => {
     expect(runtime.ready).toBe(false);
     expect(runtime.weightBytes).toBe(0);
     expect(tf.memory().numTensors).toBe(before);
-    await expect(runtime.predict(encode(penguin.spec, penguin.rows.slice(0, 1)), 1)).rejects.toThrow('the model is not loaded');
+    await expect(runtime.predict(floatBatch(encode(penguin.spec, penguin.rows.slice(0, 1)), 1))).rejects.toThrow('the model is not loaded');
     runtime.unload();
 
     await runtime.load();
-    expect(Array.from(await runtime.predict(encode(penguin.spec, penguin.rows.slice(0, 5)), 5))).toEqual(Array.from(output));
+    expect(Array.from(await runtime.predict(floatBatch(encode(penguin.spec, penguin.rows.slice(0, 5)), 5)))).toEqual(Array.from(output));
     runtime.unload();
     expect(tf.memory().numTensors).toBe(before);
   });
@@ -93,7 +95,7 @@ describe('TfjsModelRuntime', () => {
     const runtime = new TfjsModelRuntime(async () => penguin.files);
     await runtime.load();
     const rows = penguin.rows;
-    const output = await runtime.predict(encode(penguin.spec, rows), rows.length);
+    const output = await runtime.predict(floatBatch(encode(penguin.spec, rows), rows.length));
     const served = decodeOutputs(penguin.spec, output, rows.length);
     const expected = predictRows(penguin.model, penguin.spec, rows);
     expect(served.map((p) => p.prediction)).toEqual(expected.map((p) => p.prediction));
@@ -109,9 +111,9 @@ describe('TfjsModelRuntime', () => {
     const runtime = new TfjsModelRuntime(async () => penguin.files);
     await runtime.load();
     const width = runtime.inputWidth;
-    await expect(runtime.predict(new Float32Array(width * 2 - 1), 2)).rejects.toThrow(`expected 2 × ${width} = ${width * 2} input values, got ${width * 2 - 1}`);
-    await expect(runtime.predict(new Float32Array(width), 1.5)).rejects.toBeInstanceOf(RangeError);
-    expect(await runtime.predict(new Float32Array(0), 0)).toEqual(new Float32Array(0));
+    await expect(runtime.predict(floatBatch(new Float32Array(width * 2 - 1), 2, width))).rejects.toThrow(`expected 2 × ${width} = ${width * 2} values, got ${width * 2 - 1}`);
+    await expect(runtime.predict(floatBatch(new Float32Array(width), 1.5, width))).rejects.toBeInstanceOf(RangeError);
+    expect(await runtime.predict(floatBatch(new Float32Array(0), 0))).toEqual(new Float32Array(0));
     runtime.unload();
   });
 
@@ -148,7 +150,7 @@ describe('TfjsModelRuntime', () => {
       expect(error).toBeInstanceOf(ArtifactError);
       expect(error.message).toMatch(/^model\.json: is not valid JSON/);
       expect(runtime.ready).toBe(false);
-      await expect(runtime.predict(new Float32Array(0), 0)).rejects.toBeInstanceOf(ModelNotLoadedError);
+      await expect(runtime.predict(floatBatch(new Float32Array(0), 0))).rejects.toBeInstanceOf(ModelNotLoadedError);
     });
 
     it('model.json whose topology names a layer TF.js does not know', async () => {
@@ -186,7 +188,7 @@ describe('TfjsModelRuntime', () => {
     await runtime.load();
     expect([runtime.inputWidth, runtime.outputWidth, runtime.weightBytes]).toEqual([3, 1, 16]);
     // The fixture computes x · [0.5, −2, 3] + 10.
-    expect(Array.from(await runtime.predict(Float32Array.from([1, 2, 3, 0, 0, 0, 2, 1, 0]), 3))).toEqual([15.5, 10, 9]);
+    expect(Array.from(await runtime.predict(floatBatch(Float32Array.from([1, 2, 3, 0, 0, 0, 2, 1, 0]), 3)))).toEqual([15.5, 10, 9]);
     runtime.unload();
     expect(tf.memory().numTensors).toBe(before);
   });
@@ -197,10 +199,10 @@ describe('TfjsModelRuntime', () => {
     await runtime.load();
     expect([runtime.inputWidth, runtime.outputWidth, runtime.weightBytes]).toEqual([3, 1, 17]);
     const loaded = tf.memory().numTensors;
-    expect(Array.from(await runtime.predict(Float32Array.from([1, 2, 3, 0, 0, 0]), 2))).toEqual([15.5, 10]);
+    expect(Array.from(await runtime.predict(floatBatch(Float32Array.from([1, 2, 3, 0, 0, 0]), 2)))).toEqual([15.5, 10]);
     expect(tf.memory().numTensors).toBe(loaded);
 
-    const predicting = runtime.predict(Float32Array.from([1, 2, 3, 0, 0, 0, 2, 1, 0]), 3);
+    const predicting = runtime.predict(floatBatch(Float32Array.from([1, 2, 3, 0, 0, 0, 2, 1, 0]), 3));
     // The prediction is waiting inside executeAsync, before the weights are read.
     runtime.unload();
     expect(runtime.ready).toBe(false);
