@@ -5,21 +5,13 @@ import { hashToken } from '../../../server/auth/credentials';
 import { vegaRecords } from '../../support/datasets';
 import { ADMIN, startTestBerth } from '../../support/berth';
 import { trainDemo } from '../../support/demo';
+import { waitFor } from '../../support/wait';
 
 const PENGUIN = { Island: 'Biscoe', 'Beak Length (mm)': 48.6, 'Beak Depth (mm)': 16, 'Flipper Length (mm)': 230, 'Body Mass (g)': 5800, Sex: 'MALE' };
 
 /** A JSON value nested `depth` levels deep, as text: JSON.stringify itself cannot build it. */
 const nestedArray = (depth: number) => `${'['.repeat(depth)}"x"${']'.repeat(depth)}`;
 const nestedObject = (depth: number) => `${'{"a":'.repeat(depth)}"x"${'}'.repeat(depth)}`;
-
-/** Bounded polling: never a sleep to synchronise. */
-async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe('hostile predict input', async () => {
   const berth = await startTestBerth({ env: { BERTH_PROBE_INTERVAL_MS: '0' } });
@@ -34,7 +26,7 @@ describe('hostile predict input', async () => {
       { input: { projectId: demo.projectId, experimentId: demo.penguins.experimentId, mainModelId: demo.penguins.v2.best, access: 'public', ...input } },
       admin,
     )).data!.createDeployment;
-    await until(() => services.registry.status(created.id).deployed, `${created.slug} to deploy`);
+    await waitFor(`${created.slug} to deploy`, () => services.registry.status(created.id).deployed);
     return created;
   };
   const strict = await create({ name: 'Strict', challengerModelId: demo.penguins.v1.best });
@@ -212,7 +204,7 @@ describe('hostile predict input', async () => {
       (await fetch(`${limited.url}/api/v1/deployments/${strict.slug}/predict`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ inputs: PENGUIN }) })).status;
 
     it('random API keys share the client address bucket, and each unknown key is read from the database once', async () => {
-      await until(() => limited.berth.services.registry.status(strict.id).deployed, 'the limited replica to deploy');
+      await waitFor('the limited replica to deploy', () => limited.berth.services.registry.status(strict.id).deployed);
       const lookups = vi.spyOn(limited.berth.services.db.getRepository(ApiKey), 'findOneBy');
       const keys = Array.from({ length: 8 }, () => `berth_key_${randomUUID()}`);
       const statuses: number[] = [];
@@ -235,7 +227,7 @@ describe('hostile predict input', async () => {
       expect(await keys.deploymentOfKey(secret)).toBeNull();
       // Creating a key (on the other replica) announces it; the replica forgets what it found unknown.
       await graphql('mutation($d: ID!) { createApiKey(deploymentId: $d, name: "announcer") { key } }', { d: strict.id }, admin);
-      await until(async () => (await keys.deploymentOfKey(secret)) === strict.id, 'the replica to read the key again');
+      await waitFor('the replica to read the key again', async () => (await keys.deploymentOfKey(secret)) === strict.id);
     });
 
     it('a verified key has a bucket of its own', async () => {
