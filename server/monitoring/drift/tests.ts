@@ -211,17 +211,59 @@ export function rankSumTest(reference: readonly number[], current: readonly numb
 }
 
 /**
- * Two-proportion z-test (pooled), e.g. of the share of missing values: `a` of `m` reference
- * rows against `b` of `n` live rows. z is positive when the live share is larger; z² is the
- * 2 × 2 χ² without continuity correction.
+ * Below this many rows in the rarer column (e.g. missing values on both sides), the share test
+ * is Fisher's exact test: the normal approximation flags too often when the events are rare
+ * (bench:drift measured 10 % false alarms at 100 rows with ~1 % missing). The exact sum costs at
+ * most this many terms, whatever the volume.
+ */
+export const EXACT_PROPORTION_ROWS = 1000;
+
+/**
+ * Two-proportion test, e.g. of the share of missing values: `a` of `m` reference rows against
+ * `b` of `n` live rows. The statistic is the pooled z, positive when the live share is larger
+ * (z² is the 2 × 2 χ² without continuity correction); the p-value is Fisher's exact two-sided
+ * one (scipy.stats.fisher_exact) while the rarer column holds at most `EXACT_PROPORTION_ROWS`
+ * rows, the normal one beyond.
  */
 export function proportionTest(a: number, m: number, b: number, n: number): TestResult {
   if (m <= 0 || n <= 0) return NO_TEST;
+  const events = a + b;
+  if (Math.min(events, m + n - events) <= EXACT_PROPORTION_ROWS && Number.isInteger(a) && Number.isInteger(b)) {
+    const z = pooledZ(a, m, b, n);
+    return { statistic: z ?? 0, df: 0, pValue: fisherExactP(a, m, b, n) };
+  }
+  const z = pooledZ(a, m, b, n);
+  return z === undefined ? NO_TEST : { statistic: z, df: 0, pValue: normalTwoSidedP(z) };
+}
+
+function pooledZ(a: number, m: number, b: number, n: number): number | undefined {
   const pooled = (a + b) / (m + n);
   const variance = pooled * (1 - pooled) * (1 / m + 1 / n);
-  if (!(variance > 0)) return NO_TEST;
-  const z = (b / n - a / m) / Math.sqrt(variance);
-  return { statistic: z, df: 0, pValue: normalTwoSidedP(z) };
+  if (!(variance > 0)) return undefined;
+  return (b / n - a / m) / Math.sqrt(variance);
+}
+
+/**
+ * Fisher's exact two-sided p-value of the 2 × 2 table [[a, m − a], [b, n − b]]: the total
+ * hypergeometric probability of the tables with the same margins no more likely than this one.
+ */
+export function fisherExactP(a: number, m: number, b: number, n: number): number {
+  const k = a + b;
+  const total = m + n;
+  const low = Math.max(0, k - n);
+  const high = Math.min(k, m);
+  const logChoose = (x: number, y: number) => logGamma(x + 1) - logGamma(y + 1) - logGamma(x - y + 1);
+  const base = logChoose(total, k);
+  const logP = (x: number) => logChoose(m, x) + logChoose(n, k - x) - base;
+  const observed = logP(a);
+  // Relative tolerance as SciPy uses, so tables as likely as this one count despite rounding.
+  const limit = observed + Math.log1p(1e-7);
+  let p = 0;
+  for (let x = low; x <= high; x++) {
+    const l = logP(x);
+    if (l <= limit) p += Math.exp(l);
+  }
+  return Math.min(1, p);
 }
 
 /**

@@ -208,12 +208,17 @@ describe('the test statistics, against SciPy 1.10 (values printed by scipy.stats
     expect(rankSumTest([2, 5, 15, 15, 13], [5, 10, 20, 10, 5]).statistic).toBeCloseTo(-result.statistic, 12);
   });
 
-  it('two-proportion test: the 2 × 2 chi2_contingency', () => {
+  it('two-proportion test: fisher_exact for rare events, the 2 × 2 chi2_contingency beyond', () => {
     // 11 of 344 training rows missing, none of 300 live rows.
     const result = proportionTest(11, 344, 0, 300);
     expect(result.statistic ** 2).toBeCloseTo(9.759726661523198, 9);
-    expect(result.pValue).toBeCloseTo(0.00178376429771904, 10);
+    expect(result.pValue).toBeCloseTo(0.00113948110100224, 10);
     expect(result.statistic).toBeLessThan(0);
+    expect(proportionTest(2, 344, 3, 100).pValue).toBeCloseTo(0.0779908740338962, 10);
+    // 4300 events: the normal approximation, z² = χ².
+    const large = proportionTest(2000, 10000, 2300, 10000);
+    expect(large.statistic ** 2).toBeCloseTo(26.66271663457266, 8);
+    expect(large.pValue / 2.422511295197616e-7).toBeCloseTo(1, 8);
   });
 });
 
@@ -343,7 +348,7 @@ describe('feature verdicts on constructed counts', () => {
     expect(complete.jensenShannon).toBe(0);
     expect(complete.drifted).toBe(false);
     expect(complete.missing).toMatchObject({ reference: 11 / 344, current: 0 });
-    // Two sides of 344 and 333 rows: p = 0.0009, a change of 3.2 points: flagged as missing values, not as drift.
+    // 11 of 344 against 0 of 333 (Fisher p ≈ 0.001), a change of 3.2 points: flagged as missing values, not as drift.
     expect(complete.missing!.changed).toBe(true);
     expect(complete.reason).toContain('missing values changed: 3.198 % → 0 %');
     const report = featuresDrift([sex], () => [165, 168, 0, 0]);
