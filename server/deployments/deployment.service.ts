@@ -116,6 +116,14 @@ export class DeploymentService {
     return this.db.getRepository(DeploymentEvent).find({ where: { deploymentId }, order: { createdAt: 'DESC' } });
   }
 
+  /** The features the current main model reads, or null before the first version. */
+  async features(deployment: Deployment): Promise<string[] | null> {
+    const version = await this.currentVersion(deployment);
+    if (!version) return null;
+    const model = await this.experiments.model(version.mainModelId);
+    return (await this.experiments.version(model.versionId)).preprocessing?.features.map((f) => f.name) ?? null;
+  }
+
   async create(creator: User, input: NewDeployment): Promise<Deployment> {
     const name = input.name.trim();
     if (!name || name.length > 100) throw badInput('name', 'must be 1 to 100 characters');

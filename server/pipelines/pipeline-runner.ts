@@ -2,13 +2,12 @@ import { createReadStream, existsSync } from 'node:fs';
 import { copyFile, link, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { In, type DataSource } from 'typeorm';
+import type { Deployment } from '../deployments/deployment.entity';
 import type { DeploymentService } from '../deployments/deployment.service';
 import type { DatasetService } from '../experiments/dataset.service';
 import type { ExperimentService } from '../experiments/experiment.service';
-import { readCsvRows } from '../experiments/ml/csv';
-import type { Prediction, PreprocessingSpec, Row } from '../experiments/ml/types';
+import type { Prediction, PreprocessingSpec } from '../experiments/ml/types';
 import type { Binning, PredictionLog } from '../monitoring/prediction-log';
-import type { RunPredictions } from '../monitoring/run-files';
 import type { ArtifactStore, StoredArtifact } from '../platform/artifact-store';
 import { topicFor, type EventBus } from '../platform/event-bus';
 import type { Logger } from '../platform/logger';
@@ -17,17 +16,15 @@ import { modelFiles } from '../serving/deployment-registry';
 import { csvCell } from '../platform/csv';
 import { CsvFileWriter, probabilityCell } from './csv-writer';
 import { PipelineRun, RunStatus, type RunFile, type RunFileKind } from './pipeline-run.entity';
-import { Pipeline, PipelineSourceKind } from './pipeline.entity';
+import { Pipeline } from './pipeline.entity';
+import type { ConnectorAccess } from './connector-access';
+import { TableDestination } from './destinations/table';
+import { sourceFor, type PipelineSource } from './sources';
 
+export type { ConnectorAccess } from './connector-access';
 export const PIPELINE_RUN_UPDATED = 'PIPELINE_RUN_UPDATED';
 /** Rows read, validated and predicted together. */
 const CHUNK_ROWS = 1000;
-
-/** External-database access the runner needs (the connectors domain provides it). */
-export interface ConnectorAccess {
-  readSql(connectorId: string, sql: string, chunkRows: number): AsyncIterable<Row[]>;
-  openTable(connectorId: string, table: string, columns: Array<{ name: string; type: 'double precision' | 'text' | 'boolean' | 'jsonb' }>, runId: string): Promise<{ write(rows: Array<Record<string, unknown>>): Promise<void>; commit(): Promise<number>; rollback(): Promise<void> }>;
-}
 
 interface LoadedModel {
   id: string;
@@ -65,189 +62,173 @@ export class PipelineRunner {
   ) {}
 
   async execute(runId: string, touch: () => Promise<void> = async () => undefined): Promise<'done' | 'retry'> {
-    const { db } = this.deps;
-    const runs = db.getRepository(PipelineRun);
-    const run = await runs.findOneBy({ id: runId });
-    if (!run || [RunStatus.succeeded, RunStatus.failed, RunStatus.cancelled].includes(run.status)) return 'done';
-    const pipeline = await db.getRepository(Pipeline).findOneByOrFail({ id: run.pipelineId });
-    // A run found 'running' was left by a worker that died: it starts over as a new attempt.
-    const attempt = run.status === RunStatus.running ? run.attempt + 1 : run.attempt;
-    const start = { status: RunStatus.running, attempt, startedAt: new Date(), finishedAt: null, error: null, rowsRead: 0, rowsPredicted: 0, rowsFailed: 0, progress: null, files: {} };
-    // Only a run still queued (or left running) is claimed: a cancel that came in since it was read wins.
-    const claimed = await runs.update({ id: run.id, status: In([RunStatus.queued, RunStatus.running]) }, start);
-    if (!claimed.affected) return 'done';
-    Object.assign(run, start);
-    await this.announce(run);
-
+    const claimed = await this.claim(runId);
+    if (!claimed) return 'done';
+    const { run, pipeline } = claimed;
     const workDir = path.join(this.deps.dataDir, 'tmp', `run-${run.id}`);
     const loaded: LoadedModel[] = [];
-    let destination: Awaited<ReturnType<ConnectorAccess['openTable']>> | undefined;
-    const progress = new ProgressWriter(db);
+    let destination: TableDestination | undefined;
+    const progress = new ProgressWriter(this.deps.db);
     try {
-      if (!pipeline.deploymentId) throw new RunFailure('the deployment of this pipeline was deleted; nothing can predict');
-      const deployment = await this.deps.deployments.get(pipeline.deploymentId).catch(() => {
-        throw new RunFailure('the deployment of this pipeline was deleted; nothing can predict');
-      });
-      const version = await this.deps.deployments.currentVersion(deployment);
-      if (!version) throw new RunFailure(`deployment ${deployment.slug} has no version yet`);
-      run.deploymentVersion = version.number;
-      const main = await this.load(version.mainModelId);
-      loaded.push(main);
-      const challenger = version.challengerModelId ? await this.load(version.challengerModelId) : null;
-      if (challenger) loaded.push(challenger);
-
+      const { deployment, version, main, challenger } = await this.prepare(run, pipeline, loaded);
+      const source = await sourceFor(pipeline, this.deps);
+      await this.checkSource(source, main.spec);
+      run.rowsTotal = await source.total();
       await mkdir(workDir, { recursive: true });
-      const features = main.spec.features.map((f) => f.name);
-      const labels = main.spec.target.task === 'regression' ? [] : main.spec.target.labels;
-      const header = [...features, 'prediction', ...labels.map((l) => `probability_${l}`)];
-      const writers: Partial<Record<RunFileKind, CsvFileWriter>> = {
-        main: new CsvFileWriter(path.join(workDir, 'main.csv'), header),
-        errors: new CsvFileWriter(path.join(workDir, 'errors.csv'), ['row', 'field', 'message']),
-      };
-      if (challenger) writers.challenger = new CsvFileWriter(path.join(workDir, 'challenger.csv'), header);
+      const writers = resultWriters(workDir, main.spec, challenger !== null);
       if (pipeline.destinationConnectorId && pipeline.destinationTable) {
-        destination = await this.deps.connectors.openTable(
-          pipeline.destinationConnectorId,
-          pipeline.destinationTable,
-          [
-            ...main.spec.features.map((f) => ({ name: f.name, type: f.type === 'numeric' ? ('double precision' as const) : f.type === 'boolean' ? ('boolean' as const) : ('text' as const) })),
-            { name: 'prediction', type: main.spec.target.task === 'regression' ? 'double precision' : 'text' },
-            ...labels.map((l) => ({ name: `probability_${l}`, type: 'double precision' as const })),
-            { name: 'model_role', type: 'text' },
-          ],
-          run.id,
-        );
+        destination = await TableDestination.open(this.deps.connectors, pipeline.destinationConnectorId, pipeline.destinationTable, main.spec, run.id);
       }
-
-      if (pipeline.sourceKind === PipelineSourceKind.dataset) {
-        const dataset = await this.deps.datasets.get(pipeline.sourceDatasetId!);
-        run.rowsTotal = dataset.rows;
-      }
-      let lastHeartbeat = Date.now();
-      for await (const chunk of this.source(pipeline)) {
-        const firstRow = run.rowsRead + 1;
-        run.rowsRead += chunk.length;
-
-        const encoded = main.codec.encode(chunk, { mode: 'strict', firstRowNumber: firstRow });
-        const rejected = new Set(encoded.rejected);
-        for (const issue of encoded.issues) await writers.errors!.write([issue.row, issue.field, issue.message]);
-        run.rowsFailed += rejected.size;
-        const valid = rejected.size === 0 ? chunk : chunk.filter((_, i) => !rejected.has(i));
-        if (valid.length > 0) {
-          const mainPredictions = await this.predict(main, encoded.batch);
-          // The input columns once for both files: formatting cells is most of the cost of writing them.
-          const inputCells = valid.map((row) => {
-            let cells = '';
-            for (const feature of features) cells += `${csvCell(row[feature])},`;
-            return cells;
-          });
-          await this.writeRows(writers.main!, inputCells, labels, mainPredictions);
-          let challengerPredictions: Prediction[] | null = null;
-          if (challenger) {
-            const forChallenger = challenger.codec.encode(valid, { mode: 'best_effort' });
-            challengerPredictions = await this.predict(challenger, forChallenger.batch);
-            await this.writeRows(writers.challenger!, inputCells, labels, challengerPredictions);
-          }
-          if (destination) {
-            const now = new Date();
-            const rows = (predictions: Prediction[], role: string) =>
-              valid.map((row, i) => ({
-                ...Object.fromEntries(features.map((f) => [f, row[f] ?? null])),
-                prediction: predictions[i]!.prediction,
-                ...Object.fromEntries(labels.map((l) => [`probability_${l}`, predictions[i]!.probabilities?.[l] ?? null])),
-                model_role: role,
-                predicted_at: now,
-              }));
-            await destination.write([...rows(mainPredictions, 'main'), ...(challengerPredictions ? rows(challengerPredictions, 'challenger') : [])]);
-          }
-          run.rowsPredicted += valid.length;
-        }
-        run.progress = run.rowsTotal ? run.rowsRead / run.rowsTotal : null;
-        progress.save(run);
-        if (progress.cancelRequested) throw new RunCancelled('cancelled by a user');
-        // Progress events and the job lock's renewal at most once a second, not per chunk.
-        if (Date.now() - lastHeartbeat >= 1000) {
-          lastHeartbeat = Date.now();
-          await this.announce(run);
-          await touch();
-        }
-      }
-
+      await this.runChunks(run, source, { main, challenger, writers, destination, progress, touch });
       await progress.settle();
       if (run.rowsRead === 0) throw new RunFailure('the source returned no rows');
       if (run.rowsFailed / run.rowsRead > pipeline.maxErrorRatio) {
         throw new RunFailure(`${run.rowsFailed} of ${run.rowsRead} rows failed validation, more than the ${pipeline.maxErrorRatio * 100} % the pipeline accepts; see the errors file`);
       }
-      const digests: Partial<Record<RunFileKind, StoredArtifact>> = {};
-      for (const [kind, writer] of Object.entries(writers) as Array<[RunFileKind, CsvFileWriter]>) digests[kind] = await writer.close();
-      // Monitoring's names for the result files, before the store moves them: hard links, nothing is copied.
-      const forMonitoring = run.rowsPredicted > 0 ? await linkForMonitoring(workDir, challenger ? ['main', 'challenger'] : ['main']) : null;
-      // An errors file only when some rows failed validation.
-      run.files = {};
-      for (const kind of Object.keys(digests) as RunFileKind[]) {
-        if (kind !== 'errors' || run.rowsFailed > 0) run.files[kind] = await this.deps.artifacts.adopt(path.join(workDir, `${kind}.csv`), digests[kind]!);
-      }
-      if (destination) await destination.commit();
+      await this.finish(run, workDir, writers, destination);
       destination = undefined;
-      Object.assign(run, { status: RunStatus.succeeded, finishedAt: new Date(), progress: 1 });
-      await runs.save(run);
-      await this.announce(run);
-      // Monitoring reads the predictions back from the result files, on the log's thread.
-      if (forMonitoring) {
-        this.recordInMonitoring(run, {
-          deploymentId: deployment.id,
-          deploymentVersion: version.number,
-          main: { modelId: main.id, binning: main.binning, file: forMonitoring.main! },
-          challenger: challenger && { modelId: challenger.id, binning: challenger.binning, file: forMonitoring.challenger! },
-          rows: run.rowsPredicted,
-          features: main.spec.features.map((f) => ({ name: f.name, numeric: f.type === 'numeric' })),
-          labels,
-          regression: main.spec.target.task === 'regression',
-          startedAt: run.startedAt!.getTime(),
-          finishedAt: run.finishedAt!.getTime(),
-        });
-      }
+      this.recordInMonitoring(run, workDir, { deploymentId: deployment.id, deploymentVersion: version.number, main, challenger });
       return 'done';
     } catch (error) {
       await progress.settle().catch(() => undefined);
       await destination?.rollback().catch((e) => this.deps.logger.warn({ err: e }, 'could not roll the destination back'));
-      const cancelled = error instanceof RunCancelled;
-      const message = error instanceof Error ? error.message : String(error);
-      if (!(error instanceof RunFailure) && !cancelled) this.deps.logger.error({ err: error, runId }, 'pipeline run failed');
-      // The errors file explains a validation failure: keep it even when the run fails.
-      const files = run.rowsFailed > 0 ? await this.store(workDir, ['errors']).catch(() => ({})) : {};
-      const retry = !cancelled && attempt <= pipeline.retryAttempts;
-      Object.assign(run, {
-        status: cancelled ? RunStatus.cancelled : retry ? RunStatus.queued : RunStatus.failed,
-        finishedAt: retry ? null : new Date(),
-        error: retry ? `attempt ${attempt} failed: ${message}; retrying` : message,
-        attempt: retry ? attempt + 1 : attempt,
-        files,
-      });
-      await runs.save(run);
-      await this.announce(run);
-      return retry ? 'retry' : 'done';
+      return this.fail(run, pipeline, workDir, error);
     } finally {
       for (const model of loaded) model.runtime.unload();
       await rm(workDir, { recursive: true, force: true });
     }
   }
 
-  private async *source(pipeline: Pipeline): AsyncGenerator<Row[]> {
-    if (pipeline.sourceKind === PipelineSourceKind.sql) {
-      yield* this.deps.connectors.readSql(pipeline.sourceConnectorId!, pipeline.sourceSql!, CHUNK_ROWS);
-      return;
-    }
-    const dataset = await this.deps.datasets.get(pipeline.sourceDatasetId!);
-    let chunk: Row[] = [];
-    for await (const row of readCsvRows(this.deps.artifacts.open(dataset.sha256), { fileName: dataset.fileName })) {
-      chunk.push(row);
-      if (chunk.length === CHUNK_ROWS) {
-        yield chunk;
-        chunk = [];
+  /** The deployment's features a pipeline's source cannot feed ([] when it feeds them all, or before the deployment has a version). */
+  async missingFeatures(pipeline: Parameters<typeof sourceFor>[0], deployment: Deployment): Promise<string[]> {
+    const features = await this.deps.deployments.features(deployment);
+    return features ? (await sourceFor(pipeline, this.deps)).missingFeatures(features) : [];
+  }
+
+  /** Marks the run running, or returns null when it is no longer to run (finished, or a cancel came in since it was read). */
+  private async claim(runId: string): Promise<{ run: PipelineRun; pipeline: Pipeline } | null> {
+    const runs = this.deps.db.getRepository(PipelineRun);
+    const run = await runs.findOneBy({ id: runId });
+    if (!run || [RunStatus.succeeded, RunStatus.failed, RunStatus.cancelled].includes(run.status)) return null;
+    const pipeline = await this.deps.db.getRepository(Pipeline).findOneByOrFail({ id: run.pipelineId });
+    // A run found 'running' was left by a worker that died: it starts over as a new attempt.
+    const attempt = run.status === RunStatus.running ? run.attempt + 1 : run.attempt;
+    const start = { status: RunStatus.running, attempt, startedAt: new Date(), finishedAt: null, error: null, rowsRead: 0, rowsPredicted: 0, rowsFailed: 0, progress: null, files: {} };
+    // Only a run still queued (or left running) is claimed: a cancel that came in since it was read wins.
+    const claimed = await runs.update({ id: run.id, status: In([RunStatus.queued, RunStatus.running]) }, start);
+    if (!claimed.affected) return null;
+    Object.assign(run, start);
+    await this.announce(run);
+    return { run, pipeline };
+  }
+
+  /** The deployment's current version and its models, loaded (and listed in `loaded` for the caller to unload). */
+  private async prepare(run: PipelineRun, pipeline: Pipeline, loaded: LoadedModel[]) {
+    if (!pipeline.deploymentId) throw new RunFailure('the deployment of this pipeline was deleted; nothing can predict');
+    const deployment = await this.deps.deployments.get(pipeline.deploymentId).catch(() => {
+      throw new RunFailure('the deployment of this pipeline was deleted; nothing can predict');
+    });
+    const version = await this.deps.deployments.currentVersion(deployment);
+    if (!version) throw new RunFailure(`deployment ${deployment.slug} has no version yet`);
+    run.deploymentVersion = version.number;
+    const main = await this.load(version.mainModelId);
+    loaded.push(main);
+    const challenger = version.challengerModelId ? await this.load(version.challengerModelId) : null;
+    if (challenger) loaded.push(challenger);
+    return { deployment, version, main, challenger };
+  }
+
+  /** A source that lacks a feature column would fail every row: the run says so before reading any. */
+  private async checkSource(source: PipelineSource, spec: PreprocessingSpec): Promise<void> {
+    const missing = await source.missingFeatures(spec.features.map((f) => f.name));
+    if (missing.length > 0) throw new RunFailure(`the source has no column ${missing.map((m) => `"${m}"`).join(', ')}, which the model needs`);
+  }
+
+  /** Reads, validates and predicts the source chunk by chunk, writing each chunk's results before the next is read. */
+  private async runChunks(run: PipelineRun, source: PipelineSource, to: { main: LoadedModel; challenger: LoadedModel | null; writers: ResultWriters; destination?: TableDestination; progress: ProgressWriter; touch: () => Promise<void> }): Promise<void> {
+    const { main, challenger, writers, destination, progress } = to;
+    const features = main.spec.features.map((f) => f.name);
+    const labels = labelsOf(main.spec);
+    let lastHeartbeat = Date.now();
+    for await (const chunk of source.read(CHUNK_ROWS)) {
+      // A source that knows its columns only once read (SQL): a missing column fails the run, not each row.
+      if (run.rowsRead === 0 && chunk.length > 0) {
+        const missing = features.filter((feature) => !(feature in chunk[0]!));
+        if (missing.length > 0) throw new RunFailure(`the source has no column ${missing.map((m) => `"${m}"`).join(', ')}, which the model needs`);
+      }
+      const firstRow = run.rowsRead + 1;
+      run.rowsRead += chunk.length;
+
+      const encoded = main.codec.encode(chunk, { mode: 'strict', firstRowNumber: firstRow });
+      const rejected = new Set(encoded.rejected);
+      for (const issue of encoded.issues) await writers.errors.write([issue.row, issue.field, issue.message]);
+      run.rowsFailed += rejected.size;
+      const valid = rejected.size === 0 ? chunk : chunk.filter((_, i) => !rejected.has(i));
+      if (valid.length > 0) {
+        const mainPredictions = await this.predict(main, encoded.batch);
+        // The input columns once for both files: formatting cells is most of the cost of writing them.
+        const inputCells = valid.map((row) => {
+          let cells = '';
+          for (const feature of features) cells += `${csvCell(row[feature])},`;
+          return cells;
+        });
+        await this.writeRows(writers.main, inputCells, labels, mainPredictions);
+        let challengerPredictions: Prediction[] | null = null;
+        if (challenger) {
+          const forChallenger = challenger.codec.encode(valid, { mode: 'best_effort' });
+          challengerPredictions = await this.predict(challenger, forChallenger.batch);
+          await this.writeRows(writers.challenger!, inputCells, labels, challengerPredictions);
+        }
+        await destination?.write(valid, [{ role: 'main', predictions: mainPredictions }, ...(challengerPredictions ? [{ role: 'challenger' as const, predictions: challengerPredictions }] : [])]);
+        run.rowsPredicted += valid.length;
+      }
+      run.progress = run.rowsTotal ? run.rowsRead / run.rowsTotal : null;
+      progress.save(run);
+      if (progress.cancelRequested) throw new RunCancelled('cancelled by a user');
+      // Progress events and the job lock's renewal at most once a second, not per chunk.
+      if (Date.now() - lastHeartbeat >= 1000) {
+        lastHeartbeat = Date.now();
+        await this.announce(run);
+        await to.touch();
       }
     }
-    if (chunk.length > 0) yield chunk;
+  }
+
+  /** Stores the result files, commits the destination, and marks the run succeeded. */
+  private async finish(run: PipelineRun, workDir: string, writers: ResultWriters, destination: TableDestination | undefined): Promise<void> {
+    const digests: Partial<Record<RunFileKind, StoredArtifact>> = {};
+    for (const [kind, writer] of Object.entries(writers) as Array<[RunFileKind, CsvFileWriter]>) digests[kind] = await writer.close();
+    // Monitoring's names for the result files, before the store moves them: hard links, nothing is copied.
+    if (run.rowsPredicted > 0) await linkForMonitoring(workDir, writers.challenger ? ['main', 'challenger'] : ['main']);
+    // An errors file only when some rows failed validation.
+    run.files = {};
+    for (const kind of Object.keys(digests) as RunFileKind[]) {
+      if (kind !== 'errors' || run.rowsFailed > 0) run.files[kind] = await this.deps.artifacts.adopt(path.join(workDir, `${kind}.csv`), digests[kind]!);
+    }
+    if (destination) await destination.commit();
+    Object.assign(run, { status: RunStatus.succeeded, finishedAt: new Date(), progress: 1 });
+    await this.deps.db.getRepository(PipelineRun).save(run);
+    await this.announce(run);
+  }
+
+  /** Records the failure (or cancellation) and says whether the job should run the run again. */
+  private async fail(run: PipelineRun, pipeline: Pipeline, workDir: string, error: unknown): Promise<'done' | 'retry'> {
+    const cancelled = error instanceof RunCancelled;
+    const message = error instanceof Error ? error.message : String(error);
+    if (!(error instanceof RunFailure) && !cancelled) this.deps.logger.error({ err: error, runId: run.id }, 'pipeline run failed');
+    // The errors file explains a validation failure: keep it even when the run fails.
+    const files = run.rowsFailed > 0 ? await this.store(workDir, ['errors']).catch(() => ({})) : {};
+    const retry = !cancelled && run.attempt <= pipeline.retryAttempts;
+    Object.assign(run, {
+      status: cancelled ? RunStatus.cancelled : retry ? RunStatus.queued : RunStatus.failed,
+      finishedAt: retry ? null : new Date(),
+      error: retry ? `attempt ${run.attempt} failed: ${message}; retrying` : message,
+      attempt: retry ? run.attempt + 1 : run.attempt,
+      files,
+    });
+    await this.deps.db.getRepository(PipelineRun).save(run);
+    await this.announce(run);
+    return retry ? 'retry' : 'done';
   }
 
   private async load(modelId: string): Promise<LoadedModel> {
@@ -279,10 +260,27 @@ export class PipelineRunner {
     return writer.writeText(text);
   }
 
-  /** The run has succeeded already: a failure to hand its predictions over is said, not fatal to it. */
-  private recordInMonitoring(run: PipelineRun, predictions: RunPredictions): void {
+  /**
+   * Hands a succeeded run's result files to monitoring, which reads the predictions back on the
+   * log's thread. The run has succeeded already: a failure here is said, not fatal to it.
+   */
+  private recordInMonitoring(run: PipelineRun, workDir: string, of: { deploymentId: string; deploymentVersion: number; main: LoadedModel; challenger: LoadedModel | null }): void {
+    if (run.rowsPredicted === 0) return;
+    const { main, challenger } = of;
+    const file = (kind: RunFileKind) => path.join(workDir, `${kind}.monitoring.csv`);
     try {
-      this.deps.predictionLog.recordRun(predictions);
+      this.deps.predictionLog.recordRun({
+        deploymentId: of.deploymentId,
+        deploymentVersion: of.deploymentVersion,
+        main: { modelId: main.id, binning: main.binning, file: file('main') },
+        challenger: challenger && { modelId: challenger.id, binning: challenger.binning, file: file('challenger') },
+        rows: run.rowsPredicted,
+        features: main.spec.features.map((f) => ({ name: f.name, numeric: f.type === 'numeric' })),
+        labels: labelsOf(main.spec),
+        regression: main.spec.target.task === 'regression',
+        startedAt: run.startedAt!.getTime(),
+        finishedAt: run.finishedAt!.getTime(),
+      });
     } catch (error) {
       this.deps.logger.error({ err: error, runId: run.id }, "the run's predictions could not be handed to monitoring");
     }
@@ -346,14 +344,25 @@ class ProgressWriter {
   }
 }
 
-/** Second names for result files (hard links; copies where links are not possible). */
-async function linkForMonitoring(workDir: string, kinds: RunFileKind[]): Promise<Partial<Record<RunFileKind, string>>> {
-  const names: Partial<Record<RunFileKind, string>> = {};
+/** Second names for result files (hard links; copies where links are not possible): monitoring takes them over. */
+async function linkForMonitoring(workDir: string, kinds: RunFileKind[]): Promise<void> {
   for (const kind of kinds) {
     const source = path.join(workDir, `${kind}.csv`);
     const target = path.join(workDir, `${kind}.monitoring.csv`);
     await link(source, target).catch(() => copyFile(source, target));
-    names[kind] = target;
   }
-  return names;
+}
+
+type ResultWriters = { main: CsvFileWriter; errors: CsvFileWriter; challenger?: CsvFileWriter };
+
+const labelsOf = (spec: PreprocessingSpec) => (spec.target.task === 'regression' ? [] : spec.target.labels);
+
+/** The main, errors and (with a challenger) challenger files of a run, in its work folder. */
+function resultWriters(workDir: string, spec: PreprocessingSpec, withChallenger: boolean): ResultWriters {
+  const header = [...spec.features.map((f) => f.name), 'prediction', ...labelsOf(spec).map((l) => `probability_${l}`)];
+  return {
+    main: new CsvFileWriter(path.join(workDir, 'main.csv'), header),
+    errors: new CsvFileWriter(path.join(workDir, 'errors.csv'), ['row', 'field', 'message']),
+    ...(withChallenger ? { challenger: new CsvFileWriter(path.join(workDir, 'challenger.csv'), header) } : {}),
+  };
 }

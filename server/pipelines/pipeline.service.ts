@@ -47,7 +47,7 @@ export class PipelineService {
     private readonly datasets: DatasetService,
     private readonly deployments: DeploymentService,
     private readonly connectorExists: ConnectorLookup,
-    runner: PipelineRunner,
+    private readonly runner: PipelineRunner,
   ) {
     jobs.define<{ runId: string }>(
       RUN_JOB,
@@ -97,7 +97,12 @@ export class PipelineService {
     if (!name || name.length > 100) throw badInput('name', 'must be 1 to 100 characters');
     if (input.sourceKind === PipelineSourceKind.dataset) {
       if (!input.sourceDatasetId) throw badInput('sourceDatasetId', 'choose the uploaded CSV to predict');
-      await this.datasets.get(input.sourceDatasetId, deployment.projectId);
+      const dataset = await this.datasets.get(input.sourceDatasetId, deployment.projectId);
+      // Every row of a file without a feature's column would fail: say so now, not after a run.
+      const missing = await this.runner.missingFeatures(input, deployment);
+      if (missing.length > 0) {
+        throw badInput('sourceDatasetId', `${dataset.fileName} has no column ${missing.map((m) => `"${m}"`).join(', ')}, which the model of ${deployment.slug} needs`);
+      }
     } else {
       if (!input.sourceConnectorId) throw badInput('sourceConnectorId', 'choose the connector to read from');
       if (!(await this.connectorExists(input.sourceConnectorId, deployment.projectId))) throw badInput('sourceConnectorId', 'no such connector in this project');

@@ -151,6 +151,13 @@ describe('batch prediction pipelines', async () => {
     expect(failed.files).toEqual(['errors']);
   });
 
+  it("refuses on save a dataset that lacks a column the deployment's model needs, naming the columns", async () => {
+    const cars = (await uploadCsv(url, demo.projectId, 'cars.csv', toCsv(vegaRecords('cars'), ['Name', 'Miles_per_Gallon', 'Cylinders', 'Origin']), admin)).body;
+    const refused = await createPipeline({ name: 'Wrong data', sourceDatasetId: cars.id });
+    expect(refused.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'sourceDatasetId' } });
+    expect(refused.errors?.[0].message).toContain('cars.csv has no column "Island", "Beak Length (mm)"');
+  });
+
   it('refuses a cron expression that does not parse, or a bad time zone, on save', async () => {
     const bad = await createPipeline({ name: 'Bad cron', scheduleCron: '61 * * * *' });
     expect(bad.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'scheduleCron' } });
@@ -291,6 +298,9 @@ describe('pipelines with connectors: SQL sources and delivery to an external tab
     const broken = (await createPipeline({ name: 'Broken SQL', sourceSql: 'SELECT * FROM no_such_table' })).data!.createPipeline;
     const run = await runAndWait(broken.id);
     expect(run).toMatchObject({ status: 'failed', error: expect.stringMatching(/SQL source failed.*no_such_table/) });
+    const narrow = (await createPipeline({ name: 'Narrow SQL', sourceSql: 'SELECT "Island", "Sex" FROM penguins_in' })).data!.createPipeline;
+    const failed = await runAndWait(narrow.id);
+    expect(failed).toMatchObject({ status: 'failed', rowsPredicted: 0, error: expect.stringContaining('the source has no column "Beak Length (mm)"') });
   });
 
   it('fails a run to a read-only destination with a precise reason and leaves no rows', async () => {
