@@ -133,6 +133,6 @@ async function scheduleHousekeeping(jobs: JobRunner, services: Services): Promis
     await services.monitoring.applyRetention(new Date(), logRetentionDays, aggregateRetentionDays);
   });
   // every() upserts one shared schedule, so several workers do not multiply it.
-  await jobs.agenda.every('1 hour', CLEAN_SESSIONS_JOB);
-  await jobs.agenda.every('1 hour', RETENTION_JOB);
+  await jobs.every('1 hour', CLEAN_SESSIONS_JOB);
+  await jobs.every('1 hour', RETENTION_JOB);
 }

@@ -13,7 +13,10 @@ import { ModelUpload } from './model-upload.entity';
 import { createProfiler } from './ml/profile';
 import { loadModelFromFiles, modelSignature, serializeLayersModel } from './ml/artifacts';
 import { bestCandidate, evaluateModel, fitTrainingSpec, trainCandidates } from './ml/training';
-import type { FeatureSchema, Row } from './ml/types';
+import type { FeatureSchema, PreprocessingSpec, Row } from './ml/types';
+import { BERTH_CONTRACT, runtimeFor, type ModelContract } from '../ml/runtimes';
+import { readOnnxSignature } from '../ml/runtimes/onnx';
+import { checkContract, checkOnReference, proposeContract, type ModelSignature, type ReferenceCheck } from './model-import-check';
 
 export const TRAINING_PROGRESS = 'TRAINING_PROGRESS';
 export const TRAIN_JOB = 'experiments.train';
@@ -42,6 +45,10 @@ export interface NewExperiment {
 export interface ImportRequest extends TrainingRequest {
   modelUploadId: string;
   modelName?: string | null;
+  /** The input and output contract; omitted: the one Berth proposes (Berth's encoding for a TF.js model). */
+  contract?: unknown;
+  /** Import even when another label order would fit the reference data far better. */
+  acceptLabelOrder?: boolean | null;
 }
 
 export interface TrainingRequest {
@@ -142,7 +149,7 @@ export class ExperimentService {
         }),
       );
     });
-    await this.jobs.agenda.now(TRAIN_JOB, { versionId: version.id });
+    await this.jobs.now(TRAIN_JOB, { versionId: version.id });
     return version;
   }
 
@@ -156,6 +163,9 @@ export class ExperimentService {
     if (!upload) throw notFound('Model upload', request.modelUploadId);
     const { dataset, schema, rows, fitted } = await this.checkedData(experiment, request);
     const { spec, split } = fitted;
+    const contract = this.importContract(upload, spec, request.contract);
+    if (contract.input.kind !== 'berth') return this.importRawModel(experiment, createdBy, request, { upload, dataset, schema, rows, spec, contract });
+    if (upload.format === ModelFormat.onnx) throw badInput('contract', 'an ONNX model takes raw features: declare a "features" or "matrix" contract');
 
     if (upload.inputWidth !== spec.inputWidth) {
       throw badInput(
@@ -221,6 +231,102 @@ export class ExperimentService {
     });
   }
 
+  /** The contract the import uses: the one given (checked against the file's signature), else Berth's proposal. */
+  private importContract(upload: ModelUpload, spec: PreprocessingSpec, given: unknown): ModelContract {
+    if (given !== undefined && given !== null) {
+      const contract = checkContract(given, upload.signature, spec);
+      // A TF.js upload has no signature; its one input's width is known.
+      if (contract.input.kind === 'matrix' && upload.inputWidth !== null && upload.inputWidth !== contract.input.columns.length) {
+        throw badInput('contract.input.columns', `model.json takes ${upload.inputWidth} values per row; the contract declares ${contract.input.columns.length} columns`);
+      }
+      if (contract.input.kind === 'features' && upload.format !== ModelFormat.onnx) throw badInput('contract.input.kind', 'a TF.js model takes one float tensor: declare a "matrix" contract');
+      return contract;
+    }
+    if (upload.format !== ModelFormat.onnx) return BERTH_CONTRACT;
+    const { contract, problems } = proposeContract(upload.signature!, spec);
+    if (!contract || problems.length > 0) throw badInput('contract', `Berth cannot propose a contract for this model: ${problems.join('; ')}`);
+    return checkContract(contract, upload.signature, spec);
+  }
+
+  /** What the import form shows for confirmation: the file's signature and the contract Berth proposes for it. */
+  async proposeContract(experiment: Experiment, request: Pick<ImportRequest, 'datasetId' | 'modelUploadId' | 'features'>): Promise<{ signature: ModelSignature | null; contract: ModelContract | null; problems: string[] }> {
+    const upload = await this.db.getRepository(ModelUpload).findOneBy({ id: request.modelUploadId, projectId: experiment.projectId });
+    if (!upload) throw notFound('Model upload', request.modelUploadId);
+    const { fitted } = await this.checkedData(experiment, request);
+    if (upload.format !== ModelFormat.onnx) return { signature: upload.signature, contract: BERTH_CONTRACT, problems: [] };
+    return { signature: upload.signature, ...proposeContract(upload.signature!, fitted.spec) };
+  }
+
+  /**
+   * A model that takes raw features (ONNX, or TF.js with its own normalisation): loaded through
+   * the runtime that will serve it, run on every labelled reference row with the contract's
+   * codec, and stored with its metrics on them. Nothing is stored when any step fails.
+   */
+  private async importRawModel(
+    experiment: Experiment,
+    createdBy: string,
+    request: ImportRequest,
+    of: { upload: ModelUpload; dataset: { id: string; fileName: string }; schema: FeatureSchema[]; rows: Row[]; spec: PreprocessingSpec; contract: ModelContract },
+  ): Promise<ExperimentVersion> {
+    const { upload, dataset, schema, rows, spec, contract } = of;
+    const runtime = runtimeFor({ format: upload.format, contract }, () => Promise.all(upload.files.map(async (f) => ({ name: f.name, bytes: await this.artifacts.read(f.sha256) }))));
+    let check: ReferenceCheck;
+    try {
+      await runtime.load();
+      check = await checkOnReference(runtime, spec, contract, rows, dataset.fileName);
+    } finally {
+      runtime.unload();
+    }
+    if (check.betterLabelOrder && !request.acceptLabelOrder) {
+      const accuracy = (check.metrics as { accuracy: number }).accuracy;
+      throw badInput(
+        'contract.output.labels',
+        `with the label order ${(contract.output as { labels: string[] }).labels.join(', ')} the model is right on ${percent(accuracy)} of ${dataset.fileName}; ` +
+          `with ${check.betterLabelOrder.labels.join(', ')} it would be right on ${percent(check.betterLabelOrder.accuracy)}. ` +
+          'Declare the order of the model\'s output columns, or set acceptLabelOrder to import it as it is',
+      );
+    }
+    const profiler = createProfiler(schema);
+    for (const row of rows) profiler.add(row);
+    return this.db.transaction(async (tx) => {
+      const number = await nextVersionNumber(tx, experiment.id);
+      const version = await tx.save(
+        tx.create(ExperimentVersion, {
+          experimentId: experiment.id,
+          number,
+          description: request.description?.trim() ?? '',
+          status: VersionStatus.ready,
+          datasetId: dataset.id,
+          featureSchema: schema,
+          preprocessing: spec,
+          profile: profiler.finish(),
+          labels: spec.target.task === 'regression' ? null : spec.target.labels,
+          example: exampleRow(rows, schema),
+          createdBy,
+        }),
+      );
+      await tx.save(
+        tx.create(Model, {
+          versionId: version.id,
+          name: request.modelName?.trim() || 'imported',
+          algorithm: 'imported',
+          format: upload.format,
+          status: ModelStatus.ready,
+          files: upload.files,
+          contract,
+          inputWidth: upload.inputWidth,
+          outputWidth: runtimeOutputWidth(contract, spec),
+          metrics: check.metrics,
+          holdoutDistribution: check.distribution,
+          isBest: true,
+          sizeBytes: upload.files.reduce((sum, f) => sum + f.size, 0),
+        }),
+      );
+      await tx.delete(ModelUpload, upload.id);
+      return version;
+    });
+  }
+
   /**
    * Checks a version request against its dataset, so bad input is refused before anything
    * is created: the target and features are columns, and the data can train a model.
@@ -247,9 +353,18 @@ export class ExperimentService {
    * leave nothing behind.
    */
   async uploadModelFiles(projectId: string, createdBy: string, files: Array<{ name: string; bytes: Uint8Array }>): Promise<ModelUpload> {
-    const { model, format } = await loadModelFromFiles(files);
-    const { inputWidth, outputWidth } = modelSignature(model);
-    model.dispose();
+    const onnx = files.filter((file) => file.name.toLowerCase().endsWith('.onnx'));
+    let described: Pick<ModelUpload, 'format' | 'inputWidth' | 'outputWidth' | 'signature'>;
+    if (onnx.length > 0) {
+      if (files.length !== 1) throw badInput('files', `an ONNX model is one .onnx file (its weights inside); got ${files.map((f) => f.name).join(', ')}`);
+      const signature = await readOnnxSignature(files[0]!.name, files[0]!.bytes);
+      described = { format: ModelFormat.onnx, inputWidth: null, outputWidth: null, signature };
+    } else {
+      const { model, format } = await loadModelFromFiles(files);
+      const { inputWidth, outputWidth } = modelSignature(model);
+      model.dispose();
+      described = { format: format as ModelFormat, inputWidth, outputWidth, signature: null };
+    }
     const stored: ModelFile[] = [];
     try {
       for (const file of files) {
@@ -257,7 +372,7 @@ export class ExperimentService {
         stored.push({ name: file.name, sha256, size });
       }
       const repository = this.db.getRepository(ModelUpload);
-      return await repository.save(repository.create({ projectId, createdBy, format: format as ModelFormat, files: stored, inputWidth, outputWidth }));
+      return await repository.save(repository.create({ projectId, createdBy, ...described, files: stored }));
     } catch (error) {
       for (const file of stored) await this.releaseArtifact(file.sha256);
       throw error;
@@ -431,4 +546,15 @@ function summarize(metrics: object): string {
 /** The same error, saying which file it is about. */
 function inFile(error: DomainError, fileName: string): DomainError {
   return new DomainError(error.code, `${fileName}: ${error.message}`, { ...error.details, file: fileName });
+}
+
+function percent(share: number): string {
+  return `${(share * 100).toFixed(1)} %`;
+}
+
+/** Values per row the served output has, by the contract. */
+function runtimeOutputWidth(contract: ModelContract, spec: PreprocessingSpec): number | null {
+  if (contract.output.kind === 'value') return 1;
+  if (contract.output.kind === 'probabilities') return contract.output.labels.length;
+  return spec.target.task === 'multiclass' ? spec.target.labels.length : 1;
 }

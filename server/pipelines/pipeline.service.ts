@@ -160,7 +160,7 @@ export class PipelineService {
     const pipeline = await this.get(id);
     const running = await this.db.getRepository(PipelineRun).existsBy({ pipelineId: id, status: RunStatus.running });
     if (running) throw conflict(`Pipeline ${pipeline.name} has a run in progress; cancel it first`);
-    await this.jobs.agenda.cancel({ name: SCHEDULE_JOB, data: { pipelineId: id } });
+    await this.jobs.cancel(SCHEDULE_JOB, { pipelineId: id });
     await this.db.getRepository(Pipeline).delete(id);
   }
 
@@ -203,25 +203,21 @@ export class PipelineService {
   private async startRun(pipeline: Pipeline, trigger: RunTrigger, userId: string | null): Promise<PipelineRun> {
     const repository = this.db.getRepository(PipelineRun);
     const run = await repository.save(repository.create({ pipelineId: pipeline.id, status: RunStatus.queued, trigger, triggeredBy: userId, files: {} }));
-    await this.jobs.agenda.now(RUN_JOB, { runId: run.id });
+    await this.jobs.now(RUN_JOB, { runId: run.id });
     return run;
   }
 
   private async enqueueRetry(runId: string): Promise<void> {
     const run = await this.run(runId);
     const pipeline = await this.get(run.pipelineId);
-    await this.jobs.agenda.schedule(new Date(Date.now() + pipeline.retryBackoffMs), RUN_JOB, { runId });
+    await this.jobs.at(new Date(Date.now() + pipeline.retryBackoffMs), RUN_JOB, { runId });
   }
 
   /** One repeating Agenda job per enabled, scheduled pipeline; none otherwise. */
   private async syncSchedule(pipeline: Pipeline): Promise<void> {
-    await this.jobs.agenda.cancel({ name: SCHEDULE_JOB, data: { pipelineId: pipeline.id } });
+    await this.jobs.cancel(SCHEDULE_JOB, { pipelineId: pipeline.id });
     if (!pipeline.enabled || !pipeline.scheduleCron) return;
-    await this.jobs.agenda
-      .create(SCHEDULE_JOB, { pipelineId: pipeline.id })
-      .repeatEvery(pipeline.scheduleCron, { timezone: pipeline.scheduleTimezone, skipImmediate: true })
-      .unique({ 'data.pipelineId': pipeline.id })
-      .save();
+    await this.jobs.repeat(SCHEDULE_JOB, { pipelineId: pipeline.id }, pipeline.scheduleCron, pipeline.scheduleTimezone);
   }
 }
 

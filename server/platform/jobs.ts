@@ -36,7 +36,7 @@ export class JobRunner {
   private stopping: Promise<void> | undefined;
 
   private constructor(
-    readonly agenda: Agenda,
+    private readonly agenda: Agenda,
     readonly backendName: 'mongodb' | 'postgres',
     private readonly backend: AgendaBackend,
     private readonly pool: pg.Pool | undefined,
@@ -89,6 +89,52 @@ export class JobRunner {
 
   define<T>(name: string, handler: (job: Job<T>) => Promise<void>, options: { concurrency?: number; lockLifetime?: number } = {}): void {
     this.agenda.define<T>(name, handler, options);
+  }
+
+  /** Runs the job as soon as a worker takes it; resolves to the stored job's id. */
+  async now<T extends object>(name: string, data: T): Promise<string> {
+    return String((await this.agenda.now(name, data)).attrs._id);
+  }
+
+  /** Runs the job at `when` (or as soon as a worker takes it after that). */
+  async at<T extends object>(when: Date, name: string, data: T): Promise<void> {
+    await this.agenda.schedule(when, name, data);
+  }
+
+  /** One job of this name, repeating every `interval` (e.g. '1 hour'); housekeeping without data. */
+  async every(interval: string, name: string): Promise<void> {
+    await this.agenda.every(interval, name);
+  }
+
+  /**
+   * One job per name and data, repeating on a cron expression in `timezone`, first at the next
+   * time the expression gives; saving it again replaces the earlier one.
+   */
+  async repeat<T extends object>(name: string, data: T, cron: string, timezone: string): Promise<void> {
+    const unique = Object.fromEntries(Object.entries(data).map(([key, value]) => [`data.${key}`, value]));
+    await this.agenda.create(name, data).repeatEvery(cron, { timezone, skipImmediate: true }).unique(unique).save();
+  }
+
+  /** Removes the jobs of this name whose data holds these values (pending and repeating ones). */
+  async cancel(name: string, data: Record<string, unknown>): Promise<void> {
+    await this.agenda.cancel({ name, data });
+  }
+
+  /** The stored jobs of a name, with their state: for health checks and tests. */
+  async jobs(name: string) {
+    return (await this.agenda.queryJobs({ name })).jobs;
+  }
+
+  /** Calls `listener` each time this runner starts a job of this name. */
+  onStart(name: string, listener: (data: unknown) => void): void {
+    this.agenda.on(`start:${name}`, (job: JobWithId | JobStateNotification) => {
+      if ('attrs' in job) listener(job.attrs.data);
+    });
+  }
+
+  /** Whether this runner processes jobs (a worker) or only enqueues them (an API-only replica). */
+  get processing(): boolean {
+    return this.agenda.isActiveJobProcessor();
   }
 
   async start(): Promise<void> {

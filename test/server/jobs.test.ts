@@ -38,7 +38,7 @@ function jobRunnerConformance(backendName: 'postgres' | 'mongodb', connection: (
     runners.push(runner);
     return runner;
   };
-  const jobsNamed = async (runner: JobRunner, name: string) => (await runner.agenda.queryJobs({ name })).jobs;
+  const jobsNamed = async (runner: JobRunner, name: string) => await runner.jobs(name);
 
   afterEach(async () => {
     await Promise.all(runners.splice(0).map((runner) => runner.stop()));
@@ -62,12 +62,12 @@ function jobRunnerConformance(backendName: 'postgres' | 'mongodb', connection: (
     });
     await runner.start();
 
-    const job = await runner.agenda.now(name, { deployment: 'churn', rows: 3 });
+    const jobId = await runner.now(name, { deployment: 'churn', rows: 3 });
     await waitFor('the job has completed', async () => (await jobsNamed(runner, name))[0]?.state === 'completed');
 
     expect(seen).toEqual([{ deployment: 'churn', rows: 3 }]);
     const [stored] = await jobsNamed(runner, name);
-    expect(String(stored._id)).toBe(String(job.attrs._id));
+    expect(String(stored._id)).toBe(jobId);
     expect(stored.nextRunAt).toBeFalsy();
     expect(stored.lockedAt).toBeFalsy();
     expect(stored.lastFinishedAt).toBeInstanceOf(Date);
@@ -86,10 +86,10 @@ function jobRunnerConformance(backendName: 'postgres' | 'mongodb', connection: (
     });
     await runner.start();
 
-    await runner.agenda.now(failing, {});
-    await runner.agenda.now(working, { n: 1 });
+    await runner.now(failing, {});
+    await runner.now(working, { n: 1 });
     await waitFor('the failing job is recorded as failed', async () => (await jobsNamed(runner, failing))[0]?.state === 'failed');
-    await runner.agenda.now(working, { n: 2 });
+    await runner.now(working, { n: 2 });
     await waitFor('both working jobs ran', () => ran.length === 2);
 
     const [failed] = await jobsNamed(runner, failing);
@@ -109,8 +109,8 @@ function jobRunnerConformance(backendName: 'postgres' | 'mongodb', connection: (
     await runner.start();
 
     const before = Date.now();
-    await runner.agenda.every('* * * * *', everyMinute, { pipeline: 'nightly' }, { timezone: 'Europe/Paris' });
-    await runner.agenda.every('30 9 * * *', dailyInParis, { pipeline: 'morning' }, { timezone: 'Europe/Paris' });
+    await runner.repeat(everyMinute, { pipeline: 'nightly' }, '* * * * *', 'Europe/Paris');
+    await runner.repeat(dailyInParis, { pipeline: 'morning' }, '30 9 * * *', 'Europe/Paris');
 
     const [minutely] = await jobsNamed(runner, everyMinute);
     expect(minutely.repeatInterval).toBe('* * * * *');
@@ -126,7 +126,7 @@ function jobRunnerConformance(backendName: 'postgres' | 'mongodb', connection: (
     expect(parisTime.format(daily.nextRunAt!)).toBe('09:30');
 
     // Scheduling again updates the one repeating job instead of adding another.
-    await runner.agenda.every('* * * * *', everyMinute, { pipeline: 'nightly' }, { timezone: 'Europe/Paris' });
+    await runner.repeat(everyMinute, { pipeline: 'nightly' }, '* * * * *', 'Europe/Paris');
     expect(await jobsNamed(runner, everyMinute)).toHaveLength(1);
   });
 
@@ -146,8 +146,7 @@ function jobRunnerConformance(backendName: 'postgres' | 'mongodb', connection: (
     second.define(name, handler('second'));
     await Promise.all([first.start(), second.start()]);
 
-    const jobs = await Promise.all(Array.from({ length: 20 }, (_, n) => first.agenda.now(name, { n })));
-    const ids = jobs.map((job) => String(job.attrs._id));
+    const ids = await Promise.all(Array.from({ length: 20 }, (_, n) => first.now(name, { n })));
     expect(new Set(ids).size).toBe(20);
 
     await waitFor('all 20 jobs have completed', async () => {
@@ -176,9 +175,9 @@ function jobRunnerConformance(backendName: 'postgres' | 'mongodb', connection: (
     }
     await Promise.all([first.start(), second.start()]);
 
-    await first.agenda.now(failing, {});
+    await first.now(failing, {});
     await waitFor('the failing job is recorded as failed', async () => (await jobsNamed(first, failing))[0]?.state === 'failed');
-    await first.agenda.now(working, { label: 'after the failure' });
+    await first.now(working, { label: 'after the failure' });
     await waitFor('the next job ran', () => worked.length === 1);
     expect(worked).toEqual(['after the failure']);
   });
@@ -191,11 +190,11 @@ function jobRunnerConformance(backendName: 'postgres' | 'mongodb', connection: (
       ranOnApi.push(job.attrs.data);
     });
     await api.start();
-    await api.agenda.now(name, { from: 'api' });
+    await api.now(name, { from: 'api' });
 
     // Several of its polling periods go by without it taking the job.
     await letTimePass(PROCESS_EVERY_MS * 5);
-    expect(api.agenda.isActiveJobProcessor()).toBe(false);
+    expect(api.processing).toBe(false);
     expect(ranOnApi).toEqual([]);
     const [queued] = await jobsNamed(api, name);
     expect(queued.state).toBe('queued');
@@ -224,7 +223,7 @@ function jobRunnerConformance(backendName: 'postgres' | 'mongodb', connection: (
       finished = true;
     });
     await runner.start();
-    await runner.agenda.now(name, {});
+    await runner.now(name, {});
     await waitFor('the job has started', () => started);
 
     let stopped = false;
@@ -258,7 +257,7 @@ function jobRunnerConformance(backendName: 'postgres' | 'mongodb', connection: (
       { concurrency: 1 },
     );
     await first.start();
-    await Promise.all([0, 1, 2].map((n) => first.agenda.now(name, { n })));
+    await Promise.all([0, 1, 2].map((n) => first.now(name, { n })));
     // One job runs; the runner has locked the other two, waiting for a concurrency slot.
     await waitFor('the first runner holds all three jobs', async () => {
       const stored = await jobsNamed(first, name);
@@ -305,7 +304,7 @@ describe('JobRunner on PostgreSQL', () => {
     };
     await waitFor('no connection is left from earlier tests', async () => (await connections()) === 0);
     const runner = await JobRunner.create({ databaseUrl: postgres.url, runsJobs: false, logger: createLogger('warn') });
-    await runner.agenda.now('test.connections', {});
+    await runner.now('test.connections', {});
     expect(await connections()).toBeGreaterThan(0);
     await runner.stop();
     await runner.stop();

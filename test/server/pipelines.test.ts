@@ -198,7 +198,7 @@ describe('batch prediction pipelines', async () => {
     await client.connect();
     const { rows: [orphan] } = await client.query(`INSERT INTO pipeline_runs (pipeline_id, status, trigger, files, started_at, rows_read) VALUES ($1, 'running', 'manual', '{}', now() - interval '1 hour', 123) RETURNING id`, [recovering.id]);
     await client.end();
-    await berth.berth.jobs.agenda.now('pipelines.run', { runId: orphan.id });
+    await berth.berth.jobs.now('pipelines.run', { runId: orphan.id });
     const recovered = await waitForRun(recovering.id, orphan.id);
     expect(recovered).toMatchObject({ status: 'succeeded', attempt: 2, rowsRead: source.length });
   });
@@ -329,7 +329,7 @@ describe('pipelines with connectors: SQL sources and delivery to an external tab
     const pipeline = (await createPipeline({ name: 'Shared', sourceSql: SELECT, destinationConnectorId: warehouse, destinationTable: 'shared_out' })).data!.createPipeline;
     // Every execution started, on either worker: six runs must mean six starts, no run twice.
     const started: string[] = [];
-    for (const runner of [berth, worker]) runner.berth.jobs.agenda.on('start:pipelines.run', (job) => 'attrs' in job && started.push(String((job.attrs.data as { runId: string }).runId)));
+    for (const runner of [berth, worker]) runner.berth.jobs.onStart('pipelines.run', (data) => started.push((data as { runId: string }).runId));
     const progress = subscribe(berth.url, admin, `subscription { pipelineRunUpdated(pipelineId: "${pipeline.id}") { id status rowsRead } }`);
     await progress.ready;
     await new Promise((resolve) => setTimeout(resolve, 200));
