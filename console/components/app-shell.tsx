@@ -8,14 +8,12 @@ import { useEffect, type ReactNode } from 'react';
 import { useQuery } from 'urql';
 import { messageOf } from '../lib/errors';
 import { MeQuery } from '../lib/operations/session';
+import { loginUrl } from '../lib/sign-in';
 import { useIsBrowser } from '../lib/use-is-browser';
 import { ErrorMessage } from './error-message';
 import { SignOutButton } from './sign-out-button';
 
-/** Where the login page sends someone back to after signing in. */
-export function loginUrl(pathname: string): string {
-  return pathname === '/' ? '/login' : `/login?next=${encodeURIComponent(pathname)}`;
-}
+export { loginUrl };
 
 /** How wide a page's content may grow: forms read best narrow, deployments need room for charts. */
 const WIDTHS = { narrow: 'sm', normal: 'lg', wide: 'xl' } as const;

@@ -1,6 +1,7 @@
 import { createClient as createWebSocketClient } from 'graphql-ws';
 import { useSyncExternalStore } from 'react';
-import { cacheExchange, Client, fetchExchange, subscriptionExchange, type Exchange } from 'urql';
+import { cacheExchange, Client, fetchExchange, mapExchange, subscriptionExchange, type Exchange } from 'urql';
+import { signInAgain } from './sign-in';
 
 /** Where the graphql-ws socket stands: `idle` before anything subscribed, then as it (re)connects. */
 export type SocketState = 'idle' | 'connecting' | 'connected' | 'closed';
@@ -37,6 +38,14 @@ export function useSocketState(): SocketState {
 export function createBerthClient(): Client {
   const exchanges: Exchange[] = [cacheExchange, fetchExchange];
   if (typeof window !== 'undefined') {
+    // Any answer saying the session no longer works, from a query, a mutation or a subscription.
+    exchanges.unshift(
+      mapExchange({
+        onError(error) {
+          if (error.graphQLErrors.some((graphQLError) => graphQLError.extensions?.code === 'UNAUTHENTICATED')) signInAgain();
+        },
+      }),
+    );
     const protocol = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
     const socket = createWebSocketClient({
       url: `${protocol}//${window.location.host}/graphql`,

@@ -93,7 +93,7 @@ describe('account, users, collaborators and training in the console, in a real b
     await screenshot('04-token-revoked');
   });
 
-  it('creates a user in the users page and disables it', async () => {
+  it('creates a user in the users page, disables it and enables it again', async () => {
     await page.getByRole('banner').getByRole('link', { name: 'Users' }).click();
     await page.waitForURL(`${berth.url}/admin/users`);
     const users = page.getByRole('table', { name: 'Users' });
@@ -119,6 +119,10 @@ describe('account, users, collaborators and training in the console, in a real b
     await row.getByText('disabled').waitFor();
     await expect(berth.login(NEW_USER.email, NEW_USER.password)).rejects.toThrow();
     await screenshot('06-user-disabled');
+    // Re-enabled, the user signs in again (and, since a disabled email cannot be added to a project, can be below).
+    await row.getByRole('button', { name: `Re-enable ${NEW_USER.email}` }).click();
+    await row.getByText('active').waitFor();
+    expect(await berth.login(NEW_USER.email, NEW_USER.password)).toBeTruthy();
   });
 
   it('adds the user as a viewer collaborator of a project', async () => {

@@ -107,6 +107,23 @@ describe('console in a real browser', () => {
     expect((await fetch(`${berth.url}/healthz`)).status).toBe(200);
   });
 
+  it('goes to the sign-in page when the session ends on an open page, and comes back to it after signing in', async () => {
+    await page.goto(`${berth.url}/`);
+    const project = page.getByRole('list', { name: 'Projects' }).getByRole('link', { name: 'Churn prediction' });
+    await project.waitFor();
+    const projectPath = new URL((await project.getAttribute('href'))!, berth.url).pathname;
+    // The session ends (here: its cookie is gone) while the page stays open; the next query is refused.
+    await page.context().clearCookies();
+    await project.click();
+    await page.waitForURL(`${berth.url}/login?next=${encodeURIComponent(projectPath)}`);
+    expect(await page.getByRole('button', { name: 'Try again' }).count()).toBe(0);
+    await page.getByLabel('Email').fill(ADMIN.email);
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${berth.url}${projectPath}`);
+    await page.getByRole('heading', { level: 1, name: 'Churn prediction' }).waitFor();
+  });
+
   it('signs out back to the login page, and stays signed out', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(`${berth.url}/login`);

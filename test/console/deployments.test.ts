@@ -8,7 +8,7 @@ import { ADMIN, startTestBerth, type TestBerth } from '../support/berth';
 import { BUILD_TIMEOUT, buildConsole } from '../support/console-build';
 import { PENGUIN_FEATURES, penguinsCsv, toCsv, uploadCsv, vegaRecords } from '../support/datasets';
 import { trainDemo, type DemoModels } from '../support/demo';
-import { externalPostgres } from '../server/connectors/external-postgres';
+import { externalAllowedHosts, externalPostgres } from '../server/connectors/external-postgres';
 
 const SCREENSHOTS = 'test-output/screenshots';
 const SLUG = 'penguin-species';
@@ -32,7 +32,8 @@ describe('deployments in the console, in a real browser', () => {
   beforeAll(async () => {
     await buildConsole();
     // Started in a hook, where startTestBerth's own afterAll does not register: closed below.
-    berth = await startTestBerth({ env: { BERTH_CONSOLE: 'on' } });
+    // The connectors of these tests reach the PostgreSQL on this machine, a loopback address.
+    berth = await startTestBerth({ env: { BERTH_CONSOLE: 'on', BERTH_CONNECTOR_ALLOWED_HOSTS: externalAllowedHosts() } });
     token = await berth.login(ADMIN.email, ADMIN.password);
     demo = await trainDemo(berth, token);
     await mkdir(SCREENSHOTS, { recursive: true });
@@ -50,6 +51,11 @@ describe('deployments in the console, in a real browser', () => {
 
   /** A phone-width page must not scroll sideways: everything wraps or scrolls inside its own box. */
   const expectNoHorizontalOverflow = async (what: string) => {
+    // Just after the viewport changes, charts and tables are still being laid out again: wait
+    // (bounded) for the width to settle, then say what sticks out if it never does.
+    await page
+      .waitForFunction(() => document.documentElement.scrollWidth <= window.innerWidth, undefined, { timeout: 5_000, polling: 'raf' })
+      .catch(() => undefined);
     const { scrollWidth, innerWidth, widest } = await page.evaluate(() => {
       // What sticks out, to say which element to fix when it fails.
       const width = document.documentElement.scrollWidth;
@@ -288,6 +294,10 @@ describe('deployments in the console, in a real browser', () => {
     }
     expect(new URL(page.url()).hash).toBe('#monitoring');
     await screenshot('12b-monitoring');
+    // The one drift view: a verdict, and bin labels without float noise (no "38.339999999999996").
+    const inputs = page.getByRole('region', { name: 'Data sent per feature' });
+    await inputs.getByTestId('drift-verdict').waitFor();
+    expect(await inputs.textContent()).not.toMatch(/\d\.\d{7,}/);
 
     // The live strip follows the socket: once figures arrive it says what they cover, not "connecting…".
     const liveState = page.getByRole('region', { name: 'Live figures' }).getByTestId('live-state');
@@ -296,8 +306,14 @@ describe('deployments in the console, in a real browser', () => {
 
     // A custom range: a start after its end is refused in the form, a valid one shows the same requests.
     const total = await shown();
+    const rangeLabel = page.getByTestId('monitoring-range');
+    const lastDay = (await rangeLabel.textContent())!.split(' · ')[0]!;
     await page.getByRole('radiogroup', { name: 'Time range' }).getByText('Custom', { exact: true }).click();
     const custom = page.getByRole('form', { name: 'Custom time range' });
+    // Until a custom range is applied, the charts and the label stay on the last 24 hours.
+    await rangeLabel.getByText(/then Show/).waitFor();
+    expect((await rangeLabel.textContent())!.startsWith(lastDay)).toBe(true);
+    expect(await shown()).toBe(total);
     const local = (offsetMs: number) =>
       page.evaluate((offset) => {
         const d = new Date(Date.now() + offset);
@@ -419,6 +435,48 @@ describe('deployments in the console, in a real browser', () => {
     expect(await enabled()).toBe(true);
   });
 
+  it('adds a connector in the project, tests it, and says which step fails for a wrong password', async () => {
+    const external = await externalPostgres();
+    const writer = await external.createRole(['GRANT USAGE, CREATE ON SCHEMA public TO {role}']);
+    await page.goto(`${berth.url}/projects/${demo.projectId}`);
+    const section = page.getByRole('region', { name: 'Connectors' });
+    await section.getByText('No connectors yet').waitFor();
+    const add = async (name: string, password: string) => {
+      await section.getByRole('button', { name: 'Add a connector' }).click();
+      const form = section.getByRole('form', { name: 'New connector' });
+      await form.getByLabel('Name').fill(name);
+      await form.getByLabel('Host').fill(external.host);
+      await form.getByLabel('Port').fill(String(external.port));
+      await form.getByLabel('Database').fill(external.database);
+      await form.getByLabel('User').fill(writer.user);
+      await form.getByLabel('Password', { exact: true }).fill(password);
+      await form.getByLabel('TLS').selectOption('disable');
+      await form.getByRole('button', { name: 'Add connector' }).click();
+      await form.waitFor({ state: 'detached' });
+      return section.locator(`tr[data-connector="${name}"]`);
+    };
+    // Added, then tested at once: every step passes.
+    const good = await add('Warehouse', writer.password);
+    await good.getByText('works').waitFor({ timeout: 30_000 });
+    await good.getByText('✓ can create tables').waitFor();
+    // A wrong password: reachable, but the sign-in step fails, and the server says why.
+    const bad = await add('Wrong password', 'not-the-password');
+    await bad.getByText('failed').waitFor({ timeout: 30_000 });
+    await bad.getByText('✓ reachable').waitFor();
+    await bad.getByText('✗ signed in').waitFor();
+    await screenshot('12f-connectors');
+    // Deleting asks first, then the row is gone.
+    await bad.getByRole('button', { name: 'Delete Wrong password' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete Wrong password?' });
+    await dialog.getByRole('button', { name: 'Delete connector' }).click();
+    await bad.waitFor({ state: 'detached' });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await expectNoHorizontalOverflow('the project page with connectors');
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto(deploymentUrl + '#predictions');
+    await page.getByRole('button', { name: 'New pipeline' }).waitFor();
+  });
+
   it('runs a pipeline on a dataset with invalid rows and downloads them; cancels a slow SQL run', async () => {
     // Three rows whose beak length is not a number.
     const valid = vegaRecords('penguins').filter((r) => PENGUIN_FEATURES.every((f) => r[f] !== null && r[f] !== undefined));
@@ -468,7 +526,8 @@ describe('deployments in the console, in a real browser', () => {
     const columns = `'Dream' AS "Island", 39.5::float8 + length(pg_sleep(0.004 + 0 * n)::text) AS "Beak Length (mm)", 18.5::float8 AS "Beak Depth (mm)", 190::float8 AS "Flipper Length (mm)", 3700::float8 AS "Body Mass (g)", 'FEMALE' AS "Sex"`;
     const slow = await create('Slow warehouse', async (form) => {
       await form.getByRole('radio', { name: 'A SQL SELECT on a connector' }).check();
-      expect(await form.getByRole('combobox', { name: 'Connector' }).inputValue()).toBe(connector.data!.createConnector.id);
+      // The project has two connectors now (Warehouse, added in the Connectors section): pick this one.
+      await form.getByRole('combobox', { name: 'Connector' }).selectOption(connector.data!.createConnector.id);
       await form.getByLabel('SELECT', { exact: true }).fill(`SELECT ${columns} FROM generate_series(1, 5000) AS n`);
     });
     await slow.pipeline.locator('dd', { hasText: 'SQL on Slow source' }).waitFor();
@@ -481,6 +540,18 @@ describe('deployments in the console, in a real browser', () => {
     expect(await status(), (await run.textContent()) ?? '').toBe('cancelled');
     expect(await run.getByRole('button', { name: 'Cancel run' }).count()).toBe(0);
     expect(await run.textContent()).not.toContain('predicted 5,000');
+
+    // A connector a pipeline uses cannot be deleted: the dialog says so and the row stays.
+    await page.goto(`${berth.url}/projects/${demo.projectId}`);
+    const used = page.getByRole('region', { name: 'Connectors' }).locator('tr[data-connector="Slow source"]');
+    await used.getByRole('button', { name: 'Delete Slow source' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete Slow source?' });
+    await dialog.getByRole('button', { name: 'Delete connector' }).click();
+    await dialog.getByText(/pipeline/i).first().waitFor();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await used.waitFor();
+    await page.goto(deploymentUrl + '#predictions');
+    await page.getByRole('button', { name: 'New pipeline' }).waitFor();
   }, 300_000);
 
   it('charts the CPU and memory of the deployment in the Usage tab, live', async () => {
@@ -552,6 +623,45 @@ describe('deployments in the console, in a real browser', () => {
     } finally {
       await visitor.close();
     }
+  });
+
+  it('deletes a deployment from the row menu of the list, after its slug is typed', async () => {
+    const created = await berth.graphql<{ createDeployment: { slug: string } }>(
+      'mutation($input: CreateDeploymentInput!) { createDeployment(input: $input) { slug } }',
+      { input: { projectId: demo.projectId, name: 'Spare cars', experimentId: demo.cars.experimentId, mainModelId: demo.cars.v2.best, access: 'project' } },
+      token,
+    );
+    expect(created.data?.createDeployment.slug).toBe('spare-cars');
+    // Its API docs (the menu's third item): code in the errors table is code, not backticks, and
+    // every copy button says what it copies.
+    await page.goto(`${berth.url}/d/spare-cars/docs`);
+    const errors = page.getByRole('region', { name: 'Errors' }).first();
+    await errors.getByRole('table').waitFor();
+    expect(await errors.textContent()).not.toContain('`');
+    const copyButtons = page.getByRole('button', { name: /^Copy/ });
+    await copyButtons.first().waitFor();
+    for (const button of await copyButtons.all()) expect(await button.getAttribute('aria-label') ?? (await button.textContent())).not.toBe('Copy');
+    await page.goto(`${berth.url}/projects/${demo.projectId}`);
+    const list = page.getByRole('table', { name: 'Deployments' });
+    const row = list.locator('tr[data-deployment="spare-cars"]');
+    await row.getByRole('button', { name: 'Actions for Spare cars' }).click();
+    const menu = page.getByRole('menu');
+    for (const item of ['Open', 'Web form', 'API docs', 'Delete…']) await menu.getByRole('menuitem', { name: item }).waitFor();
+    expect(await menu.getByRole('menuitem', { name: 'API docs' }).getAttribute('href')).toBe('/d/spare-cars/docs');
+    await screenshot('15a-row-menu');
+    await menu.getByRole('menuitem', { name: 'Delete…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete Spare cars?' });
+    const confirm = dialog.getByRole('button', { name: 'Delete deployment' });
+    expect(await confirm.isDisabled()).toBe(true);
+    await dialog.getByLabel('Type spare-cars to confirm').fill('spare-cars');
+    await confirm.click();
+    await row.waitFor({ state: 'detached' });
+    // The others stay, and the page is still the project's.
+    await list.locator(`tr[data-deployment="${SLUG}"]`).waitFor();
+    await list.locator('tr[data-deployment="cars-private"]').waitFor();
+    expect(new URL(page.url()).pathname).toBe(`/projects/${demo.projectId}`);
+    await page.goto(deploymentUrl);
+    await page.getByRole('button', { name: 'Delete', exact: true }).waitFor();
   });
 
   it('deletes the deployment once its slug is typed, and returns to the project', async () => {

@@ -20,7 +20,9 @@ export function ChartCard({ title, description, height = 240, children, empty }:
           {empty}
         </Center>
       ) : (
-        <div className="chart-body" style={{ height, marginTop: 'var(--mantine-spacing-xs)' }}>
+        // Clipped, so that a chart still at its old width for the frame after the window narrows (its
+        // size follows a ResizeObserver) never makes the page scroll sideways.
+        <div className="chart-body" style={{ height, marginTop: 'var(--mantine-spacing-xs)', minWidth: 0, overflow: 'hidden' }}>
           <ResponsiveContainer width="100%" height="100%">
             {children as ReactElement}
           </ResponsiveContainer>

@@ -220,7 +220,7 @@ function Documentation({ doc, slug }: { doc: PredictApiDoc; slug: string }) {
                   <Table.Th scope="row">
                     <Code>{error.status}</Code>
                   </Table.Th>
-                  <Table.Td>{error.description}</Table.Td>
+                  <Table.Td>{withInlineCode(error.description)}</Table.Td>
                 </Table.Tr>
               ))}
             </Table.Tbody>
@@ -305,8 +305,13 @@ function CodeBlock({ code, label }: { code: string; label: string }) {
         {code}
       </Code>
       <div style={{ position: 'absolute', top: 6, right: 6 }}>
-        <CopyButton text={code} />
+        <CopyButton text={code} name={`Copy ${label.toLowerCase()}`} />
       </div>
     </div>
   );
+}
+
+/** The API's descriptions mark code with backticks (Markdown): shown as code, not as literal backticks. */
+function withInlineCode(text: string) {
+  return text.split(/`([^`]+)`/g).map((part, index) => (index % 2 === 1 ? <Code key={index}>{part}</Code> : part));
 }

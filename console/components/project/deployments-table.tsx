@@ -1,20 +1,21 @@
 'use client';
 
-import { Anchor, Table, Text } from '@mantine/core';
+import { ActionIcon, Anchor, Menu, Table, Text, VisuallyHidden } from '@mantine/core';
 import Link from 'next/link';
-import { useCallback, useMemo } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import { useQuery } from 'urql';
-import { DeploymentsQuery, type DeploymentStatusData } from '../../lib/operations/deployment';
+import { DeploymentsQuery, type DeploymentRow, type DeploymentStatusData } from '../../lib/operations/deployment';
 import { messageOf } from '../../lib/errors';
 import { ACCESS_LABELS, formatDate } from '../../lib/format';
 import { useLiveStatuses } from '../../lib/use-live-statuses';
 import { Loading } from '../app-shell';
 import { EmptyState } from '../empty-state';
+import { DeleteDeploymentDialog } from '../deployment/delete-deployment';
 import { ErrorMessage } from '../error-message';
 import { ModelServing, StatusBadges } from '../status-badges';
 
 /** A project's deployments with their statuses, kept live by `deploymentStatusChanged(projectId)`. */
-export function DeploymentsTable({ projectId }: { projectId: string }) {
+export function DeploymentsTable({ projectId, canChange }: { projectId: string; canChange: boolean }) {
   // An empty list names no type: say which one a mutation must touch to refresh it.
   const context = useMemo(() => ({ additionalTypenames: ['Deployment'] }), []);
   const [{ data, fetching, error }, refetch] = useQuery({ query: DeploymentsQuery, variables: { projectId }, context, requestPolicy: 'cache-and-network' });
@@ -29,6 +30,7 @@ export function DeploymentsTable({ projectId }: { projectId: string }) {
     [deployments, refetch],
   );
   const live = useLiveStatuses({ projectId }, onChange);
+  const [deleting, setDeleting] = useState<DeploymentRow | null>(null);
 
   if (error && !data) return <ErrorMessage message={messageOf(error)} onRetry={() => refetch({ requestPolicy: 'network-only' })} />;
   if (!deployments) return fetching ? <Loading what="deployments" /> : null;
@@ -55,6 +57,9 @@ export function DeploymentsTable({ projectId }: { projectId: string }) {
               </Table.Th>
               <Table.Th scope="col">Created</Table.Th>
               <Table.Th scope="col">URL</Table.Th>
+              <Table.Th scope="col">
+                <VisuallyHidden>Actions</VisuallyHidden>
+              </Table.Th>
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
@@ -88,12 +93,62 @@ export function DeploymentsTable({ projectId }: { projectId: string }) {
                       /d/{deployment.slug}
                     </Anchor>
                   </Table.Td>
+                  <Table.Td data-label="Actions" ta="right">
+                    <RowMenu deployment={deployment} canChange={canChange} onDelete={() => setDeleting(deployment)} />
+                  </Table.Td>
                 </Table.Tr>
               );
             })}
           </Table.Tbody>
         </Table>
       </Table.ScrollContainer>
+      {deleting && (
+        <DeleteDeploymentDialog
+          open
+          id={deleting.id}
+          slug={deleting.slug}
+          name={deleting.name}
+          onClose={() => setDeleting(null)}
+          onDeleted={() => {
+            setDeleting(null);
+            refetch({ requestPolicy: 'network-only' });
+          }}
+        />
+      )}
     </>
+  );
+}
+
+/** The row's "⋯" menu: the pages of a deployment, and deletion for those who may change it. */
+function RowMenu({ deployment, canChange, onDelete }: { deployment: DeploymentRow; canChange: boolean; onDelete: () => void }) {
+  return (
+    <Menu position="bottom-end" withinPortal>
+      <Menu.Target>
+        <ActionIcon variant="subtle" color="gray" aria-label={`Actions for ${deployment.name}`}>
+          <span aria-hidden="true" style={{ fontSize: 20, lineHeight: 1 }}>
+            ⋯
+          </span>
+        </ActionIcon>
+      </Menu.Target>
+      <Menu.Dropdown>
+        <Menu.Item component={Link} href={`/deployments/${deployment.id}`}>
+          Open
+        </Menu.Item>
+        <Menu.Item component={Link} href={`/d/${deployment.slug}`}>
+          Web form
+        </Menu.Item>
+        <Menu.Item component={Link} href={`/d/${deployment.slug}/docs`}>
+          API docs
+        </Menu.Item>
+        {canChange && (
+          <>
+            <Menu.Divider />
+            <Menu.Item color="red" onClick={onDelete}>
+              Delete…
+            </Menu.Item>
+          </>
+        )}
+      </Menu.Dropdown>
+    </Menu>
   );
 }

@@ -7,6 +7,7 @@ import { useQuery } from 'urql';
 import { AppShell, Breadcrumbs, Loading, Page } from '../../../components/app-shell';
 import { ErrorMessage } from '../../../components/error-message';
 import { Collaborators } from '../../../components/project/collaborators';
+import { Connectors } from '../../../components/project/connectors';
 import { DeploymentsTable } from '../../../components/project/deployments-table';
 import { ExperimentsList } from '../../../components/project/experiments-list';
 import { ProjectQuery } from '../../../lib/operations/deployment';
@@ -57,13 +58,19 @@ function ProjectView({ projectId }: { projectId: string }) {
           <Title order={2} size="h3" id="deployments-title" mb="sm">
             Deployments
           </Title>
-          <DeploymentsTable projectId={project.id} />
+          <DeploymentsTable projectId={project.id} canChange={canDeploy} />
         </section>
         <section aria-labelledby="experiments-title">
           <Title order={2} size="h3" id="experiments-title" mb="sm">
             Experiments
           </Title>
           <ExperimentsList projectId={project.id} canEdit={canDeploy} />
+        </section>
+        <section aria-labelledby="connectors-title" id="connectors">
+          <Title order={2} size="h3" id="connectors-title" mb="sm">
+            Connectors
+          </Title>
+          <Connectors projectId={project.id} canEdit={canDeploy} />
         </section>
         <section aria-labelledby="collaborators-title">
           <Title order={2} size="h3" id="collaborators-title" mb="sm">

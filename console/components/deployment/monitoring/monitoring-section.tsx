@@ -21,8 +21,19 @@ const REFRESH_MS = 10_000;
 
 export function MonitoringSection({ deploymentId }: { deploymentId: string }) {
   const browser = useIsBrowser();
+  // The range chosen in the picker, and the one the charts show: choosing "Custom" keeps the
+  // current charts (and their label) until a custom range is applied with "Show".
+  const [pickedKey, setPickedKey] = useState<RangeKey>('24h');
   const [rangeKey, setRangeKey] = useState<RangeKey>('24h');
   const [custom, setCustom] = useState<CustomRange | null>(null);
+  const pick = (key: RangeKey) => {
+    setPickedKey(key);
+    if (key !== 'custom') setRangeKey(key);
+  };
+  const applyCustom = (range: CustomRange) => {
+    setCustom(range);
+    setRangeKey('custom');
+  };
   const [now, setNow] = useState(() => Date.now());
 
   // The server counts whole hours, so a relative range starts on an hour: the variables stay the
@@ -40,7 +51,7 @@ export function MonitoringSection({ deploymentId }: { deploymentId: string }) {
   }, [deploymentId, rangeKey, custom, now]);
 
   const { from, to } = variables;
-  const paused = !browser || (rangeKey === 'custom' && !custom);
+  const paused = !browser;
   const [monitoringResult, refetchMonitoring] = useQuery({ query: MonitoringQuery, variables, pause: paused });
   const [driftResult, refetchDrift] = useQuery({ query: DeploymentDriftQuery, variables: { deploymentId, from, to }, pause: paused });
   const [contextResult] = useQuery({ query: DeploymentModelsQuery, variables: { id: deploymentId }, pause: !browser });
@@ -72,15 +83,14 @@ export function MonitoringSection({ deploymentId }: { deploymentId: string }) {
       <LiveFigures deploymentId={deploymentId} />
 
       <Group justify="space-between" align="flex-end" gap="sm">
-        <RangePicker value={rangeKey} onChange={setRangeKey} custom={custom} onCustom={setCustom} />
+        <RangePicker value={pickedKey} onChange={pick} custom={custom} onCustom={applyCustom} />
         <Text size="sm" c="dimmed" data-testid="monitoring-range">
           {shownRange ? (
             <>
               {formatDateTime(shownRange.from)} – {formatDateTime(shownRange.to)}
               {monitoringResult.fetching || driftResult.fetching ? ' · updating…' : live ? ' · refreshes every 10 s' : ''}
+              {pickedKey === 'custom' && rangeKey !== 'custom' ? ' · choose a start and an end, then Show' : ''}
             </>
-          ) : rangeKey === 'custom' && !custom ? (
-            'Choose the start and end of the range.'
           ) : null}
         </Text>
       </Group>
