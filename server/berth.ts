@@ -5,7 +5,8 @@ import type { Config } from './config';
 import { buildBerthSchema } from './graphql/schema';
 import { createHttpApp } from './http/app';
 import type { Readiness } from './http/health.routes';
-import { createDataSource, migrate } from './platform/database';
+import { migrate } from './platform/database';
+import { berthDataSource } from './entities';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './platform/embedded-postgres';
 import { PostgresEventBus } from './platform/event-bus';
 import { JobRunner } from './platform/jobs';
@@ -52,7 +53,7 @@ export async function startBerth(config: Config, options: StartOptions = {}): Pr
     }
     const databaseUrl = config.databaseUrl ?? embedded!.url;
 
-    const db = createDataSource(databaseUrl);
+    const db = berthDataSource(databaseUrl);
     await db.initialize();
     cleanups.push(() => db.destroy());
     const applied = await migrate(db);

@@ -1,3 +1,6 @@
+import type { DataSource } from 'typeorm';
+import { migrations } from '../migrations';
+import { createDataSource } from './platform/database';
 import { AccessToken } from './auth/access-token.entity';
 import { User } from './auth/user.entity';
 import { Collaborator } from './projects/collaborator.entity';
@@ -17,3 +20,6 @@ import { DeploymentVersion } from './deployments/deployment-version.entity';
 
 /** Every TypeORM entity; migrations/ must create exactly these tables. */
 export const entities = [User, AccessToken, Project, Collaborator, Dataset, Experiment, ExperimentVersion, Model, ModelUpload, Deployment, DeploymentVersion, DeploymentEvent, ApiKey, Connector, Pipeline, PipelineRun];
+
+/** Berth's database: these entities, the schema from migrations/. */
+export const berthDataSource = (url: string, options: { poolSize?: number } = {}): DataSource => createDataSource(url, { entities, migrations, ...options });

@@ -6,7 +6,8 @@
 import 'reflect-metadata';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createDataSource, migrate } from '../platform/database';
+import { migrate } from '../platform/database';
+import { berthDataSource } from '../entities';
 import { createScratchDatabase, LOCAL_POSTGRES_URL } from '../platform/scratch-database';
 
 const name = process.argv[2];
@@ -16,7 +17,7 @@ if (!name || !/^[a-z][a-z0-9-]*$/.test(name)) {
 }
 
 const scratch = await createScratchDatabase(process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? LOCAL_POSTGRES_URL, 'berth_migration');
-const dataSource = createDataSource(scratch.url);
+const dataSource = berthDataSource(scratch.url);
 try {
   await dataSource.initialize();
   await migrate(dataSource);

@@ -1,7 +1,8 @@
 /** Applies pending migrations to the configured database and exits: `npm run db:migrate`. */
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from '../config';
-import { createDataSource, migrate } from '../platform/database';
+import { migrate } from '../platform/database';
+import { berthDataSource } from '../entities';
 import { startEmbeddedPostgres } from '../platform/embedded-postgres';
 import { createLogger } from '../platform/logger';
 
@@ -9,7 +10,7 @@ try {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres(config.dataDir, config.embeddedPostgresPort, logger);
-  const dataSource = createDataSource(config.databaseUrl ?? embedded!.url);
+  const dataSource = berthDataSource(config.databaseUrl ?? embedded!.url);
   await dataSource.initialize();
   const applied = await migrate(dataSource);
   console.log(applied.length > 0 ? `Applied: ${applied.join(', ')}` : 'The database is up to date.');

@@ -1,17 +1,15 @@
-import { DataSource } from 'typeorm';
-import { entities } from '../entities';
-import { migrations } from '../../migrations';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 
 /**
- * The one TypeORM data source. The schema comes from migrations/ only, never
- * `synchronize`; `test/server/migrations.test.ts` fails when entities and migrations differ.
+ * A TypeORM data source on PostgreSQL. The schema comes from migrations only, never
+ * `synchronize`; the composition root names the entities and migrations (server/entities.ts).
  */
-export function createDataSource(url: string, options: { poolSize?: number } = {}): DataSource {
+export function createDataSource(url: string, options: { entities: DataSourceOptions['entities']; migrations: DataSourceOptions['migrations']; poolSize?: number }): DataSource {
   return new DataSource({
     type: 'postgres',
     url,
-    entities,
-    migrations,
+    entities: options.entities,
+    migrations: options.migrations,
     migrationsTableName: 'migrations',
     synchronize: false,
     // gen_random_uuid() is built into PostgreSQL 13+: no extension to install.

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { buildBerthSchema, printBerthSchema } from '../../server/graphql/schema';
-import { createDataSource, migrate } from '../../server/platform/database';
+import { migrate } from '../../server/platform/database';
+import { berthDataSource } from '../../server/entities';
 import { LocalEventBus } from '../../server/platform/event-bus';
 import { testDatabase } from '../support/database';
 
@@ -13,7 +14,7 @@ describe('generated artefacts stay in step with the code', () => {
 
   it('migrations create exactly what the entities describe (run `npm run db:migration:generate -- <name>` when this fails)', async () => {
     const database = await testDatabase();
-    const dataSource = createDataSource(database.url);
+    const dataSource = berthDataSource(database.url);
     await dataSource.initialize();
     try {
       expect((await migrate(dataSource)).length).toBeGreaterThan(0);
@@ -26,7 +27,7 @@ describe('generated artefacts stay in step with the code', () => {
 
   it('migrations can be reverted to an empty schema', async () => {
     const database = await testDatabase();
-    const dataSource = createDataSource(database.url);
+    const dataSource = berthDataSource(database.url);
     await dataSource.initialize();
     try {
       const applied = await migrate(dataSource);

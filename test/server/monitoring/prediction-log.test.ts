@@ -5,7 +5,8 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../server/platform/logger';
-import { createDataSource, migrate } from '../../../server/platform/database';
+import { migrate } from '../../../server/platform/database';
+import { berthDataSource } from '../../../server/entities';
 import { PredictionLog, type PredictionRecord } from '../../../server/monitoring/prediction-log';
 import { WireBatch } from '../../../server/monitoring/prediction-log-wire';
 import { csvLine } from '../../../server/platform/csv';
@@ -28,7 +29,7 @@ describe('prediction log', () => {
 
   beforeAll(async () => {
     ({ url } = await testDatabase());
-    const db = createDataSource(url);
+    const db = berthDataSource(url);
     await db.initialize();
     await migrate(db);
     // The writer does not need the deployment to exist; the aggregates' foreign keys would.

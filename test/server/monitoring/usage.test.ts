@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
 import { UsageTracker } from '../../../server/monitoring/usage';
-import { createDataSource, migrate } from '../../../server/platform/database';
+import { migrate } from '../../../server/platform/database';
+import { berthDataSource } from '../../../server/entities';
 import { createLogger } from '../../../server/platform/logger';
 import { testDatabase } from '../../support/database';
 
@@ -42,7 +43,7 @@ describe('usage monitoring', () => {
   beforeAll(async () => {
     const database = await testDatabase();
     url = database.url;
-    db = createDataSource(url);
+    db = berthDataSource(url);
     await db.initialize();
     await migrate(db);
     [{ id: projectId }] = await db.query(`INSERT INTO projects (name) VALUES ('usage') RETURNING id`);
@@ -161,7 +162,7 @@ describe('usage monitoring', () => {
 
   it('keeps the rows of a failed write and writes them at the next sample', async () => {
     const id = await createDeployment('usage-retried');
-    const flaky = createDataSource(url, { poolSize: 1 });
+    const flaky = berthDataSource(url, { poolSize: 1 });
     await flaky.initialize();
     const time = clock(T0 + 30 * MINUTE);
     const tracker = new UsageTracker(flaky, logger, { now: time.now });
