@@ -3,7 +3,10 @@ import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Dataset } from './dataset.entity';
 import { Experiment } from './experiment.entity';
-import type { FeatureSchema, FeatureType, PreprocessingSpec, ReferenceProfile } from './ml/types';
+import { FeatureSchemaItem } from './feature-schema.type';
+import type { FeatureSchema, PreprocessingSpec, ReferenceProfile } from './ml/types';
+
+export { FeatureSchemaItem } from './feature-schema.type';
 
 export enum VersionStatus {
   training = 'training',
@@ -11,21 +14,6 @@ export enum VersionStatus {
   failed = 'failed',
 }
 registerEnumType(VersionStatus, { name: 'VersionStatus' });
-
-@ObjectType('FeatureSchema', { description: 'One input feature of a version' })
-export class FeatureSchemaItem implements FeatureSchema {
-  @Field(() => String)
-  name: string;
-
-  @Field(() => String, { description: 'numeric | categorical | boolean' })
-  type: FeatureType;
-
-  @Field(() => Boolean, { description: 'Whether a row may omit it; missing values are imputed' })
-  nullable: boolean;
-
-  @Field(() => [String], { nullable: true, description: 'Categories seen in training (categorical features)' })
-  categories?: string[];
-}
 
 @Entity('experiment_versions')
 @Index('experiment_versions_experiment_id_number_key', ['experimentId', 'number'], { unique: true })
