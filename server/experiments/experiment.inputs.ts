@@ -1,4 +1,5 @@
 import { Field, ID, InputType } from 'type-graphql';
+import { GraphQLJSONObject } from 'graphql-scalars';
 import { ExperimentTask } from './experiment.entity';
 import type { FeatureType } from './ml/types';
 
@@ -32,7 +33,7 @@ export class FeatureInput {
   nullable: boolean;
 }
 
-@InputType({ description: 'Import a TF.js model uploaded to POST /api/v1/projects/{projectId}/model-uploads, with its reference CSV' })
+@InputType({ description: 'Import a TF.js or ONNX model uploaded to POST /api/v1/projects/{projectId}/model-uploads, with its reference CSV' })
 export class ImportVersionInput {
   @Field(() => ID)
   experimentId: string;
@@ -51,6 +52,17 @@ export class ImportVersionInput {
 
   @Field(() => [FeatureInput], { nullable: true, description: 'Every column but the target, with inferred types, when omitted' })
   features?: FeatureInput[] | null;
+
+  @Field(() => GraphQLJSONObject, {
+    nullable: true,
+    description:
+      'The input and output contract ({input: {kind: berth | features | matrix, …}, output: {kind: berth | probabilities | value, …}}, see README "Bring your own model"); ' +
+      'omitted: the one modelContractProposal returns (Berth\'s own encoding for a TF.js model)',
+  })
+  contract?: Record<string, unknown> | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Import even when another label order fits the reference data far better (the import refuses and names it otherwise)' })
+  acceptLabelOrder?: boolean | null;
 }
 
 @InputType({ description: 'Train candidate models on an uploaded CSV (POST /api/v1/projects/{projectId}/datasets)' })

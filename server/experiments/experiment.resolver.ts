@@ -1,4 +1,5 @@
 import { Arg, Ctx, Field, FieldResolver, Float, ID, Int, Mutation, ObjectType, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { GraphQLJSONObject } from 'graphql-scalars';
 import type { Context } from '../graphql/context';
 import { ProjectRole } from '../projects/collaborator.entity';
 import { Dataset } from './dataset.entity';
@@ -17,6 +18,16 @@ class TrainingProgress {
   @Field(() => Float, { nullable: true }) loss?: number;
   @Field(() => Float, { nullable: true }) valLoss?: number;
   @Field(() => String, { nullable: true }) message?: string;
+}
+
+@ObjectType({ description: 'An uploaded model\'s signature and the contract Berth proposes for it' })
+class ModelContractProposal {
+  @Field(() => GraphQLJSONObject, { nullable: true, description: 'ONNX: {inputs, outputs: [{name, type, shape}]} as the file declares them; null for TF.js' })
+  signature: Record<string, unknown> | null;
+  @Field(() => GraphQLJSONObject, { nullable: true, description: 'The proposed contract, to confirm or edit and pass to importExperimentVersion; null when none could be proposed' })
+  contract: Record<string, unknown> | null;
+  @Field(() => [String], { description: 'What to check or declare (e.g. a matrix whose width does not match the features)' })
+  problems: string[];
 }
 
 @Resolver(() => Experiment)
@@ -63,6 +74,18 @@ export class ExperimentResolver {
     const experiment = await services.experiments.get(input.experimentId);
     const user = await services.policy.requireProjectRole(viewer, experiment.projectId, ProjectRole.contributor);
     return services.experiments.importVersion(experiment, user.id, input);
+  }
+
+  @Query(() => ModelContractProposal, { description: 'What an uploaded model declares and the input/output contract Berth proposes for it, for confirmation before importExperimentVersion' })
+  async modelContractProposal(
+    @Arg('experimentId', () => ID) experimentId: string,
+    @Arg('datasetId', () => ID) datasetId: string,
+    @Arg('modelUploadId', () => ID) modelUploadId: string,
+    @Ctx() { services, viewer }: Context,
+  ): Promise<ModelContractProposal> {
+    const experiment = await services.experiments.get(experimentId);
+    await services.policy.requireProjectRole(viewer, experiment.projectId, ProjectRole.contributor);
+    return services.experiments.proposeContract(experiment, { datasetId, modelUploadId }) as Promise<ModelContractProposal>;
   }
 
   @Mutation(() => Boolean, { description: 'Refused while a deployment uses one of its models' })

@@ -41,10 +41,10 @@ export function mountExperimentRoutes(app: FastifyInstance, services: Services):
     });
   });
 
-  /** TF.js files for an import: model.json and its weight shards, each a multipart file field. */
+  /** Model files for an import: model.json and its weight shards, or one .onnx file; each a multipart file field. */
   app.post<{ Params: { projectId: string } }>('/api/v1/projects/:projectId/model-uploads', async (request, reply) => {
     const user = await services.policy.requireProjectRole(await viewerOf(request, services), request.params.projectId, ProjectRole.contributor);
-    if (!request.isMultipart()) throw badInput('files', 'send model.json and its weight files as multipart/form-data');
+    if (!request.isMultipart()) throw badInput('files', 'send model.json and its weight files, or one .onnx file, as multipart/form-data');
     // Each part goes to a file as it arrives, not to memory: 64 parts of up to the upload limit
     // each would otherwise sit in memory before anything is checked.
     // In the data folder, not /tmp: it has room for the files (often a small tmpfs in containers).
@@ -79,6 +79,7 @@ export function mountExperimentRoutes(app: FastifyInstance, services: Services):
       format: upload.format,
       inputWidth: upload.inputWidth,
       outputWidth: upload.outputWidth,
+      signature: upload.signature,
       files: upload.files.map((f) => ({ name: f.name, size: f.size })),
     });
   });

@@ -1,9 +1,10 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { Project } from '../projects/project.entity';
 import { ModelFormat, type ModelFile } from './model.entity';
+import type { ModelSignature } from './model-import-check';
 
 /**
- * TF.js files uploaded for an import (POST /api/v1/projects/{id}/model-uploads), checked and
+ * Model files (TF.js, or one .onnx file) uploaded for an import (POST /api/v1/projects/{id}/model-uploads), checked and
  * stored, waiting for `importExperimentVersion` to turn them into a model.
  */
 @Entity('model_uploads')
@@ -25,11 +26,16 @@ export class ModelUpload {
   @Column('jsonb')
   files: ModelFile[];
 
-  @Column('integer', { name: 'input_width' })
-  inputWidth: number;
+  /** TF.js: its one input's width; null for an ONNX model (its signature says more). */
+  @Column('integer', { name: 'input_width', nullable: true })
+  inputWidth: number | null;
 
-  @Column('integer', { name: 'output_width' })
-  outputWidth: number;
+  @Column('integer', { name: 'output_width', nullable: true })
+  outputWidth: number | null;
+
+  /** ONNX: the inputs and outputs the file declares, from which the import proposes a contract. */
+  @Column('jsonb', { nullable: true })
+  signature: ModelSignature | null;
 
   @Column('uuid', { name: 'created_by', nullable: true })
   createdBy: string | null;

@@ -205,3 +205,28 @@ function translateRunError(error: unknown): unknown {
   }
   return error;
 }
+
+/**
+ * The inputs and outputs an ONNX file declares, for an upload (the import proposes a contract
+ * from them). Refuses what could never be served: a file ONNX Runtime cannot load, and outputs
+ * that are not tensors (a ZipMap), which ONNX Runtime cannot return.
+ */
+export async function readOnnxSignature(fileName: string, bytes: Uint8Array): Promise<{ inputs: TensorSignature[]; outputs: TensorSignature[] }> {
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+  } catch (error) {
+    throw translateLoadError(fileName, error);
+  }
+  try {
+    const inputs = session.inputMetadata.map(signatureOf);
+    const outputs = session.outputMetadata.map(signatureOf);
+    const notTensor = outputs.find((o) => o.type === 'non-tensor');
+    if (notTensor) throw zipMapError(fileName, notTensor.name);
+    const badInput = inputs.find((i) => i.type !== 'float32' && i.type !== 'string');
+    if (badInput) throw new ArtifactError(fileName, `input "${badInput.name}" is ${badInput.type}; Berth feeds float32 numbers and string categories: export the model with float32 inputs`);
+    return { inputs, outputs };
+  } finally {
+    await session.release();
+  }
+}
