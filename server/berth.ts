@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { DataSource } from 'typeorm';
 import type { Config } from './config';
@@ -13,7 +12,7 @@ import { JobRunner } from './platform/jobs';
 import { createLogger, type Logger } from './platform/logger';
 import { resolveSecret } from './platform/secret';
 import { initTensorflow } from './experiments/ml/tensorflow';
-import { LocalArtifactStore } from './platform/artifact-store';
+import { createArtifactStore, type ArtifactStore } from './platform/artifacts';
 import { createServices, type Services } from './services';
 import { seedDemo } from './demo/seed';
 
@@ -77,7 +76,8 @@ export async function startBerth(config: Config, options: StartOptions = {}): Pr
     });
     cleanups.push(() => jobs.stop());
 
-    const artifacts = new LocalArtifactStore(path.join(config.dataDir, 'artifacts'));
+    const artifacts = createArtifactStore(config);
+    watchArtifactStore(artifacts, logger, cleanups);
     const services = createServices({ config, secret, db, bus, artifacts, jobs, logger });
     // After the jobs stopped (cleanups run in reverse, see below): a pipeline run still records.
     logCleanup.close = () => services.predictionLog.close();
@@ -96,7 +96,7 @@ export async function startBerth(config: Config, options: StartOptions = {}): Pr
       // Runs after the HTTP server closed (cleanups run in reverse): nothing in flight is lost.
       cleanups.push(() => services.predictions.settle());
       const schema = await buildBerthSchema(bus);
-      const app: FastifyInstance = await createHttpApp({ config, logger, services, schema, readiness: () => checkReadiness(db, jobs) });
+      const app: FastifyInstance = await createHttpApp({ config, logger, services, schema, readiness: () => checkReadiness(db, jobs, artifacts) });
       cleanups.push(() => app.close());
       url = await app.listen({ host: config.host, port: config.port });
       services.registry.startProbing(url);
@@ -109,7 +109,34 @@ export async function startBerth(config: Config, options: StartOptions = {}): Pr
   }
 }
 
-async function checkReadiness(db: DataSource, jobs: JobRunner): Promise<Readiness> {
+/**
+ * Object storage that is unreachable at start does not stop Berth: it logs why, /readyz answers
+ * 503 naming the cause, and the store is checked again every few seconds until it answers.
+ */
+function watchArtifactStore(artifacts: ArtifactStore, logger: Logger, cleanups: Array<() => Promise<unknown>>): void {
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const attempt = (failures: number) => {
+    artifacts.check().then(
+      () => {
+        if (failures > 0) logger.info({ artifacts: artifacts.description }, 'artifact storage is reachable again');
+      },
+      (error: Error) => {
+        if (stopped) return;
+        if (failures === 0) logger.error({ artifacts: artifacts.description }, `${error.message}; /readyz answers 503 until it is fixed; retrying every 5 s`);
+        timer = setTimeout(() => attempt(failures + 1), 5_000);
+        timer.unref();
+      },
+    );
+  };
+  attempt(0);
+  cleanups.push(async () => {
+    stopped = true;
+    clearTimeout(timer);
+  });
+}
+
+async function checkReadiness(db: DataSource, jobs: JobRunner, artifacts: ArtifactStore): Promise<Readiness> {
   const checks: Readiness['checks'] = {};
   try {
     await db.query('SELECT 1');
@@ -120,6 +147,10 @@ async function checkReadiness(db: DataSource, jobs: JobRunner): Promise<Readines
     checks.database = { ok: false, detail: `database unreachable: ${(error as Error).message}` };
   }
   checks.jobs = { ok: true, detail: `agenda on ${jobs.backendName}` };
+  checks.artifacts = await artifacts.check().then(
+    () => ({ ok: true, detail: artifacts.description }),
+    (error: Error) => ({ ok: false, detail: error.message }),
+  );
   checks.inference = { ok: true, detail: `TensorFlow.js on the ${(await initTensorflow()).backend} backend` };
   return { ready: Object.values(checks).every((c) => c.ok), checks };
 }

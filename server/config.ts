@@ -25,6 +25,12 @@ export interface Config {
   adminPassword: string | undefined;
   role: Role;
   logLevel: LogLevel;
+  /** LOG_FORMAT: readable lines (pino-pretty) or JSON; `auto` is pretty on a terminal outside production. */
+  logFormat: 'auto' | 'pretty' | 'json';
+  /** BERTH_ACCESS_LOG: one log line per predict request, for a sampled share of them (off by default: the hot path). */
+  accessLog: { predict: boolean; sampleRate: number };
+  /** Where datasets, model files and pipeline results live (BERTH_ARTIFACTS_URL). */
+  artifacts: ArtifactSettings;
   /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
   metricsToken: string | undefined;
   embeddedPostgresPort: number;
@@ -70,6 +76,20 @@ export interface Config {
   };
 }
 
+export type ArtifactSettings =
+  | { kind: 'local' }
+  | {
+      kind: 's3';
+      bucket: string;
+      /** Key prefix, without slashes at either end. */
+      prefix: string;
+      endpoint: string | undefined;
+      region: string | undefined;
+      /** Unset: the AWS SDK's own chain (AWS_* variables, web identity, instance role). */
+      credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+      forcePathStyle: boolean;
+    };
+
 /** A start-up refusal that names the variable and what is wrong with it. */
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -110,6 +130,15 @@ export const ENVIRONMENT_VARIABLES = [
   'BERTH_METRICS_TOKEN',
   'BERTH_GRAPHQL_INTROSPECTION',
   'BERTH_CONNECTOR_ALLOWED_HOSTS',
+  'LOG_FORMAT',
+  'BERTH_ACCESS_LOG',
+  'BERTH_ACCESS_LOG_SAMPLE',
+  'BERTH_ARTIFACTS_URL',
+  'BERTH_S3_ENDPOINT',
+  'BERTH_S3_REGION',
+  'BERTH_S3_ACCESS_KEY_ID',
+  'BERTH_S3_SECRET_ACCESS_KEY',
+  'BERTH_S3_FORCE_PATH_STYLE',
 ] as const;
 
 /** NODE_ENV is read too, only to choose defaults (the image sets it to production). */
@@ -193,6 +222,44 @@ export function loadConfig(env: Env = process.env as Env): Config {
     if (!valid) problems.push(`BERTH_CONNECTOR_ALLOWED_HOSTS has "${entry}", which is not a host name, an IP address or a CIDR range (such as warehouse, 10.0.0.5 or 172.16.0.0/12)`);
   }
 
+  const artifacts = ((): ArtifactSettings => {
+    const raw = read('BERTH_ARTIFACTS_URL');
+    const endpoint = url('BERTH_S3_ENDPOINT', ['http:', 'https:']);
+    const accessKeyId = read('BERTH_S3_ACCESS_KEY_ID');
+    const secretAccessKey = read('BERTH_S3_SECRET_ACCESS_KEY');
+    if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) problems.push('BERTH_S3_ACCESS_KEY_ID and BERTH_S3_SECRET_ACCESS_KEY must be set together (or neither, to use the AWS SDK credential chain)');
+    const forcePathStyle = oneOf('BERTH_S3_FORCE_PATH_STYLE', ['on', 'off'] as const, endpoint ? 'on' : 'off') === 'on';
+    if (raw === undefined) {
+      for (const name of ['BERTH_S3_ENDPOINT', 'BERTH_S3_REGION', 'BERTH_S3_ACCESS_KEY_ID'] as const) {
+        if (read(name) !== undefined) problems.push(`${name} is set but BERTH_ARTIFACTS_URL is not: set BERTH_ARTIFACTS_URL=s3://bucket/prefix to store artifacts in S3`);
+      }
+      return { kind: 'local' };
+    }
+    const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(raw);
+    if (!match) {
+      problems.push(`BERTH_ARTIFACTS_URL must look like s3://bucket or s3://bucket/prefix (a bucket name of 3 to 63 lowercase letters, digits, dots and hyphens), got "${raw}"`);
+      return { kind: 'local' };
+    }
+    return {
+      kind: 's3',
+      bucket: match[1]!,
+      prefix: (match[2] ?? '').replace(/^\/+|\/+$/g, ''),
+      endpoint,
+      // A self-hosted endpoint ignores the region, but the SDK needs one to sign requests.
+      region: read('BERTH_S3_REGION') ?? (endpoint ? 'us-east-1' : undefined),
+      credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
+      forcePathStyle,
+    };
+  })();
+
+  const sampleRaw = read('BERTH_ACCESS_LOG_SAMPLE');
+  let sampleRate = 0.01;
+  if (sampleRaw !== undefined) {
+    const value = Number(sampleRaw);
+    if (!Number.isFinite(value) || value <= 0 || value > 1) problems.push(`BERTH_ACCESS_LOG_SAMPLE must be a share above 0 and at most 1 (0.01 logs one predict request in 100), got "${sampleRaw}"`);
+    else sampleRate = value;
+  }
+
   const consoleSetting = oneOf('BERTH_CONSOLE', ['on', 'off'] as const, 'on');
 
   const config: Config = {
@@ -211,6 +278,9 @@ export function loadConfig(env: Env = process.env as Env): Config {
     role: oneOf('BERTH_ROLE', ['api', 'worker', 'all'] as const, 'all'),
     metricsToken,
     logLevel: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    logFormat: oneOf('LOG_FORMAT', ['auto', 'pretty', 'json'] as const, read('NODE_ENV') === 'production' ? 'json' : 'auto'),
+    accessLog: { predict: oneOf('BERTH_ACCESS_LOG', ['on', 'off'] as const, 'off') === 'on', sampleRate },
+    artifacts,
     embeddedPostgresPort: integer('BERTH_EMBEDDED_PG_PORT', 54329, 1024, 65535),
     serveConsole: consoleSetting === 'on',
     demo: oneOf('BERTH_DEMO', ['on', 'off'] as const, 'on') === 'on',

@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import { conflict } from './platform/errors';
 import { AuthService } from './auth/auth.service';
 import { Policy } from './auth/policy';
+import { RequestViewer } from './auth/request-viewer';
 import { DatasetService } from './experiments/dataset.service';
 import { ExperimentService } from './experiments/experiment.service';
 import type { ArtifactStore } from './platform/artifact-store';
@@ -14,7 +15,7 @@ import { ProjectService } from './projects/project.service';
 import type { Config } from './config';
 import { DeploymentService } from './deployments/deployment.service';
 import { MonitoringService } from './monitoring/monitoring.service';
-import { PredictionLog } from './monitoring/prediction-log';
+import { PredictionLog } from './monitoring/log/prediction-log';
 import { Metrics } from './monitoring/metrics';
 import { UsageTracker } from './monitoring/usage';
 import { ConnectorService } from './connectors/connector.service';
@@ -30,6 +31,8 @@ export interface Services {
   bus: EventBus;
   policy: Policy;
   auth: AuthService;
+  /** Bearer token or session cookie → viewer, for GraphQL (HTTP and WebSocket) and the REST routes alike. */
+  requestViewer: RequestViewer;
   projects: ProjectService;
   datasets: DatasetService;
   experiments: ExperimentService;
@@ -91,12 +94,15 @@ export function createServices({ config, secret, db, bus, artifacts, jobs, logge
   connectors.addDeletionCheck(async (connectorId) => {
     if (await pipelines.usesConnector(connectorId)) throw conflict('A pipeline still reads from or delivers to this connector; change or delete it first');
   });
+  const policy = new Policy(db, bus);
+  const auth = new AuthService(db, bus);
   return {
     config,
     db,
     bus,
-    policy: new Policy(db, bus),
-    auth: new AuthService(db, bus),
+    policy,
+    auth,
+    requestViewer: new RequestViewer(auth, policy),
     projects,
     datasets,
     experiments,

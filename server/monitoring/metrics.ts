@@ -85,8 +85,12 @@ export class Metrics {
     });
   }
 
-  /** A client's prediction request, answered with HTTP `status` after `seconds`; `rows` count as predicted when it succeeded. */
-  observeRequest(slug: string, status: number, seconds: number, rows: number): void {
+  /**
+   * A client's prediction request, answered with HTTP `status` after `seconds`; `rows` count as
+   * predicted when it succeeded. Only a request that reached the model is timed: one refused
+   * before (401, 403, 404, 400) would pull the model's latency histogram towards zero.
+   */
+  observeRequest(slug: string, status: number, seconds: number, rows: number, reachedModel = true): void {
     const series = this.of(slug);
     if (status >= 200 && status < 300) {
       series.succeeded.inc();
@@ -95,7 +99,7 @@ export class Metrics {
       this.requests.inc({ deployment: slug, status: statusClass(status) });
     }
     if (status >= 500) this.errors.inc({ deployment: slug });
-    series.mainDuration.observe(seconds);
+    if (reachedModel) series.mainDuration.observe(seconds);
   }
 
   /** The challenger predicted a request's `rows` in `seconds` (off the latency path: not a request of its own). */

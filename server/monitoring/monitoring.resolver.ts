@@ -189,8 +189,7 @@ export class MonitoringResolver {
     @Arg('to', () => Date, { nullable: true }) to: Date | null,
     @Ctx() { services, viewer }: Context,
   ): Promise<UsagePoint[]> {
-    const deployment = await services.deployments.get(deploymentId);
-    await services.policy.requireProjectRole(viewer, deployment.projectId, ProjectRole.viewer);
+    const deployment = await services.policy.inProject(viewer, 'Deployment', deploymentId, ProjectRole.viewer, (id) => services.deployments.get(id));
     const end = to ?? new Date();
     return services.usage.query(services.db, deployment.id, from ?? new Date(end.getTime() - 3_600_000), end);
   }
@@ -199,8 +198,7 @@ export class MonitoringResolver {
     description: 'Requests, errors, p50/p95 latency, CPU and memory of a deployment, every second',
     subscribe: async ({ args, context }) => {
       const { services, viewer } = context as Context;
-      const deployment = await services.deployments.get(args.deploymentId as string);
-      await services.policy.requireProjectRole(viewer, deployment.projectId, ProjectRole.viewer);
+      const deployment = await services.policy.inProject(viewer, 'Deployment', args.deploymentId as string, ProjectRole.viewer, (id) => services.deployments.get(id));
       return new Repeater<unknown>(async (push, stop) => {
         const timer = setInterval(() => void push(services.usage.live(deployment.id)), 1000);
         await stop;
@@ -219,8 +217,7 @@ export class MonitoringResolver {
     @Arg('to', () => Date, { nullable: true }) to: Date | null,
     @Ctx() { services, viewer }: Context,
   ): Promise<DriftReport> {
-    const deployment = await services.deployments.get(deploymentId);
-    await services.policy.requireProjectRole(viewer, deployment.projectId, ProjectRole.viewer);
+    const deployment = await services.policy.inProject(viewer, 'Deployment', deploymentId, ProjectRole.viewer, (id) => services.deployments.get(id));
     return services.monitoring.drift(deployment, await services.monitoring.range(deployment, from, to)) as Promise<DriftReport>;
   }
 
@@ -233,8 +230,7 @@ export class MonitoringResolver {
     @Arg('trafficStep', () => String, { nullable: true, description: 'hour | day, for traffic; by default hour for ranges up to 2 days, day beyond' }) trafficStep: string | null,
     @Ctx() { services, viewer }: Context,
   ): Promise<Monitoring> {
-    const deployment = await services.deployments.get(deploymentId);
-    await services.policy.requireProjectRole(viewer, deployment.projectId, ProjectRole.viewer);
+    const deployment = await services.policy.inProject(viewer, 'Deployment', deploymentId, ProjectRole.viewer, (id) => services.deployments.get(id));
     if (trafficStep !== null && trafficStep !== undefined && trafficStep !== 'hour' && trafficStep !== 'day') throw badInput('trafficStep', 'must be hour or day');
     const range = await services.monitoring.range(deployment, from, to);
     const step = trafficStep === 'hour' || trafficStep === 'day' ? trafficStep : stepFor(range);
@@ -250,8 +246,7 @@ export class MonitoringResolver {
 
   @Mutation(() => DriftThresholds, { description: 'Per-deployment drift thresholds; omitted fields keep their value' })
   async setDriftThresholds(@Arg('deploymentId', () => ID) deploymentId: string, @Arg('input', () => DriftThresholdsInput) input: DriftThresholdsInput, @Ctx() { services, viewer }: Context): Promise<Thresholds> {
-    const deployment = await services.deployments.get(deploymentId);
-    await services.policy.requireProjectRole(viewer, deployment.projectId, ProjectRole.contributor);
+    const deployment = await services.policy.inProject(viewer, 'Deployment', deploymentId, ProjectRole.contributor, (id) => services.deployments.get(id));
     return services.monitoring.setThresholds(deployment, input);
   }
 }

@@ -8,7 +8,7 @@ import type { ReferenceProfile } from '../experiments/ml/types';
 import { badInput, DomainError } from '../platform/errors';
 import { DEFAULT_DRIFT_THRESHOLDS, featuresDrift, predictionBinCount, predictionDrift, type DatasetDrift, type DriftThresholds, type FeatureDrift, type PredictionDrift } from './drift/report';
 import { binCount } from '../experiments/ml/profile';
-import { aggregateRows } from './rollups';
+import { aggregateRows } from './log/rollups';
 import { classificationPerformance, comparisonFromSums, emptyPairSums, histogramQuantile, LATENCY_EDGES_MS, regressionPerformance, type PairComparison } from './statistics';
 
 /** A time range of aggregates: whole hours, `from` inclusive, `to` exclusive. */

@@ -6,7 +6,7 @@ import { DEPLOYMENT_SWITCHED } from '../deployments/deployment.service';
 import { ExperimentVersion } from '../experiments/experiment-version.entity';
 import { Model } from '../experiments/model.entity';
 import type { PreprocessingSpec } from '../experiments/ml/types';
-import type { Binning } from '../monitoring/prediction-log';
+import type { Binning } from '../monitoring/log/prediction-log';
 import type { ArtifactStore } from '../platform/artifact-store';
 import { topicFor, type EventBus } from '../platform/event-bus';
 import type { Logger } from '../platform/logger';

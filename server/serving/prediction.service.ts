@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { nonScalarIssues, typicalValues, type TypicalValues } from '../experiments/ml/preprocessing';
-import type { Prediction, Row, RowIssue } from '../experiments/ml/types';
+import type { PreprocessingSpec, Prediction, Row, RowIssue } from '../experiments/ml/types';
+import { showValue } from '../experiments/ml/values';
 import { ValidationMode } from '../deployments/deployment.entity';
-import { DomainError, tooLarge } from '../platform/errors';
+import { DomainError, notFound, tooLarge } from '../platform/errors';
+import type { Deployment } from '../deployments/deployment.entity';
 import type { Logger } from '../platform/logger';
-import type { PredictionLog, PredictionRole, PredictionSource } from '../monitoring/prediction-log';
-import type { Lease } from './switchable-slot';
+import type { PredictionLog, PredictionRole, PredictionSource } from '../monitoring/log/prediction-log';
+import type { Lease, SwitchableSlot } from './switchable-slot';
 import type { Metrics } from '../monitoring/metrics';
 import { cpuMicrosSince, type UsageTracker } from '../monitoring/usage';
 import type { ServedModel, ServingSet } from './deployment-registry';
@@ -40,6 +42,29 @@ function warningsOf(issues: RowIssue[], unusual: RowIssue[]): RowIssue[] {
   return [...issues, ...unusual].sort((a, b) => a.row - b.row);
 }
 
+/**
+ * Values whose JSON type is not the feature's: a number or a boolean sent for a categorical
+ * feature. encodeRows reads them as the category's text (so batch rows from CSV and SQL keep
+ * working); on the predict API a strict deployment refuses them and best_effort says it
+ * converted them, since `"Island": 3` is more likely a client bug than a category named "3".
+ */
+function typeIssues(spec: PreprocessingSpec, rows: readonly Row[], strict: boolean): RowIssue[] {
+  let issues: RowIssue[] | undefined;
+  const categorical = spec.features.filter((f) => f.type === 'categorical').map((f) => f.name);
+  if (categorical.length === 0) return [];
+  for (let index = 0; index < rows.length; index++) {
+    const row = rows[index];
+    if (typeof row !== 'object' || row === null || Array.isArray(row)) continue;
+    for (const field of categorical) {
+      const value = row[field];
+      if (typeof value !== 'number' && typeof value !== 'boolean') continue;
+      const message = `expected a category (text), got the ${typeof value} ${showValue(value)}`;
+      (issues ??= []).push({ row: index, field, message: strict ? `${message}; send it as a string` : `${message}; read as "${String(value)}"` });
+    }
+  }
+  return issues ?? [];
+}
+
 /** Per served model: what its training data looked like (computed once, not per request). */
 const typicalOf = new WeakMap<ServedModel, TypicalValues>();
 
@@ -47,6 +72,27 @@ function typical(served: ServedModel): TypicalValues {
   let values = typicalOf.get(served);
   if (!values) typicalOf.set(served, (values = typicalValues(served.spec, served.binning.profile)));
   return values;
+}
+
+/** What a request is predicted against: a deployment and the slot its serving sets are leased from. */
+export interface PredictTarget {
+  deployment: Deployment;
+  slot: SwitchableSlot<ServingSet>;
+}
+
+export interface PredictOptions {
+  /** Where the request came from, for the source column of monitoring. */
+  source: PredictionSource;
+  /** False for the registry's probes: they are neither logged nor given to the challenger. */
+  record: boolean;
+  /** The deployment version the client asked for (V2's versioned paths): 404 when another one serves. */
+  version?: number;
+}
+
+/** A response and the serving set that produced it (codecs read its spec to encode outputs). */
+export interface PredictResult {
+  response: PredictResponse;
+  set: ServingSet;
 }
 
 /** The public response of the predict API (keep it exactly). */
@@ -109,12 +155,19 @@ export class PredictionService {
   ) {}
 
   /**
-   * Predicts `rows` with the leased set's main model. Takes ownership of the lease: it is
-   * released once the challenger (if any) is done with the rows too.
+   * Predicts `rows` with the main model of the target's current serving set. Leases the set
+   * itself, so a switch never mixes versions within a request, and releases it once the
+   * challenger (if any) is done with the rows too: callers never hold a lease.
    */
-  async predict(lease: Lease<ServingSet>, rows: Row[], source: PredictionSource, record = true): Promise<PredictResponse> {
+  async predict(target: PredictTarget, rows: Row[], options: PredictOptions): Promise<PredictResult> {
+    const lease = target.slot.current();
+    if (!lease) throw notDeployed(target.deployment.slug);
     let handedOver = false;
+    const { source, record } = options;
     try {
+      if (options.version !== undefined && options.version !== lease.value.version.number) {
+        throw notFound(`Version ${options.version} of deployment`, `${target.deployment.slug} (it serves version ${lease.value.version.number})`);
+      }
       if (rows.length > this.options.maxRows) {
         throw tooLarge('inputs', `${rows.length} rows in one request; the limit is ${this.options.maxRows} (BERTH_MAX_PREDICT_ROWS)`);
       }
@@ -127,11 +180,18 @@ export class PredictionService {
       }
       const set = lease.value;
       const mode = set.deployment.validationMode;
+      const strict = mode === ValidationMode.strict;
+      const converted = typeIssues(set.main.spec, rows, strict);
+      if (strict && converted.length > 0) {
+        const [first] = converted;
+        throw new DomainError('BAD_USER_INPUT', `row ${first!.row}, field "${first!.field}": ${first!.message}`, { details: converted });
+      }
       const started = performance.now();
       const requestId = randomUUID();
       let predictions: Awaited<ReturnType<PredictionService['run']>>;
       try {
         predictions = await this.run(set, set.main, forModel(set, set.main, rows), mode);
+        if (converted.length > 0) predictions = { ...predictions, warnings: warningsOf(converted, predictions.warnings) };
       } catch (error) {
         // A failure of the server (not of the input) counts in the error charts too.
         if (record && !(error instanceof DomainError)) {
@@ -149,7 +209,7 @@ export class PredictionService {
         // Backpressure: when the log cannot keep up, requests wait instead of rows being dropped.
         if (!this.log.writable) await this.log.whenWritable();
       }
-      return {
+      const response: PredictResponse = {
         requestId,
         deployment: set.deployment.slug,
         version: set.version.number,
@@ -157,6 +217,7 @@ export class PredictionService {
         predictions: predictions.predictions,
         ...(predictions.warnings.length > 0 ? { warnings: predictions.warnings } : {}),
       };
+      return { response, set };
     } finally {
       if (!handedOver) lease.release();
     }
@@ -319,3 +380,5 @@ export class PredictionService {
     while (this.challengerRowsQueued > 0) await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
+
+export const notDeployed = (slug: string) => new DomainError('UNAVAILABLE', `Deployment ${slug} has no model loaded yet; try again shortly`);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Binning, PredictionRecord } from '../../../server/monitoring/prediction-log';
-import { unpack, WireBatch } from '../../../server/monitoring/prediction-log-wire';
+import type { Binning, PredictionRecord } from '../../../server/monitoring/log/prediction-log';
+import { unpack, WireBatch } from '../../../server/monitoring/log/wire';
 
 describe('prediction log wire format', () => {
   const binning = { profile: null, predictions: null };

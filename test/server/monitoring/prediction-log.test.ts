@@ -7,10 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../server/platform/logger';
 import { migrate } from '../../../server/platform/database';
 import { berthDataSource } from '../../../server/entities';
-import { PredictionLog, type PredictionRecord } from '../../../server/monitoring/prediction-log';
-import { WireBatch } from '../../../server/monitoring/prediction-log-wire';
+import { PredictionLog, type PredictionRecord } from '../../../server/monitoring/log/prediction-log';
+import { WireBatch } from '../../../server/monitoring/log/wire';
 import { csvLine } from '../../../server/platform/csv';
-import type { RunPredictions } from '../../../server/monitoring/run-files';
+import type { RunPredictions } from '../../../server/monitoring/log/records';
 import { testDatabase } from '../../support/database';
 import { letTimePass, waitFor } from '../../support/wait';
 

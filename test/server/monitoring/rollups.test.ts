@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aggregateRows, dailyRollups, dayOf, splitRange } from '../../../server/monitoring/rollups';
+import { aggregateRows, dailyRollups, dayOf, splitRange } from '../../../server/monitoring/log/rollups';
 import { emptyPairSums } from '../../../server/monitoring/statistics';
 
 const at = (iso: string) => new Date(iso);

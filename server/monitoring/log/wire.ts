@@ -1,4 +1,4 @@
-import type { Binning, PredictionRecord, PredictionRole, PredictionSource } from './prediction-log';
+import { type Binning, type PredictionRecord, type PredictionRole, type PredictionSource } from './records';
 
 /**
  * How recorded rows travel to the log's thread: one JSON string per message (cheaper to copy

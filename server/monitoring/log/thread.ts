@@ -1,8 +1,8 @@
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import pg from 'pg';
-import type { Binning, LogThreadData, ToLogThread } from './prediction-log';
-import { PredictionLogWriter, type WriterEvent } from './prediction-log-writer';
+import { PredictionLogWriter } from './writer';
+import { type Binning, type LogThreadData, type ToLogThread, type WriterEvent } from './records';
 
 /** A lower CPU priority than the threads answering requests (0 is normal, 19 the lowest). */
 const LOG_THREAD_NICE = 10;

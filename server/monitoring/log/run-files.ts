@@ -1,33 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readCsvRows } from '../experiments/ml/csv';
-import type { Prediction } from '../experiments/ml/types';
-import { parseNumber } from '../experiments/ml/values';
-import type { Binning, PredictionRecord } from './prediction-log';
-
-/** A pipeline run's result files, handed to the log once the run has succeeded. */
-export interface RunPredictions {
-  deploymentId: string;
-  deploymentVersion: number;
-  main: RunModelFile;
-  challenger: RunModelFile | null;
-  /** Rows in each file. */
-  rows: number;
-  features: Array<{ name: string; numeric: boolean }>;
-  /** Classification labels (probability_<label> columns); empty for regression. */
-  labels: string[];
-  regression: boolean;
-  /** The run's start and end: rows are dated between them, in file order. */
-  startedAt: number;
-  finishedAt: number;
-}
-
-export interface RunModelFile {
-  modelId: string;
-  binning: Binning;
-  /** Path of the model's result CSV (features, prediction, probabilities), owned by the log from now on. */
-  file: string;
-}
+import { readCsvRows } from '../../experiments/ml/csv';
+import type { Prediction } from '../../experiments/ml/types';
+import { parseNumber } from '../../experiments/ml/values';
+import { type Binning, type PredictionRecord, type RunPredictions } from './records';
 
 /** Rows per request id, as the run predicted them (one chunk). */
 const ROWS_PER_REQUEST = 1000;

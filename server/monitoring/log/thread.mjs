@@ -2,4 +2,4 @@
 // of the thread that started it (vitest's in particular), so the writer is loaded through tsx.
 import { tsImport } from 'tsx/esm/api';
 
-await tsImport('./prediction-log.thread.ts', import.meta.url);
+await tsImport('./thread.ts', import.meta.url);

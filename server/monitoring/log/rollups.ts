@@ -1,4 +1,4 @@
-import type { PairSums } from './statistics';
+import type { PairSums } from '../statistics';
 
 /**
  * Daily rollups of the hourly aggregates, and how a range is read from both.

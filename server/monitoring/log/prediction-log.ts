@@ -2,43 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { Prediction, PredictionDistribution, ReferenceProfile } from '../experiments/ml/types';
-import type { Logger } from '../platform/logger';
-import { LANES, LEFT_MARKER, type Lane, type LaneCounts, type PredictionLogStats, type WriterEvent, type WriterOptions } from './prediction-log-writer';
-import type { RunModelFile, RunPredictions } from './run-files';
-import { WireBatch } from './prediction-log-wire';
+import type { Logger } from '../../platform/logger';
+import { WireBatch } from './wire';
+import { LANES, LEFT_MARKER, type Binning, type Lane, type LaneCounts, type LogThreadData, type PredictionLogStats, type PredictionRecord, type RunModelFile, type RunPredictions, type ToLogThread, type WriterEvent, type WriterOptions } from './records';
 
-export type { PredictionLogStats } from './prediction-log-writer';
-export type PredictionRole = 'main' | 'challenger';
-export type PredictionSource = 'api' | 'form' | 'pipeline';
-
-/** What live values of one model are binned against: its version's training profile and holdout predictions. */
-export interface Binning {
-  profile: ReferenceProfile | null;
-  predictions: PredictionDistribution | null;
-}
-
-/** One row predicted by one model: what came in, what went out, how long it took. */
-export interface PredictionRecord {
-  deploymentId: string;
-  deploymentVersion: number;
-  modelId: string;
-  role: PredictionRole;
-  requestId: string;
-  /** Position of the row in its request. */
-  rowIndex: number;
-  input: unknown;
-  /** The prediction, or null when the model failed (`error` says why). */
-  output: Prediction | null;
-  error?: string;
-  /** Of the whole request (all its rows went through the model together). */
-  latencyMs: number;
-  source: PredictionSource;
-  createdAt: Date;
-  binning: Binning;
-  /** Challenger rows: the main model's answer for the same row, for agreement. */
-  mainOutput?: Prediction;
-}
+export type { Binning, PredictionLogStats, PredictionRecord, PredictionRole, PredictionSource, RunModelFile, RunPredictions } from './records';
 
 export interface PredictionLogOptions extends Partial<Omit<WriterOptions, 'spillDir'>> {
   databaseUrl: string;
@@ -46,23 +14,6 @@ export interface PredictionLogOptions extends Partial<Omit<WriterOptions, 'spill
   /** Live rows recorded and not written at most, in memory and spilled together; beyond, whenWritable() waits. */
   maxBacklogRows?: number;
 }
-
-/** Everything the log's thread starts with. */
-export interface LogThreadData {
-  databaseUrl: string;
-  options: WriterOptions;
-}
-
-export type ToLogThread =
-  | { type: 'binning'; modelId: string; binning: Binning }
-  /** A WireMessage as JSON (prediction-log-wire.ts). */
-  | { type: 'rows'; json: string; rows: number }
-  | { type: 'run'; run: RunPredictions }
-  | { type: 'shed'; entry: { deploymentId: string; modelId: string; hour: string; rows: number } }
-  /** A stopped log's spill folder, claimed (moved) for this one to write. */
-  | { type: 'adopt'; folder: string }
-  | { type: 'flush' }
-  | { type: 'close'; deadline: number };
 
 /** `kept`: rows left on disk for the next start. */
 type FromLogThread = WriterEvent | { type: 'closed'; kept: number };
@@ -373,7 +324,7 @@ export class PredictionLog {
       maxBufferedRows: this.options.maxBufferedRows ?? 50_000,
       spillDir: this.options.spillDir,
     };
-    const worker = new Worker(new URL('./prediction-log.thread.mjs', import.meta.url), { workerData: { databaseUrl: this.options.databaseUrl, options } satisfies LogThreadData });
+    const worker = new Worker(new URL('./thread.mjs', import.meta.url), { workerData: { databaseUrl: this.options.databaseUrl, options } satisfies LogThreadData });
     worker.unref();
     worker.on('message', (event: FromLogThread) => {
       if (event.type === 'progress') {

@@ -5,13 +5,13 @@ import { pipeline } from 'node:stream/promises';
 import type { Submittable } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import path from 'node:path';
-import { binValue } from '../experiments/ml/profile';
-import { predictionBin } from './drift/report';
-import { unpack, WireBatch } from './prediction-log-wire';
-import type { Binning, PredictionRecord, PredictionRole } from './prediction-log';
+import { binValue } from '../../experiments/ml/profile';
+import { predictionBin } from '../drift/report';
+import { unpack, WireBatch } from './wire';
 import { upsertDailyRollups, upsertSums, type BinIncrement, type CountsIncrement } from './rollups';
-import { RunFileReader, type RunPredictions } from './run-files';
-import { addPair, emptyPairSums, latencyBin, type PairSums } from './statistics';
+import { RunFileReader } from './run-files';
+import { addPair, emptyPairSums, latencyBin, type PairSums } from '../statistics';
+import { LEFT_MARKER, type Binning, type Lane, type LaneCounts, type PredictionRecord, type PredictionRole, type RunPredictions, type WriterEvent, type WriterOptions } from './records';
 
 /** A pooled PostgreSQL connection (pg), as much of it as the writer needs. */
 interface LogConnection {
@@ -24,55 +24,6 @@ interface LogConnection {
 export interface LogDatabase {
   connect(): Promise<LogConnection>;
 }
-
-export interface WriterOptions {
-  flushMs: number;
-  flushRows: number;
-  /** Rows held in memory at most; beyond, incoming rows go to the spill folder. */
-  maxBufferedRows: number;
-  /** Where rows beyond `maxBufferedRows` are written until the database catches up. */
-  spillDir: string;
-}
-
-/**
- * The two lanes of the log: rows recorded one request at a time (API, form), and the result
- * files of pipeline runs. Each is written in the order it came; live rows go first (behind at
- * most one buffer of run rows already read), so a long run's backlog does not hold back the
- * monitoring (or a feedback join) of live traffic.
- */
-export type Lane = 'live' | 'runs';
-export const LANES: Lane[] = ['live', 'runs'];
-
-/**
- * What the writer reports per lane: rows written; rows given up (the database refused them, or
- * their files could not be read); rows dropped because their deployment was deleted meanwhile
- * (its monitoring data went with it).
- */
-export interface LaneCounts {
-  written: number;
-  lost: number;
-  discarded: number;
-}
-
-/** Counters of the log, for /metrics and tests: `lost` must stay 0. */
-export interface PredictionLogStats {
-  /** Rows written since the start. */
-  written: number;
-  /** Rows recorded but not written yet: in memory, or on disk. */
-  buffered: number;
-  /** Of `buffered`, the rows waiting on disk (spilled messages, runs' result files). */
-  spilled: number;
-  failedFlushes: number;
-  lost: number;
-  /** Rows of deployments deleted before they were written. */
-  discarded: number;
-}
-
-export type WriterEvent =
-  | { type: 'progress'; lanes: Record<Lane, LaneCounts>; failedFlushes: number; spilled: number }
-  /** Rows another log left on disk that this one took over (they count as recorded here). */
-  | { type: 'adopted'; rows: Record<Lane, number> }
-  | { type: 'log'; level: 'warn' | 'error'; data: Record<string, unknown>; message: string };
 
 interface ShedEntry {
   deploymentId: string;
@@ -105,7 +56,6 @@ interface RunManifest {
 
 /** What a log leaves for the next one: its models' binnings, and a marker that it stopped. */
 const BINNINGS_FILE = 'binnings.json';
-export const LEFT_MARKER = 'left-for-next-start';
 /** Rows per message when a stopping log writes its memory out. */
 const ROWS_PER_KEPT_MESSAGE = 1000;
 
@@ -117,7 +67,7 @@ const WRITE_TIMEOUT_MS = 60_000;
 
 /**
  * Writes the prediction log and keeps the hourly (and daily) aggregates every chart reads; it
- * runs on the log's own thread (prediction-log.thread.ts), off the request path.
+ * runs on the log's own thread (thread.ts), off the request path.
  * Rows are written in one COPY per batch, flushed by size or after `flushMs`, together with the
  * aggregate increments they make, in one transaction: the aggregates always equal what the rows
  * say, and the log is never rescanned. When the database is away, the batch is kept and retried.
