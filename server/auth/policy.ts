@@ -101,6 +101,31 @@ export class Policy {
     return user;
   }
 
+  /**
+   * An object of a project (deployment, experiment, pipeline, connector, dataset, model, API
+   * key…), once the viewer may act on it with the `minimum` role: `load` reads it by id and throws
+   * NOT_FOUND when there is none. An object that does not exist and one in a project the viewer
+   * has no role in get the same answer, "<kind> <id> does not exist or is not visible to you", so
+   * neither its existence nor its project leaks. A caller without credentials is refused before
+   * anything is read. A collaborator below `minimum` sees the object, so is told which role it needs.
+   */
+  async inProject<T extends { projectId: string }>(viewer: Viewer | null, kind: string, id: string, minimum: ProjectRole, load: (id: string) => Promise<T>): Promise<T> {
+    const user = this.requireUser(viewer);
+    let object: T;
+    try {
+      object = await load(id);
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'NOT_FOUND') throw notFound(kind, id);
+      throw error;
+    }
+    const role = await this.projectRole(user, object.projectId);
+    if (role === null) throw notFound(kind, id);
+    if (PROJECT_ROLE_RANK[role] < PROJECT_ROLE_RANK[minimum]) {
+      throw forbidden(`This needs the ${minimum} role in the project; you are ${role}`);
+    }
+    return object;
+  }
+
   private forget(change: AccessChange): void {
     if (change.userId === undefined && change.projectId === undefined) return;
     this.changes++;

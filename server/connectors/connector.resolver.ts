@@ -16,9 +16,7 @@ export class ConnectorResolver {
 
   @Query(() => Connector)
   async connector(@Arg('id', () => ID) id: string, @Ctx() { services, viewer }: Context): Promise<Connector> {
-    const connector = await services.connectors.get(id);
-    await services.policy.requireProjectRole(viewer, connector.projectId, ProjectRole.viewer);
-    return connector;
+    return services.policy.inProject(viewer, 'Connector', id, ProjectRole.viewer, (id) => services.connectors.get(id));
   }
 
   @FieldResolver(() => User, { nullable: true, description: 'Who created it' })
@@ -35,16 +33,15 @@ export class ConnectorResolver {
 
   @Mutation(() => ConnectorTestResult, { description: 'Connects from this server and tries reading and creating a table; says precisely what failed' })
   async testConnector(@Arg('id', () => ID) id: string, @Ctx() { services, viewer }: Context): Promise<ConnectorTestResult> {
-    const connector = await services.connectors.get(id);
-    const user = await services.policy.requireProjectRole(viewer, connector.projectId, ProjectRole.contributor);
+    const connector = await services.policy.inProject(viewer, 'Connector', id, ProjectRole.contributor, (id) => services.connectors.get(id));
+    const user = services.policy.requireUser(viewer);
     // Rate-limited per user; a host outside the allowed set is answered "not allowed" without connecting.
     return services.connectors.test(connector, user.id);
   }
 
   @Mutation(() => Boolean, { description: 'Refused while a pipeline uses it' })
   async deleteConnector(@Arg('id', () => ID) id: string, @Ctx() { services, viewer }: Context): Promise<boolean> {
-    const connector = await services.connectors.get(id);
-    await services.policy.requireProjectRole(viewer, connector.projectId, ProjectRole.contributor);
+    await services.policy.inProject(viewer, 'Connector', id, ProjectRole.contributor, (id) => services.connectors.get(id));
     await services.connectors.delete(id);
     return true;
   }

@@ -47,9 +47,7 @@ export class DeploymentResolver {
 
   @Query(() => Deployment)
   async deployment(@Arg('id', () => ID) id: string, @Ctx() { services, viewer }: Context): Promise<Deployment> {
-    const deployment = await services.deployments.get(id);
-    await services.policy.requireProjectRole(viewer, deployment.projectId, ProjectRole.viewer);
-    return deployment;
+    return services.policy.inProject(viewer, 'Deployment', id, ProjectRole.viewer, (id) => services.deployments.get(id));
   }
 
   @FieldResolver(() => DeploymentStatus)
@@ -111,39 +109,35 @@ export class DeploymentResolver {
     @Arg('challengerModelId', () => ID, { nullable: true }) challengerModelId: string | null,
     @Ctx() { services, viewer }: Context,
   ): Promise<DeploymentVersion> {
-    const deployment = await services.deployments.get(deploymentId);
-    const user = await services.policy.requireProjectRole(viewer, deployment.projectId, ProjectRole.contributor);
-    return services.deployments.deployModelVersion(user, deploymentId, mainModelId, challengerModelId ?? null);
+    await services.policy.inProject(viewer, 'Deployment', deploymentId, ProjectRole.contributor, (id) => services.deployments.get(id));
+    return services.deployments.deployModelVersion(services.policy.requireUser(viewer), deploymentId, mainModelId, challengerModelId ?? null);
   }
 
   @Mutation(() => DeploymentVersion, { description: 'Makes an earlier version current again' })
   async rollbackDeployment(@Arg('deploymentVersionId', () => ID) deploymentVersionId: string, @Ctx() { services, viewer }: Context): Promise<DeploymentVersion> {
-    const version = await services.deployments.version(deploymentVersionId);
-    const deployment = await services.deployments.get(version.deploymentId);
-    const user = await services.policy.requireProjectRole(viewer, deployment.projectId, ProjectRole.contributor);
-    return services.deployments.rollback(user, deploymentVersionId);
+    await services.policy.inProject(viewer, 'Deployment version', deploymentVersionId, ProjectRole.contributor, async (id) => {
+      const version = await services.deployments.version(id);
+      return services.deployments.get(version.deploymentId);
+    });
+    return services.deployments.rollback(services.policy.requireUser(viewer), deploymentVersionId);
   }
 
   @Mutation(() => Boolean, { description: 'Unloads its models, revokes its keys and removes its monitoring data' })
   async deleteDeployment(@Arg('id', () => ID) id: string, @Arg('confirm', () => String, { description: "The deployment's slug, typed again" }) confirm: string, @Ctx() { services, viewer }: Context): Promise<boolean> {
-    const deployment = await services.deployments.get(id);
-    await services.policy.requireProjectRole(viewer, deployment.projectId, ProjectRole.contributor);
+    await services.policy.inProject(viewer, 'Deployment', id, ProjectRole.contributor, (id) => services.deployments.get(id));
     await services.deployments.delete(id, confirm);
     return true;
   }
 
   @Mutation(() => CreatedApiKey)
   async createApiKey(@Arg('deploymentId', () => ID) deploymentId: string, @Arg('name', () => String) name: string, @Ctx() { services, viewer }: Context): Promise<CreatedApiKey> {
-    const deployment = await services.deployments.get(deploymentId);
-    const user = await services.policy.requireProjectRole(viewer, deployment.projectId, ProjectRole.contributor);
-    return services.deployments.createApiKey(user, deploymentId, name);
+    await services.policy.inProject(viewer, 'Deployment', deploymentId, ProjectRole.contributor, (id) => services.deployments.get(id));
+    return services.deployments.createApiKey(services.policy.requireUser(viewer), deploymentId, name);
   }
 
   @Mutation(() => ApiKey, { description: 'Takes effect on the next request, on every server' })
   async revokeApiKey(@Arg('id', () => ID) id: string, @Ctx() { services, viewer }: Context): Promise<ApiKey> {
-    const key = await services.deployments.apiKey(id);
-    const deployment = await services.deployments.get(key.deploymentId);
-    await services.policy.requireProjectRole(viewer, deployment.projectId, ProjectRole.contributor);
+    await services.policy.inProject(viewer, 'API key', id, ProjectRole.contributor, async (id) => services.deployments.get((await services.deployments.apiKey(id)).deploymentId));
     return services.deployments.revokeApiKey(id);
   }
 
@@ -153,8 +147,7 @@ export class DeploymentResolver {
       const { services, viewer } = context as Context;
       if (!viewer) throw unauthenticated();
       if (args.deploymentId) {
-        const deployment = await services.deployments.get(args.deploymentId as string);
-        await services.policy.requireProjectRole(viewer, deployment.projectId, ProjectRole.viewer);
+        await services.policy.inProject(viewer, 'Deployment', args.deploymentId as string, ProjectRole.viewer, (id) => services.deployments.get(id));
         return services.bus.subscribe(DEPLOYMENT_STATUS, args.deploymentId);
       }
       if (!args.projectId) throw badInput('deploymentStatusChanged', 'give deploymentId (one deployment) or projectId (every deployment of a project)');

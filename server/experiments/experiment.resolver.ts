@@ -40,9 +40,7 @@ export class ExperimentResolver {
 
   @Query(() => Experiment)
   async experiment(@Arg('id', () => ID) id: string, @Ctx() { services, viewer }: Context): Promise<Experiment> {
-    const experiment = await services.experiments.get(id);
-    await services.policy.requireProjectRole(viewer, experiment.projectId, ProjectRole.viewer);
-    return experiment;
+    return services.policy.inProject(viewer, 'Experiment', id, ProjectRole.viewer, (id) => services.experiments.get(id));
   }
 
   @FieldResolver(() => [ExperimentVersion])
@@ -64,16 +62,14 @@ export class ExperimentResolver {
 
   @Mutation(() => ExperimentVersion, { description: 'Creates version n+1 and trains candidate models in the background; follow trainingProgress' })
   async trainExperimentVersion(@Arg('input', () => TrainVersionInput) input: TrainVersionInput, @Ctx() { services, viewer }: Context): Promise<ExperimentVersion> {
-    const experiment = await services.experiments.get(input.experimentId);
-    const user = await services.policy.requireProjectRole(viewer, experiment.projectId, ProjectRole.contributor);
-    return services.experiments.createTrainingVersion(experiment, user.id, input);
+    const experiment = await services.policy.inProject(viewer, 'Experiment', input.experimentId, ProjectRole.contributor, (id) => services.experiments.get(id));
+    return services.experiments.createTrainingVersion(experiment, services.policy.requireUser(viewer).id, input);
   }
 
   @Mutation(() => ExperimentVersion, { description: 'Creates version n+1 from an uploaded TF.js model and its reference data' })
   async importExperimentVersion(@Arg('input', () => ImportVersionInput) input: ImportVersionInput, @Ctx() { services, viewer }: Context): Promise<ExperimentVersion> {
-    const experiment = await services.experiments.get(input.experimentId);
-    const user = await services.policy.requireProjectRole(viewer, experiment.projectId, ProjectRole.contributor);
-    return services.experiments.importVersion(experiment, user.id, input);
+    const experiment = await services.policy.inProject(viewer, 'Experiment', input.experimentId, ProjectRole.contributor, (id) => services.experiments.get(id));
+    return services.experiments.importVersion(experiment, services.policy.requireUser(viewer).id, input);
   }
 
   @Query(() => ModelContractProposal, { description: 'What an uploaded model declares and the input/output contract Berth proposes for it, for confirmation before importExperimentVersion' })
@@ -83,24 +79,20 @@ export class ExperimentResolver {
     @Arg('modelUploadId', () => ID) modelUploadId: string,
     @Ctx() { services, viewer }: Context,
   ): Promise<ModelContractProposal> {
-    const experiment = await services.experiments.get(experimentId);
-    await services.policy.requireProjectRole(viewer, experiment.projectId, ProjectRole.contributor);
+    const experiment = await services.policy.inProject(viewer, 'Experiment', experimentId, ProjectRole.contributor, (id) => services.experiments.get(id));
     return services.experiments.proposeContract(experiment, { datasetId, modelUploadId }) as Promise<ModelContractProposal>;
   }
 
   @Mutation(() => Boolean, { description: 'Refused while a deployment uses one of its models' })
   async deleteExperiment(@Arg('id', () => ID) id: string, @Ctx() { services, viewer }: Context): Promise<boolean> {
-    const experiment = await services.experiments.get(id);
-    await services.policy.requireProjectRole(viewer, experiment.projectId, ProjectRole.contributor);
+    await services.policy.inProject(viewer, 'Experiment', id, ProjectRole.contributor, (id) => services.experiments.get(id));
     await services.experiments.delete(id);
     return true;
   }
 
   @Mutation(() => Boolean, { description: 'Refused while a deployment uses one of its models' })
   async deleteExperimentVersion(@Arg('id', () => ID) id: string, @Ctx() { services, viewer }: Context): Promise<boolean> {
-    const version = await services.experiments.version(id);
-    const experiment = await services.experiments.get(version.experimentId);
-    await services.policy.requireProjectRole(viewer, experiment.projectId, ProjectRole.contributor);
+    await services.policy.inProject(viewer, 'Experiment version', id, ProjectRole.contributor, async (id) => services.experiments.get((await services.experiments.version(id)).experimentId));
     await services.experiments.deleteVersion(id);
     return true;
   }
@@ -108,9 +100,7 @@ export class ExperimentResolver {
   @Subscription(() => TrainingProgress, {
     subscribe: async ({ args, context }) => {
       const { services, viewer } = context as Context;
-      const version = await services.experiments.version(args.versionId as string);
-      const experiment = await services.experiments.get(version.experimentId);
-      await services.policy.requireProjectRole(viewer, experiment.projectId, ProjectRole.viewer);
+      await services.policy.inProject(viewer, 'Experiment version', args.versionId as string, ProjectRole.viewer, async (id) => services.experiments.get((await services.experiments.version(id)).experimentId));
       return services.bus.subscribe(TRAINING_PROGRESS, args.versionId);
     },
   })

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance } from 'fastify';
-import { viewerOf } from '../http/authenticate';
+import { credentialsOf } from '../auth/request-viewer';
 import { badInput, tooLarge } from '../platform/errors';
 import { baseName, checkModelUpload } from './model-upload-check';
 import { ProjectRole } from '../projects/collaborator.entity';
@@ -23,10 +23,13 @@ function parseJson(bytes: Buffer): unknown {
   }
 }
 
+/** What the model registry's routes use. */
+export type ExperimentRouteDeps = Pick<Services, 'config' | 'datasets' | 'experiments' | 'policy' | 'requestViewer'>;
+
 /** REST routes of the model registry: what GraphQL cannot carry well (file uploads and downloads). */
-export function mountExperimentRoutes(app: FastifyInstance, services: Services): void {
+export function mountExperimentRoutes(app: FastifyInstance, services: ExperimentRouteDeps): void {
   app.post<{ Params: { projectId: string } }>('/api/v1/projects/:projectId/datasets', async (request, reply) => {
-    const user = await services.policy.requireProjectRole(await viewerOf(request, services), request.params.projectId, ProjectRole.contributor);
+    const user = await services.policy.requireProjectRole(await services.requestViewer.signedIn(credentialsOf(request)), request.params.projectId, ProjectRole.contributor);
     if (!request.isMultipart()) throw badInput('file', 'send the CSV as multipart/form-data in a field named "file"');
     const file = await request.file();
     if (!file || file.fieldname !== 'file') throw badInput('file', 'send the CSV in a multipart field named "file"');
@@ -43,7 +46,7 @@ export function mountExperimentRoutes(app: FastifyInstance, services: Services):
 
   /** Model files for an import: model.json and its weight shards, or one .onnx file; each a multipart file field. */
   app.post<{ Params: { projectId: string } }>('/api/v1/projects/:projectId/model-uploads', async (request, reply) => {
-    const user = await services.policy.requireProjectRole(await viewerOf(request, services), request.params.projectId, ProjectRole.contributor);
+    const user = await services.policy.requireProjectRole(await services.requestViewer.signedIn(credentialsOf(request)), request.params.projectId, ProjectRole.contributor);
     if (!request.isMultipart()) throw badInput('files', 'send model.json and its weight files, or one .onnx file, as multipart/form-data');
     // Each part goes to a file as it arrives, not to memory: 64 parts of up to the upload limit
     // each would otherwise sit in memory before anything is checked.
@@ -86,9 +89,11 @@ export function mountExperimentRoutes(app: FastifyInstance, services: Services):
 
   // model.json names its weight files relative to itself, so tf.loadLayersModel(`…/files/model.json`) works as is.
   app.get<{ Params: { modelId: string; name: string } }>('/api/v1/models/:modelId/files/:name', async (request, reply) => {
-    const projectId = await services.experiments.projectOfModel(request.params.modelId);
-    await services.policy.requireProjectRole(await viewerOf(request, services), projectId, ProjectRole.viewer);
-    const model = await services.experiments.model(request.params.modelId);
+    const viewer = await services.requestViewer.signedIn(credentialsOf(request));
+    const { model } = await services.policy.inProject(viewer, 'Model', request.params.modelId, ProjectRole.viewer, async (id) => ({
+      model: await services.experiments.model(id),
+      projectId: await services.experiments.projectOfModel(id),
+    }));
     const content = await services.experiments.modelFile(model, request.params.name);
     return reply
       .header('content-type', request.params.name.endsWith('.json') ? 'application/json' : 'application/octet-stream')

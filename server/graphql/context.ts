@@ -19,11 +19,3 @@ export interface Context {
    */
   foreignCookie?: boolean;
 }
-
-export const SESSION_COOKIE = 'berth_session';
-
-/** The bearer secret of a request: `Authorization: Bearer …` first, else the session cookie. */
-export function bearerFrom(authorization: string | undefined, cookie: string | undefined): string | undefined {
-  const match = authorization?.match(/^Bearer\s+(\S+)$/i);
-  return match?.[1] ?? cookie;
-}

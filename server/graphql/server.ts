@@ -8,9 +8,9 @@ import { WebSocketServer } from 'ws';
 import type { Config } from '../config';
 import type { Logger } from '../platform/logger';
 import type { Services } from '../services';
-import { bearerFrom, SESSION_COOKIE, type Context } from './context';
+import type { Context } from './context';
 import { formatGraphQLError } from './errors';
-import { viewerOf } from '../http/authenticate';
+import { credentialsOf, SESSION_COOKIE, sessionCookieFrom, type RequestCredentials } from '../auth/request-viewer';
 import { FOREIGN_ORIGIN_MESSAGE, fromConsoleOrigin, signedInByCookie } from '../http/origins';
 import { HTTP_STATUS, type ErrorCode } from '../platform/errors';
 import { validateOperation, type OperationLimits } from './limits';
@@ -29,13 +29,17 @@ export async function mountGraphQL(app: FastifyInstance, schema: GraphQLSchema, 
   const formatError = formatGraphQLError(logger);
   const limits: OperationLimits = { depth: config.limits.graphqlDepth, cost: config.limits.graphqlCost, anonymousIntrospection: config.graphqlIntrospection };
 
+  /** A connection's credentials: its `authorization` connection parameter, else the session cookie of its upgrade request. */
+  const websocketCredentials = (ctx: WebSocketContext): RequestCredentials => ({
+    authorization: typeof ctx.connectionParams?.authorization === 'string' ? ctx.connectionParams.authorization : undefined,
+    sessionCookie: sessionCookieFrom(ctx.extra.request.headers.cookie),
+  });
   /** Evaluated for every operation, and again when a subscription's rights are re-checked. */
-  const websocketContext = async (ctx: WebSocketContext): Promise<Context> => {
-    const headerToken = typeof ctx.connectionParams?.authorization === 'string' ? ctx.connectionParams.authorization : undefined;
-    const cookieToken = parseCookie(ctx.extra.request.headers.cookie, SESSION_COOKIE);
-    const secret = bearerFrom(headerToken, cookieToken);
-    return { services, viewer: secret ? await services.auth.authenticate(secret) : null, clientAddress: ctx.extra.request.socket.remoteAddress };
-  };
+  const websocketContext = async (ctx: WebSocketContext): Promise<Context> => ({
+    services,
+    viewer: await services.requestViewer.viewer(websocketCredentials(ctx)),
+    clientAddress: ctx.extra.request.socket.remoteAddress,
+  });
 
   const websocket = new WebSocketServer({ server: app.server, path: PATH, maxPayload: config.limits.bodyBytes });
   const subscriptions = useServer<Record<string, unknown>>(
@@ -44,9 +48,8 @@ export async function mountGraphQL(app: FastifyInstance, schema: GraphQLSchema, 
       // A browser attaches the session cookie to any page's WebSocket: a connection signed in by the
       // cookie alone is accepted only from the console's origin (graphql-ws closes it with 4403).
       onConnect: (ctx) => {
-        const headerToken = typeof ctx.connectionParams?.authorization === 'string' ? ctx.connectionParams.authorization : undefined;
-        const cookieToken = parseCookie(ctx.extra.request.headers.cookie, SESSION_COOKIE);
-        return !signedInByCookie(headerToken, undefined, cookieToken) || fromConsoleOrigin(ctx.extra.request.headers, config);
+        const { authorization, sessionCookie } = websocketCredentials(ctx);
+        return !signedInByCookie(authorization, undefined, sessionCookie) || fromConsoleOrigin(ctx.extra.request.headers, config);
       },
       context: (ctx): Promise<Context> => websocketContext(ctx),
       // A subscription ends with an error when its viewer's rights change (logout, revocation, role…).
@@ -87,7 +90,7 @@ export async function mountGraphQL(app: FastifyInstance, schema: GraphQLSchema, 
     context: async (request, reply): Promise<Context> => {
       return {
         services,
-        viewer: await viewerOf(request, services),
+        viewer: await services.requestViewer.viewer(credentialsOf(request)),
         clientAddress: request.ip,
         foreignCookie: signedInByCookie(request.headers.authorization, undefined, request.cookies[SESSION_COOKIE]) && !fromConsoleOrigin(request.headers, config),
         session: {
@@ -125,12 +128,4 @@ function operationGuard(schema: GraphQLSchema, limits: OperationLimits, formatEr
       };
     },
   };
-}
-
-function parseCookie(header: string | undefined, name: string): string | undefined {
-  for (const part of header?.split(';') ?? []) {
-    const [key, ...value] = part.trim().split('=');
-    if (key === name) return decodeURIComponent(value.join('='));
-  }
-  return undefined;
 }

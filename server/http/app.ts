@@ -56,10 +56,13 @@ export async function createHttpApp({ config, logger, services, schema, readines
   mountHealth(app, readiness);
   mountMetricsRoute(app, services.metrics, config.metricsToken);
   await app.register(fastifyRateLimit, { global: false });
-  mountExperimentRoutes(app, services);
-  mountPredictRoutes(app, services);
-  mountInferenceV2Routes(app, services);
-  mountPipelineRoutes(app, services);
+  // Each route gets the few services it uses, not the container.
+  const { policy, requestViewer, registry, deployments, predictions, metrics, usage } = services;
+  const access = { policy, requestViewer, deployments, registry, config, metrics, usage, predictions };
+  mountExperimentRoutes(app, { config, policy, requestViewer, datasets: services.datasets, experiments: services.experiments });
+  mountPredictRoutes(app, { ...access, predictionLog: services.predictionLog, monitoring: services.monitoring });
+  mountInferenceV2Routes(app, access);
+  mountPipelineRoutes(app, { policy, requestViewer, pipelines: services.pipelines });
   await mountGraphQL(app, schema, services, config, logger);
   if (config.serveConsole) await mountConsole(app, logger);
   return app;

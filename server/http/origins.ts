@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config';
-import { SESSION_COOKIE } from '../graphql/context';
+import { SESSION_COOKIE } from '../auth/request-viewer';
 
 type OriginConfig = Pick<Config, 'publicUrl' | 'publicUrlConfigured'>;
 

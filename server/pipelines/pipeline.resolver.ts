@@ -12,8 +12,7 @@ import { Pipeline } from './pipeline.entity';
 export class PipelineResolver {
   @Query(() => [Pipeline])
   async pipelines(@Arg('deploymentId', () => ID) deploymentId: string, @Ctx() { services, viewer }: Context): Promise<Pipeline[]> {
-    const deployment = await services.deployments.get(deploymentId);
-    await services.policy.requireProjectRole(viewer, deployment.projectId, ProjectRole.viewer);
+    await services.policy.inProject(viewer, 'Deployment', deploymentId, ProjectRole.viewer, (id) => services.deployments.get(id));
     return services.pipelines.list(deploymentId);
   }
 
@@ -25,8 +24,7 @@ export class PipelineResolver {
     @Ctx() { services, viewer }: Context,
   ): Promise<PipelineRun[]> {
     const runs = page(offset, limit, 100);
-    const pipeline = await services.pipelines.get(pipelineId);
-    await services.policy.requireProjectRole(viewer, pipeline.projectId, ProjectRole.viewer);
+    await services.policy.inProject(viewer, 'Pipeline', pipelineId, ProjectRole.viewer, (id) => services.pipelines.get(id));
     return services.pipelines.runs(pipelineId, runs.limit, runs.offset);
   }
 
@@ -43,9 +41,8 @@ export class PipelineResolver {
 
   @Mutation(() => Pipeline)
   async createPipeline(@Arg('input', () => CreatePipelineInput) input: CreatePipelineInput, @Ctx() { services, viewer }: Context): Promise<Pipeline> {
-    const deployment = await services.deployments.get(input.deploymentId);
-    const user = await services.policy.requireProjectRole(viewer, deployment.projectId, ProjectRole.contributor);
-    return services.pipelines.create(user.id, input);
+    await services.policy.inProject(viewer, 'Deployment', input.deploymentId, ProjectRole.contributor, (id) => services.deployments.get(id));
+    return services.pipelines.create(services.policy.requireUser(viewer).id, input);
   }
 
   @Mutation(() => Pipeline, { description: 'A null cron makes the pipeline manual-only' })
@@ -80,8 +77,7 @@ export class PipelineResolver {
 
   @Mutation(() => PipelineRun)
   async cancelPipelineRun(@Arg('runId', () => ID) runId: string, @Ctx() { services, viewer }: Context): Promise<PipelineRun> {
-    const run = await services.pipelines.run(runId);
-    await this.requireWrite(run.pipelineId, { services, viewer });
+    await services.policy.inProject(viewer, 'Pipeline run', runId, ProjectRole.contributor, async (id) => services.pipelines.get((await services.pipelines.run(id)).pipelineId));
     return services.pipelines.cancel(runId);
   }
 
@@ -89,8 +85,7 @@ export class PipelineResolver {
     description: 'Progress and status of the runs of a pipeline, from whichever worker runs them',
     subscribe: async ({ args, context }) => {
       const { services, viewer } = context as Context;
-      const pipeline = await services.pipelines.get(args.pipelineId as string);
-      await services.policy.requireProjectRole(viewer, pipeline.projectId, ProjectRole.viewer);
+      await services.policy.inProject(viewer, 'Pipeline', args.pipelineId as string, ProjectRole.viewer, (id) => services.pipelines.get(id));
       return services.bus.subscribe(PIPELINE_RUN_UPDATED, args.pipelineId);
     },
   })
@@ -99,8 +94,8 @@ export class PipelineResolver {
   }
 
   private async requireWrite(pipelineId: string, { services, viewer }: Pick<Context, 'services' | 'viewer'>) {
-    const pipeline = await services.pipelines.get(pipelineId);
-    return services.policy.requireProjectRole(viewer, pipeline.projectId, ProjectRole.contributor);
+    await services.policy.inProject(viewer, 'Pipeline', pipelineId, ProjectRole.contributor, (id) => services.pipelines.get(id));
+    return services.policy.requireUser(viewer);
   }
 }
 

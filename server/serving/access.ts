@@ -1,16 +1,20 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { DeploymentAccess, type Deployment } from '../deployments/deployment.entity';
 import { hashToken } from '../auth/credentials';
-import { viewerOf } from '../http/authenticate';
+import { apiKeyFrom, credentialsOf } from '../auth/request-viewer';
 import { forbidden, unauthenticated } from '../platform/errors';
 import type { Services } from '../services';
 
+/** What the access checks of the prediction API use. */
+export type AccessDeps = Pick<Services, 'deployments' | 'policy' | 'requestViewer'>;
+/** What the rate limit of the prediction API uses. */
+export type RateLimitDeps = Pick<Services, 'config' | 'deployments' | 'registry'>;
+/** What counting prediction requests uses. */
+export type ObserveDeps = Pick<Services, 'registry' | 'metrics' | 'usage'>;
+
 /** `X-API-Key: …`, or a deployment key sent as `Authorization: Bearer …`. */
 export function apiKeyOf(request: FastifyRequest): string | undefined {
-  const header = request.headers['x-api-key'];
-  if (typeof header === 'string') return header;
-  const bearer = request.headers.authorization?.match(/^Bearer\s+(berth_key_\S+)$/i)?.[1];
-  return bearer;
+  return apiKeyFrom(request.headers);
 }
 
 /**
@@ -19,7 +23,7 @@ export function apiKeyOf(request: FastifyRequest): string | undefined {
  * own: random keys would otherwise each open a fresh one. Unknown keys are remembered for a
  * while (deploymentOfKey), so sending them costs no database read either.
  */
-export function predictRateLimit(services: Services) {
+export function predictRateLimit(services: RateLimitDeps) {
   return {
     rateLimit: {
       max: services.config.limits.predictRatePerMinute,
@@ -34,7 +38,7 @@ export function predictRateLimit(services: Services) {
   };
 }
 
-async function bucketOfKey(services: Services, request: FastifyRequest, key: string): Promise<string> {
+async function bucketOfKey(services: RateLimitDeps, request: FastifyRequest, key: string): Promise<string> {
   try {
     if ((await services.deployments.deploymentOfKey(key)) !== null) return `key:${hashToken(key)}`;
   } catch (error) {
@@ -45,39 +49,17 @@ async function bucketOfKey(services: Services, request: FastifyRequest, key: str
 }
 
 /**
- * Route hook counting each prediction request in the metrics and the usage, once its final
- * status is known (after the error mapping); probes and unknown slugs are not counted.
- * Callback-style: an async hook would cost every request a promise.
- */
-export function observePredictions(services: Services, rowsOf: (body: unknown) => number) {
-  return (request: FastifyRequest<{ Params: { slug: string } }>, reply: FastifyReply, done: () => void) => {
-    // After the response, on whatever the client sent: a failure is counted and logged, never thrown.
-    try {
-      const entry = services.registry.bySlug(request.params.slug);
-      if (entry && request.headers['x-berth-probe'] !== services.registry.probeSecret) {
-        services.metrics.observeRequest(entry.deployment.slug, reply.statusCode, reply.elapsedTime / 1000, rowsOf(request.body));
-        services.usage.recordRequest(entry.deployment.id, reply.elapsedTime, reply.statusCode < 500);
-      }
-    } catch (error) {
-      services.metrics.countCaughtFailure('request_hook');
-      request.log.error({ err: error }, 'counting a prediction request failed');
-    }
-    done();
-  };
-}
-
-/**
  * Who may call a deployment's prediction API: anyone (public); any signed-in user or token of
  * the instance (instance); the project's collaborators (project). An API key of the deployment
  * opens it at every level; a key of another deployment never does.
  */
-export function checkPredictAccess(request: FastifyRequest, deployment: Deployment, services: Services): Promise<void> | undefined {
+export function checkPredictAccess(request: FastifyRequest, deployment: Deployment, services: AccessDeps): Promise<void> | undefined {
   // Public and no key: nothing to look up, nothing to await (the common case of a public model).
   if (deployment.access === DeploymentAccess.public && apiKeyOf(request) === undefined) return undefined;
   return checkCredentials(request, deployment, services);
 }
 
-async function checkCredentials(request: FastifyRequest, deployment: Deployment, services: Services): Promise<void> {
+async function checkCredentials(request: FastifyRequest, deployment: Deployment, services: AccessDeps): Promise<void> {
   const key = apiKeyOf(request);
   if (key) {
     const keyDeployment = await services.deployments.deploymentOfKey(key);
@@ -86,8 +68,8 @@ async function checkCredentials(request: FastifyRequest, deployment: Deployment,
     throw unauthenticated('Unknown or revoked API key');
   }
   if (deployment.access === DeploymentAccess.public) return;
-  const viewer = await viewerOf(request, services);
-  if (!viewer) throw unauthenticated(`Deployment ${deployment.slug} needs credentials: an API key (X-API-Key) or a bearer token`);
+  // The same resolution as every other route: an account whose password an admin reset is refused here too.
+  const viewer = await services.requestViewer.signedIn(credentialsOf(request), `Deployment ${deployment.slug} needs credentials: an API key (X-API-Key) or a bearer token`);
   if (deployment.access === DeploymentAccess.instance) return;
   if ((await services.policy.projectRole(viewer.user, deployment.projectId)) === null) {
     throw forbidden(`Deployment ${deployment.slug} is open to its project's collaborators and API keys only`);
@@ -100,7 +82,7 @@ async function checkCredentials(request: FastifyRequest, deployment: Deployment,
  * deployment is open to anyone; rewriting the truth its performance charts are computed from is
  * not (anyone could overwrite anyone's feedback otherwise).
  */
-export async function checkFeedbackAccess(request: FastifyRequest, deployment: Deployment, services: Services): Promise<void> {
+export async function checkFeedbackAccess(request: FastifyRequest, deployment: Deployment, services: AccessDeps): Promise<void> {
   const key = apiKeyOf(request);
   if (key) {
     const keyDeployment = await services.deployments.deploymentOfKey(key);
@@ -108,8 +90,10 @@ export async function checkFeedbackAccess(request: FastifyRequest, deployment: D
     if (keyDeployment) throw forbidden(`This API key belongs to another deployment`);
     throw unauthenticated('Unknown or revoked API key');
   }
-  const viewer = await viewerOf(request, services);
-  if (!viewer) throw unauthenticated(`Feedback to ${deployment.slug} needs credentials: an API key of the deployment (X-API-Key) or a bearer token of a project collaborator`);
+  const viewer = await services.requestViewer.signedIn(
+    credentialsOf(request),
+    `Feedback to ${deployment.slug} needs credentials: an API key of the deployment (X-API-Key) or a bearer token of a project collaborator`,
+  );
   if ((await services.policy.projectRole(viewer.user, deployment.projectId)) === null) {
     throw forbidden(`Feedback to ${deployment.slug} is open to its project's collaborators and API keys only`);
   }

@@ -3,9 +3,12 @@ import type { Prediction, Row } from '../experiments/ml/types';
 import { showValue } from '../experiments/ml/values';
 import { badInput, notFound } from '../platform/errors';
 import type { Services } from '../services';
-import { checkPredictAccess, observePredictions, predictRateLimit } from './access';
+import { checkPredictAccess, observePredictions, predictRateLimit, type AccessDeps, type ObserveDeps, type RateLimitDeps } from './access';
 import type { ServingSet } from './deployment-registry';
 import { notDeployed } from './predict.routes';
+
+/** What the V2 routes use. */
+export type InferenceV2RouteDeps = AccessDeps & RateLimitDeps & ObserveDeps & Pick<Services, 'predictions'>;
 
 interface V2Tensor {
   name: string;
@@ -18,7 +21,7 @@ interface V2Tensor {
  * The Open Inference Protocol V2 (KServe, MLServer, Triton): one named input tensor per
  * feature, all of the same length, and the outputs `prediction` and `probabilities`.
  */
-export function mountInferenceV2Routes(app: FastifyInstance, services: Services): void {
+export function mountInferenceV2Routes(app: FastifyInstance, services: InferenceV2RouteDeps): void {
   const { registry, predictions } = services;
   const entryOf = async (request: Parameters<typeof checkPredictAccess>[0], slug: string) => {
     const entry = registry.bySlug(slug);

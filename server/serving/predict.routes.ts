@@ -2,8 +2,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Row } from '../experiments/ml/types';
 import { badInput, DomainError, notFound, tooLarge } from '../platform/errors';
 import type { Services } from '../services';
-import { checkFeedbackAccess, checkPredictAccess, observePredictions, predictRateLimit } from './access';
+import { checkFeedbackAccess, checkPredictAccess, observePredictions, predictRateLimit, type AccessDeps, type ObserveDeps, type RateLimitDeps } from './access';
 import { buildOpenApi } from './openapi';
+
+/** What the prediction routes use. */
+export type PredictRouteDeps = AccessDeps & RateLimitDeps & ObserveDeps & Pick<Services, 'predictions' | 'predictionLog' | 'monitoring'>;
 
 interface SlugParams {
   slug: string;
@@ -13,7 +16,7 @@ interface SlugParams {
  * The public prediction API (this contract is public: keep it exactly):
  * POST /api/v1/deployments/{slug}/predict with {"inputs": {…}} or {"inputs": [{…}, …]}.
  */
-export function mountPredictRoutes(app: FastifyInstance, services: Services): void {
+export function mountPredictRoutes(app: FastifyInstance, services: PredictRouteDeps): void {
   const { registry, predictions } = services;
 
   const onResponse = observePredictions(services, (body) => {
