@@ -13,9 +13,9 @@ import { runInNewContext } from 'node:vm';
 import type { Berth } from '../server/berth';
 import { vegaRecords } from '../server/demo/vega-datasets';
 import type { Dataset } from '../server/experiments/dataset.entity';
-import { readCsvRows } from '../server/experiments/ml/csv';
-import { decodeOutputs, encodeRows } from '../server/experiments/ml/preprocessing';
-import type { Prediction, PreprocessingSpec, Row } from '../server/experiments/ml/types';
+import { readCsvRows } from '../server/ml/csv';
+import { decodeOutputs, encodeRows } from '../server/ml/preprocessing';
+import type { Prediction, PreprocessingSpec, Row } from '../server/ml/types';
 import { LocalArtifactStore } from '../server/platform/artifact-store';
 import { csvLine } from '../server/platform/csv';
 import { CsvFileWriter } from '../server/pipelines/csv-writer';
@@ -23,7 +23,7 @@ import { RunStatus, type PipelineRun } from '../server/pipelines/pipeline-run.en
 import { PipelineSourceKind } from '../server/pipelines/pipeline.entity';
 import { TfjsModelRuntime } from '../server/ml/runtimes/tfjs';
 import { floatBatch } from '../server/ml/runtimes/model-runtime';
-import { seededRandom } from '../server/experiments/ml/random';
+import { seededRandom } from '../server/ml/random';
 import { codeVersion, CONTENDED_CORES, deployPenguins, gaussian, positiveSetting, runBench, startBenchBerth, step, waitFor, withCores, type Cores, type PenguinsDeployment, type Resources } from './support';
 
 /**
@@ -406,10 +406,10 @@ const CATEGORIES: Array<[string, (url: string, fn: string) => boolean]> = [
   ['pg client: the run\'s own queries (progress, final save)', (url) => url.includes('/pg/') || url.includes('/pg-protocol/') || url.includes('/pg-pool/')],
   ['result files: csvCell, probabilityCell, CsvFileWriter (writeRows)', (url, fn) => url.includes('/server/pipelines/csv-writer.ts') || url.includes('/server/platform/csv.ts') || (url.includes('pipeline-runner.ts') && fn === 'writeRows')],
   // Before the artifact store: the CSV parser runs inside the read stream's hash-checking transform.
-  ['reading the source CSV (csv-parse, readCsvRows)', (url) => url.includes('/csv-parse/') || url.includes('/server/experiments/ml/csv.ts')],
+  ['reading the source CSV (csv-parse, readCsvRows)', (url) => url.includes('/csv-parse/') || url.includes('/server/ml/csv.ts')],
   ['artifact store: checking the dataset\'s hash, storing the result files', (url) => url.includes('/server/platform/artifact-store.ts')],
   ['decoding outputs (decodeOutputs)', (_url, fn) => fn === 'decodeOutputs'],
-  ['encoding rows (encodeRows)', (url) => url.includes('/server/experiments/ml/preprocessing.ts') || url.includes('/server/experiments/ml/values.ts')],
+  ['encoding rows (encodeRows)', (url) => url.includes('/server/ml/preprocessing.ts') || url.includes('/server/ml/values.ts')],
   ['inference (TfjsModelRuntime, tfjs)', (url) => url.includes('/server/ml/runtimes/') || url.includes('/@tensorflow/')],
   ['run bookkeeping: cancel-check SELECT, progress UPDATE, job touch, NOTIFY (typeorm, agenda)', (url) => url.includes('/typeorm/') || url.includes('/agenda') || url.includes('/server/platform/event-bus.ts')],
   ['runner, other', (url) => url.includes('pipeline-runner.ts')],
@@ -603,7 +603,7 @@ async function main(resources: Resources): Promise<void> {
       sizes.push({ rows, csvBytes, uploadSeconds, baseline: base, pipeline: run, ratio: run.rowsPerSecond / base.rowsPerSecond, sameLabels });
     }
 
-    const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
+    const resultsDir = fileURLToPath(new URL('./results', import.meta.url));
     await mkdir(resultsDir, { recursive: true });
     const date = new Date().toISOString();
     const diagnostics = settings.profile ? await diagnose(bench, csvs, settings, date.replace(/[:.]/g, '-')) : undefined;

@@ -2,11 +2,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { vegaRecords } from '../server/demo/vega-datasets';
-import { inferFeatureTypes } from '../server/experiments/ml/csv';
-import { binCount, binValue, createProfiler, isDiscreteEdges } from '../server/experiments/ml/profile';
-import { seededRandom, type Random } from '../server/experiments/ml/random';
-import type { FeatureProfile, FeatureSchema, ReferenceProfile, Row } from '../server/experiments/ml/types';
-import { isMissing, parseNumber } from '../server/experiments/ml/values';
+import { inferFeatureTypes } from '../server/ml/csv';
+import { binCount, binValue, createProfiler, isDiscreteEdges } from '../server/ml/profile';
+import { seededRandom, type Random } from '../server/ml/random';
+import type { FeatureProfile, FeatureSchema, ReferenceProfile, Row } from '../server/ml/types';
+import { isMissing, parseNumber } from '../server/ml/values';
 import { DEFAULT_DRIFT_THRESHOLDS } from '../server/monitoring/drift/calibration';
 import { jensenShannonDistance } from '../server/monitoring/drift/jensen-shannon';
 import { featuresDrift, referenceCounts } from '../server/monitoring/drift/report';
@@ -344,7 +344,7 @@ runBench(async () => {
     seconds: (Date.now() - started) / 1000,
     results: output,
   };
-  const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
+  const resultsDir = fileURLToPath(new URL('./results', import.meta.url));
   await mkdir(resultsDir, { recursive: true });
   const json = JSON.stringify(report, null, 2);
   const file = path.join(resultsDir, `drift-${report.date.replace(/[:.]/g, '-')}.json`);

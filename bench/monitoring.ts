@@ -8,12 +8,12 @@ import { fileURLToPath } from 'node:url';
 import type { Berth } from '../server/berth';
 import { vegaRecords } from '../server/demo/vega-datasets';
 import { ValidationMode, type Deployment } from '../server/deployments/deployment.entity';
-import type { Prediction, Row } from '../server/experiments/ml/types';
+import type { Prediction, Row } from '../server/ml/types';
 import type { Range } from '../server/monitoring/monitoring.service';
 import type { PredictionRecord } from '../server/monitoring/log/prediction-log';
 import { aggregateRows } from '../server/monitoring/log/rollups';
 import type { ServedModel, ServingSet } from '../server/serving/deployment-registry';
-import { seededRandom } from '../server/experiments/ml/random';
+import { seededRandom } from '../server/ml/random';
 import { codeVersion, CONTENDED_CORES, deployPenguins, gaussian, positiveSetting, runBench, startBenchBerth, step, withCores, type Cores, type Resources } from './support';
 
 /**
@@ -457,7 +457,7 @@ async function main(resources: Resources): Promise<void> {
     console.log('');
     console.log(formatReport(report.date, report.code, machine, settings, rows, volumes));
 
-    const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
+    const resultsDir = fileURLToPath(new URL('./results', import.meta.url));
     await mkdir(resultsDir, { recursive: true });
     const json = `${JSON.stringify(report, null, 2)}\n`;
     const file = path.join(resultsDir, `monitoring-${report.date.replace(/[:.]/g, '-')}.json`);

@@ -11,7 +11,7 @@ import { vegaRecords } from '../server/demo/vega-datasets';
 import { ProjectRole } from '../server/projects/collaborator.entity';
 import { DeploymentAccess, type Deployment } from '../server/deployments/deployment.entity';
 import type { ExperimentVersion } from '../server/experiments/experiment-version.entity';
-import { initTensorflow } from '../server/experiments/ml/tensorflow';
+import { initTensorflow } from '../server/ml/tensorflow';
 import type { MicroBatcherCounters } from '../server/serving/micro-batcher';
 import type { LoadReply, LoadRequest, LoadResult } from './load-generator';
 import { bestModel, codeVersion, CONTENDED_CORES, runBench, startBenchBerth, step, trainPenguins, waitFor, withCores, type Resources } from './support';
@@ -411,7 +411,7 @@ async function main(resources: Resources): Promise<void> {
     console.log('');
     console.log(formatTargets(targets));
 
-    const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
+    const resultsDir = fileURLToPath(new URL('./results', import.meta.url));
     await mkdir(resultsDir, { recursive: true });
     const json = `${JSON.stringify(report, null, 2)}\n`;
     const file = path.join(resultsDir, `serve-${report.date.replace(/[:.]/g, '-')}.json`);

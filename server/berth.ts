@@ -11,7 +11,7 @@ import { PostgresEventBus } from './platform/event-bus';
 import { JobRunner } from './platform/jobs';
 import { createLogger, type Logger } from './platform/logger';
 import { resolveSecret } from './platform/secret';
-import { initTensorflow } from './experiments/ml/tensorflow';
+import { initTensorflow } from './ml/tensorflow';
 import { createArtifactStore, type ArtifactStore } from './platform/artifacts';
 import { createServices, type Services } from './services';
 import { seedDemo } from './demo/seed';

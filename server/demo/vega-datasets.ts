@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { Row } from '../experiments/ml/types';
+import type { Row } from '../ml/types';
 import { csvLine } from '../platform/csv';
 
 const require = createRequire(import.meta.url);

@@ -2,7 +2,7 @@ import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, Primary
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { Project } from '../projects/project.entity';
 import { FeatureSchemaItem } from './feature-schema.type';
-import type { FeatureSchema } from './ml/types';
+import type { FeatureSchema } from '../ml/types';
 
 /** An uploaded CSV, stored as an artifact, checked and described once at upload. */
 @Entity('datasets')

@@ -3,8 +3,8 @@ import type { DataSource } from 'typeorm';
 import { ArtifactTooLargeError, type ArtifactStore } from '../platform/artifact-store';
 import { badInput, notFound, tooLarge } from '../platform/errors';
 import { Dataset } from './dataset.entity';
-import { inferFeatureTypes, readCsvRows } from './ml/csv';
-import type { Row } from './ml/types';
+import { inferFeatureTypes, readCsvRows } from '../ml/csv';
+import type { Row } from '../ml/types';
 
 /** Rows looked at to infer column types. */
 const INFERENCE_SAMPLE = 5000;

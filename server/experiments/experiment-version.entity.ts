@@ -4,7 +4,7 @@ import { GraphQLJSONObject } from 'graphql-scalars';
 import { Dataset } from './dataset.entity';
 import { Experiment } from './experiment.entity';
 import { FeatureSchemaItem } from './feature-schema.type';
-import type { FeatureSchema, PreprocessingSpec, ReferenceProfile } from './ml/types';
+import type { FeatureSchema, PreprocessingSpec, ReferenceProfile } from '../ml/types';
 
 export { FeatureSchemaItem } from './feature-schema.type';
 

@@ -1,7 +1,7 @@
 import { Field, ID, InputType } from 'type-graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { ExperimentTask } from './experiment.entity';
-import type { FeatureType } from './ml/types';
+import type { FeatureType } from '../ml/types';
 
 @InputType()
 export class CreateExperimentInput {

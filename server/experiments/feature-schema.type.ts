@@ -1,5 +1,5 @@
 import { Field, ObjectType } from 'type-graphql';
-import type { FeatureSchema, FeatureType } from './ml/types';
+import type { FeatureSchema, FeatureType } from '../ml/types';
 
 @ObjectType('FeatureSchema', { description: 'One input feature of a version' })
 export class FeatureSchemaItem implements FeatureSchema {

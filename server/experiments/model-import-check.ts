@@ -1,8 +1,8 @@
 import { badInput, DomainError } from '../platform/errors';
-import { classificationMetrics, regressionMetrics } from './ml/metrics';
-import { predictionDistribution } from './ml/profile';
-import type { Metrics, Prediction, PredictionDistribution, PreprocessingSpec, Row } from './ml/types';
-import { isMissing, parseCategory, parseNumber } from './ml/values';
+import { classificationMetrics, regressionMetrics } from '../ml/metrics';
+import { predictionDistribution } from '../ml/profile';
+import type { Metrics, Prediction, PredictionDistribution, PreprocessingSpec, Row } from '../ml/types';
+import { isMissing, parseCategory, parseNumber } from '../ml/values';
 import { codecFor, type InputContract, type ModelContract, type ModelRuntime, type OutputContract, type TensorSignature } from '../ml/runtimes';
 import { widthOf } from '../ml/runtimes/onnx';
 

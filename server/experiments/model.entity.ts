@@ -2,7 +2,7 @@ import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, Primary
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { ExperimentVersion } from './experiment-version.entity';
-import type { Metrics, PredictionDistribution } from './ml/types';
+import type { Metrics, PredictionDistribution } from '../ml/types';
 import type { ModelContract } from '../ml/runtimes/contract';
 
 export enum ModelStatus {

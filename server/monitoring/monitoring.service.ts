@@ -3,11 +3,11 @@ import type { Deployment } from '../deployments/deployment.entity';
 import type { DeploymentService } from '../deployments/deployment.service';
 import type { ExperimentService } from '../experiments/experiment.service';
 import type { Model } from '../experiments/model.entity';
-import { isScalar, kindOf, parseCategory, parseNumber, showValue } from '../experiments/ml/values';
-import type { ReferenceProfile } from '../experiments/ml/types';
+import { isScalar, kindOf, parseCategory, parseNumber, showValue } from '../ml/values';
+import type { ReferenceProfile } from '../ml/types';
 import { badInput, DomainError } from '../platform/errors';
 import { DEFAULT_DRIFT_THRESHOLDS, featuresDrift, predictionBinCount, predictionDrift, type DatasetDrift, type DriftThresholds, type FeatureDrift, type PredictionDrift } from './drift/report';
-import { binCount } from '../experiments/ml/profile';
+import { binCount } from '../ml/profile';
 import { aggregateRows } from './log/rollups';
 import { classificationPerformance, comparisonFromSums, emptyPairSums, histogramQuantile, LATENCY_EDGES_MS, regressionPerformance, type PairComparison } from './statistics';
 

@@ -1,5 +1,5 @@
-import type { Prediction } from '../experiments/ml/types';
-import { accuracy, mae, macroF1, rmse } from '../experiments/ml/metrics';
+import type { Prediction } from '../ml/types';
+import { accuracy, mae, macroF1, rmse } from '../ml/metrics';
 
 /**
  * Statistics monitoring reads from hourly aggregates: latency histograms, main/challenger

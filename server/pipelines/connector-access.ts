@@ -1,4 +1,4 @@
-import type { Row } from '../experiments/ml/types';
+import type { Row } from '../ml/types';
 
 export type ColumnType = 'double precision' | 'text' | 'boolean' | 'jsonb';
 

@@ -6,7 +6,7 @@ import type { Deployment } from '../deployments/deployment.entity';
 import type { DeploymentService } from '../deployments/deployment.service';
 import type { DatasetService } from '../experiments/dataset.service';
 import type { ExperimentService } from '../experiments/experiment.service';
-import type { Prediction, PreprocessingSpec } from '../experiments/ml/types';
+import type { Prediction, PreprocessingSpec } from '../ml/types';
 import type { Binning, PredictionLog } from '../monitoring/log/prediction-log';
 import type { ArtifactStore, StoredArtifact } from '../platform/artifact-store';
 import { topicFor, type EventBus } from '../platform/event-bus';

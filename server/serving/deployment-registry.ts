@@ -5,7 +5,7 @@ import { Deployment } from '../deployments/deployment.entity';
 import { DEPLOYMENT_SWITCHED } from '../deployments/deployment.service';
 import { ExperimentVersion } from '../experiments/experiment-version.entity';
 import { Model } from '../experiments/model.entity';
-import type { PreprocessingSpec } from '../experiments/ml/types';
+import type { PreprocessingSpec } from '../ml/types';
 import type { Binning } from '../monitoring/log/prediction-log';
 import type { ArtifactStore } from '../platform/artifact-store';
 import { topicFor, type EventBus } from '../platform/event-bus';

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import type { Prediction, Row } from '../experiments/ml/types';
-import { showValue } from '../experiments/ml/values';
+import type { Prediction, Row } from '../ml/types';
+import { showValue } from '../ml/values';
 import { badInput, notFound } from '../platform/errors';
 import type { Services } from '../services';
 import { checkPredictAccess, observePredictions, predictRateLimit, type AccessDeps, type ObserveDeps, type RateLimitDeps } from './access';

@@ -1,5 +1,5 @@
 import { DeploymentAccess, ValidationMode } from '../deployments/deployment.entity';
-import type { EncodedFeature, FeatureProfile } from '../experiments/ml/types';
+import type { EncodedFeature, FeatureProfile } from '../ml/types';
 import type { ServingSet } from './deployment-registry';
 
 /**

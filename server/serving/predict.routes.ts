@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Row } from '../experiments/ml/types';
+import type { Row } from '../ml/types';
 import { badInput, DomainError, notFound, tooLarge } from '../platform/errors';
 import type { Services } from '../services';
 import { checkFeedbackAccess, checkPredictAccess, observePredictions, predictRateLimit, type AccessDeps, type ObserveDeps, type RateLimitDeps } from './access';

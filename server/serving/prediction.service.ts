@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { nonScalarIssues, typicalValues, type TypicalValues } from '../experiments/ml/preprocessing';
-import type { PreprocessingSpec, Prediction, Row, RowIssue } from '../experiments/ml/types';
-import { showValue } from '../experiments/ml/values';
+import { nonScalarIssues, typicalValues, type TypicalValues } from '../ml/preprocessing';
+import type { PreprocessingSpec, Prediction, Row, RowIssue } from '../ml/types';
+import { showValue } from '../ml/values';
 import { ValidationMode } from '../deployments/deployment.entity';
 import { DomainError, notFound, tooLarge } from '../platform/errors';
 import type { Deployment } from '../deployments/deployment.entity';

@@ -4,8 +4,8 @@ import { ADMIN, startTestBerth } from '../support/berth';
 import { trainDemo } from '../support/demo';
 import { vegaRecords } from '../support/datasets';
 import { subscribe } from '../support/subscriptions';
-import { loadModelFromFiles } from '../../server/experiments/ml/artifacts';
-import { predictRows } from '../../server/experiments/ml/training';
+import { loadModelFromFiles } from '../../server/ml/artifacts';
+import { predictRows } from '../../server/ml/training';
 
 const PENGUIN = { Island: 'Biscoe', 'Beak Length (mm)': 48.6, 'Beak Depth (mm)': 16, 'Flipper Length (mm)': 230, 'Body Mass (g)': 5800, Sex: 'MALE' };
 

@@ -3,8 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ADMIN, startTestBerth } from '../support/berth';
 import { PENGUIN_FEATURES, penguinsCsv, toCsv, uploadCsv, vegaRecords } from '../support/datasets';
-import { tf, initTensorflow } from '../../server/experiments/ml/tensorflow';
-import { encodeRows } from '../../server/experiments/ml/preprocessing';
+import { tf, initTensorflow } from '../../server/ml/tensorflow';
+import { encodeRows } from '../../server/ml/preprocessing';
 import { subscribe } from '../support/subscriptions';
 
 /** Every blob file under the artifact store, to check that refused input leaves none behind. */

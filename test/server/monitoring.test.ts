@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { binCount, binValue } from '../../server/experiments/ml/profile';
+import { binCount, binValue } from '../../server/ml/profile';
 import { featuresDrift, predictionBin, predictionBinCount, predictionDrift } from '../../server/monitoring/drift/report';
 import { hourOf, type PredictionRecord } from '../../server/monitoring/log/prediction-log';
 import { dayOf, splitRange } from '../../server/monitoring/log/rollups';

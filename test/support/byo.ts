@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { inferFeatureTypes } from '../../server/experiments/ml/csv';
-import { fitPreprocessing } from '../../server/experiments/ml/preprocessing';
-import type { PreprocessingSpec, Row } from '../../server/experiments/ml/types';
+import { inferFeatureTypes } from '../../server/ml/csv';
+import { fitPreprocessing } from '../../server/ml/preprocessing';
+import type { PreprocessingSpec, Row } from '../../server/ml/types';
 import type { ModelContract } from '../../server/ml/runtimes/contract';
 
 /** The bring-your-own-model fixtures (test/fixtures/byo, made by scikit-learn, PyTorch and TF.js; see its README). */

@@ -1,6 +1,6 @@
-import { decodeOutputs, encodeRows, type EncodeOptions, type TypicalValues } from '../../experiments/ml/preprocessing';
-import type { EncodedFeature, Prediction, PreprocessingSpec, Row, RowIssue, TargetSpec } from '../../experiments/ml/types';
-import { isMissing, isScalar, parseBoolean, parseCategory, parseNumber } from '../../experiments/ml/values';
+import { decodeOutputs, encodeRows, type EncodeOptions, type TypicalValues } from '../preprocessing';
+import type { EncodedFeature, Prediction, PreprocessingSpec, Row, RowIssue, TargetSpec } from '../types';
+import { isMissing, isScalar, parseBoolean, parseCategory, parseNumber } from '../values';
 import type { InputTensor, ModelBatch } from './model-runtime';
 
 /**

@@ -1,4 +1,4 @@
-import type { ModelFile } from '../../experiments/ml/artifacts';
+import type { ModelFile } from '../artifacts';
 import type { ModelContract } from './contract';
 import type { ModelRuntime } from './model-runtime';
 import { OnnxModelRuntime } from './onnx';

@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
-import { ArtifactError } from '../../experiments/ml/errors';
-import type { ModelFile } from '../../experiments/ml/artifacts';
+import { ArtifactError } from '../errors';
+import type { ModelFile } from '../artifacts';
 import { checkBatch, ModelNotLoadedError, type ModelBatch, type ModelRuntime, type RuntimeDescription, type TensorSignature } from './model-runtime';
 
 export interface OnnxRuntimeOptions {

@@ -1,6 +1,6 @@
-import { ArtifactError } from '../../experiments/ml/errors';
-import { loadModelFromFiles, MODEL_JSON, modelSignature, type ModelFile } from '../../experiments/ml/artifacts';
-import { tf } from '../../experiments/ml/tensorflow';
+import { ArtifactError } from '../errors';
+import { loadModelFromFiles, MODEL_JSON, modelSignature, type ModelFile } from '../artifacts';
+import { tf } from '../tensorflow';
 import { checkBatch, ModelNotLoadedError, type ModelBatch, type ModelRuntime, type RuntimeDescription, type TensorSignature } from './model-runtime';
 
 type TfModel = tf.LayersModel | tf.GraphModel;

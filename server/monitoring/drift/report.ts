@@ -1,6 +1,6 @@
-import type { FeatureProfile, FeatureType, PredictionDistribution } from '../../experiments/ml/types';
-import { binCount, binLabels, isDiscreteEdges, numericBin, numericBinLabels, shortNumber } from '../../experiments/ml/profile';
-import { compareText, parseNumber } from '../../experiments/ml/values';
+import type { FeatureProfile, FeatureType, PredictionDistribution } from '../../ml/types';
+import { binCount, binLabels, isDiscreteEdges, numericBin, numericBinLabels, shortNumber } from '../../ml/profile';
+import { compareText, parseNumber } from '../../ml/values';
 import { criticalJensenShannon, criticalShift, DEFAULT_DRIFT_THRESHOLDS, RANK_TEST_WEIGHT, type DriftThresholds } from './calibration';
 import { jensenShannonDistance } from './jensen-shannon';
 import { psi, psiBand, type PsiBand } from './psi';
@@ -9,7 +9,7 @@ import { normalizedWasserstein, wassersteinBinError } from './wasserstein';
 
 /**
  * Drift of live data against the training data, on the bins of the reference profile (see the
- * layout in `experiments/ml/profile.ts`). Everything here works on counts per bin, so it reads
+ * layout in `ml/profile.ts`). Everything here works on counts per bin, so it reads
  * aggregates and never the prediction log, and costs the same at any volume.
  *
  * The rule, per feature: the live counts of present values are tested against the reference

@@ -1,4 +1,4 @@
-import type { Prediction, PredictionDistribution, ReferenceProfile } from '../../experiments/ml/types';
+import type { Prediction, PredictionDistribution, ReferenceProfile } from '../../ml/types';
 
 /**
  * The prediction log's shared vocabulary: what the serving thread records, what crosses to the

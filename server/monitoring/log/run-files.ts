@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readCsvRows } from '../../experiments/ml/csv';
-import type { Prediction } from '../../experiments/ml/types';
-import { parseNumber } from '../../experiments/ml/values';
+import { readCsvRows } from '../../ml/csv';
+import type { Prediction } from '../../ml/types';
+import { parseNumber } from '../../ml/values';
 import { type Binning, type PredictionRecord, type RunPredictions } from './records';
 
 /** Rows per request id, as the run predicted them (one chunk). */

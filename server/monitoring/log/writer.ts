@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Submittable } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import path from 'node:path';
-import { binValue } from '../../experiments/ml/profile';
+import { binValue } from '../../ml/profile';
 import { predictionBin } from '../drift/report';
 import { unpack, WireBatch } from './wire';
 import { upsertDailyRollups, upsertSums, type BinIncrement, type CountsIncrement } from './rollups';

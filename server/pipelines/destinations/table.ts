@@ -1,4 +1,4 @@
-import type { Prediction, PreprocessingSpec, Row } from '../../experiments/ml/types';
+import type { Prediction, PreprocessingSpec, Row } from '../../ml/types';
 import type { ConnectorAccess, OpenTable } from '../connector-access';
 
 /**

@@ -1,5 +1,5 @@
-import { readCsvRows } from '../../experiments/ml/csv';
-import type { Row } from '../../experiments/ml/types';
+import { readCsvRows } from '../../ml/csv';
+import type { Row } from '../../ml/types';
 import type { Dataset } from '../../experiments/dataset.entity';
 import type { ArtifactStore } from '../../platform/artifact-store';
 import type { PipelineSource } from './source';

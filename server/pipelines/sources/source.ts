@@ -1,4 +1,4 @@
-import type { Row } from '../../experiments/ml/types';
+import type { Row } from '../../ml/types';
 
 /**
  * Where a pipeline run reads the rows it predicts. A new kind of source is one file beside

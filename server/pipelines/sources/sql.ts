@@ -1,4 +1,4 @@
-import type { Row } from '../../experiments/ml/types';
+import type { Row } from '../../ml/types';
 import type { ConnectorAccess } from '../connector-access';
 import type { PipelineSource } from './source';
 

@@ -4,10 +4,10 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadModelFromFiles, modelSignature, serializeLayersModel, type ModelFile } from '../../../server/experiments/ml/artifacts';
-import { ArtifactError } from '../../../server/experiments/ml/errors';
-import { tf } from '../../../server/experiments/ml/tensorflow';
-import { predictRows, trainCandidates, type TrainingResult } from '../../../server/experiments/ml/training';
+import { loadModelFromFiles, modelSignature, serializeLayersModel, type ModelFile } from '../../../server/ml/artifacts';
+import { ArtifactError } from '../../../server/ml/errors';
+import { tf } from '../../../server/ml/tensorflow';
+import { predictRows, trainCandidates, type TrainingResult } from '../../../server/ml/training';
 import { penguinSchema, penguins } from './datasets';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'ml');

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { DatasetError, inferFeatureTypes, readCsvRows } from '../../../server/experiments/ml/csv';
+import { DatasetError, inferFeatureTypes, readCsvRows } from '../../../server/ml/csv';
 import { DomainError } from '../../../server/platform/errors';
 import { PENGUIN_FEATURES, cars, penguins, readCsvText, toCsv } from './datasets';
 

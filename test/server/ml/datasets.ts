@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
-import { readCsvRows } from '../../../server/experiments/ml/csv';
+import { readCsvRows } from '../../../server/ml/csv';
 import { toCsv, vegaRecords } from '../../../server/demo/vega-datasets';
 
 export { toCsv };
-import type { FeatureSchema, Row } from '../../../server/experiments/ml/types';
+import type { FeatureSchema, Row } from '../../../server/ml/types';
 
 export const PENGUIN_FEATURES = ['Island', 'Beak Length (mm)', 'Beak Depth (mm)', 'Flipper Length (mm)', 'Body Mass (g)', 'Sex'];
 export const CAR_FEATURES = ['Cylinders', 'Displacement', 'Horsepower', 'Weight_in_lbs', 'Acceleration', 'Origin'];

@@ -9,7 +9,7 @@ import {
   regressionMetrics,
   rmse,
   rocAuc,
-} from '../../../server/experiments/ml/metrics';
+} from '../../../server/ml/metrics';
 
 describe('regression metrics', () => {
   // scikit-learn's documentation example.

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { DatasetError } from '../../../server/experiments/ml/errors';
+import { DatasetError } from '../../../server/ml/errors';
 import {
   checkTrainingData,
   decodeOutputs,
   encodeRows,
   encodeTargets,
   fitPreprocessing,
-} from '../../../server/experiments/ml/preprocessing';
-import type { FeatureSchema, PreprocessingSpec, Row } from '../../../server/experiments/ml/types';
+} from '../../../server/ml/preprocessing';
+import type { FeatureSchema, PreprocessingSpec, Row } from '../../../server/ml/types';
 import { CAR_FEATURES, PENGUIN_FEATURES, carSchema, cars, penguinSchema, penguins, pick, readCsvText, toCsv } from './datasets';
 
 const species = { name: 'Species', task: 'multiclass' } as const;

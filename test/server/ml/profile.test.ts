@@ -9,8 +9,8 @@ import {
   numericBin,
   predictionDistribution,
   quantile,
-} from '../../../server/experiments/ml/profile';
-import type { FeatureProfile, FeatureSchema, ReferenceProfile, Row } from '../../../server/experiments/ml/types';
+} from '../../../server/ml/profile';
+import type { FeatureProfile, FeatureSchema, ReferenceProfile, Row } from '../../../server/ml/types';
 import { carSchema, cars, loadJson, penguinSchema, penguins, readCsvText, toCsv } from './datasets';
 
 type NumericProfile = Extract<FeatureProfile, { type: 'numeric' }>;

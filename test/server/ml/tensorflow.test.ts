@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { initTensorflow, tf } from '../../../server/experiments/ml/tensorflow';
+import { initTensorflow, tf } from '../../../server/ml/tensorflow';
 
 const require = createRequire(import.meta.url);
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DatasetError } from '../../../server/experiments/ml/errors';
-import { encodeRows, encodeTargets } from '../../../server/experiments/ml/preprocessing';
-import { tf } from '../../../server/experiments/ml/tensorflow';
+import { DatasetError } from '../../../server/ml/errors';
+import { encodeRows, encodeTargets } from '../../../server/ml/preprocessing';
+import { tf } from '../../../server/ml/tensorflow';
 import {
   MIN_TRAINING_ROWS,
   bestCandidate,
@@ -11,8 +11,8 @@ import {
   type CandidateResult,
   type TrainingProgress,
   type TrainingResult,
-} from '../../../server/experiments/ml/training';
-import type { ClassificationMetrics, RegressionMetrics, Row } from '../../../server/experiments/ml/types';
+} from '../../../server/ml/training';
+import type { ClassificationMetrics, RegressionMetrics, Row } from '../../../server/ml/types';
 import { carSchema, cars, penguinSchema, penguins } from './datasets';
 
 const disposeAll = (results: TrainingResult[]) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { binCount, binLabels, binValue, createProfiler, isDiscreteEdges, shortNumber } from '../../../server/experiments/ml/profile';
-import type { FeatureProfile, PredictionDistribution, Row } from '../../../server/experiments/ml/types';
+import { binCount, binLabels, binValue, createProfiler, isDiscreteEdges, shortNumber } from '../../../server/ml/profile';
+import type { FeatureProfile, PredictionDistribution, Row } from '../../../server/ml/types';
 import { criticalJensenShannon, DEFAULT_DRIFT_THRESHOLDS } from '../../../server/monitoring/drift/calibration';
 import { jensenShannonDistance } from '../../../server/monitoring/drift/jensen-shannon';
 import { psi, psiBand } from '../../../server/monitoring/drift/psi';
@@ -18,7 +18,7 @@ import {
 } from '../../../server/monitoring/drift/tests';
 import { normalizedWasserstein } from '../../../server/monitoring/drift/wasserstein';
 import { CAR_FEATURES, cars, penguinSchema, penguins } from '../ml/datasets';
-import { inferFeatureTypes } from '../../../server/experiments/ml/csv';
+import { inferFeatureTypes } from '../../../server/ml/csv';
 
 type NumericProfile = Extract<FeatureProfile, { type: 'numeric' }>;
 

@@ -1,8 +1,8 @@
-import { serializeLayersModel, type ModelFile } from '../../../server/experiments/ml/artifacts';
-import { encodeRows } from '../../../server/experiments/ml/preprocessing';
-import type { tf } from '../../../server/experiments/ml/tensorflow';
-import { trainCandidates } from '../../../server/experiments/ml/training';
-import type { PreprocessingSpec, Row } from '../../../server/experiments/ml/types';
+import { serializeLayersModel, type ModelFile } from '../../../server/ml/artifacts';
+import { encodeRows } from '../../../server/ml/preprocessing';
+import type { tf } from '../../../server/ml/tensorflow';
+import { trainCandidates } from '../../../server/ml/training';
+import type { PreprocessingSpec, Row } from '../../../server/ml/types';
 import { penguinSchema, penguins } from '../ml/datasets';
 
 /** A small real model to serve: a penguin species classifier, its spec and its artifact files. */

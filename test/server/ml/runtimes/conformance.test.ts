@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ArtifactError } from '../../../../server/experiments/ml/errors';
+import { ArtifactError } from '../../../../server/ml/errors';
 import { codecFor, ModelNotLoadedError, runtimeFor, type ModelRuntime } from '../../../../server/ml/runtimes';
 import { BYO_DIR, BYO_MODELS, byoContract, byoExpected, byoFiles, byoSpec, worstDifference, type ByoName } from '../../../support/byo';
 

@@ -1,4 +1,4 @@
-import { DomainError } from '../../platform/errors';
+import { DomainError } from '../platform/errors';
 
 /** Where a bad input was found, as precisely as the reader knows it. */
 export interface DatasetLocation {
