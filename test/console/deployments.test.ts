@@ -461,7 +461,7 @@ describe('deployments in the console, in a real browser', () => {
     await good.getByText('✓ can create tables').waitFor();
     // A wrong password: reachable, but the sign-in step fails, and the server says why.
     const bad = await add('Wrong password', 'not-the-password');
-    await bad.getByText('failed').waitFor({ timeout: 30_000 });
+    await bad.getByText('failed', { exact: true }).waitFor({ timeout: 30_000 });
     await bad.getByText('✓ reachable').waitFor();
     await bad.getByText('✗ signed in').waitFor();
     await screenshot('12f-connectors');
