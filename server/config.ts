@@ -1,9 +1,10 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
 import ipaddr from 'ipaddr.js';
+import type { LogLevel } from './platform/logger';
 
+export type { LogLevel };
 export type Role = 'api' | 'worker' | 'all';
-export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface Config {
   /** External PostgreSQL; when absent an embedded PostgreSQL runs under `dataDir`. */

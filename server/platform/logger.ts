@@ -1,7 +1,6 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
-import type { LogLevel } from '../config';
-
 export type { Logger };
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 /** Paths whose values never reach a log line, whatever logs them. */
 const REDACTED = [
