@@ -435,20 +435,20 @@ describe('deployments in the console, in a real browser', () => {
     expect(await enabled()).toBe(true);
   });
 
-  it('adds a connector in the project, tests it, and says which step fails for a wrong password', async () => {
+  it('adds a connector in the project, tests it, and says which step fails for a user the server refuses', async () => {
     const external = await externalPostgres();
     const writer = await external.createRole(['GRANT USAGE, CREATE ON SCHEMA public TO {role}']);
     await page.goto(`${berth.url}/projects/${demo.projectId}`);
     const section = page.getByRole('region', { name: 'Connectors' });
     await section.getByText('No connectors yet').waitFor();
-    const add = async (name: string, password: string) => {
+    const add = async (name: string, password: string, user = writer.user) => {
       await section.getByRole('button', { name: 'Add a connector' }).click();
       const form = section.getByRole('form', { name: 'New connector' });
       await form.getByLabel('Name').fill(name);
       await form.getByLabel('Host').fill(external.host);
       await form.getByLabel('Port').fill(String(external.port));
       await form.getByLabel('Database').fill(external.database);
-      await form.getByLabel('User').fill(writer.user);
+      await form.getByLabel('User').fill(user);
       await form.getByLabel('Password', { exact: true }).fill(password);
       await form.getByLabel('TLS').selectOption('disable');
       await form.getByRole('button', { name: 'Add connector' }).click();
@@ -459,15 +459,17 @@ describe('deployments in the console, in a real browser', () => {
     const good = await add('Warehouse', writer.password);
     await good.getByText('works').waitFor({ timeout: 30_000 });
     await good.getByText('✓ can create tables').waitFor();
-    // A wrong password: reachable, but the sign-in step fails, and the server says why.
-    const bad = await add('Wrong password', 'not-the-password');
+    // A user the server refuses: reachable, but the sign-in step fails, and the server says why.
+    // (Not a wrong password: the local test server trusts loopback and accepts any password.)
+    const bad = await add('Wrong user', 'not-the-password', 'berth_no_such_role');
     await bad.getByText('failed', { exact: true }).waitFor({ timeout: 30_000 });
     await bad.getByText('✓ reachable').waitFor();
     await bad.getByText('✗ signed in').waitFor();
+    await bad.getByText(/authentication failed for user "berth_no_such_role"/).waitFor();
     await screenshot('12f-connectors');
     // Deleting asks first, then the row is gone.
-    await bad.getByRole('button', { name: 'Delete Wrong password' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Delete Wrong password?' });
+    await bad.getByRole('button', { name: 'Delete Wrong user' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete Wrong user?' });
     await dialog.getByRole('button', { name: 'Delete connector' }).click();
     await bad.waitFor({ state: 'detached' });
     await page.setViewportSize({ width: 390, height: 844 });
