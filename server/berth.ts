@@ -37,7 +37,7 @@ export interface StartOptions {
 
 /** The composition root: config → database → bus → services → jobs → HTTP. */
 export async function startBerth(config: Config, options: StartOptions = {}): Promise<Berth> {
-  const logger = options.logger ?? createLogger(config.logLevel);
+  const logger = options.logger ?? createLogger(config.logLevel, undefined, config.logFormat);
   const cleanups: Array<() => Promise<unknown>> = [];
   const close = async () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch((error) => logger.error({ err: error }, 'error during shutdown'));

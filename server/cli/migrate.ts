@@ -8,7 +8,7 @@ import { createLogger } from '../platform/logger';
 
 try {
   const config = loadConfig();
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, undefined, config.logFormat);
   const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres(config.dataDir, config.embeddedPostgresPort, logger);
   const dataSource = berthDataSource(config.databaseUrl ?? embedded!.url);
   await dataSource.initialize();

@@ -14,6 +14,7 @@ import { asDomainError, HTTP_STATUS } from '../platform/errors';
 import type { Logger } from '../platform/logger';
 import type { Services } from '../services';
 import { mountConsole } from './console';
+import { mountAccessLog } from './access-log';
 import { mountHealth, type ReadinessCheck } from './health.routes';
 import { refuseForeignCookieRequests } from './origins';
 
@@ -32,6 +33,8 @@ export async function createHttpApp({ config, logger, services, schema, readines
     bodyLimit: config.limits.bodyBytes,
     // Lets in-flight requests finish on close (graceful shutdown) while refusing new ones.
     return503OnClosing: true,
+    // One line per request from access-log.ts instead; none per prediction unless asked for.
+    disableRequestLogging: true,
   });
   await app.register(fastifyCookie);
   // Before any route (and any upload body): a cookie-signed state change must come from the console.
@@ -53,6 +56,7 @@ export async function createHttpApp({ config, logger, services, schema, readines
   // One byte over the limit reaches the artifact store, which refuses it with a clear 413.
   await app.register(fastifyMultipart, { limits: { fileSize: config.limits.uploadBytes + 1, files: 1 } });
 
+  mountAccessLog(app, config.accessLog);
   mountHealth(app, readiness);
   mountMetricsRoute(app, services.metrics, config.metricsToken);
   await app.register(fastifyRateLimit, { global: false });

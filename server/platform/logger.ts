@@ -19,7 +19,13 @@ const REDACTED = [
   'err.driverError.parameters',
 ];
 
-/** JSON lines on stdout, or on `destination` (tests read what was logged). */
-export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
-  return pino({ level, redact: { paths: REDACTED, censor: '[redacted]' } }, destination);
+/**
+ * JSON lines on stdout (what containers and log collectors want), or readable lines when `format`
+ * is `pretty`, or `auto` on a terminal; or on `destination` (tests read what was logged).
+ */
+export function createLogger(level: LogLevel, destination?: DestinationStream, format: 'auto' | 'pretty' | 'json' = 'json'): Logger {
+  const readable = destination === undefined && (format === 'pretty' || (format === 'auto' && process.stdout.isTTY === true));
+  // pino-pretty as a stream in this thread, not a transport: no worker thread for a terminal.
+  const target = readable ? pretty({ colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', sync: true }) : destination;
+  return pino({ level, redact: { paths: REDACTED, censor: '[redacted]' } }, target);
 }
