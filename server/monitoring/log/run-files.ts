@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { readCsvRows } from '../../ml/csv';
 import type { Prediction } from '../../ml/types';
 import { parseNumber } from '../../ml/values';
-import { type Binning, type PredictionRecord, type RunPredictions } from './records';
+import { type PredictionRecord, type RunPredictions } from './records';
 
 /** Rows per request id, as the run predicted them (one chunk). */
 const ROWS_PER_REQUEST = 1000;

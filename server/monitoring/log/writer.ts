@@ -1,24 +1,12 @@
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import type { Submittable } from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
 import path from 'node:path';
-import { binValue } from '../../ml/profile';
-import { predictionBin } from '../drift/report';
 import { unpack, WireBatch } from './wire';
-import { upsertDailyRollups, upsertSums, type BinIncrement, type CountsIncrement } from './rollups';
 import { RunFileReader } from './run-files';
-import { addPair, emptyPairSums, latencyBin, type PairSums } from '../statistics';
-import { LEFT_MARKER, type Binning, type Lane, type LaneCounts, type PredictionRecord, type PredictionRole, type RunPredictions, type WriterEvent, type WriterOptions } from './records';
-
-/** A pooled PostgreSQL connection (pg), as much of it as the writer needs. */
-interface LogConnection {
-  query(sql: string, parameters?: unknown[]): Promise<unknown>;
-  query<T extends Submittable>(copy: T): T;
-  release(error?: Error): void;
-}
+import { LEFT_MARKER, type Binning, type Lane, type LaneCounts, type PredictionRecord, type RunPredictions, type WriterEvent, type WriterOptions } from './records';
+import { aggregate, newCounts } from './aggregate';
+import { isForeignKeyViolation, isRejection, writeBatch, type LogConnection } from './batch-transaction';
+import { spillFileRows, spillLine, spillMessage } from './spill-files';
 
 /** A PostgreSQL pool (pg). */
 export interface LogDatabase {
@@ -59,7 +47,6 @@ const BINNINGS_FILE = 'binnings.json';
 /** Rows per message when a stopping log writes its memory out. */
 const ROWS_PER_KEPT_MESSAGE = 1000;
 
-const COLUMNS = ['deployment_id', 'deployment_version', 'model_id', 'role', 'request_id', 'row_index', 'input', 'output', 'error', 'latency_ms', 'source', 'created_at'];
 const MAX_ROWS_PER_FLUSH = 20_000;
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 5000;
@@ -457,7 +444,7 @@ export class PredictionLogWriter {
       timer = setTimeout(() => reject(new Error(`writing ${batch.length} predictions took more than ${WRITE_TIMEOUT_MS / 1000} s`)), WRITE_TIMEOUT_MS);
     });
     try {
-      await Promise.race([this.transaction(tx, batch, days, aggregates), timedOut]);
+      await Promise.race([writeBatch(tx, batch, days, aggregates, this.partitions), timedOut]);
       tx.release();
     } catch (error) {
       // Closing the connection rolls the transaction back, even on a connection that hangs.
@@ -467,229 +454,4 @@ export class PredictionLogWriter {
       clearTimeout(timer);
     }
   }
-
-  private async transaction(tx: LogConnection, batch: PredictionRecord[], days: Set<string>, aggregates: ReturnType<typeof aggregate>): Promise<void> {
-    // Before the transaction: a partition another writer created at the same moment fails here, not the batch.
-    for (const day of days) {
-      if (this.partitions.has(day)) continue;
-      const next = new Date(Date.parse(day) + 86_400_000).toISOString().slice(0, 10);
-      try {
-        await tx.query(`CREATE TABLE IF NOT EXISTS "predictions_${day.replace(/-/g, '')}" PARTITION OF predictions FOR VALUES FROM ('${day}') TO ('${next}')`);
-      } catch (error) {
-        if (!createdMeanwhile(error)) throw error;
-      }
-      this.partitions.add(day);
-    }
-    await tx.query('BEGIN');
-    if (batch.length > 0) await copyRows(tx, batch);
-    await upsertSums(
-      tx,
-      'aggregate_counts',
-      ['deployment_id', 'role', 'model_id', 'hour'],
-      ['requests', 'rows', 'errors', 'shed', 'latency_ms_sum'],
-      [...aggregates.counts.values()].map((c) => [c.deploymentId, c.role, c.modelId, c.hour, c.requests, c.rows, c.errors, c.shed, c.latencySum]),
-    );
-    await upsertSums(
-      tx,
-      'aggregate_bins',
-      ['deployment_id', 'role', 'model_id', 'series', 'hour', 'bin'],
-      ['count'],
-      [...aggregates.bins.values()].map((b) => [b.deploymentId, b.role, b.modelId, b.series, b.hour, b.bin, b.count]),
-    );
-    await upsertSums(
-      tx,
-      'aggregate_pairs',
-      ['deployment_id', 'hour'],
-      ['pairs', 'agreements', 'sum_abs_diff', 'sum_x', 'sum_y', 'sum_xy', 'sum_xx', 'sum_yy'],
-      [...aggregates.pairs.entries()].map(([key, s]) => [...key.split('|'), s.pairs, s.agreements, s.sumAbsDiff, s.sumX, s.sumY, s.sumXY, s.sumXX, s.sumYY]),
-    );
-    await upsertDailyRollups(tx, aggregates);
-    await tx.query('COMMIT');
-  }
-}
-
-/**
- * The rows in one COPY: for PostgreSQL far cheaper than a multi-row INSERT with thousands of
- * parameters to bind, and for this thread one string instead of a parameter array.
- */
-async function copyRows(tx: LogConnection, batch: PredictionRecord[]): Promise<void> {
-  // An input or output shared by rows (a challenger row has its main row's input) is serialised once.
-  const texts = new Map<unknown, string>();
-  const json = (value: unknown) => {
-    if (value === null || typeof value !== 'object') return copyText(JSON.stringify(value ?? null));
-    let text = texts.get(value);
-    if (text === undefined) texts.set(value, (text = copyText(JSON.stringify(value))));
-    return text;
-  };
-  // Rows of a request share their Date.
-  let date: Date | undefined;
-  let iso = '';
-  let text = '';
-  for (const r of batch) {
-    if (r.createdAt !== date) iso = (date = r.createdAt).toISOString();
-    text += `${r.deploymentId}\t${r.deploymentVersion}\t${r.modelId}\t${r.role}\t${r.requestId}\t${r.rowIndex}\t${json(r.input)}\t${json(r.output)}\t${r.error == null ? '\\N' : copyText(r.error)}\t${r.latencyMs}\t${r.source}\t${iso}\n`;
-  }
-  const stream = tx.query(copyFrom(`COPY predictions (${COLUMNS.join(', ')}) FROM STDIN`));
-  await pipeline(Readable.from([text]), stream);
-}
-
-const COPY_SPECIAL = /[\\\t\n\r]/;
-
-/** A value in COPY's text format: backslash, tab and line breaks escaped. */
-function copyText(value: string): string {
-  if (!COPY_SPECIAL.test(value)) return value;
-  return value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
-}
-
-/** A spill file line: the message's row count, a tab, the message (JSON never starts with a digit). */
-function spillLine(json: string, rows: number): string {
-  return `${rows}\t${json}\n`;
-}
-
-function spillMessage(line: string): { rows: number; json: string } {
-  const tab = line.indexOf('\t');
-  return { rows: Number(line.slice(0, tab)), json: line.slice(tab + 1) };
-}
-
-/** Rows in a spill file, from its lines' counts; throws on a line that is not a spilled message. */
-function spillFileRows(file: string): number {
-  let rows = 0;
-  readFileSync(file, 'utf8')
-    .split('\n')
-    .forEach((line, i) => {
-      if (!line) return;
-      const message = spillMessage(line);
-      if (!(Number.isInteger(message.rows) && message.rows > 0 && message.json.startsWith('{'))) throw new Error(`line ${i + 1} is not a spilled message`);
-      rows += message.rows;
-    });
-  return rows;
-}
-
-/**
- * IF NOT EXISTS is not safe against a concurrent creation: the slower one fails on the catalog's
- * unique index (23505) or finds the relation there (42P07). Either way the partition exists.
- */
-function createdMeanwhile(error: unknown): boolean {
-  return ['23505', '42P07'].includes(sqlState(error));
-}
-
-function isForeignKeyViolation(error: unknown): boolean {
-  return sqlState(error) === '23503';
-}
-
-/** Data errors and constraint or syntax violations: SQLSTATE classes 22, 23 and 42, not outages. */
-function isRejection(error: unknown): boolean {
-  return /^(22|23|42)/.test(sqlState(error));
-}
-
-/** PostgreSQL's error code (pg puts it on the error), or '' for any other error. */
-function sqlState(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : '';
-}
-
-/** The increments of one hour's rows, as the rollups take them (rollups.ts), with the role typed. */
-type BinCount = BinIncrement & { role: PredictionRole };
-type Counts = CountsIncrement & { role: PredictionRole };
-
-const newCounts = (deploymentId: string, role: PredictionRole, modelId: string, hour: string): Counts => ({ deploymentId, role, modelId, hour, requests: 0, rows: 0, errors: 0, shed: 0, latencySum: 0 });
-
-/** Per reference profile: its features' series names, built once rather than for every batch. */
-const seriesNames = new WeakMap<object, string[]>();
-
-function featureSeries(features: Array<{ name: string }>): string[] {
-  let names = seriesNames.get(features);
-  if (!names) seriesNames.set(features, (names = features.map((f) => `feature:${f.name}`)));
-  return names;
-}
-
-type Histogram = Map<number, number>;
-
-/**
- * One deployment × role × model × hour of a batch: its counts, and its histograms (latency per
- * request, each feature of its model's profile and the prediction per row). A group has one
- * model, so one binning: its feature histograms are kept by position, named at the end.
- */
-interface Group {
-  counts: Counts;
-  binning: Binning;
-  latency: Histogram;
-  features: Histogram[];
-  prediction: Histogram;
-  requests: Set<string>;
-}
-
-function bump(histogram: Histogram, bin: number): void {
-  histogram.set(bin, (histogram.get(bin) ?? 0) + 1);
-}
-
-/**
- * The aggregate increments of a batch: per deployment × role × model × hour, the counts and the
- * histograms on the model's reference bins; and main/challenger agreement sums per deployment ×
- * hour. Rows are accumulated per group, without building a key per row and series (this runs
- * for every row).
- */
-function aggregate(batch: PredictionRecord[]) {
-  const groups = new Map<string, Group>();
-  const pairs = new Map<string, PairSums>();
-  const hours = new Map<number, string>();
-
-  let group: Group | undefined;
-  let previous: PredictionRecord | undefined;
-  let previousHourMs = Number.NaN;
-  let hour = '';
-  for (const record of batch) {
-    const ms = record.createdAt.getTime();
-    const hourMs = ms - (((ms % 3_600_000) + 3_600_000) % 3_600_000);
-    // Rows of one request come together: most rows reuse the group of the row before.
-    if (!group || !previous || hourMs !== previousHourMs || record.modelId !== previous.modelId || record.role !== previous.role || record.deploymentId !== previous.deploymentId) {
-      let known = hours.get(hourMs);
-      if (known === undefined) hours.set(hourMs, (known = new Date(hourMs).toISOString()));
-      hour = known;
-      const key = `${record.deploymentId}|${record.role}|${record.modelId}|${hour}`;
-      group = groups.get(key);
-      if (!group) {
-        const features = record.binning.profile?.features ?? [];
-        group = { counts: newCounts(record.deploymentId, record.role, record.modelId, hour), binning: record.binning, latency: new Map(), features: features.map(() => new Map()), prediction: new Map(), requests: new Set() };
-        groups.set(key, group);
-      }
-    }
-    previous = record;
-    previousHourMs = hourMs;
-    const entry = group.counts;
-    entry.rows++;
-    if (record.error) entry.errors++;
-    if (!group.requests.has(record.requestId)) {
-      group.requests.add(record.requestId);
-      entry.requests++;
-      entry.latencySum += record.latencyMs;
-      bump(group.latency, latencyBin(record.latencyMs));
-    }
-    const features = group.binning.profile?.features;
-    if (features) {
-      const input = record.input !== null && typeof record.input === 'object' && !Array.isArray(record.input) ? (record.input as Record<string, unknown>) : {};
-      for (let i = 0; i < features.length; i++) bump(group.features[i]!, binValue(features[i]!, input[features[i]!.name]));
-    }
-    if (record.output && group.binning.predictions) bump(group.prediction, predictionBin(group.binning.predictions, record.output.prediction));
-    if (record.role === 'challenger' && record.output && record.mainOutput) {
-      const pairKey = `${record.deploymentId}|${hour}`;
-      let sums = pairs.get(pairKey);
-      if (!sums) pairs.set(pairKey, (sums = emptyPairSums()));
-      addPair(sums, record.mainOutput, record.output);
-    }
-  }
-
-  const counts = new Map<string, Counts>();
-  const bins = new Map<string, BinCount>();
-  for (const [key, { counts: entry, binning, latency, features, prediction }] of groups) {
-    counts.set(key, entry);
-    const names = binning.profile ? featureSeries(binning.profile.features) : [];
-    const series: Array<[string, Histogram]> = [['latency', latency], ...features.map((histogram, i): [string, Histogram] => [names[i]!, histogram]), ['prediction', prediction]];
-    for (const [name, histogram] of series) {
-      for (const [bin, count] of histogram) {
-        bins.set(`${key}|${name}|${bin}`, { deploymentId: entry.deploymentId, role: entry.role, modelId: entry.modelId, series: name, hour: entry.hour, bin, count });
-      }
-    }
-  }
-  return { counts, bins, pairs };
 }
