@@ -1,122 +1,96 @@
-import type { FastifyInstance } from 'fastify';
-import type { Prediction, Row } from '../ml/types';
-import { showValue } from '../ml/values';
-import { badInput, notFound } from '../platform/errors';
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError, notFound } from '../platform/errors';
 import type { Services } from '../services';
-import { checkPredictAccess, observePredictions, predictRateLimit, type AccessDeps, type ObserveDeps, type RateLimitDeps } from './access';
-import type { ServingSet } from './deployment-registry';
-import { notDeployed } from './predict.routes';
+import { checkPredictAccess, predictRateLimit, type AccessDeps, type ObserveDeps, type RateLimitDeps } from './access';
+import { observePredictions, servePrediction } from './edge';
+import { notDeployed } from './prediction.service';
+import { modelMetadata, v2Codec } from './v2.codec';
 
 /** What the V2 routes use. */
 export type InferenceV2RouteDeps = AccessDeps & RateLimitDeps & ObserveDeps & Pick<Services, 'predictions'>;
 
-interface V2Tensor {
-  name: string;
-  shape: number[];
-  datatype: string;
-  data: unknown[];
+interface ModelParams {
+  slug: string;
+  version?: string;
 }
 
 /**
- * The Open Inference Protocol V2 (KServe, MLServer, Triton): one named input tensor per
- * feature, all of the same length, and the outputs `prediction` and `probabilities`.
+ * The Open Inference Protocol V2 over REST (KServe, MLServer, Triton): server and model
+ * metadata, health, and inference, with or without a version in the path. A model is a
+ * deployment; its version is the deployment version (the one `deployModelVersion` made current),
+ * so `/versions/{n}` answers only while version n serves. Inference goes through the same edge as
+ * REST (access, the feature schema, outcomes, metrics); the wire format is v2.codec.ts.
  */
 export function mountInferenceV2Routes(app: FastifyInstance, services: InferenceV2RouteDeps): void {
-  const { registry, predictions } = services;
-  const entryOf = async (request: Parameters<typeof checkPredictAccess>[0], slug: string) => {
+  const { registry } = services;
+
+  /** The deployment behind a model path, after the access check, with its current set (and the path's version, when given, checked against it). */
+  const servingOf = async (request: FastifyRequest, { slug, version }: ModelParams) => {
     const entry = registry.bySlug(slug);
-    if (!entry) throw notFound('Model', slug);
-    await checkPredictAccess(request, entry.deployment, services);
-    return entry;
+    if (!entry) throw notFound('Deployment', slug);
+    if (request.headers['x-berth-probe'] !== registry.probeSecret) await checkPredictAccess(request, entry.deployment, services);
+    const set = entry.slot.value;
+    if (version !== undefined) {
+      const number = versionNumber(slug, version);
+      if (set?.version.number !== number) throw unknownVersion(slug, version, set?.version.number);
+    }
+    return { entry, set };
   };
 
+  const server = { name: 'berth', version: berthVersion(), extensions: [] as string[] };
+  app.get('/v2', async () => server);
   app.get('/v2/health/live', async () => ({ live: true }));
   app.get('/v2/health/ready', async () => ({ ready: true }));
 
-  app.get<{ Params: { slug: string } }>('/v2/models/:slug', async (request) => {
-    const entry = await entryOf(request, request.params.slug);
-    const serving = entry.slot.value;
-    if (!serving) throw notDeployed(request.params.slug);
-    return metadata(serving);
-  });
-
-  app.get<{ Params: { slug: string } }>('/v2/models/:slug/ready', async (request, reply) => {
-    const entry = await entryOf(request, request.params.slug);
-    const ready = entry.slot.value?.main.state === 'ready';
-    return reply.status(ready ? 200 : 503).send({ name: request.params.slug, ready });
-  });
-
-  app.post<{ Params: { slug: string }; Body: unknown }>('/v2/models/:slug/infer', { config: predictRateLimit(services), onResponse: observePredictions(services, rowCount) }, async (request) => {
-    const entry = await entryOf(request, request.params.slug);
-    const { rows, id } = readRequest(request.body);
-    const lease = entry.slot.current();
-    if (!lease) throw notDeployed(request.params.slug);
-    const response = await predictions.predict(lease, rows, 'api');
-    const labels = lease.value.main.spec.target.task === 'regression' ? null : (lease.value.main.spec.target as { labels: string[] }).labels;
-    const outputs: V2Tensor[] = [
-      { name: 'prediction', shape: [rows.length], datatype: labels ? 'BYTES' : 'FP32', data: response.predictions.map((p: Prediction) => p.prediction) },
-    ];
-    if (labels) {
-      outputs.push({ name: 'probabilities', shape: [rows.length, labels.length], datatype: 'FP32', data: response.predictions.flatMap((p: Prediction) => labels.map((l) => p.probabilities?.[l] ?? 0)) });
-    }
-    return { model_name: request.params.slug, model_version: String(response.version), id: id ?? response.requestId, outputs };
-  });
-}
-
-const DATATYPES = { numeric: 'FP32', categorical: 'BYTES', boolean: 'BOOL' } as const;
-
-function metadata(serving: ServingSet) {
-  const spec = serving.main.spec;
-  const classification = spec.target.task !== 'regression';
-  return {
-    name: serving.deployment.slug,
-    versions: [String(serving.version.number)],
-    // The runtime's own name for what it runs (tensorflowjs_layers, tensorflowjs_graph, onnxruntime_onnx).
-    platform: serving.main.runtime.describe().platform,
-    inputs: spec.features.map((f) => ({ name: f.name, datatype: DATATYPES[f.type], shape: [-1] })),
-    outputs: [
-      { name: 'prediction', datatype: classification ? 'BYTES' : 'FP32', shape: [-1] },
-      ...(classification ? [{ name: 'probabilities', datatype: 'FP32', shape: [-1, (spec.target as { labels: string[] }).labels.length] }] : []),
-    ],
+  const metadata = async (request: FastifyRequest<{ Params: ModelParams }>) => {
+    const { set } = await servingOf(request, request.params);
+    if (!set) throw notDeployed(request.params.slug);
+    return modelMetadata(set);
   };
+  app.get<{ Params: ModelParams }>('/v2/models/:slug', metadata);
+  app.get<{ Params: ModelParams }>('/v2/models/:slug/versions/:version', metadata);
+
+  const ready = async (request: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply) => {
+    const { set } = await servingOf(request, request.params);
+    const isReady = set?.main.state === 'ready';
+    return reply.status(isReady ? 200 : 503).send({ name: request.params.slug, ready: isReady });
+  };
+  app.get<{ Params: ModelParams }>('/v2/models/:slug/ready', ready);
+  app.get<{ Params: ModelParams }>('/v2/models/:slug/versions/:version/ready', ready);
+
+  const inferOptions = { config: predictRateLimit(services), onResponse: observePredictions(services) };
+  app.post<{ Params: ModelParams; Body: unknown }>('/v2/models/:slug/infer', inferOptions, async (request) => servePrediction(services, v2Codec, request, { slug: request.params.slug }));
+  app.post<{ Params: ModelParams; Body: unknown }>('/v2/models/:slug/versions/:version/infer', inferOptions, async (request) =>
+    servePrediction(services, v2Codec, request, { slug: request.params.slug, version: versionNumber(request.params.slug, request.params.version!) }),
+  );
+
+  // Anything else under /v2 is the protocol's JSON error, never the console's HTML page.
+  app.all('/v2/*', async (request) => {
+    throw new DomainError('NOT_FOUND', `${request.method} ${request.url.split('?')[0]} is not an endpoint of the Open Inference Protocol V2 here; see GET /v2, /v2/health/{live,ready}, /v2/models/{name}[/versions/{version}][/ready|/infer]`);
+  });
 }
 
-const USAGE = 'send {"inputs": [{"name", "shape", "datatype", "data"}, …]}, one input tensor per feature';
+/** A version in a path: a whole number ≥ 1, else no such version (404, as for any version that does not serve). */
+function versionNumber(slug: string, version: string): number {
+  if (!/^[1-9][0-9]{0,8}$/.test(version)) throw unknownVersion(slug, version, undefined);
+  return Number(version);
+}
 
-/**
- * The request's rows (per-feature tensors of equal length) and its optional id. Anything else
- * is a 400 naming what is wrong; values inside `data` are checked by the predict path.
- */
-function readRequest(body: unknown): { rows: Row[]; id: string | undefined } {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw badInput('body', USAGE);
-  const { inputs, id } = body as { inputs?: unknown; id?: unknown };
-  if (id !== undefined && typeof id !== 'string') throw badInput('id', `the request id must be a string, not ${showValue(id)}`);
-  if (!Array.isArray(inputs) || inputs.length === 0) throw badInput('inputs', USAGE);
-  const tensors: V2Tensor[] = [];
-  const names = new Set<string>();
-  for (const [i, tensor] of (inputs as unknown[]).entries()) {
-    if (tensor === null || typeof tensor !== 'object' || Array.isArray(tensor)) throw badInput(`inputs[${i}]`, `expected an input tensor {"name", "shape", "datatype", "data"}, got ${showValue(tensor)}`);
-    const { name, data } = tensor as Partial<V2Tensor>;
-    if (typeof name !== 'string' || name === '') throw badInput(`inputs[${i}].name`, 'every input needs a "name": the feature it holds');
-    if (!Array.isArray(data)) throw badInput(`inputs[${i}].data`, `input "${name}" needs a "data" array: one value per row`);
-    if (names.has(name)) throw badInput(`inputs[${i}].name`, `input "${name}" is sent twice`);
-    names.add(name);
-    const first = tensors[0];
-    if (first && data.length !== first.data.length) {
-      throw badInput(`inputs[${i}].data`, `input "${name}" has ${data.length} values, "${first.name}" has ${first.data.length}: all inputs must have the same length`);
+function unknownVersion(slug: string, version: string, serving: number | undefined): DomainError {
+  const now = serving === undefined ? 'no version serves yet' : `version ${serving} serves now`;
+  return new DomainError('NOT_FOUND', `Deployment ${slug} has no version ${JSON.stringify(version.slice(0, 20))} serving: ${now}`);
+}
+
+/** The server version V2 metadata reports: Berth's package version (source and compiled layouts alike), else "unknown". */
+function berthVersion(): string {
+  for (const up of ['../../package.json', '../../../package.json']) {
+    try {
+      const manifest = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (manifest.name === 'berth' && typeof manifest.version === 'string') return manifest.version;
+    } catch {
+      // Not this layout: try the next one.
     }
-    tensors.push(tensor as V2Tensor);
   }
-  const length = tensors[0]!.data.length;
-  if (length === 0) throw badInput('inputs', 'the inputs hold no values: send at least one row');
-  // Own properties (fromEntries), so a tensor named "__proto__" is a field like any other, refused as unknown.
-  const rows = Array.from({ length }, (_, i): Row => Object.fromEntries(tensors.map((t) => [t.name, t.data[i]])));
-  return { rows, id };
-}
-
-/** Rows of a request for the metrics, from whatever was sent (the hook also runs for refused requests). */
-function rowCount(body: unknown): number {
-  const first = (body as { inputs?: Array<{ data?: unknown } | null> } | null)?.inputs;
-  const data = Array.isArray(first) ? first[0]?.data : undefined;
-  return Array.isArray(data) ? data.length : 0;
+  return 'unknown';
 }

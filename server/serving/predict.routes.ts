@@ -1,9 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Row } from '../ml/types';
-import { badInput, DomainError, notFound, tooLarge } from '../platform/errors';
+import { badInput, notFound, tooLarge } from '../platform/errors';
 import type { Services } from '../services';
-import { checkFeedbackAccess, checkPredictAccess, observePredictions, predictRateLimit, type AccessDeps, type ObserveDeps, type RateLimitDeps } from './access';
+import { checkFeedbackAccess, checkPredictAccess, predictRateLimit, type AccessDeps, type ObserveDeps, type RateLimitDeps } from './access';
+import { observePredictions, servePrediction } from './edge';
 import { buildOpenApi } from './openapi';
+import { notDeployed } from './prediction.service';
+import { restCodec } from './rest.codec';
 
 /** What the prediction routes use. */
 export type PredictRouteDeps = AccessDeps & RateLimitDeps & ObserveDeps & Pick<Services, 'predictions' | 'predictionLog' | 'monitoring'>;
@@ -17,33 +19,13 @@ interface SlugParams {
  * POST /api/v1/deployments/{slug}/predict with {"inputs": {…}} or {"inputs": [{…}, …]}.
  */
 export function mountPredictRoutes(app: FastifyInstance, services: PredictRouteDeps): void {
-  const { registry, predictions } = services;
+  const { registry } = services;
 
-  const onResponse = observePredictions(services, (body) => {
-    const inputs = (body as { inputs?: unknown } | null)?.inputs;
-    return Array.isArray(inputs) ? inputs.length : 1;
-  });
-  app.post<{ Params: SlugParams; Body: unknown }>('/api/v1/deployments/:slug/predict', { config: predictRateLimit(services), onResponse }, async (request, reply) => {
-    const entry = registry.bySlug(request.params.slug);
-    const probe = request.headers['x-berth-probe'] === registry.probeSecret;
-    if (!entry) throw notFound('Deployment', request.params.slug);
-    const access = probe ? undefined : checkPredictAccess(request, entry.deployment, services);
-    if (access) await access;
-    const rows = inputRows(request.body);
-    const lease = entry.slot.current();
-    if (!lease) throw notDeployed(request.params.slug);
-    // Probes have a status of their own; only clients' requests count as recent outcomes.
-    try {
-      // The console's web form says so, for the source column of monitoring.
-      const source = request.headers['x-berth-source'] === 'form' ? 'form' : 'api';
-      const response = await predictions.predict(lease, rows, source, !probe);
-      if (!probe) registry.recordOutcome(entry.deployment.id, true);
-      return reply.send(response);
-    } catch (error) {
-      if (!probe && !(error instanceof DomainError)) registry.recordOutcome(entry.deployment.id, false);
-      throw error;
-    }
-  });
+  app.post<{ Params: SlugParams; Body: unknown }>(
+    '/api/v1/deployments/:slug/predict',
+    { config: predictRateLimit(services), onResponse: observePredictions(services) },
+    async (request) => servePrediction(services, restCodec, request, { slug: request.params.slug }),
+  );
 
   /** Ground truth: {"requestId", "row"?, "actual"} or {"feedback": [{…}, …]}, from a key of the deployment or a project collaborator. */
   app.post<{ Params: SlugParams; Body: unknown }>('/api/v1/deployments/:slug/feedback', { config: predictRateLimit(services) }, async (request, reply) => {
@@ -67,19 +49,6 @@ export function mountPredictRoutes(app: FastifyInstance, services: PredictRouteD
     await checkPredictAccess(request, entry.deployment, services);
     const serving = entry.slot.value;
     if (!serving) throw notDeployed(request.params.slug);
-    return reply.send(buildOpenApi(serving, services.config.publicUrl));
+    return reply.send(buildOpenApi(serving, { publicUrl: services.config.publicUrl, maxRows: services.config.limits.predictRows }));
   });
 }
-
-/** `{"inputs": {…}}` is one row, `{"inputs": [{…}, …]}` several. */
-export function inputRows(body: unknown): Row[] {
-  const inputs = (body as { inputs?: unknown } | null)?.inputs;
-  if (Array.isArray(inputs)) {
-    if (inputs.length === 0) throw badInput('inputs', 'send at least one row');
-    return inputs as Row[];
-  }
-  if (inputs !== null && typeof inputs === 'object') return [inputs as Row];
-  throw badInput('inputs', 'send {"inputs": {feature: value, …}} for one row or {"inputs": [{…}, …]} for several');
-}
-
-export const notDeployed = (slug: string) => new DomainError('UNAVAILABLE', `Deployment ${slug} has no model loaded yet; try again shortly`);

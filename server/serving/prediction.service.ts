@@ -4,7 +4,7 @@ import { nonScalarIssues, typicalValues, type TypicalValues } from '../ml/prepro
 import type { PreprocessingSpec, Prediction, Row, RowIssue } from '../ml/types';
 import { showValue } from '../ml/values';
 import { ValidationMode } from '../deployments/deployment.entity';
-import { DomainError, notFound, tooLarge } from '../platform/errors';
+import { DomainError, tooLarge } from '../platform/errors';
 import type { Deployment } from '../deployments/deployment.entity';
 import type { Logger } from '../platform/logger';
 import type { PredictionLog, PredictionRole, PredictionSource } from '../monitoring/log/prediction-log';
@@ -166,7 +166,7 @@ export class PredictionService {
     const { source, record } = options;
     try {
       if (options.version !== undefined && options.version !== lease.value.version.number) {
-        throw notFound(`Version ${options.version} of deployment`, `${target.deployment.slug} (it serves version ${lease.value.version.number})`);
+        throw new DomainError('NOT_FOUND', `Deployment ${target.deployment.slug} has no version ${options.version} serving: version ${lease.value.version.number} serves now`);
       }
       if (rows.length > this.options.maxRows) {
         throw tooLarge('inputs', `${rows.length} rows in one request; the limit is ${this.options.maxRows} (BERTH_MAX_PREDICT_ROWS)`);
