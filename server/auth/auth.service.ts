@@ -30,6 +30,16 @@ const LAST_USED_PRECISION_MS = 60 * 1000;
 export const VERIFIED_TOKEN_MS = 5000;
 /** Beyond this many cached tokens, expired entries are swept (unbounded distinct tokens must not grow memory). */
 const SWEEP_ABOVE = 10_000;
+/**
+ * How long a token found unknown (or revoked, which is final) is answered as such without
+ * reading the database, and how many such tokens are remembered: random bearer tokens must not
+ * each cost a read, nor grow memory without bound. A token's creation is announced on the bus
+ * (TOKEN_CREATED) and every replica forgets what it found unknown, as for API keys.
+ */
+export const UNKNOWN_TOKEN_MS = 30_000;
+const UNKNOWN_TOKENS_MAX = 10_000;
+/** Bus topic: a session or personal token was created. */
+const TOKEN_CREATED = 'ACCESS_TOKEN_CREATED';
 
 interface VerifiedToken {
   viewer: Viewer;
@@ -49,6 +59,10 @@ export class AuthService {
   private readonly verifiedTokens = new Map<string, VerifiedToken>();
   /** Access changes heard: a read that a change overtook is not kept. */
   private changes = 0;
+  /** Hashes of tokens found unknown or revoked → until when that answer stands (insertion order: oldest first). */
+  private readonly unknownTokens = new Map<string, number>();
+  /** Token creations heard: a read that a creation overtook does not mark the token unknown. */
+  private creations = 0;
   readonly throttle: LoginThrottle;
   /** Public so tests can move time on a running server. */
   clock: Clock;
@@ -61,6 +75,10 @@ export class AuthService {
     this.clock = clock;
     this.throttle = new LoginThrottle(db, clock);
     bus.on(ACCESS_CHANGED, (payload) => this.forget(payload as AccessChange));
+    bus.on(TOKEN_CREATED, () => {
+      this.creations++;
+      this.unknownTokens.clear();
+    });
   }
 
   private get users() {
@@ -90,7 +108,8 @@ export class AuthService {
 
   /**
    * Resolves a bearer secret to its viewer, or null when it is unknown, revoked, expired or its
-   * user disabled. A token verified in the last VERIFIED_TOKEN_MS is answered from memory.
+   * user disabled. A token verified in the last VERIFIED_TOKEN_MS is answered from memory, and
+   * so is one found unknown or revoked in the last UNKNOWN_TOKEN_MS.
    */
   async authenticate(secret: string): Promise<Viewer | null> {
     if (!secret.startsWith('berth_ses_') && !secret.startsWith('berth_pat_')) return null;
@@ -99,9 +118,20 @@ export class AuthService {
     let verified = this.verifiedTokens.get(hash);
     if (!verified || now - verified.verifiedAt > VERIFIED_TOKEN_MS || now < verified.verifiedAt) {
       this.verifiedTokens.delete(hash);
+      const unknownUntil = this.unknownTokens.get(hash);
+      if (unknownUntil !== undefined) {
+        if (now < unknownUntil && now >= unknownUntil - UNKNOWN_TOKEN_MS) return null;
+        this.unknownTokens.delete(hash);
+      }
       const changes = this.changes;
+      const creations = this.creations;
       const token = await this.tokens.findOne({ where: { tokenHash: hash }, relations: { user: true } });
-      if (!token || token.revokedAt || token.user.disabled) return null;
+      if (!token || token.revokedAt) {
+        if (creations === this.creations) this.rememberUnknown(hash, now);
+        return null;
+      }
+      // A disabled user's token is not remembered: re-enabling the account must take effect at once.
+      if (token.user.disabled) return null;
       const viewer: Viewer = { user: token.user, tokenId: token.id, tokenKind: token.kind, tokenExpiresAt: token.expiresAt };
       verified = { viewer, verifiedAt: now, lastUsedAt: token.lastUsedAt?.getTime() ?? 0 };
       if (changes === this.changes) {
@@ -125,6 +155,11 @@ export class AuthService {
     for (const [hash, { viewer }] of this.verifiedTokens) {
       if (viewer.tokenId === change.tokenId || (change.tokenId === undefined && viewer.user.id === change.userId)) this.verifiedTokens.delete(hash);
     }
+  }
+
+  private rememberUnknown(hash: string, now: number): void {
+    if (this.unknownTokens.size >= UNKNOWN_TOKENS_MAX) this.unknownTokens.delete(this.unknownTokens.keys().next().value!);
+    this.unknownTokens.set(hash, now + UNKNOWN_TOKEN_MS);
   }
 
   private sweep(now: number): void {
@@ -229,6 +264,9 @@ export class AuthService {
   private async issueToken(userId: string, kind: AccessTokenKind, name: string, expiresAt: Date | null) {
     const { secret, prefix, hash } = generateToken(kind === AccessTokenKind.session ? 'ses' : 'pat');
     const record = await this.tokens.save(this.tokens.create({ userId, kind, name, tokenHash: hash, prefix, expiresAt }));
+    // Before the caller sees the token: no replica may still answer it as unknown from memory.
+    this.bus.publishLocal(TOKEN_CREATED, {});
+    await this.bus.publish(TOKEN_CREATED, {});
     return { secret, record };
   }
 
