@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import ipaddr from 'ipaddr.js';
 import type { LogLevel } from './platform/logger';
+import type { ArtifactSettings } from './platform/artifacts';
 
 export type { LogLevel };
 export type Role = 'api' | 'worker' | 'all';
@@ -76,20 +77,6 @@ export interface Config {
     probeIntervalMs: number;
   };
 }
-
-export type ArtifactSettings =
-  | { kind: 'local' }
-  | {
-      kind: 's3';
-      bucket: string;
-      /** Key prefix, without slashes at either end. */
-      prefix: string;
-      endpoint: string | undefined;
-      region: string | undefined;
-      /** Unset: the AWS SDK's own chain (AWS_* variables, web identity, instance role). */
-      credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
-      forcePathStyle: boolean;
-    };
 
 /** A start-up refusal that names the variable and what is wrong with it. */
 export class ConfigError extends Error {

@@ -1,5 +1,4 @@
 import path from 'node:path';
-import type { Config } from '../../config';
 import type { ArtifactStore } from './artifact-store';
 import { LocalArtifactStore } from './local';
 import { S3ArtifactStore } from './s3';
@@ -8,8 +7,23 @@ export * from './artifact-store';
 export { LocalArtifactStore } from './local';
 export { S3ArtifactStore } from './s3';
 
+/** Where artifacts live, as config.ts reads it from BERTH_ARTIFACTS_URL and BERTH_S3_*. */
+export type ArtifactSettings =
+  | { kind: 'local' }
+  | {
+      kind: 's3';
+      bucket: string;
+      /** Key prefix, without slashes at either end. */
+      prefix: string;
+      endpoint: string | undefined;
+      region: string | undefined;
+      /** Unset: the AWS SDK's own chain (AWS_* variables, web identity, instance role). */
+      credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+      forcePathStyle: boolean;
+    };
+
 /** The store the configuration names: S3-compatible storage with BERTH_ARTIFACTS_URL, else the data folder. */
-export function createArtifactStore(config: Pick<Config, 'artifacts' | 'dataDir'>): ArtifactStore {
+export function createArtifactStore(config: { artifacts: ArtifactSettings; dataDir: string }): ArtifactStore {
   const settings = config.artifacts;
   if (settings.kind === 'local') return new LocalArtifactStore(path.join(config.dataDir, 'artifacts'));
   return new S3ArtifactStore({
