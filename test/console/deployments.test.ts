@@ -186,6 +186,46 @@ describe('deployments in the console, in a real browser', () => {
     await screenshot('08-web-form-invalid');
   });
 
+  it('warns next to the field and in the answer about unusual values; on a phone the answer scrolls into view', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.getByRole('button', { name: 'Reset to the example' }).click();
+    await page.getByLabel('Beak Length (mm)').fill('10000');
+    // A category the model never learned (a link from an older form could send one): the select shows it as chosen.
+    await page.getByLabel('Island').evaluate((element) => {
+      const option = document.createElement('option');
+      option.value = option.textContent = 'Atlantis';
+      element.append(option);
+    });
+    await page.getByLabel('Island').selectOption('Atlantis');
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.getByRole('button', { name: 'Predict' }).click();
+    await page.getByTestId('prediction').waitFor();
+    // In the answer, both values named…
+    const answer = page.getByTestId('prediction-warnings');
+    await answer.getByText(/Beak Length \(mm\): 10000 is far outside the training range/).waitFor();
+    await answer.getByText(/Island: "?Atlantis"? is not a category the model learned/).waitFor();
+    // …and next to each field, where the input's description points to it.
+    const beak = page.locator('.field', { has: page.getByLabel('Beak Length (mm)') });
+    await beak.getByText(/far outside the training range/).waitFor();
+    expect(await page.getByLabel('Beak Length (mm)').getAttribute('aria-describedby')).toBeTruthy();
+    await page.locator('.field', { has: page.getByLabel('Island') }).getByText(/not a category the model learned/).waitFor();
+    // The answer is below the form on a phone: the page brought it into view.
+    await page.waitForFunction(
+      () => {
+        const heading = document.getElementById('result-title');
+        if (!heading) return false;
+        const { top, bottom } = heading.getBoundingClientRect();
+        return top >= 0 && bottom <= window.innerHeight;
+      },
+      undefined,
+      { timeout: 5_000 },
+    );
+    await screenshot('08b-web-form-warnings-phone');
+    await expectNoHorizontalOverflow('the web form with warnings');
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.getByRole('button', { name: 'Reset to the example' }).click();
+  });
+
   it('deploys a new version from the Versions section', async () => {
     await page.goto(deploymentUrl);
     // The sections are tabs that arrow keys move between, and the URL keeps the open one.

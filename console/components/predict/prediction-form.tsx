@@ -1,7 +1,7 @@
 'use client';
 
 import { Alert, Anchor, Button, Checkbox, Code, Group, List, NativeSelect, Paper, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
-import { useId, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { formatNumber } from '../../lib/format';
 import { rowFrom, valuesFrom, type FormField, type FormValues, type PredictForm } from '../../lib/openapi-form';
 import { ProbabilityChart } from './probability-chart';
@@ -35,8 +35,20 @@ export function PredictionForm({ slug, form }: { slug: string; form: PredictForm
   const [values, setValues] = useState<FormValues>(() => valuesFrom(form, form.example));
   const [busy, setBusy] = useState(false);
   const [outcome, setOutcome] = useState<Outcome | null>(null);
+  const result = useRef<HTMLElement>(null);
 
   const set = (name: string, value: string | boolean) => setValues((previous) => ({ ...previous, [name]: value }));
+
+  // On a phone the answer is below the form, out of sight: bring it into view once it is there.
+  useEffect(() => {
+    const element = result.current;
+    if (!outcome || outcome.kind === 'invalid' || !element) return;
+    const { top, bottom } = element.getBoundingClientRect();
+    if (top < 0 || bottom > window.innerHeight) {
+      const reduce = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+      element.scrollIntoView({ behavior: reduce ? 'auto' : 'smooth', block: 'start' });
+    }
+  }, [outcome]);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -68,6 +80,14 @@ export function PredictionForm({ slug, form }: { slug: string; form: PredictForm
   const issues = outcome?.kind === 'invalid' ? outcome.issues : [];
   const issueOf = (name: string) => issues.find((issue) => issue.field === name)?.message;
   const generalIssues = issues.filter((issue) => !issue.field || !form.fields.some((field) => field.name === issue.field));
+  // Values the model took but did not see in training (an unseen category, a number far outside
+  // the range): said next to the field as well as in the answer.
+  const warnings = outcome?.kind === 'prediction' ? (outcome.response.warnings ?? []) : [];
+  const warningOf = (name: string) =>
+    warnings
+      .filter((warning) => warning.field === name)
+      .map((warning) => warning.message)
+      .join('; ') || undefined;
 
   return (
     <>
@@ -87,7 +107,14 @@ export function PredictionForm({ slug, form }: { slug: string; form: PredictForm
         <Paper component="form" withBorder p={{ base: 'sm', sm: 'md' }} onSubmit={submit} aria-label="Inputs">
           <Stack gap="sm">
             {form.fields.map((field) => (
-              <FieldInput key={field.name} field={field} value={values[field.name] ?? ''} issue={issueOf(field.name)} onChange={(value) => set(field.name, value)} />
+              <FieldInput
+                key={field.name}
+                field={field}
+                value={values[field.name] ?? ''}
+                issue={issueOf(field.name)}
+                warning={warningOf(field.name)}
+                onChange={(value) => set(field.name, value)}
+              />
             ))}
             {outcome?.kind === 'invalid' && (
               <Alert color="red" variant="light" role="alert" p="xs">
@@ -123,7 +150,7 @@ export function PredictionForm({ slug, form }: { slug: string; form: PredictForm
             </Group>
           </Stack>
         </Paper>
-        <Paper component="section" withBorder p={{ base: 'sm', sm: 'md' }} aria-labelledby="result-title" aria-live="polite">
+        <Paper ref={result} component="section" withBorder p={{ base: 'sm', sm: 'md' }} aria-labelledby="result-title" aria-live="polite" style={{ scrollMarginTop: 8 }}>
           <Title order={2} size="h4" id="result-title" mb="xs">
             Prediction
           </Title>
@@ -165,7 +192,7 @@ function PredictionResult({ form, response }: { form: PredictForm; response: Pre
       </Text>
       {first.probabilities && <ProbabilityChart probabilities={first.probabilities} predicted={String(first.prediction)} />}
       {response.warnings && response.warnings.length > 0 && (
-        <Alert color="yellow" variant="light" p="xs" title="The model worked around some inputs">
+        <Alert color="yellow" variant="light" p="xs" title="Some inputs are unlike the training data" data-testid="prediction-warnings">
           <List size="sm">
             {response.warnings.map((warning, index) => (
               <List.Item key={index}>
@@ -183,7 +210,19 @@ function PredictionResult({ form, response }: { form: PredictForm; response: Pre
   );
 }
 
-function FieldInput({ field, value, issue, onChange }: { field: FormField; value: string | boolean; issue?: string; onChange: (value: string | boolean) => void }) {
+function FieldInput({
+  field,
+  value,
+  issue,
+  warning,
+  onChange,
+}: {
+  field: FormField;
+  value: string | boolean;
+  issue?: string;
+  warning?: string;
+  onChange: (value: string | boolean) => void;
+}) {
   // Feature names hold spaces and brackets: not usable as ids.
   const id = useId();
   const optional = field.nullable || !field.required;
@@ -195,8 +234,21 @@ function FieldInput({ field, value, issue, onChange }: { field: FormField; value
         ? 'A whole number'
         : null;
 
+  // A warning goes in the field's description, which the input names through aria-describedby.
+  const description =
+    warning || hint ? (
+      <>
+        {warning && (
+          <Text span display="block" size="xs" fw={600} c="orange.9" data-field-warning>
+            ⚠ {warning}
+          </Text>
+        )}
+        {hint}
+      </>
+    ) : undefined;
+
   if (field.kind === 'boolean') {
-    return <Checkbox className="field" id={id} label={field.name} checked={value === true} onChange={(event) => onChange(event.currentTarget.checked)} error={issue} />;
+    return <Checkbox className="field" id={id} label={field.name} checked={value === true} onChange={(event) => onChange(event.currentTarget.checked)} error={issue} description={description} />;
   }
 
   const text = typeof value === 'string' ? value : '';
@@ -216,7 +268,7 @@ function FieldInput({ field, value, issue, onChange }: { field: FormField; value
     className: 'field',
     label,
     error: issue,
-    description: hint ?? undefined,
+    description,
     inputWrapperOrder: ['label', 'input', 'error', 'description'] as ('label' | 'input' | 'error' | 'description')[],
     required: !optional,
     withAsterisk: false,
