@@ -14,6 +14,9 @@ export interface PredictionLogGauges {
   handoverFailures?: number;
 }
 
+/** Default metrics that are gauges named like counters (`_total`). */
+const SUFFIXED_GAUGES = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
 /** Where a failure off the request path was caught (a fixed set: labels never come from input). */
 export type CaughtFailure = 'log_handover' | 'challenger' | 'request_hook';
 
@@ -38,6 +41,9 @@ export class Metrics {
   constructor(logStats: () => PredictionLogGauges) {
     const registers = [this.register];
     collectDefaultMetrics({ register: this.register });
+    // prom-client's gauges with a counter's suffix (promtool check metrics refuses them); the
+    // same counts remain, by type, in nodejs_active_handles, nodejs_active_requests and nodejs_active_resources.
+    for (const name of SUFFIXED_GAUGES) this.register.removeSingleMetric(name);
     this.predictions = new Counter({ name: 'berth_predictions_total', help: 'Rows predicted, by deployment and model role', labelNames: ['deployment', 'role'], registers });
     this.requests = new Counter({ name: 'berth_requests_total', help: 'Prediction requests answered, by deployment and status class', labelNames: ['deployment', 'status'], registers });
     this.errors = new Counter({ name: 'berth_request_errors_total', help: 'Prediction requests that failed on the server side (5xx)', labelNames: ['deployment'], registers });
