@@ -22,7 +22,8 @@ const SPECIFIER = /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(['"])(\.{1,2}\/[^'"]
 const unresolved = [];
 
 function withExtension(file, specifier) {
-  if (/\.(m?js|cjs|json|node)$/.test(specifier)) return specifier;
+  // Already loadable, or not a literal path (a template in generated source text).
+  if (/\.(m?js|cjs|json|node)$/.test(specifier) || /[$`\s]/.test(specifier)) return specifier;
   const target = path.resolve(path.dirname(file), specifier);
   if (existsSync(`${target}.js`)) return `${specifier}.js`;
   if (existsSync(target) && statSync(target).isDirectory() && existsSync(path.join(target, 'index.js'))) return `${specifier}/index.js`;
