@@ -1,15 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ADMIN, startTestBerth, type TestBerth } from '../support/berth';
 import { subscribe } from '../support/subscriptions';
+import { waitFor } from '../support/wait';
 
-/** Polls `condition` every 25 ms for up to `timeoutMs`; fails naming `what`. */
-async function until(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+const until = (what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 15_000) => waitFor(what, condition, { timeoutMs });
 
 describe('cached tokens and roles on two replicas', async () => {
   const first = await startTestBerth();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seedDemo } from '../../server/demo/seed';
 import { ADMIN, startTestBerth } from '../support/berth';
+import { waitFor } from '../support/wait';
 
 describe('demo data', async () => {
   const { berth, graphql, login } = await startTestBerth();
@@ -10,17 +11,15 @@ describe('demo data', async () => {
     await seedDemo(berth.services, ADMIN.email, berth.logger);
     const query = `{ projects { name id } }`;
     const project = (await graphql<{ projects: Array<{ name: string; id: string }> }>(query, {}, token)).data!.projects.find((p) => p.name === 'Demo')!;
-    let experiments: any[] = [];
-    for (let i = 0; i < 600; i++) {
+    const experiments = await waitFor('the demo versions to finish training', async () => {
       const result = await graphql<{ experiments: any[] }>(
         'query($p: ID!) { experiments(projectId: $p) { name task versions { number status models { status isBest metrics { accuracy r2 } } } } }',
         { p: project.id },
         token,
       );
-      experiments = result.data!.experiments;
-      if (experiments.every((e) => e.versions.every((v: any) => v.status !== 'training'))) break;
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
+      const listed = result.data!.experiments;
+      return listed.every((e) => e.versions.every((v: any) => v.status !== 'training')) && listed;
+    }, { timeoutMs: 300_000, everyMs: 500 });
     expect(experiments.map((e) => [e.name, e.task])).toEqual([
       ['Cars MPG', 'regression'],
       ['Penguins species', 'multiclass'],

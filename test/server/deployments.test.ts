@@ -6,6 +6,9 @@ import { vegaRecords } from '../support/datasets';
 import { subscribe } from '../support/subscriptions';
 import { loadModelFromFiles } from '../../server/ml/artifacts';
 import { predictRows } from '../../server/ml/training';
+import { letTimePass, waitFor } from '../support/wait';
+import { topicFor } from '../../server/platform/event-bus';
+import { PROJECT_DEPLOYMENT_STATUS } from '../../server/serving/deployment-registry';
 
 const PENGUIN = { Island: 'Biscoe', 'Beak Length (mm)': 48.6, 'Beak Depth (mm)': 16, 'Flipper Length (mm)': 230, 'Body Mass (g)': 5800, Sex: 'MALE' };
 
@@ -21,14 +24,11 @@ describe('deployments and online serving', async () => {
   const statusOf = async (id: string) =>
     (await graphql<{ deployment: { status: any; currentVersion: number } }>('query($id: ID!) { deployment(id: $id) { currentVersion status { deployed running runningReason version main { state reason name } challenger { state reason } } } }', { id }, admin)).data!.deployment;
 
-  const waitDeployed = async (id: string, version?: number) => {
-    for (let i = 0; i < 200; i++) {
+  const waitDeployed = (id: string, version?: number) =>
+    waitFor(`deployment ${id} to be deployed${version === undefined ? '' : ` at version ${version}`}`, async () => {
       const deployment = await statusOf(id);
-      if (deployment.status.deployed && (version === undefined || deployment.status.version === version)) return deployment;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error(`deployment ${id} was not deployed: ${JSON.stringify(await statusOf(id))}`);
-  };
+      return deployment.status.deployed && (version === undefined || deployment.status.version === version) && deployment;
+    });
 
   const predict = async (slug: string, body: unknown, headers: Record<string, string> = {}, base = url) => {
     const response = await fetch(`${base}/api/v1/deployments/${slug}/predict`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
@@ -189,7 +189,7 @@ describe('deployment rules, access and errors', async () => {
     graphql<{ createDeployment: { id: string; slug: string } }>('mutation($input: CreateDeploymentInput!) { createDeployment(input: $input) { id slug } }', { input: { projectId: demo.projectId, experimentId: demo.penguins.experimentId, mainModelId: demo.penguins.v2.best, ...input } }, admin);
   const deployed = async (input: Record<string, unknown>) => {
     const created = (await create(input)).data!.createDeployment;
-    for (let i = 0; i < 200 && !berth.berth.services.registry.status(created.id).deployed; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitFor('the deployment to be deployed', () => berth.berth.services.registry.status(created.id).deployed);
     return created;
   };
   const predict = async (slug: string, body: unknown, headers: Record<string, string> = {}) => {
@@ -304,7 +304,7 @@ describe('deployment rules, access and errors', async () => {
     expect((await predict('doomed', { inputs: PENGUIN })).status).toBe(200);
     const deleted = await graphql('mutation($id: ID!) { deleteDeployment(id: $id, confirm: "doomed") }', { id: doomed.id }, admin);
     expect(deleted.data).toEqual({ deleteDeployment: true });
-    for (let i = 0; i < 100 && (await predict('doomed', { inputs: PENGUIN })).status !== 404; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    await waitFor('the deleted deployment to answer 404', async () => (await predict('doomed', { inputs: PENGUIN })).status === 404);
     expect((await predict('doomed', { inputs: PENGUIN })).status).toBe(404);
   });
 
@@ -329,13 +329,7 @@ describe('versions, rollback and replicas', async () => {
     return { status: response.status, body: (await response.json()) as any };
   };
   const status = (berth: typeof first, id: string) => berth.berth.services.registry.status(id);
-  const until = async (condition: () => boolean | Promise<boolean>, what: string) => {
-    for (let i = 0; i < 400; i++) {
-      if (await condition()) return;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    throw new Error(`timed out waiting for ${what}`);
-  };
+  const until = (condition: () => boolean | Promise<boolean>, what: string) => waitFor(what, condition);
 
   const created = (await first.graphql<{ createDeployment: { id: string; slug: string } }>(
     'mutation($input: CreateDeploymentInput!) { createDeployment(input: $input) { id slug } }',
@@ -367,7 +361,8 @@ describe('versions, rollback and replicas', async () => {
     const firstVersion = history.data!.deployment.versions.find((v) => v.number === 1)!;
     await first.graphql('mutation($v: ID!) { rollbackDeployment(deploymentVersionId: $v) { number } }', { v: firstVersion.id }, admin);
     await until(() => status(first, created.id).version === 1 && status(second, created.id).version === 1, 'the rollback everywhere');
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Requests keep coming for a moment after the last switch.
+    await letTimePass(100);
     stop = true;
     await Promise.all(load);
 
@@ -488,7 +483,7 @@ describe('versions, rollback and replicas', async () => {
   it('shows loading then ready, pushes status changes to subscribers, and marks a corrupt artifact failed without serving it', async () => {
     const subscription = subscribe(first.url, admin, `subscription { deploymentStatusChanged(projectId: "${demo.projectId}") { deploymentId deployed version main { state reason } } }`);
     await subscription.ready;
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await waitFor('the subscription to listen on the bus', () => first.berth.services.bus.listenerCount(topicFor(PROJECT_DEPLOYMENT_STATUS, demo.projectId)) > 0);
 
     const client = new pg.Client({ connectionString: first.databaseUrl });
     await client.connect();

@@ -6,6 +6,7 @@ import { PENGUIN_FEATURES, penguinsCsv, toCsv, uploadCsv, vegaRecords } from '..
 import { tf, initTensorflow } from '../../server/ml/tensorflow';
 import { encodeRows } from '../../server/ml/preprocessing';
 import { subscribe } from '../support/subscriptions';
+import { waitFor } from '../support/wait';
 
 /** Every blob file under the artifact store, to check that refused input leaves none behind. */
 async function artifactFiles(dataDir: string): Promise<string[]> {
@@ -35,7 +36,7 @@ describe('experiments and the model registry', async () => {
     graphql<{ trainExperimentVersion: { id: string; number: number; status: string } }>('mutation($input: TrainVersionInput!) { trainExperimentVersion(input: $input) { id number status } }', { input }, token);
 
   const waitForVersion = async (experimentId: string, number: number) => {
-    for (let i = 0; i < 600; i++) {
+    return waitFor(`version ${number} to finish training`, async () => {
       const result = await graphql<{ experiment: { versions: any[] } }>(
         `query($id: ID!) { experiment(id: $id) { versions { id number status failureReason labels profile featureSchema { name type }
            models { id name algorithm status isBest failureReason inputWidth files metrics { accuracy logLoss macroF1 rmse r2 } } } } }`,
@@ -43,10 +44,8 @@ describe('experiments and the model registry', async () => {
         admin,
       );
       const version = result.data?.experiment.versions.find((v) => v.number === number);
-      if (version && version.status !== 'training') return version;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-    throw new Error('training did not finish');
+      return version && version.status !== 'training' && version;
+    }, { timeoutMs: 150_000, everyMs: 250 });
   };
 
   const penguins = await uploadCsv(url, projectId, 'penguins.csv', penguinsCsv(), admin);

@@ -9,6 +9,7 @@ import { ADMIN, startTestBerth } from '../support/berth';
 import { vegaRecords } from '../support/datasets';
 import { trainDemo } from '../support/demo';
 import { subscribe } from '../support/subscriptions';
+import { letTimePass, waitFor } from '../support/wait';
 
 const FEATURES = ['Island', 'Beak Length (mm)', 'Beak Depth (mm)', 'Flipper Length (mm)', 'Body Mass (g)', 'Sex'];
 
@@ -29,7 +30,7 @@ describe('monitoring', async () => {
       { input: { projectId: demo.projectId, name, experimentId: demo.penguins.experimentId, mainModelId: demo.penguins.v2.best, challengerModelId: demo.penguins.v1.best, access: 'public', validationMode: 'best_effort' } },
       admin,
     )).data!.createDeployment;
-    for (let i = 0; i < 200 && !services.registry.status(created.id).deployed; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+    await waitFor('the deployment to be deployed', () => services.registry.status(created.id).deployed);
     return created;
   };
   const send = async (slug: string, rows: Array<Record<string, unknown>>) => {
@@ -433,7 +434,8 @@ describe('monitoring', async () => {
       for (let i = 0; i < 6; i++) {
         const response = await fetch(`${url}/api/v1/deployments/${outage.slug}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs: training.slice(i * 10, i * 10 + 10) }) });
         expect(response.status).toBe(200);
-        await new Promise((resolve) => setTimeout(resolve, 400));
+        // Requests spread over the outage, so the log retries several times.
+        await letTimePass(400);
       }
       expect(services.predictionLog.stats.failedFlushes).toBeGreaterThan(0);
     } finally {

@@ -8,6 +8,9 @@ import { externalAllowedHosts, externalPostgres } from './connectors/external-po
 import { Writable } from 'node:stream';
 import { createLogger } from '../../server/platform/logger';
 import { subscribe } from '../support/subscriptions';
+import { waitFor } from '../support/wait';
+import { topicFor } from '../../server/platform/event-bus';
+import { PIPELINE_RUN_UPDATED } from '../../server/pipelines/pipeline-runner';
 
 const FEATURES = ['Island', 'Beak Length (mm)', 'Beak Depth (mm)', 'Flipper Length (mm)', 'Body Mass (g)', 'Sex'];
 
@@ -25,7 +28,7 @@ describe('batch prediction pipelines', async () => {
       { input: { projectId: demo.projectId, name, experimentId: demo.penguins.experimentId, mainModelId: main, challengerModelId: challenger, access: 'project' } },
       admin,
     )).data!.createDeployment;
-    for (let i = 0; i < 200 && !berth.berth.services.registry.status(created.id).deployed; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+    await waitFor('the deployment to be deployed', () => berth.berth.services.registry.status(created.id).deployed);
     return created;
   };
   const deployment = await deploy('Batch', demo.penguins.v2.best, demo.penguins.v1.best);
@@ -43,19 +46,16 @@ describe('batch prediction pipelines', async () => {
       { input: { deploymentId: deployment.id, sourceKind: 'dataset', sourceDatasetId: dataset.id, ...input } },
       admin,
     );
-  const waitForRun = async (pipelineId: string, runId?: string) => {
-    for (let i = 0; i < 400; i++) {
+  const waitForRun = (pipelineId: string, runId?: string) =>
+    waitFor(`run ${runId ?? 'of pipeline ' + pipelineId} to finish`, async () => {
       const runs = (await graphql<{ pipelineRuns: any[] }>(
         'query($p: ID!) { pipelineRuns(pipelineId: $p) { id status trigger attempt rowsRead rowsPredicted rowsFailed rowsTotal progress error files deploymentVersion startedAt finishedAt } }',
         { p: pipelineId },
         admin,
       )).data!.pipelineRuns;
       const run = runId ? runs.find((r) => r.id === runId) : runs[0];
-      if (run && ['succeeded', 'failed', 'cancelled'].includes(run.status)) return run;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error('the run did not finish');
-  };
+      return run && ['succeeded', 'failed', 'cancelled'].includes(run.status) && run;
+    }, { timeoutMs: 40_000, everyMs: 100 });
   const download = async (runId: string, kind: string, token = admin) => {
     const response = await fetch(`${url}/api/v1/pipeline-runs/${runId}/files/${kind}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
     return { status: response.status, rows: response.status === 200 ? (parse(await response.text(), { columns: true }) as Array<Record<string, string>>) : [] };
@@ -266,12 +266,10 @@ describe('pipelines with connectors: SQL sources and delivery to an external tab
     graphql<{ createPipeline: { id: string } }>('mutation($input: CreatePipelineInput!) { createPipeline(input: $input) { id } }', { input: { deploymentId: deployment.id, sourceKind: 'sql', sourceConnectorId: warehouse, ...input } }, admin);
   const runAndWait = async (pipelineId: string) => {
     const runId = (await graphql<{ runPipelineNow: { id: string } }>('mutation($id: ID!) { runPipelineNow(id: $id) { id } }', { id: pipelineId }, admin)).data!.runPipelineNow.id;
-    for (let i = 0; i < 400; i++) {
+    return waitFor(`run ${runId} to finish`, async () => {
       const run = (await graphql<{ pipelineRuns: any[] }>('query($p: ID!) { pipelineRuns(pipelineId: $p) { id status error rowsRead rowsPredicted } }', { p: pipelineId }, admin)).data!.pipelineRuns.find((r) => r.id === runId);
-      if (['succeeded', 'failed', 'cancelled'].includes(run.status)) return run;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error('the run did not finish');
+      return ['succeeded', 'failed', 'cancelled'].includes(run.status) && run;
+    }, { timeoutMs: 40_000, everyMs: 100 });
   };
   const SELECT = `SELECT "Island", "Beak Length (mm)", "Beak Depth (mm)", "Flipper Length (mm)", "Body Mass (g)", "Sex" FROM penguins_in ORDER BY id`;
 
@@ -332,7 +330,7 @@ describe('pipelines with connectors: SQL sources and delivery to an external tab
     for (const runner of [berth, worker]) runner.berth.jobs.onStart('pipelines.run', (data) => started.push((data as { runId: string }).runId));
     const progress = subscribe(berth.url, admin, `subscription { pipelineRunUpdated(pipelineId: "${pipeline.id}") { id status rowsRead } }`);
     await progress.ready;
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await waitFor('the subscription to listen on the bus', () => berth.berth.services.bus.listenerCount(topicFor(PIPELINE_RUN_UPDATED, pipeline.id)) > 0);
     const runIds = await Promise.all(Array.from({ length: 6 }, async () => (await graphql<{ runPipelineNow: { id: string } }>('mutation($id: ID!) { runPipelineNow(id: $id) { id } }', { id: pipeline.id }, admin)).data!.runPipelineNow.id));
     await progress.waitUntil((received) => runIds.every((id) => received.some((r) => r.data?.pipelineRunUpdated.id === id && r.data.pipelineRunUpdated.status === 'succeeded')), 60_000);
     await progress.client.dispose();

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../support/wait';
 
 /** A port nobody listens on right now. */
 const freePort = () =>
@@ -29,11 +30,12 @@ async function npmStart(env: Record<string, string>): Promise<Started> {
   child.stderr!.on('data', (chunk) => (output += chunk));
   // 'close' waits for every process holding the output pipes (the server under npm), not just npm.
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  const deadline = Date.now() + 150_000;
-  while (!output.includes('Berth is running')) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`npm start did not come up:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  await waitFor('npm start to say Berth is running', () => {
+    if (child.exitCode !== null) throw new Error(`npm start exited:\n${output}`);
+    return output.includes('Berth is running');
+  }, { timeoutMs: 150_000, everyMs: 200 }).catch((error: Error) => {
+    throw new Error(`npm start did not come up (${error.message}):\n${output}`);
+  });
   return { child, output: () => output, exited };
 }
 
@@ -74,24 +76,21 @@ describe('npm start on an empty data folder (embedded PostgreSQL)', async () => 
       expect(created.errors).toBeUndefined();
 
       // The demo models train in the background, then the public "Penguins" deployment answers.
-      let answer: Response | undefined;
-      for (let i = 0; i < 240 && answer?.status !== 200; i++) {
-        if (i > 0) await new Promise((resolve) => setTimeout(resolve, 500));
-        answer = await fetch(`${url}/api/v1/deployments/penguins/predict`, {
+      const answer = await waitFor('the demo penguins deployment to answer', async () => {
+        const response = await fetch(`${url}/api/v1/deployments/penguins/predict`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ inputs: { Island: 'Dream', 'Beak Length (mm)': 39, 'Beak Depth (mm)': 18.5, 'Flipper Length (mm)': 190, 'Body Mass (g)': 3700, Sex: 'FEMALE' } }),
         });
-      }
-      expect(answer!.status).toBe(200);
-      expect((await answer!.json()).predictions[0].prediction).toBe('Adelie');
+        return response.status === 200 && response;
+      }, { timeoutMs: 120_000, everyMs: 500 });
+      expect((await answer.json()).predictions[0].prediction).toBe('Adelie');
       const deployments = await graphql(`{ projects { name id } }`, token);
       const demoId = deployments.data.projects.find((p: { name: string }) => p.name === 'Demo').id;
-      let listed = await graphql(`{ deployments(projectId: "${demoId}") { slug access } }`, token);
-      for (let i = 0; i < 120 && listed.data.deployments.length < 2; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 500));
-        listed = await graphql(`{ deployments(projectId: "${demoId}") { slug access } }`, token);
-      }
+      const listed = await waitFor('both demo deployments', async () => {
+        const result = await graphql(`{ deployments(projectId: "${demoId}") { slug access } }`, token);
+        return result.data.deployments.length >= 2 && result;
+      }, { timeoutMs: 60_000, everyMs: 500 });
       expect(listed.data.deployments).toEqual([
         { slug: 'cars-mpg', access: 'project' },
         { slug: 'penguins', access: 'public' },

@@ -1,15 +1,17 @@
+type Truthy<T> = Exclude<T, false | null | undefined | 0 | ''>;
+
 /**
  * The one way tests wait: polls `condition` until it holds, then returns its value; after
  * `timeoutMs` it fails naming `what` was awaited. Never sleep to synchronise; wait for the
  * state the next step needs.
  */
-export async function waitFor<T>(what: string, condition: () => T | Promise<T>, { timeoutMs = 15_000, everyMs = 25 } = {}): Promise<NonNullable<T>> {
+export async function waitFor<T>(what: string, condition: () => T | Promise<T>, { timeoutMs = 15_000, everyMs = 25 } = {}): Promise<Truthy<T>> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
     try {
       const value = await condition();
-      if (value) return value as NonNullable<T>;
+      if (value) return value as Truthy<T>;
       lastError = undefined;
     } catch (error) {
       lastError = error;
