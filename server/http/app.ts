@@ -6,7 +6,7 @@ import { mountMetricsRoute } from '../monitoring/metrics';
 import { mountInferenceV2Routes } from '../serving/inference-v2.routes';
 import { mountPredictRoutes } from '../serving/predict.routes';
 import { mountPipelineRoutes } from '../pipelines/pipeline.routes';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import type { Config } from '../config';
 import { mountGraphQL } from '../graphql/server';
@@ -34,7 +34,7 @@ export async function createHttpApp({ config, logger, services, schema, readines
     // Lets in-flight requests finish on close (graceful shutdown) while refusing new ones.
     return503OnClosing: true,
     // One line per request from access-log.ts instead; none per prediction unless asked for.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   });
   await app.register(fastifyCookie);
   // Before any route (and any upload body): a cookie-signed state change must come from the console.
