@@ -75,6 +75,8 @@ export interface Config {
     challengerBatchMs: number;
     /** How often each deployment is probed through its HTTP predict route (0: never). */
     probeIntervalMs: number;
+    /** BERTH_RUNTIME: what serves Berth-trained models (auto: ONNX Runtime, TF.js when it cannot load). */
+    runtime: 'auto' | 'tfjs' | 'onnx';
   };
 }
 
@@ -113,6 +115,7 @@ export const ENVIRONMENT_VARIABLES = [
   'BERTH_CHALLENGER_QUEUE_ROWS',
   'BERTH_CHALLENGER_BATCH_MS',
   'BERTH_PROBE_INTERVAL_MS',
+  'BERTH_RUNTIME',
   'BERTH_LOG_RETENTION_DAYS',
   'BERTH_AGGREGATE_RETENTION_DAYS',
   'BERTH_METRICS_TOKEN',
@@ -294,6 +297,7 @@ export function loadConfig(env: Env = process.env as Env): Config {
       // No client waits for the challenger: fewer, fuller model calls leave the CPU to main requests.
       challengerBatchMs: integer('BERTH_CHALLENGER_BATCH_MS', 10, 0, 1000),
       probeIntervalMs: integer('BERTH_PROBE_INTERVAL_MS', 30_000, 0, 86_400_000),
+      runtime: oneOf('BERTH_RUNTIME', ['auto', 'tfjs', 'onnx'] as const, 'auto'),
     },
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -23,6 +23,7 @@ import { PipelineRunner, type ConnectorAccess } from './pipelines/pipeline-runne
 import { PipelineService } from './pipelines/pipeline.service';
 import { DeploymentRegistry } from './serving/deployment-registry';
 import { PredictionService } from './serving/prediction.service';
+import { configureRuntimes } from './ml/runtimes';
 
 /** The domain services, built once at start-up and handed to resolvers and routes. */
 export interface Services {
@@ -60,6 +61,11 @@ export interface ServiceDependencies {
 
 /** Builds the services and defines their jobs on the job runner. */
 export function createServices({ config, secret, db, bus, artifacts, jobs, logger }: ServiceDependencies): Services {
+  // Before anything builds a runtime: which one serves Berth-trained models (BERTH_RUNTIME).
+  configureRuntimes({
+    prefer: config.serving.runtime,
+    onFallback: (error) => logger.warn({ err: error }, 'ONNX Runtime could not load a Berth-trained model; TF.js serves it'),
+  });
   const datasets = new DatasetService(db, artifacts, config.limits);
   const experiments = new ExperimentService(db, bus, artifacts, datasets, jobs, logger);
   const deployments = new DeploymentService(db, bus, experiments);

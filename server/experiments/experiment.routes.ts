@@ -2,10 +2,11 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { credentialsOf } from '../auth/request-viewer';
 import { badInput, tooLarge } from '../platform/errors';
 import { baseName, checkModelUpload } from './model-upload-check';
+import { exportModel } from './model-export';
 import { ProjectRole } from '../projects/collaborator.entity';
 import type { Services } from '../services';
 
@@ -99,5 +100,26 @@ export function mountExperimentRoutes(app: FastifyInstance, services: Experiment
       .header('content-type', request.params.name.endsWith('.json') ? 'application/json' : 'application/octet-stream')
       .header('content-disposition', `attachment; filename="${request.params.name.replace(/"/g, '')}"`)
       .send(content);
+  });
+
+  /**
+   * A Berth-trained model as one .onnx file taking raw features (its preprocessing compiled in),
+   * and the preprocessing spec beside it as JSON; same access as the model's own files.
+   */
+  const exportOf = async (request: FastifyRequest<{ Params: { modelId: string } }>) => {
+    const viewer = await services.requestViewer.signedIn(credentialsOf(request));
+    const { model } = await services.policy.inProject(viewer, 'Model', request.params.modelId, ProjectRole.viewer, async (id) => ({
+      model: await services.experiments.model(id),
+      projectId: await services.experiments.projectOfModel(id),
+    }));
+    return exportModel(services.experiments, model);
+  };
+  app.get<{ Params: { modelId: string } }>('/api/v1/models/:modelId/export.onnx', async (request, reply) => {
+    const exported = await exportOf(request);
+    return reply.header('content-type', 'application/octet-stream').header('content-disposition', `attachment; filename="${exported.fileName}"`).send(Buffer.from(exported.bytes));
+  });
+  app.get<{ Params: { modelId: string } }>('/api/v1/models/:modelId/export.json', async (request, reply) => {
+    const exported = await exportOf(request);
+    return reply.header('content-disposition', `attachment; filename="${exported.fileName.replace(/\.onnx$/, '.preprocessing.json')}"`).send(exported.preprocessing);
   });
 }

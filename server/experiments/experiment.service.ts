@@ -16,6 +16,7 @@ import { bestCandidate, evaluateModel, fitTrainingSpec, trainCandidates } from '
 import type { FeatureSchema, PreprocessingSpec, Row } from '../ml/types';
 import { BERTH_CONTRACT, runtimeFor, type ModelContract } from '../ml/runtimes';
 import { readOnnxSignature } from '../ml/runtimes/onnx';
+import { PRODUCER_VERSION, SERVING_ONNX, servingOnnxFile } from '../ml/onnx/export';
 import { checkContract, checkOnReference, proposeContract, type ModelSignature, type ReferenceCheck } from './model-import-check';
 
 export const TRAINING_PROGRESS = 'TRAINING_PROGRESS';
@@ -413,10 +414,21 @@ export class ExperimentService {
           continue;
         }
         const files: ModelFile[] = [];
-        for (const file of (await serializeLayersModel(candidate.model)).files) {
+        const serialized = (await serializeLayersModel(candidate.model)).files;
+        for (const file of serialized) {
           const stored = await this.artifacts.put(file.bytes);
           written.push(stored.sha256);
           files.push({ name: file.name, sha256: stored.sha256, size: stored.size });
+        }
+        // The ONNX serving graph, compiled once here so ONNX Runtime (BERTH_RUNTIME=auto) loads it as is.
+        const compiled = await servingOnnxFile(serialized, PRODUCER_VERSION).catch((error: unknown) => {
+          this.logger.warn({ err: error, model: candidate.name }, 'the model did not compile to ONNX; TF.js will serve it');
+          return undefined;
+        });
+        if (compiled) {
+          const stored = await this.artifacts.put(compiled.bytes);
+          written.push(stored.sha256);
+          files.push({ name: compiled.name, sha256: stored.sha256, size: stored.size });
         }
         models.push({
           name: candidate.name,
@@ -430,7 +442,8 @@ export class ExperimentService {
           holdoutDistribution: candidate.holdoutDistribution ?? null,
           isBest: candidate === best,
           trainingMs: candidate.trainingMs,
-          sizeBytes: files.reduce((sum, f) => sum + f.size, 0),
+          // The compiled ONNX graph is a cache of the same weights, not part of the model's size.
+          sizeBytes: files.reduce((sum, f) => sum + (f.name === SERVING_ONNX ? 0 : f.size), 0),
         });
         candidate.model.dispose();
       }

@@ -22,6 +22,9 @@ import { DataType, GraphBuilder, type Constant } from './graph';
 
 export const OPSETS = { '': 17, 'ai.onnx.ml': 3 } as const;
 
+/** Written into compiled files (ModelProto.producer_version). */
+export const PRODUCER_VERSION = '0.1.0';
+
 /** One fully connected layer of a Berth-trained model: y = activation(x · kernel + bias). */
 export interface DenseLayer {
   inputs: number;
@@ -230,4 +233,12 @@ function denseStack(graph: GraphBuilder, input: string, layers: DenseLayer[]): s
     else if (layer.activation === 'softmax') x = graph.op('Softmax', [x], [{ name: 'axis', int: -1 }]);
   });
   return x;
+}
+
+/** The serving graph's file name among a model's files (cached at training, compiled on load otherwise). */
+export const SERVING_ONNX = 'berth-serving.onnx';
+
+/** The serving graph of a TF.js layers model's files, as one more file of the model. */
+export async function servingOnnxFile(files: ModelFile[], producerVersion: string): Promise<ModelFile> {
+  return { name: SERVING_ONNX, bytes: compileServingOnnx(await denseLayersOf(files), { producerVersion }) };
 }

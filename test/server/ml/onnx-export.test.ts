@@ -4,9 +4,11 @@ import { serializeLayersModel, type ModelFile } from '../../../server/ml/artifac
 import { ArtifactError } from '../../../server/ml/errors';
 import { compilePortableOnnx, compileServingOnnx, denseLayersOf } from '../../../server/ml/onnx/export';
 import { encodeVarint, ProtoWriter } from '../../../server/ml/onnx/protobuf';
-import { codecFor, runtimeFor, type ModelContract } from '../../../server/ml/runtimes';
+import { codecFor, configureRuntimes, runtimeFor, type ModelContract } from '../../../server/ml/runtimes';
+import { floatBatch } from '../../../server/ml/runtimes/model-runtime';
 import { trainCandidates } from '../../../server/ml/training';
-import type { FeatureSchema, Prediction, PreprocessingSpec, Row, TargetChoice } from '../../../server/ml/types';
+import type { TargetChoice } from '../../../server/ml/preprocessing';
+import type { FeatureSchema, Prediction, PreprocessingSpec, Row } from '../../../server/ml/types';
 import { carSchema, cars, penguins, penguinSchema } from './datasets';
 
 /**
@@ -97,7 +99,7 @@ function portableContract(signature: ReturnType<typeof compilePortableOnnx>['sig
   };
 }
 
-const penguinsWithFlag = () => penguins().map((row) => ({ ...row, Heavy: row['Body Mass (g)'] === null ? null : (row['Body Mass (g)'] as number) > 4200 }));
+const penguinsWithFlag = (): Row[] => penguins().map((row) => ({ ...row, Heavy: row['Body Mass (g)'] === null ? null : (row['Body Mass (g)'] as number) > 4200 }));
 
 const cases: Array<[string, () => Promise<Trained>]> = [
   ['penguins multiclass', async () => train(penguins(), penguinSchema, { name: 'Species', task: 'multiclass' }, [8])],
@@ -158,5 +160,53 @@ describe('ONNX export refusals', () => {
     const error = await denseLayersOf(files).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ArtifactError);
     expect((error as Error).message).toMatch(/model\.json.*Dropout/);
+  });
+});
+
+describe('BERTH_RUNTIME for Berth-trained models', () => {
+  const dropoutModel = async () => {
+    const { tf } = await import('../../../server/ml/tensorflow');
+    const model = tf.sequential({ layers: [tf.layers.dense({ units: 3, inputShape: [4], activation: 'relu' }), tf.layers.dropout({ rate: 0.5 }), tf.layers.dense({ units: 2, activation: 'softmax' })] });
+    const { files } = await serializeLayersModel(model);
+    model.dispose();
+    return files;
+  };
+
+  it('auto serves through ONNX Runtime, and through TF.js (telling why) when the model does not compile', async () => {
+    const fallbacks: unknown[] = [];
+    configureRuntimes({ prefer: 'auto', onFallback: (error) => fallbacks.push(error) });
+    try {
+      const trained = await train(penguins(), penguinSchema, { name: 'Species', task: 'multiclass' }, [4]);
+      const compiled = runtimeFor({ format: 'layers', contract: null }, async () => trained.files);
+      await compiled.load();
+      expect(compiled.describe().platform).toBe('onnxruntime_onnx');
+      compiled.unload();
+      const files = await dropoutModel();
+      const fallback = runtimeFor({ format: 'layers', contract: null }, async () => files);
+      await fallback.load();
+      expect(fallback.describe().platform).toBe('tensorflowjs_layers');
+      expect(await fallback.predict(floatBatch(new Float32Array(8), 2))).toHaveLength(4);
+      expect(String(fallbacks[0])).toMatch(/model\.json: layer "dropout.*" is Dropout/);
+      fallback.unload();
+    } finally {
+      configureRuntimes({ prefer: 'auto' });
+    }
+  }, 60_000);
+
+  it('onnx refuses to load a model that does not compile, saying why; tfjs never compiles', async () => {
+    const files = await dropoutModel();
+    try {
+      configureRuntimes({ prefer: 'onnx' });
+      const strict = runtimeFor({ format: 'layers', contract: null }, async () => files);
+      await expect(strict.load()).rejects.toThrow(/model\.json: layer "dropout.*" is Dropout/);
+      expect(strict.ready).toBe(false);
+      configureRuntimes({ prefer: 'tfjs' });
+      const tfjs = runtimeFor({ format: 'layers', contract: null }, async () => files);
+      await tfjs.load();
+      expect(tfjs.describe().platform).toBe('tensorflowjs_layers');
+      tfjs.unload();
+    } finally {
+      configureRuntimes({ prefer: 'auto' });
+    }
   });
 });
