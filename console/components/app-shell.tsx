@@ -39,10 +39,14 @@ export function AppShell({ children }: { children: ReactNode }) {
   const [menuOpen, menu] = useDisclosure(false);
   const [{ data, error }, refetch] = useQuery({ query: MeQuery, pause: !browser });
   const signedOut = data !== undefined && data.me === null;
+  // After an admin's reset the API refuses everything until the user picks a password: the
+  // Account page is where they do it, and the only page worth showing until then.
+  const mustChangePassword = data?.me?.mustChangePassword === true && pathname !== '/account';
 
   useEffect(() => {
     if (signedOut) router.replace(loginUrl(pathname));
-  }, [signedOut, router, pathname]);
+    else if (mustChangePassword) router.replace('/account');
+  }, [signedOut, mustChangePassword, router, pathname]);
   useEffect(() => menu.close(), [pathname]); // eslint-disable-line react-hooks/exhaustive-deps
 
   if (error) {
@@ -52,7 +56,7 @@ export function AppShell({ children }: { children: ReactNode }) {
       </Center>
     );
   }
-  if (!data?.me) {
+  if (!data?.me || mustChangePassword) {
     return (
       <Center component="main" mih="100vh" role="status" aria-busy="true">
         <Group gap="xs">

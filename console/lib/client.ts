@@ -43,6 +43,10 @@ export function createBerthClient(): Client {
       mapExchange({
         onError(error) {
           if (error.graphQLErrors.some((graphQLError) => graphQLError.extensions?.code === 'UNAUTHENTICATED')) signInAgain();
+          // An admin reset the password while a page was open: everything but changing it is refused.
+          else if (error.graphQLErrors.some((graphQLError) => graphQLError.extensions?.reason === 'PASSWORD_CHANGE_REQUIRED') && window.location.pathname !== '/account') {
+            window.location.assign('/account');
+          }
         },
       }),
     );

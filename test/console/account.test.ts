@@ -125,6 +125,61 @@ describe('account, users, collaborators and training in the console, in a real b
     expect(await berth.login(NEW_USER.email, NEW_USER.password)).toBeTruthy();
   });
 
+  it('resets a user’s password from the users page; at sign-in they must choose their own, and a wrong current password is said by its field', async () => {
+    const row = page.getByRole('table', { name: 'Users' }).locator(`tr[data-user="${NEW_USER.email}"]`);
+    await row.getByRole('button', { name: `Reset password… of ${NEW_USER.email}` }).click();
+    const dialog = page.getByRole('dialog', { name: `Reset the password of ${NEW_USER.email}?` });
+    await dialog.getByRole('button', { name: 'Reset password' }).click();
+    // Left empty: Berth generates one, shown once.
+    const generated = (await page.getByTestId('reset-password').inputValue()).trim();
+    expect(generated.length).toBeGreaterThanOrEqual(10);
+    await page.getByRole('region', { name: 'New password' }).getByRole('button', { name: 'Copy password' }).waitFor();
+    await screenshot('06b-password-reset');
+    await expect(berth.login(NEW_USER.email, NEW_USER.password)).rejects.toThrow();
+    await page.getByRole('region', { name: 'New password' }).getByRole('button', { name: 'Done' }).click();
+
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    try {
+      const user = await context.newPage();
+      await user.goto(`${berth.url}/login`);
+      await user.getByLabel('Email').fill(NEW_USER.email);
+      await user.getByLabel('Password').fill(generated);
+      await user.getByRole('button', { name: 'Sign in' }).click();
+      // Every page leads to the Account page until the password is changed.
+      await user.waitForURL(`${berth.url}/account`);
+      await user.getByRole('alert').filter({ hasText: 'An admin reset your password' }).waitFor();
+      await user.goto(`${berth.url}/`);
+      await user.waitForURL(`${berth.url}/account`);
+      const form = user.getByRole('form', { name: 'Change password' });
+      // A wrong current password: the field says so, and the session stays (no trip to sign-in).
+      await form.getByLabel('Current password', { exact: true }).fill('not-the-generated-one');
+      await form.getByLabel('New password', { exact: true }).fill('a brand new passphrase 42');
+      await form.getByLabel('Repeat the new password', { exact: true }).fill('a brand new passphrase 42');
+      await form.getByRole('button', { name: 'Change password' }).click();
+      await form.getByText('is not your current password').waitFor();
+      expect(await form.getByLabel('Current password', { exact: true }).getAttribute('aria-invalid')).toBe('true');
+      expect(new URL(user.url()).pathname).toBe('/account');
+      await user.screenshot({ path: `${SCREENSHOTS}/account-06c-wrong-current-password.png`, fullPage: true });
+      // Two different new passwords: said before asking the server.
+      await form.getByLabel('Current password', { exact: true }).fill(generated);
+      await form.getByLabel('Repeat the new password', { exact: true }).fill('a brand new passphrase 43');
+      await form.getByRole('button', { name: 'Change password' }).click();
+      await form.getByText('Does not match the new password').waitFor();
+      await form.getByLabel('Repeat the new password', { exact: true }).fill('a brand new passphrase 42');
+      await form.getByRole('button', { name: 'Change password' }).click();
+      await form.getByText('Password changed').waitFor();
+      // The rest of the console is open again.
+      await user.getByRole('heading', { name: 'Personal access tokens' }).waitFor();
+      await user.getByRole('banner').getByRole('link', { name: 'Berth' }).click();
+      await user.waitForURL(`${berth.url}/`);
+      await user.getByRole('heading', { name: 'Projects', level: 1 }).waitFor();
+      expect(await berth.login(NEW_USER.email, 'a brand new passphrase 42')).toBeTruthy();
+    } finally {
+      await context.close();
+    }
+    NEW_USER.password = 'a brand new passphrase 42';
+  });
+
   it('adds the user as a viewer collaborator of a project', async () => {
     await page.goto(`${berth.url}/projects/${projectId}`);
     const collaborators = page.getByRole('table', { name: 'Collaborators' });

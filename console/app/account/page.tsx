@@ -1,6 +1,7 @@
 'use client';
 
-import { Button, Code, Group, Paper, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Code, Group, Paper, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
+import { PasswordField } from '../../components/ui/password-field';
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { AppShell, Breadcrumbs, Loading, Page } from '../../components/app-shell';
@@ -10,8 +11,9 @@ import { ErrorMessage, InlineError } from '../../components/error-message';
 import { StateBadge } from '../../components/status-badges';
 import { DataTable } from '../../components/ui/data-table';
 import { SecretOnce } from '../../components/ui/secret-once';
-import { CreateAccessTokenMutation, MyAccessTokensQuery, RevokeAccessTokenMutation, type AccessTokenData } from '../../lib/operations/account';
-import { messageOf } from '../../lib/errors';
+import { ChangePasswordMutation, CreateAccessTokenMutation, MyAccessTokensQuery, RevokeAccessTokenMutation, type AccessTokenData } from '../../lib/operations/account';
+import { MeQuery } from '../../lib/operations/session';
+import { fieldOf, messageOf } from '../../lib/errors';
 import { formatDateTime } from '../../lib/format';
 
 export default function AccountPage() {
@@ -22,6 +24,30 @@ export default function AccountPage() {
         <Title order={1} mb="md">
           Account
         </Title>
+        <AccountSections />
+      </Page>
+    </AppShell>
+  );
+}
+
+function AccountSections() {
+  const [{ data }] = useQuery({ query: MeQuery });
+  // Until a reset password is replaced, the API refuses everything else: show only the form.
+  const mustChange = data?.me?.mustChangePassword === true;
+  return (
+    <Stack gap="xl">
+      {mustChange && (
+        <Alert color="orange" variant="light" title="Choose a new password" role="alert">
+          An admin reset your password. Choose your own before using Berth: sign in with the password they gave you as the current one.
+        </Alert>
+      )}
+      <section aria-labelledby="password-title">
+        <Title order={2} size="h3" id="password-title" mb="sm">
+          Password
+        </Title>
+        <ChangePasswordForm />
+      </section>
+      {!mustChange && (
         <section aria-labelledby="tokens-title">
           <Title order={2} size="h3" id="tokens-title">
             Personal access tokens
@@ -33,8 +59,79 @@ export default function AccountPage() {
             <AccessTokens />
           </Stack>
         </section>
-      </Page>
-    </AppShell>
+      )}
+    </Stack>
+  );
+}
+
+type PasswordFieldName = 'currentPassword' | 'newPassword' | 'repeat';
+
+/**
+ * Changes one's own password. The server checks the current one (a wrong one is a field error,
+ * not an ended session) and the new one's strength; it ends the user's other sessions.
+ */
+function ChangePasswordForm() {
+  const [{ fetching }, change] = useMutation(ChangePasswordMutation);
+  const [, refetchMe] = useQuery({ query: MeQuery, pause: true });
+  const [errors, setErrors] = useState<Partial<Record<PasswordFieldName, string>>>({});
+  const [general, setGeneral] = useState<string | null>(null);
+  const [done, setDone] = useState(false);
+
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const formElement = event.currentTarget;
+    const form = new FormData(formElement);
+    const currentPassword = String(form.get('currentPassword') ?? '');
+    const newPassword = String(form.get('newPassword') ?? '');
+    setDone(false);
+    setGeneral(null);
+    if (newPassword !== String(form.get('repeat') ?? '')) {
+      setErrors({ repeat: 'Does not match the new password' });
+      return;
+    }
+    setErrors({});
+    const result = await change({ currentPassword, newPassword });
+    if (result.error || !result.data) {
+      const field = result.error ? fieldOf(result.error) : null;
+      const message = result.error ? messageOf(result.error) : 'No answer from the server';
+      if (field === 'currentPassword' || field === 'newPassword') setErrors({ [field]: message.replace(/^\w+: /, '') });
+      else setGeneral(message);
+      return;
+    }
+    formElement.reset();
+    setDone(true);
+    // The forced change is over: the rest of the console works again.
+    refetchMe({ requestPolicy: 'network-only' });
+  }
+
+  return (
+    <Paper component="form" withBorder p="md" onSubmit={submit} aria-label="Change password">
+      <SimpleGrid cols={{ base: 1, sm: 3 }} spacing="sm">
+        <PasswordField label="Current password" name="currentPassword" required autoComplete="current-password" error={errors.currentPassword} />
+        <PasswordField
+          label="New password"
+          name="newPassword"
+          required
+          minLength={10}
+          autoComplete="new-password"
+          description="At least 10 characters, not easy to guess"
+          error={errors.newPassword}
+         
+        />
+        <PasswordField label="Repeat the new password" name="repeat" required autoComplete="new-password" error={errors.repeat} />
+      </SimpleGrid>
+      <Group mt="md">
+        <Button type="submit" loading={fetching} aria-busy={fetching}>
+          Change password
+        </Button>
+      </Group>
+      <InlineError>{general}</InlineError>
+      {done && (
+        <Text size="sm" c="teal.9" role="status" mt="xs">
+          Password changed. Your other sessions are signed out; personal access tokens keep working.
+        </Text>
+      )}
+    </Paper>
   );
 }
 

@@ -1,6 +1,6 @@
 'use client';
 
-import { Alert, Button, Code, Group, List, NativeSelect, NumberInput, Paper, PasswordInput, SimpleGrid, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Code, Group, List, NativeSelect, NumberInput, Paper, SimpleGrid, Text, TextInput, Title } from '@mantine/core';
 import { useMemo, useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { messageOf } from '../../lib/errors';
@@ -12,6 +12,7 @@ import { EmptyState } from '../empty-state';
 import { ErrorMessage, InlineError } from '../error-message';
 import { StateBadge } from '../status-badges';
 import { DataTable } from '../ui/data-table';
+import { PasswordField } from '../ui/password-field';
 
 const TLS_MODES: Array<{ value: ConnectorData['tlsMode']; label: string }> = [
   { value: 'verify_full', label: 'TLS, certificate checked (verify-full)' },
@@ -186,7 +187,7 @@ function ConnectorForm({ projectId, onCreated, onCancel }: { projectId: string; 
         <NumberInput name="port" label="Port" defaultValue={5432} min={1} max={65535} allowDecimal={false} />
         <TextInput name="database" label="Database" required />
         <TextInput name="user" label="User" required autoComplete="off" />
-        <PasswordInput name="password" label="Password" autoComplete="new-password" description="Stored encrypted; never shown again" visibilityToggleButtonProps={{ "aria-label": "Show or hide the characters" }} />
+        <PasswordField name="password" label="Password" autoComplete="new-password" description="Stored encrypted; never shown again" />
         <NativeSelect name="tlsMode" label="TLS" data={TLS_MODES} defaultValue="verify_full" />
       </SimpleGrid>
       <Group mt="md">

@@ -99,6 +99,29 @@ export const SetUserDisabledMutation = graphql(
   [UserFields],
 );
 
+export const ChangePasswordMutation = graphql(`
+  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {
+    changePassword(currentPassword: $currentPassword, newPassword: $newPassword) {
+      id
+      mustChangePassword
+    }
+  }
+`);
+
+export const ResetUserPasswordMutation = graphql(
+  `
+    mutation ResetUserPassword($id: ID!, $newPassword: String) {
+      resetUserPassword(id: $id, newPassword: $newPassword) {
+        generatedPassword
+        user {
+          ...UserFields
+        }
+      }
+    }
+  `,
+  [UserFields],
+);
+
 export const CollaboratorsQuery = graphql(`
   query Collaborators($id: ID!) {
     me {

@@ -7,6 +7,7 @@ export const MeQuery = graphql(`
       email
       name
       role
+      mustChangePassword
     }
   }
 `);

@@ -1,13 +1,16 @@
 'use client';
 
 import { Button, Group, NativeSelect, Paper, SimpleGrid, Stack, Text, TextInput, Title, VisuallyHidden } from '@mantine/core';
+import { PasswordField } from '../../../components/ui/password-field';
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { AppShell, Breadcrumbs, Loading, Page } from '../../../components/app-shell';
 import { EmptyState } from '../../../components/empty-state';
 import { ErrorMessage, InlineError } from '../../../components/error-message';
 import { StateBadge } from '../../../components/status-badges';
-import { CreateUserMutation, SetUserDisabledMutation, UsersQuery, type UserData } from '../../../lib/operations/account';
+import { ConfirmDialog } from '../../../components/confirm-dialog';
+import { SecretOnce } from '../../../components/ui/secret-once';
+import { CreateUserMutation, ResetUserPasswordMutation, SetUserDisabledMutation, UsersQuery, type UserData } from '../../../lib/operations/account';
 import { messageOf } from '../../../lib/errors';
 import { formatDate } from '../../../lib/format';
 import { DataTable } from '../../../components/ui/data-table';
@@ -121,6 +124,8 @@ function UsersTable({ users, myId, onChanged }: { users: UserData[]; myId: strin
   const [{ fetching }, setDisabled] = useMutation(SetUserDisabledMutation);
   const [error, setError] = useState<string | null>(null);
   const [busyId, setBusyId] = useState<string | null>(null);
+  const [resetting, setResetting] = useState<UserData | null>(null);
+  const [reset, setReset] = useState<{ email: string; password: string | null } | null>(null);
 
   async function toggle(user: UserData) {
     setError(null);
@@ -138,6 +143,24 @@ function UsersTable({ users, myId, onChanged }: { users: UserData[]; myId: strin
           {error}
         </Text>
       )}
+      {reset &&
+        (reset.password ? (
+          <SecretOnce
+            title="New password"
+            secret={reset.password}
+            fieldLabel={`The new password of ${reset.email}`}
+            copyLabel="Copy password"
+            dismissLabel="Done"
+            onDismiss={() => setReset(null)}
+            testId="reset-password"
+          >
+            Give this password to {reset.email} over a channel you trust: it is shown only this once. They must choose their own when they sign in.
+          </SecretOnce>
+        ) : (
+          <Text size="sm" c="teal.9" role="status" mb="sm">
+            Password of {reset.email} reset: they must choose their own when they sign in.
+          </Text>
+        ))}
       <DataTable
         label="Users"
         minWidth={640}
@@ -155,13 +178,80 @@ function UsersTable({ users, myId, onChanged }: { users: UserData[]; myId: strin
           user.id === myId ? (
             <Text span size="sm" c="dimmed">you</Text>
           ) : (
-            <Button size="xs" disabled={fetching && busyId === user.id} aria-busy={fetching && busyId === user.id} onClick={() => toggle(user)} variant="default">
-              {user.disabled ? `Re-enable` : `Disable`}
-              <VisuallyHidden> {user.email}</VisuallyHidden>
-            </Button>
+            <Group gap="xs" wrap="nowrap">
+              <Button size="xs" onClick={() => setResetting(user)} variant="default">
+                Reset password…
+                <VisuallyHidden> of {user.email}</VisuallyHidden>
+              </Button>
+              <Button size="xs" disabled={fetching && busyId === user.id} aria-busy={fetching && busyId === user.id} onClick={() => toggle(user)} variant="default">
+                {user.disabled ? `Re-enable` : `Disable`}
+                <VisuallyHidden> {user.email}</VisuallyHidden>
+              </Button>
+            </Group>
           )
         }
       />
+      <ResetPasswordDialog
+        user={resetting}
+        onClose={() => setResetting(null)}
+        onReset={(email, password) => {
+          setResetting(null);
+          setReset({ email, password });
+          onChanged();
+        }}
+      />
     </>
+  );
+}
+
+/**
+ * An admin sets someone's password: one they type, or one Berth generates and shows once. The
+ * user's sessions end, and they must choose their own password at their next sign-in.
+ */
+function ResetPasswordDialog({ user, onClose, onReset }: { user: UserData | null; onClose: () => void; onReset: (email: string, password: string | null) => void }) {
+  const [{ fetching }, resetPassword] = useMutation(ResetUserPasswordMutation);
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string | null>(null);
+
+  const close = () => {
+    setPassword('');
+    setError(null);
+    onClose();
+  };
+
+  async function confirm() {
+    if (!user) return;
+    setError(null);
+    const result = await resetPassword({ id: user.id, newPassword: password === '' ? null : password });
+    if (result.error || !result.data) {
+      setError(result.error ? messageOf(result.error).replace(/^newPassword: /, 'New password: ') : 'No answer from the server');
+      return;
+    }
+    setPassword('');
+    onReset(user.email, result.data.resetUserPassword.generatedPassword ?? null);
+  }
+
+  return (
+    <ConfirmDialog
+      open={user !== null}
+      title={`Reset the password of ${user?.email ?? 'this user'}?`}
+      confirmLabel="Reset password"
+      busyLabel="Resetting…"
+      busy={fetching}
+      error={error}
+      onConfirm={confirm}
+      onCancel={close}
+    >
+      <Stack gap="sm">
+        <Text size="sm">Their sessions end now, and they must choose their own password when they next sign in.</Text>
+        <PasswordField
+          label="New password"
+          description="Leave empty to have Berth generate a strong one, shown to you once"
+          value={password}
+          onChange={(event) => setPassword(event.currentTarget.value)}
+          autoComplete="new-password"
+        />
+      </Stack>
+    </ConfirmDialog>
   );
 }
