@@ -29,7 +29,7 @@ export interface NewDeployment {
 /** `last_used_at` of a key is written at most this often, not on every prediction. */
 const LAST_USED_PRECISION_MS = 60 * 1000;
 /** Keys revoked (one, or all of a deleted deployment): every replica forgets them at once. */
-const API_KEYS_REVOKED = 'API_KEYS_REVOKED';
+export const API_KEYS_REVOKED = 'API_KEYS_REVOKED';
 /**
  * How long a verified key is trusted without reading it again: revocations arrive through the
  * event bus at once; this bounds the damage of one the bus missed (while it reconnected).

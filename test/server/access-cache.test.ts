@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ADMIN, startTestBerth, type TestBerth } from '../support/berth';
 import { subscribe } from '../support/subscriptions';
-import { waitFor } from '../support/wait';
+import { nextEvent, waitFor } from '../support/wait';
+import { ACCESS_CHANGED } from '../../server/auth/access-events';
 
 const until = (what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 15_000) => waitFor(what, condition, { timeoutMs });
 
@@ -19,6 +20,13 @@ describe('cached tokens and roles on two replicas', async () => {
     if (role) await first.graphql('mutation($p: ID!, $e: String!, $r: ProjectRole!) { addCollaborator(projectId: $p, email: $e, role: $r) { role } }', { p: projectId, e: email, r: role }, admin);
     return { id, email, token: await berth.login(email, 'member-password-1') };
   };
+  /** The replicas hear of access changes through the bus, a few milliseconds after the mutation returns. */
+  const heardOnSecond = () => nextEvent(second.berth.services.bus, ACCESS_CHANGED);
+  const changed = async (mutation: () => Promise<unknown>) => {
+    const heard = heardOnSecond();
+    await mutation();
+    await heard;
+  };
   const me = async (berth: TestBerth, token: string) => (await berth.graphql<{ me: { email: string } | null }>('{ me { email } }', {}, token)).data?.me ?? null;
   const seesProject = async (berth: TestBerth, token: string) => (await berth.graphql('query($id: ID!) { project(id: $id) { id } }', { id: projectId }, token)).data !== null;
   const pat = async (token: string) =>
@@ -27,7 +35,9 @@ describe('cached tokens and roles on two replicas', async () => {
   it('a logout on one replica is refused on the other at once', async () => {
     const { email, token } = await member(null);
     expect((await me(second, token))?.email).toBe(email);
+    const heard = heardOnSecond();
     await first.graphql('mutation { logout }', {}, token);
+    await heard;
     expect(await me(second, token)).toBeNull();
   });
 
@@ -35,7 +45,9 @@ describe('cached tokens and roles on two replicas', async () => {
     const { token } = await member(null);
     const created = await pat(token);
     expect(await me(second, created.token)).not.toBeNull();
+    const heard = heardOnSecond();
     await first.graphql('mutation($id: ID!) { revokeAccessToken(id: $id) { id } }', { id: created.accessToken.id }, token);
+    await heard;
     expect(await me(second, created.token)).toBeNull();
   });
 
@@ -44,7 +56,9 @@ describe('cached tokens and roles on two replicas', async () => {
     const created = await pat(token);
     expect(await me(second, token)).not.toBeNull();
     expect(await me(second, created.token)).not.toBeNull();
+    const heard = heardOnSecond();
     await first.graphql('mutation($id: ID!) { setUserDisabled(id: $id, disabled: true) { id } }', { id }, admin);
+    await heard;
     expect(await me(second, token)).toBeNull();
     expect(await me(second, created.token)).toBeNull();
   });
@@ -55,15 +69,15 @@ describe('cached tokens and roles on two replicas', async () => {
     const rename = () => second.graphql('mutation($id: ID!) { renameProject(id: $id, name: "Cached") { id } }', { id: projectId }, token);
     expect((await rename()).errors?.[0].extensions?.code).toBe('FORBIDDEN');
 
-    await first.graphql('mutation($p: ID!, $u: ID!) { changeCollaboratorRole(projectId: $p, userId: $u, role: admin) { role } }', { p: projectId, u: id }, admin);
+    await changed(() => first.graphql('mutation($p: ID!, $u: ID!) { changeCollaboratorRole(projectId: $p, userId: $u, role: admin) { role } }', { p: projectId, u: id }, admin));
     expect((await rename()).errors).toBeUndefined();
-    await first.graphql('mutation($p: ID!, $u: ID!) { changeCollaboratorRole(projectId: $p, userId: $u, role: viewer) { role } }', { p: projectId, u: id }, admin);
+    await changed(() => first.graphql('mutation($p: ID!, $u: ID!) { changeCollaboratorRole(projectId: $p, userId: $u, role: viewer) { role } }', { p: projectId, u: id }, admin));
     expect((await rename()).errors?.[0].extensions?.code).toBe('FORBIDDEN');
 
-    await first.graphql('mutation($p: ID!, $u: ID!) { removeCollaborator(projectId: $p, userId: $u) }', { p: projectId, u: id }, admin);
+    await changed(() => first.graphql('mutation($p: ID!, $u: ID!) { removeCollaborator(projectId: $p, userId: $u) }', { p: projectId, u: id }, admin));
     expect(await seesProject(second, token)).toBe(false);
     // Added back: the cached "not a collaborator" is dropped too.
-    await first.graphql('mutation($p: ID!, $e: String!) { addCollaborator(projectId: $p, email: $e, role: viewer) { role } }', { p: projectId, e: `member-${users}@test.berth` }, admin);
+    await changed(() => first.graphql('mutation($p: ID!, $e: String!) { addCollaborator(projectId: $p, email: $e, role: viewer) { role } }', { p: projectId, e: `member-${users}@test.berth` }, admin));
     expect(await seesProject(second, token)).toBe(true);
   });
 

@@ -6,9 +6,10 @@ import { vegaRecords } from '../support/datasets';
 import { subscribe } from '../support/subscriptions';
 import { loadModelFromFiles } from '../../server/ml/artifacts';
 import { predictRows } from '../../server/ml/training';
-import { letTimePass, waitFor } from '../support/wait';
+import { letTimePass, nextEvent, waitFor } from '../support/wait';
 import { topicFor } from '../../server/platform/event-bus';
 import { PROJECT_DEPLOYMENT_STATUS } from '../../server/serving/deployment-registry';
+import { API_KEYS_REVOKED } from '../../server/deployments/deployment.service';
 
 const PENGUIN = { Island: 'Biscoe', 'Beak Length (mm)': 48.6, 'Beak Depth (mm)': 16, 'Flipper Length (mm)': 230, 'Body Mass (g)': 5800, Sex: 'MALE' };
 
@@ -406,7 +407,10 @@ describe('versions, rollback and replicas', async () => {
 
   it('a revoked key stops working on the other replica at its next request', async () => {
     expect((await predict(second.url, created.slug, { inputs: PENGUIN }, { 'x-api-key': key.key })).status).toBe(200);
+    // The other replica hears of the revocation through the bus, a few milliseconds after the mutation returns.
+    const heard = nextEvent(second.berth.services.bus, API_KEYS_REVOKED);
     await first.graphql('mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }', { id: key.apiKey.id }, admin);
+    await heard;
     expect((await predict(second.url, created.slug, { inputs: PENGUIN }, { 'x-api-key': key.key })).status).toBe(401);
   });
 

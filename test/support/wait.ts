@@ -26,3 +26,23 @@ export async function waitFor<T>(what: string, condition: () => T | Promise<T>, 
 
 /** Resolves after `ms`: for tests that must let time pass on purpose (a thing must NOT happen), never to synchronise. */
 export const letTimePass = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Resolves when `bus` delivers an event on `topic` to this process. Register it before the
+ * action that publishes, await it after: a replica has acted on an event once its handlers ran
+ * (they were registered at start-up, so they run before this one). The PostgreSQL bus delivers to
+ * other replicas asynchronously, a few milliseconds after the publisher's query returns.
+ */
+export function nextEvent(bus: { on(topic: string, handler: (payload: unknown) => void): () => void }, topic: string, timeoutMs = 15_000): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`Timed out after ${timeoutMs} ms waiting for an event on ${topic}`));
+    }, timeoutMs);
+    const off = bus.on(topic, (payload) => {
+      clearTimeout(timer);
+      off();
+      resolve(payload);
+    });
+  });
+}
