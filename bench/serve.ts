@@ -12,6 +12,11 @@ import { ProjectRole } from '../server/projects/collaborator.entity';
 import { DeploymentAccess, type Deployment } from '../server/deployments/deployment.entity';
 import type { ExperimentVersion } from '../server/experiments/experiment-version.entity';
 import { initTensorflow } from '../server/ml/tensorflow';
+import { codecFor, configureRuntimes, runtimeFor } from '../server/ml/runtimes';
+import type { Berth } from '../server/berth';
+import type { Experiment } from '../server/experiments/experiment.entity';
+import type { User } from '../server/auth/user.entity';
+import { byoContract, byoFiles } from '../test/support/byo';
 import type { MicroBatcherCounters } from '../server/serving/micro-batcher';
 import type { LoadReply, LoadRequest, LoadResult } from './load-generator';
 import { bestModel, codeVersion, CONTENDED_CORES, runBench, startBenchBerth, step, trainPenguins, waitFor, withCores, type Resources } from './support';
@@ -29,7 +34,7 @@ import { bestModel, codeVersion, CONTENDED_CORES, runBench, startBenchBerth, ste
  * (server code unchanged), to measure what logging costs; results then say so.
  */
 
-type Target = 'ceiling' | 'main' | 'key' | 'token' | 'challenger';
+type Target = 'ceiling' | 'main' | 'key' | 'token' | 'challenger' | 'onnx-main' | 'onnx-challenger' | 'pytorch' | 'pytorch-challenger';
 type BerthTarget = Exclude<Target, 'ceiling'>;
 
 const TARGET_LABELS: Record<Target, string> = {
@@ -38,6 +43,23 @@ const TARGET_LABELS: Record<Target, string> = {
   key: 'main only, with API key',
   token: 'main only, project access, personal access token',
   challenger: 'main + challenger + log',
+  'onnx-main': 'ONNX Runtime: main only',
+  'onnx-challenger': 'ONNX Runtime: main + challenger + log',
+  pytorch: 'PyTorch (imported ONNX): main only',
+  'pytorch-challenger': 'PyTorch (imported ONNX): main + challenger + log',
+};
+
+/** The runtime each target's deployment is served by: TF.js targets keep the figures comparable with earlier runs. */
+const TARGET_RUNTIME: Record<Target, 'none' | 'tfjs' | 'onnx'> = {
+  ceiling: 'none',
+  main: 'tfjs',
+  key: 'tfjs',
+  token: 'tfjs',
+  challenger: 'tfjs',
+  'onnx-main': 'onnx',
+  'onnx-challenger': 'onnx',
+  pytorch: 'onnx',
+  'pytorch-challenger': 'onnx',
 };
 
 const PREDICT_PATH = (slug: string) => `/api/v1/deployments/${slug}/predict`;
@@ -113,7 +135,7 @@ function readSettings(): Settings {
   };
   const connections = (process.env.BENCH_CONNECTIONS ?? '1,8,32').split(',').map((c) => Number(c.trim()));
   if (connections.some((c) => !Number.isInteger(c) || c < 1)) throw new Error(`BENCH_CONNECTIONS must be whole numbers ≥ 1 separated by commas, got "${process.env.BENCH_CONNECTIONS}"`);
-  const targets = (process.env.BENCH_TARGETS ?? 'ceiling,main,key,token,challenger').split(',').map((t) => t.trim()) as Target[];
+  const targets = (process.env.BENCH_TARGETS ?? 'ceiling,main,key,token,challenger,onnx-main,onnx-challenger,pytorch,pytorch-challenger').split(',').map((t) => t.trim()) as Target[];
   if (targets.some((t) => !(t in TARGET_LABELS))) throw new Error(`BENCH_TARGETS must name some of ${Object.keys(TARGET_LABELS).join(', ')}, got "${process.env.BENCH_TARGETS}"`);
   const log = process.env.BENCH_LOG ?? 'on';
   if (log !== 'on' && log !== 'off') throw new Error(`BENCH_LOG must be on or off, got "${log}"`);
@@ -172,6 +194,69 @@ class LoadGenerator {
 }
 
 /** A real row of the penguins data with every feature of `version`, and nothing else. */
+const RUNTIME_COST_REPEATS = 200;
+
+interface RuntimeCost {
+  runtime: string;
+  model: string;
+  /** Microseconds per row of one model call on 1 row, and on 1 000 rows. */
+  microsPerRowAt1: number;
+  microsPerRowAt1000: number;
+}
+
+/** Imports the PyTorch penguins fixture (test/fixtures/byo) through the same upload and import as the API. */
+async function importPytorch(berth: Berth, experiment: Experiment, v2: ExperimentVersion, admin: User): Promise<string> {
+  const { services } = berth;
+  const upload = await services.experiments.uploadModelFiles(experiment.projectId, admin.id, byoFiles('penguins.pytorch'));
+  const version = await services.experiments.importVersion(experiment, admin.id, { datasetId: v2.datasetId!, modelUploadId: upload.id, modelName: 'pytorch', contract: byoContract('penguins.pytorch') });
+  const [model] = await services.experiments.models(version.id);
+  if (!model) throw new Error('the PyTorch import made no model');
+  return model.id;
+}
+
+/** What one model call costs per row on each runtime, outside HTTP: TF.js and ONNX Runtime on the same Berth-trained model, and the PyTorch export. */
+async function rawRuntimeCost(berth: Berth, v2: ExperimentVersion, pytorchModelId: string): Promise<RuntimeCost[]> {
+  const { services } = berth;
+  const rows = vegaRecords('penguins').filter((r) => r.Species !== null && r.Species !== undefined);
+  const many = Array.from({ length: 1000 }, (_, i) => rows[i % rows.length]!);
+  const features = new Set(v2.preprocessing!.features.map((f) => f.name));
+  const only = (r: Record<string, unknown>) => Object.fromEntries(Object.entries(r).filter(([k]) => features.has(k)));
+  const results: RuntimeCost[] = [];
+  const models: Array<{ id: string; runtime: 'tfjs' | 'onnx'; label: string }> = [
+    { id: await bestModel(berth, v2), runtime: 'tfjs', label: 'Berth-trained (penguins v2 best)' },
+    { id: await bestModel(berth, v2), runtime: 'onnx', label: 'Berth-trained (penguins v2 best)' },
+    { id: pytorchModelId, runtime: 'onnx', label: 'PyTorch import' },
+  ];
+  for (const entry of models) {
+    const model = await services.experiments.model(entry.id);
+    const version = await services.experiments.version(model.versionId);
+    configureRuntimes({ prefer: entry.runtime });
+    const runtime = runtimeFor(model, async () => Promise.all(model.files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await services.experiments.modelFile(model, f.name)) }))));
+    await runtime.load();
+    const codec = codecFor(version.preprocessing!, model.contract);
+    const one = codec.encode([only(penguinRow(v2))]).batch;
+    const thousand = codec.encode(many.map(only), { mode: 'best_effort' }).batch;
+    const time = async (batch: typeof one, rowsPerCall: number) => {
+      for (let i = 0; i < 20; i++) await runtime.predict(batch);
+      const samples: number[] = [];
+      for (let i = 0; i < RUNTIME_COST_REPEATS; i++) {
+        const started = performance.now();
+        await runtime.predict(batch);
+        samples.push(((performance.now() - started) * 1000) / rowsPerCall);
+      }
+      return median(samples);
+    };
+    results.push({ runtime: runtime.describe().platform, model: entry.label, microsPerRowAt1: await time(one, 1), microsPerRowAt1000: await time(thousand, thousand.rows) });
+    runtime.unload();
+  }
+  configureRuntimes({ prefer: berth.config.serving.runtime });
+  return results;
+}
+
+function formatRuntimeCost(costs: RuntimeCost[]): string {
+  return costs.map((c) => `${c.model} on ${c.runtime}: ${c.microsPerRowAt1.toFixed(1)} µs/row at 1 row, ${c.microsPerRowAt1000.toFixed(2)} µs/row at 1000 rows`).join('; ');
+}
+
 function penguinRow(version: ExperimentVersion): Record<string, unknown> {
   const features = version.preprocessing!.features.map((f) => f.name);
   const record = vegaRecords('penguins').find((r) => features.every((f) => r[f] !== null && r[f] !== undefined && r[f] !== '.'));
@@ -202,19 +287,22 @@ async function main(resources: Resources): Promise<void> {
     const { config, services } = berth;
     if (!settings.log) services.predictionLog.record = () => undefined;
     const { experiment, v1, v2, admin } = await trainPenguins(berth);
-    const deploy = async (name: string, challenger: boolean, access = DeploymentAccess.public): Promise<Deployment> => {
+    const deploy = async (name: string, challenger: boolean, access = DeploymentAccess.public, mainModelId?: string): Promise<Deployment> => {
       const deployment = await services.deployments.create(admin, {
         projectId: experiment.projectId,
         experimentId: experiment.id,
         name,
-        mainModelId: await bestModel(berth, v2),
+        mainModelId: mainModelId ?? (await bestModel(berth, v2)),
         challengerModelId: challenger ? await bestModel(berth, v1) : null,
         access,
       });
       await waitFor(`${name} to be deployed`, 60_000, () => (services.registry.status(deployment.id).deployed ? true : undefined));
       return deployment;
     };
-    const deployments: Record<BerthTarget, Deployment> = {
+    // Both runtimes in one process, so their ratios share a ceiling: the preference is read when a
+    // deployment's runtimes are built, so TF.js deployments are made under `tfjs`, ONNX ones under `onnx`.
+    configureRuntimes({ prefer: 'tfjs' });
+    const tfjsDeployments = {
       main: await deploy('bench-main', false),
       // Project access: every request is checked against the deployment's keys.
       key: await deploy('bench-key', false, DeploymentAccess.project),
@@ -222,6 +310,23 @@ async function main(resources: Resources): Promise<void> {
       token: await deploy('bench-token', false, DeploymentAccess.project),
       challenger: await deploy('bench-challenger', true),
     };
+    configureRuntimes({ prefer: 'onnx' });
+    const pytorchModelId = await importPytorch(berth, experiment, v2, admin);
+    const deployments: Record<BerthTarget, Deployment> = {
+      ...tfjsDeployments,
+      'onnx-main': await deploy('bench-onnx-main', false),
+      'onnx-challenger': await deploy('bench-onnx-challenger', true),
+      pytorch: await deploy('bench-pytorch', false, DeploymentAccess.public, pytorchModelId),
+      'pytorch-challenger': await deploy('bench-pytorch-challenger', true, DeploymentAccess.public, pytorchModelId),
+    };
+    configureRuntimes({ prefer: config.serving.runtime });
+    for (const [target, deployment] of Object.entries(deployments) as Array<[BerthTarget, Deployment]>) {
+      const platform = services.registry.bySlug(deployment.slug)?.slot.value?.main.runtime.describe().platform;
+      const expected = TARGET_RUNTIME[target] === 'onnx' ? 'onnxruntime_onnx' : 'tensorflowjs_layers';
+      if (platform !== expected) throw new Error(`${deployment.slug} is served by ${platform}, expected ${expected}`);
+    }
+    const runtimeCost = await rawRuntimeCost(berth, v2, pytorchModelId);
+    step(`raw runtime cost per row (model call only, no HTTP): ${formatRuntimeCost(runtimeCost)}`);
     const { key: apiKey } = await services.deployments.createApiKey(admin, deployments.key.id, 'bench');
     const member = { email: 'bench-member@berth.local', password: 'bench-member-password-1' };
     await services.auth.createUser({ ...member, name: 'Bench member', role: InstanceRole.member });
@@ -401,6 +506,7 @@ async function main(resources: Resources): Promise<void> {
       machine,
       settings: { ...settings, batchDelayMs: config.serving.batchDelayMs, challengerQueueRows: config.serving.challengerQueueRows, challengerBatchMs: config.serving.challengerBatchMs, body: JSON.parse(body) },
       results: summaries,
+      runtimeCost,
       targets,
     };
 
@@ -410,6 +516,8 @@ async function main(resources: Resources): Promise<void> {
     console.log(formatServing(summaries));
     console.log('');
     console.log(formatTargets(targets));
+    console.log('');
+    console.log(`raw runtime cost per row (model call only, median of ${RUNTIME_COST_REPEATS} calls): ${formatRuntimeCost(runtimeCost)}`);
 
     const resultsDir = fileURLToPath(new URL('./results', import.meta.url));
     await mkdir(resultsDir, { recursive: true });
