@@ -35,5 +35,7 @@ export function createArtifactStore(config: { artifacts: ArtifactSettings; dataD
     forcePathStyle: settings.forcePathStyle,
     // Local disk holds an upload only while it is hashed, then it goes to the bucket.
     spoolDir: path.join(config.dataDir, 'tmp', 'artifact-uploads'),
+    // Model files a replica loaded, so a restart on the same disk does not fetch them again.
+    cacheDir: path.join(config.dataDir, 'cache', 'artifacts'),
   });
 }

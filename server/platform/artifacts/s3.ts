@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -22,6 +23,11 @@ export interface S3ArtifactStoreOptions {
   spoolDir: string;
   /** Size of one part of a multipart upload. */
   partBytes?: number;
+  /**
+   * A local folder keeping what `read` fetched (model files): a model loads from the bucket once
+   * per disk. Content-addressed, so a cached file is never stale; it is hash-checked on every read.
+   */
+  cacheDir?: string;
 }
 
 /** Whether an SDK error means "this key or bucket does not exist". */
@@ -120,6 +126,25 @@ export class S3ArtifactStore implements ArtifactStore {
   }
 
   async read(sha256: string): Promise<Buffer> {
+    const cached = this.options.cacheDir && path.join(this.options.cacheDir, relativePathOf(sha256));
+    if (cached) {
+      const content = await readFile(cached).catch(() => undefined);
+      if (content && createHash('sha256').update(content).digest('hex') === sha256) return content;
+    }
+    const content = await this.fetch(sha256);
+    if (cached) {
+      // Written beside, then renamed: another reader never sees half a cached file. A full disk
+      // only costs the cache.
+      const partial = `${cached}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+      await mkdir(path.dirname(cached), { recursive: true })
+        .then(() => writeFile(partial, content))
+        .then(() => rename(partial, cached))
+        .catch(() => rm(partial, { force: true }));
+    }
+    return content;
+  }
+
+  private async fetch(sha256: string): Promise<Buffer> {
     const chunks: Buffer[] = [];
     for await (const chunk of await this.body(sha256)) chunks.push(chunk as Buffer);
     const content = Buffer.concat(chunks);

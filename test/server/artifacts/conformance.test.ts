@@ -164,6 +164,25 @@ describe.each([
   });
 });
 
+describe('S3-compatible storage: the local cache of what was read', () => {
+  const cacheDir = path.join(scratch, 's3-cache');
+  const store = new S3ArtifactStore({ bucket: 'conformance', prefix: 'cached', endpoint: s3.endpoint, region: 'us-east-1', credentials: S3_CREDENTIALS, forcePathStyle: true, spoolDir: path.join(scratch, 'cache-spool'), cacheDir });
+  const key = (sha256: string) => store.locationOf(sha256).replace('s3://conformance/', '');
+
+  it('serves a second read from the cache, and fetches again when the cached copy is damaged', async () => {
+    const bytes = Buffer.from('model weights');
+    const stored = await store.put(bytes);
+    expect(await store.read(stored.sha256)).toEqual(bytes);
+    // Gone from the bucket: the copy this disk cached still loads (content addressing: it cannot be stale).
+    await raw.send(new DeleteObjectCommand({ Bucket: 'conformance', Key: key(stored.sha256) }));
+    expect(await store.read(stored.sha256)).toEqual(bytes);
+    // A damaged cached copy is not trusted: the bucket is asked, which no longer has it.
+    const [cached] = (await listFiles(cacheDir)).filter((f) => f.endsWith(stored.sha256));
+    await writeFile(path.join(cacheDir, cached!), 'damaged');
+    await expect(store.read(stored.sha256)).rejects.toBeInstanceOf(ArtifactMissingError);
+  });
+});
+
 describe('S3-compatible storage faults', () => {
   const options = { bucket: 'conformance', prefix: 'faults', endpoint: s3.endpoint, region: 'us-east-1', credentials: S3_CREDENTIALS, forcePathStyle: true, spoolDir: path.join(scratch, 'fault-spool') };
 
