@@ -100,7 +100,11 @@ describe('bring your own model', async () => {
     it('answers V2 inference alike, and V2 metadata names the runtime', async () => {
       const metadata = (await (await fetch(`${url}/v2/models/${slug}`, { headers: auth })).json()) as any;
       expect(metadata.platform).toBe(name.endsWith('tfjs-raw') ? 'tensorflowjs_layers' : 'onnxruntime_onnx');
-      const inputs = features.map((feature) => ({ name: feature, shape: [expected.rows.length], datatype: 'BYTES', data: expected.rows.map((row) => row[feature] ?? null) }));
+      // Each tensor's datatype as its values are (V2 checks values against the datatype): numbers FP64, text BYTES.
+      const inputs = features.map((feature) => {
+        const data = expected.rows.map((row) => row[feature] ?? null);
+        return { name: feature, shape: [expected.rows.length], datatype: data.some((v) => typeof v === 'string') ? 'BYTES' : 'FP64', data };
+      });
       const response = await fetch(`${url}/v2/models/${slug}/infer`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ inputs }) });
       const body = (await response.json()) as any;
       expect(response.status, JSON.stringify(body).slice(0, 300)).toBe(200);
