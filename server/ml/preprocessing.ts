@@ -49,6 +49,11 @@ export interface EncodeOptions {
   mode?: EncodeMode;
   /** Number given to the first row in issues: 0 for API batches (default), 1 for CSV data rows. */
   firstRowNumber?: number;
+  /**
+   * 'ignore': fields that are not features are passed over silently, in either mode (a batch
+   * source's other columns: ids, the target, another version's features). Default 'check'.
+   */
+  unknownFields?: 'check' | 'ignore';
   /** When given (`typicalValues`), values unlike the training data are listed in `unusual`. */
   typical?: TypicalValues;
 }
@@ -186,7 +191,7 @@ export function encodeRows(spec: PreprocessingSpec, rows: Row[], options: Encode
       return;
     }
     let bad = false;
-    for (const field of Object.keys(row)) {
+    if (options.unknownFields !== 'ignore') for (const field of Object.keys(row)) {
       if (known.has(field)) continue;
       const value = row[field];
       const message = isScalar(value) ? 'is not a feature of this model' : notScalar(value);

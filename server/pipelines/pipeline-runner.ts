@@ -159,7 +159,8 @@ export class PipelineRunner {
       const firstRow = run.rowsRead + 1;
       run.rowsRead += chunk.length;
 
-      const encoded = main.codec.encode(chunk, { mode: 'strict', firstRowNumber: firstRow });
+      // A source's other columns (ids, the target, another version's features) are not errors.
+      const encoded = main.codec.encode(chunk, { mode: 'strict', firstRowNumber: firstRow, unknownFields: 'ignore' });
       const rejected = new Set(encoded.rejected);
       for (const issue of encoded.issues) await writers.errors.write([issue.row, issue.field, issue.message]);
       run.rowsFailed += rejected.size;
@@ -175,7 +176,7 @@ export class PipelineRunner {
         await this.writeRows(writers.main, inputCells, labels, mainPredictions);
         let challengerPredictions: Prediction[] | null = null;
         if (challenger) {
-          const forChallenger = challenger.codec.encode(valid, { mode: 'best_effort' });
+          const forChallenger = challenger.codec.encode(valid, { mode: 'best_effort', unknownFields: 'ignore' });
           challengerPredictions = await this.predict(challenger, forChallenger.batch);
           await this.writeRows(writers.challenger!, inputCells, labels, challengerPredictions);
         }

@@ -151,6 +151,18 @@ describe('batch prediction pipelines', async () => {
     expect(failed.files).toEqual(['errors']);
   });
 
+  it("reads only the model's features from a source with more columns (the v1 model uses three of the file's six)", async () => {
+    const narrow = (await graphql<{ createPipeline: { id: string } }>(
+      'mutation($input: CreatePipelineInput!) { createPipeline(input: $input) { id } }',
+      { input: { deploymentId: challengerOnline.id, name: 'Wider file', sourceKind: 'dataset', sourceDatasetId: dataset.id } },
+      admin,
+    )).data!.createPipeline;
+    await graphql('mutation($id: ID!) { runPipelineNow(id: $id) { id } }', { id: narrow.id }, admin);
+    const run = await waitForRun(narrow.id);
+    // Row 5's beak length is refused; row 9's body mass is not a feature of this model.
+    expect(run).toMatchObject({ status: 'succeeded', rowsRead: 344, rowsFailed: 1, rowsPredicted: 343 });
+  });
+
   it("refuses on save a dataset that lacks a column the deployment's model needs, naming the columns", async () => {
     const cars = (await uploadCsv(url, demo.projectId, 'cars.csv', toCsv(vegaRecords('cars'), ['Name', 'Miles_per_Gallon', 'Cylinders', 'Origin']), admin)).body;
     const refused = await createPipeline({ name: 'Wrong data', sourceDatasetId: cars.id });
