@@ -1,4 +1,8 @@
-import { readdir } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { parse } from 'csv-parse/sync';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,22 +13,75 @@ import { trainDemo } from '../support/demo';
 import { removeTestS3, S3_CREDENTIALS, startTestS3 } from '../support/s3';
 import { waitFor } from '../support/wait';
 
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+/** A port nobody listens on right now. */
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+
+/** Berth in a process of its own (`tsx server/main.ts`, as `npm start` runs it), with `env`. */
+async function startBerthProcess(env: Record<string, string>) {
+  const port = await freePort();
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'berth-replica-b-'));
+  const { DATABASE_URL: _a, TEST_DATABASE_URL: _b, NODE_OPTIONS: _c, ...inherited } = process.env;
+  const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'server/main.ts'], {
+    cwd: ROOT,
+    env: { ...inherited, HOST: '127.0.0.1', PORT: String(port), BERTH_DATA_DIR: dataDir, BERTH_CONSOLE: 'off', BERTH_DEMO: 'off', LOG_LEVEL: 'warn', LOG_FORMAT: 'json', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  afterAll(async () => {
+    if (child.exitCode === null) {
+      child.kill('SIGTERM');
+      await exited;
+    }
+    await rm(dataDir, { recursive: true, force: true });
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(
+    `replica B to be ready`,
+    async () => {
+      if (child.exitCode !== null) throw new Error(`replica B exited with ${child.exitCode}:\n${output}`);
+      return (await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200;
+    },
+    { timeoutMs: 90_000, everyMs: 200 },
+  );
+  return { url, dataDir, output: () => output };
+}
+
 const PENGUIN = { Island: 'Biscoe', 'Beak Length (mm)': 48.6, 'Beak Depth (mm)': 16, 'Flipper Length (mm)': 230, 'Body Mass (g)': 5800, Sex: 'MALE' };
 const FEATURES = Object.keys(PENGUIN);
 
 /**
- * Two replicas that share no folder: each has its own BERTH_DATA_DIR (startTestBerth makes a new
- * one per instance); they share one PostgreSQL and one S3-compatible server, as two hosts would.
- * A serves the API only; B also runs the jobs (training, pipelines) and serves HTTP too.
+ * Two replicas that share no folder: two processes (A in this one, B a child process), each with
+ * its own BERTH_DATA_DIR, sharing one PostgreSQL and one S3-compatible server, as two hosts would.
+ * A serves the API only; B runs the jobs (training, pipelines) and serves HTTP too.
  */
 describe('two replicas without a shared folder (PostgreSQL + S3-compatible storage)', async () => {
   const s3 = await startTestS3(['berth-artifacts']);
   afterAll(() => removeTestS3(s3));
   const shared = { ...s3.env('berth-artifacts', 'replicas'), BERTH_SECRET: 'a-shared-secret-for-every-replica-0123456789', BERTH_PROBE_INTERVAL_MS: '0' };
   const a = await startTestBerth({ env: { ...shared, BERTH_ROLE: 'api' } });
-  const b = await startTestBerth({ databaseUrl: a.databaseUrl, env: { ...shared, BERTH_ROLE: 'all' } });
+  const b = await startBerthProcess({ ...shared, DATABASE_URL: a.databaseUrl, BERTH_ROLE: 'all' });
   const admin = await a.login(ADMIN.email, ADMIN.password);
-  const status = (berth: typeof a, id: string) => berth.berth.services.registry.status(id);
+  const replicas = [a.url, b.url];
+  /** What the replica at `base` serves of a deployment (each replica answers with its own registry). */
+  const status = async (base: string, id: string) => {
+    const response = await fetch(`${base}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+      body: JSON.stringify({ query: 'query($id: ID!) { deployment(id: $id) { status { deployed version main { state reason } } } }', variables: { id } }),
+    });
+    return ((await response.json()) as { data: { deployment: { status: { deployed: boolean; version: number | null; main: { state: string; reason: string | null } | null } } } }).data.deployment.status;
+  };
   const predict = async (base: string, slug: string, inputs: unknown[]) => {
     const response = await fetch(`${base}/api/v1/deployments/${slug}/predict`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` }, body: JSON.stringify({ inputs }) });
     return { status: response.status, body: (await response.json()) as any };
@@ -37,18 +94,18 @@ describe('two replicas without a shared folder (PostgreSQL + S3-compatible stora
     { input: { projectId: demo.projectId, name: 'Replicated', experimentId: demo.penguins.experimentId, mainModelId: demo.penguins.v2.best, access: 'project' } },
     admin,
   )).data!.createDeployment;
-  await waitFor('both replicas to deploy', () => status(a, created.id).deployed && status(b, created.id).deployed, { timeoutMs: 30_000 });
+  await waitFor('both replicas to deploy', async () => (await status(a.url, created.id)).deployed && (await status(b.url, created.id)).deployed, { timeoutMs: 30_000 });
 
   it('gives each replica its own data folder, holding no artifact outside its cache of loaded models', async () => {
-    expect(a.berth.config.dataDir).not.toBe(b.berth.config.dataDir);
-    for (const berth of [a, b]) {
-      const files = await readdir(berth.berth.config.dataDir, { recursive: true });
-      expect(files.filter((f) => /[0-9a-f]{64}$/.test(f) && !f.startsWith('cache/')), berth.berth.config.dataDir).toEqual([]);
+    expect(a.berth.config.dataDir).not.toBe(b.dataDir);
+    for (const dataDir of [a.berth.config.dataDir, b.dataDir]) {
+      const files = await readdir(dataDir, { recursive: true });
+      expect(files.filter((f) => /[0-9a-f]{64}$/.test(f) && !f.startsWith('cache/')), dataDir).toEqual([]);
     }
   });
 
   it('serves on both replicas the models B trained from the datasets A received', async () => {
-    for (const base of [a.url, b.url]) {
+    for (const base of replicas) {
       const answer = await predict(base, created.slug, [PENGUIN]);
       expect(answer.status, base).toBe(200);
       expect(answer.body.predictions).toHaveLength(1);
@@ -84,7 +141,17 @@ describe('two replicas without a shared folder (PostgreSQL + S3-compatible stora
     const load = [client(a.url), client(a.url), client(b.url), client(b.url)];
     for (const main of [demo.penguins.v1.best, demo.penguins.v2.other]) {
       const number = (await a.graphql<{ deployModelVersion: { number: number } }>('mutation($d: ID!, $m: ID!) { deployModelVersion(deploymentId: $d, mainModelId: $m) { number } }', { d: created.id, m: main }, admin)).data!.deployModelVersion.number;
-      await waitFor(`version ${number} on both replicas`, () => [a, b].every((r) => status(r, created.id).version === number && status(r, created.id).deployed), { timeoutMs: 30_000 });
+      await waitFor(
+        `version ${number} on both replicas`,
+        async () => {
+          for (const base of replicas) {
+            const served = await status(base, created.id);
+            if (served.version !== number || !served.deployed) return false;
+          }
+          return true;
+        },
+        { timeoutMs: 30_000 },
+      );
     }
     stop = true;
     await Promise.all(load);
@@ -94,17 +161,20 @@ describe('two replicas without a shared folder (PostgreSQL + S3-compatible stora
   });
 
   it('an object deleted behind Berth\'s back fails the new version\'s load naming its key, and the previous model keeps serving', async () => {
-    const before = status(a, created.id);
+    const before = await status(a.url, created.id);
     const model = await a.berth.services.experiments.model(demo.penguins.v1.other);
     const file = model.files.find((f) => f.name === 'model.json') ?? model.files[0]!;
     const location = createArtifactStore(a.berth.config).locationOf(file.sha256);
     const raw = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: S3_CREDENTIALS });
     await raw.send(new DeleteObjectCommand({ Bucket: 'berth-artifacts', Key: location.replace('s3://berth-artifacts/', '') }));
     await a.graphql('mutation($d: ID!, $m: ID!) { deployModelVersion(deploymentId: $d, mainModelId: $m) { number } }', { d: created.id, m: demo.penguins.v1.other }, admin);
-    for (const replica of [a, b]) {
-      const failed = await waitFor('the load to fail', () => status(replica, created.id).main?.state === 'failed' && status(replica, created.id).main);
+    for (const base of replicas) {
+      const failed = await waitFor('the load to fail', async () => {
+        const served = await status(base, created.id);
+        return served.main?.state === 'failed' && served.main;
+      });
       expect(failed.reason).toContain(location);
-      const answer = await predict(replica.url, created.slug, [PENGUIN]);
+      const answer = await predict(base, created.slug, [PENGUIN]);
       expect(answer.status).toBe(200);
       expect(answer.body.version).toBe(before.version);
     }
