@@ -387,18 +387,36 @@ describe('deployments in the console, in a real browser', () => {
     await screenshot('12c-monitoring-custom-range');
   });
 
-  it('predicts an uploaded dataset with a scheduled pipeline from the Predictions tab, and downloads both files', async () => {
-    const csv = toCsv(vegaRecords('penguins').slice(0, 60), PENGUIN_FEATURES);
-    const uploaded = await uploadCsv(berth.url, demo.projectId, 'penguins-60.csv', csv, token);
-    expect(uploaded.status).toBe(201);
+  it('predicts a CSV uploaded from the pipeline form with a scheduled pipeline, after refusing one without the model’s columns, and downloads both files', async () => {
+    const folder = await mkdtemp(path.join(os.tmpdir(), 'berth-pipeline-csv-'));
+    const penguinsFile = path.join(folder, 'penguins-60.csv');
+    await writeFile(penguinsFile, toCsv(vegaRecords('penguins').slice(0, 60), PENGUIN_FEATURES));
+    const carsFile = path.join(folder, 'cars.csv');
+    const cars = vegaRecords('cars').slice(0, 50);
+    await writeFile(carsFile, toCsv(cars, Object.keys(cars[0]!)));
     await page.getByRole('tab', { name: 'Predictions' }).click();
-    // The tab may have listed the project's datasets before the upload: reload it.
-    await page.reload();
     await page.getByText('No pipelines yet').waitFor();
     await page.getByRole('button', { name: 'New pipeline' }).click();
     const form = page.getByRole('form', { name: 'New pipeline' });
     await form.getByLabel('Name', { exact: true }).fill('Weekly penguins');
-    await form.getByRole('combobox', { name: /^Dataset/ }).selectOption(uploaded.body.id);
+    const dataset = form.getByRole('combobox', { name: /^Dataset/ });
+    const upload = form.getByTestId('dataset-upload');
+    // The cars data for the penguins model: uploaded and chosen, then refused before saving, naming the columns.
+    await form.getByLabel('Upload a CSV').setInputFiles(carsFile);
+    await upload.getByText('Uploaded cars.csv').waitFor();
+    const refusal = /cars\.csv has no column .*"Beak Length \(mm\)".*which the model of penguin-species needs/;
+    await form.getByText(refusal).waitFor();
+    expect(await dataset.getAttribute('aria-invalid')).toBe('true');
+    await form.getByRole('button', { name: 'Create pipeline' }).click();
+    await form.getByText(refusal).waitFor();
+    expect(await page.getByRole('listitem', { name: 'Weekly penguins' }).count()).toBe(0);
+    await screenshot('12d-pipeline-wrong-columns');
+    // The penguins CSV: its upload's progress reaches 100 %, it is chosen, and the refusal is gone.
+    await form.getByLabel('Upload a CSV').setInputFiles(penguinsFile);
+    await upload.getByText('Uploaded penguins-60.csv').waitFor();
+    expect(await upload.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('100');
+    expect(await dataset.locator('option:checked').textContent()).toMatch(/^penguins-60\.csv \(60 rows/);
+    expect(await form.getByText(refusal).count()).toBe(0);
     await form.getByLabel('Cron').fill('0 6 * * 1');
     await form.getByLabel('Time zone').fill('Europe/Paris');
     await form.getByText('At 06:00, only on Monday').waitFor();

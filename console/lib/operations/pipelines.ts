@@ -39,6 +39,7 @@ export const SourcesQuery = graphql(`
       id
       fileName
       rows
+      columns
       createdAt
     }
     connectors(projectId: $projectId) {
@@ -46,6 +47,34 @@ export const SourcesQuery = graphql(`
       name
       host
       database
+    }
+  }
+`);
+
+/**
+ * The features the deployment's current main model reads, from its experiment version's
+ * preprocessing: what a dataset's columns must cover (the server checks the same on save).
+ */
+export const DeploymentFeaturesQuery = graphql(`
+  query DeploymentFeatures($deploymentId: ID!) {
+    deployment(id: $deploymentId) {
+      id
+      slug
+      versions {
+        id
+        current
+        mainModel {
+          id
+          versionId
+        }
+      }
+      experiment {
+        id
+        versions {
+          id
+          preprocessing
+        }
+      }
     }
   }
 `);
