@@ -2,7 +2,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyMultipart from '@fastify/multipart';
 import fastifyRateLimit from '@fastify/rate-limit';
 import { mountExperimentRoutes } from '../experiments/experiment.routes';
-import { mountMetricsRoute } from '../monitoring/metrics';
+import { mountMetricsRoute } from './metrics.routes';
 import { mountInferenceV2Routes } from '../serving/inference-v2.routes';
 import { mountPredictRoutes } from '../serving/predict.routes';
 import { mountPipelineRoutes } from '../pipelines/pipeline.routes';

@@ -1,4 +1,4 @@
-import { cpuMicrosSince } from '../monitoring/usage';
+import { cpuMicrosSince } from '../telemetry/usage';
 import { checkBatch, type InputTensor, type ModelBatch, type ModelRuntime } from '../ml/runtimes/model-runtime';
 
 export interface MicroBatcherOptions {

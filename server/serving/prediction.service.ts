@@ -9,8 +9,8 @@ import type { Deployment } from '../deployments/deployment.entity';
 import type { Logger } from '../platform/logger';
 import type { PredictionLog, PredictionRole, PredictionSource } from '../monitoring/log/prediction-log';
 import type { Lease, SwitchableSlot } from './switchable-slot';
-import type { Metrics } from '../monitoring/metrics';
-import { cpuMicrosSince, type UsageTracker } from '../monitoring/usage';
+import type { Metrics } from '../telemetry/metrics';
+import { cpuMicrosSince, type UsageTracker } from '../telemetry/usage';
 import type { ServedModel, ServingSet } from './deployment-registry';
 
 /** The rows without the experiment's features this model was not trained on (not an error: another version uses them). */

@@ -2,7 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { Metrics, mountMetricsRoute } from '../../../server/monitoring/metrics';
+import { mountMetricsRoute } from '../../../server/http/metrics.routes';
+import { Metrics } from '../../../server/telemetry/metrics';
 
 /** A Fastify app serving only /metrics, listening on a free port. */
 async function serve(metrics: Metrics, token: string | undefined): Promise<{ app: FastifyInstance; url: string }> {

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { badInput } from '../platform/errors';
 import type { Logger } from '../platform/logger';
-import { histogramQuantile, LATENCY_EDGES_MS, latencyBin } from './statistics';
+import { histogramQuantile, LATENCY_EDGES_MS, latencyBin } from '../monitoring/statistics';
 
 export interface UsageTrackerOptions {
   /** Bytes of model weights each deployment holds loaded on this replica; read at every sample and by live(). */

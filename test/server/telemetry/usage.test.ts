@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
-import { UsageTracker } from '../../../server/monitoring/usage';
+import { UsageTracker } from '../../../server/telemetry/usage';
 import { migrate } from '../../../server/platform/database';
 import { berthDataSource } from '../../../server/entities';
 import { createLogger } from '../../../server/platform/logger';

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import Fastify from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Metrics, mountMetricsRoute } from '../../../server/monitoring/metrics';
+import { mountMetricsRoute } from '../../../server/http/metrics.routes';
+import { Metrics } from '../../../server/telemetry/metrics';
 
 /**
  * The exposition as Prometheus' own linter reads it: `promtool check metrics` (Debian package
