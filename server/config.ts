@@ -243,6 +243,12 @@ export function loadConfig(env: Env = process.env as Env): Config {
     };
   })();
 
+  // The generated secret lives in the data folder, which is per-replica scratch once artifacts are
+  // in object storage: each replica (and each restart on a fresh disk) would encrypt with its own.
+  if (artifacts.kind === 's3' && secret === undefined) {
+    problems.push('BERTH_SECRET must be set when BERTH_ARTIFACTS_URL points at object storage: every replica must share it, and the data folder is no place to keep it (openssl rand -base64 48)');
+  }
+
   const sampleRaw = read('BERTH_ACCESS_LOG_SAMPLE');
   let sampleRate = 0.01;
   if (sampleRaw !== undefined) {

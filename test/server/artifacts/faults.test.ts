@@ -14,7 +14,7 @@ describe('object storage faults seen from Berth', async () => {
   afterAll(() => removeTestS3(s3));
   // Unreachable at start: Berth starts anyway and says why it is not ready.
   await s3.stop();
-  const berth = await startTestBerth({ env: { ...s3.env('berth-faults'), BERTH_PROBE_INTERVAL_MS: '0' } });
+  const berth = await startTestBerth({ env: { ...s3.env('berth-faults'), BERTH_SECRET: 's'.repeat(40), BERTH_PROBE_INTERVAL_MS: '0' } });
   const admin = await berth.login(ADMIN.email, ADMIN.password);
 
   it('answers /readyz 503 naming the unreachable storage, and 200 once it answers again', async () => {
@@ -43,7 +43,7 @@ describe('object storage faults seen from Berth', async () => {
 describe('a bucket that does not exist', async () => {
   const s3 = await startTestS3([]);
   afterAll(() => removeTestS3(s3));
-  const berth = await startTestBerth({ env: { ...s3.env('missing-bucket'), BERTH_PROBE_INTERVAL_MS: '0' } });
+  const berth = await startTestBerth({ env: { ...s3.env('missing-bucket'), BERTH_SECRET: 's'.repeat(40), BERTH_PROBE_INTERVAL_MS: '0' } });
 
   it('is named in /readyz', async () => {
     const result = await readyz(berth.url);
