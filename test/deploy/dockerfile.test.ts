@@ -71,7 +71,8 @@ describe("the image's command on what `npm run build` compiled", async () => {
   let child: ReturnType<typeof spawn> | undefined;
   const exited = { code: undefined as number | null | undefined };
   const { DATABASE_URL: _a, TEST_DATABASE_URL: _b, NODE_OPTIONS: _c, ...inherited } = process.env;
-  const environment = {
+  // Typed loosely: @types/node's ProcessEnv (as augmented by Next) insists on NODE_ENV, which the image's ENV sets.
+  const environment: NodeJS.ProcessEnv = {
     PATH: inherited.PATH!,
     HOME: inherited.HOME ?? os.tmpdir(),
     ...dockerfile.env,
@@ -90,10 +91,11 @@ describe("the image's command on what `npm run build` compiled", async () => {
   beforeAll(() => {
     const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
     expect(build.status, `${build.stdout}\n${build.stderr}`).toBe(0);
-    child = spawn(dockerfile.cmd![0]!, dockerfile.cmd!.slice(1), { cwd: ROOT, env: environment, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout!.on('data', (chunk) => (output += chunk));
-    child.stderr!.on('data', (chunk) => (output += chunk));
-    child.on('exit', (code) => (exited.code = code));
+    const started = spawn(dockerfile.cmd![0]!, dockerfile.cmd!.slice(1), { cwd: ROOT, env: environment, stdio: ['ignore', 'pipe', 'pipe'] });
+    started.stdout!.on('data', (chunk) => (output += chunk));
+    started.stderr!.on('data', (chunk) => (output += chunk));
+    started.on('exit', (code) => (exited.code = code));
+    child = started;
   }, 180_000);
   afterAll(async () => {
     if (child && exited.code === undefined) child.kill('SIGKILL');
