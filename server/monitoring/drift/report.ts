@@ -2,10 +2,10 @@ import type { FeatureProfile, FeatureType, PredictionDistribution } from '../../
 import { binCount, binLabels, isDiscreteEdges, numericBin, numericBinLabels, shortNumber } from '../../ml/profile';
 import { compareText, parseNumber } from '../../ml/values';
 import { criticalJensenShannon, criticalShift, DEFAULT_DRIFT_THRESHOLDS, RANK_TEST_WEIGHT, type DriftThresholds } from './calibration';
-import { jensenShannonDistance } from './jensen-shannon';
-import { psi, psiBand, type PsiBand } from './psi';
+import { DRIFT_METRICS } from './metrics';
+import { psiBand, type PsiBand } from './psi';
 import { chiSquareTest, holmAdjust, mergeSparseBins, proportionTest, rankSumTest, type TestResult } from './tests';
-import { normalizedWasserstein, wassersteinBinError } from './wasserstein';
+import { wassersteinBinError } from './wasserstein';
 
 /**
  * Drift of live data against the training data, on the bins of the reference profile (see the
@@ -165,9 +165,9 @@ function score(reference: readonly number[], current: readonly number[], labels:
   const anyMissing = reference.at(-1)! + current.at(-1)! > 0;
   const missingPValue = anyMissing ? proportionTest(reference.at(-1)!, sum(reference), current.at(-1)!, rows).pValue : Number.NaN;
   if (m === 0 || n === 0) return { base, pValue: Number.NaN, missingPValue, missingShares };
-  base.psi = psi(referencePresent, currentPresent);
-  base.psiBand = psiBand(base.psi);
-  base.jensenShannon = jensenShannonDistance(referencePresent, currentPresent);
+  const bins = layout && { positions: layout.positions, scale: layout.std };
+  for (const metric of DRIFT_METRICS) if (!metric.numericOnly || bins) base[metric.name] = metric.score(referencePresent, currentPresent, bins);
+  base.psiBand = psiBand(base.psi!);
   // Family-wise level for the first (smallest) p-value: what the window thresholds are quoted at.
   const alpha = thresholds.significance / Math.max(1, familySize);
   if (!layout) {
@@ -188,7 +188,6 @@ function score(reference: readonly number[], current: readonly number[], labels:
   const weightedRank = Math.min(1, rank.pValue / RANK_TEST_WEIGHT);
   const weightedChi = chi.df > 0 ? Math.min(1, chi.pValue / (1 - RANK_TEST_WEIGHT)) : 1;
   const decided = weightedRank <= weightedChi ? ['rank-sum', rank] as const : ['chi-square', chi] as const;
-  base.wasserstein = normalizedWasserstein(layout.positions, referencePresent, currentPresent, layout.std);
   base.wassersteinError = wassersteinBinError(layout.widths, referencePresent, currentPresent, layout.std);
   const critical = criticalShift(n, m, alpha * RANK_TEST_WEIGHT, toShares(referencePresent), layout.widths, layout.std);
   Object.assign(base, {
