@@ -29,7 +29,7 @@ describe('deployments and online serving', async () => {
     waitFor(`deployment ${id} to be deployed${version === undefined ? '' : ` at version ${version}`}`, async () => {
       const deployment = await statusOf(id);
       return deployment.status.deployed && (version === undefined || deployment.status.version === version) && deployment;
-    });
+    }, { timeoutMs: 45_000 });
 
   const predict = async (slug: string, body: unknown, headers: Record<string, string> = {}, base = url) => {
     const response = await fetch(`${base}/api/v1/deployments/${slug}/predict`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
@@ -190,7 +190,7 @@ describe('deployment rules, access and errors', async () => {
     graphql<{ createDeployment: { id: string; slug: string } }>('mutation($input: CreateDeploymentInput!) { createDeployment(input: $input) { id slug } }', { input: { projectId: demo.projectId, experimentId: demo.penguins.experimentId, mainModelId: demo.penguins.v2.best, ...input } }, admin);
   const deployed = async (input: Record<string, unknown>) => {
     const created = (await create(input)).data!.createDeployment;
-    await waitFor('the deployment to be deployed', () => berth.berth.services.registry.status(created.id).deployed);
+    await waitFor('the deployment to be deployed', () => berth.berth.services.registry.status(created.id).deployed, { timeoutMs: 45_000 });
     return created;
   };
   const predict = async (slug: string, body: unknown, headers: Record<string, string> = {}) => {

@@ -30,7 +30,7 @@ describe('monitoring', async () => {
       { input: { projectId: demo.projectId, name, experimentId: demo.penguins.experimentId, mainModelId: demo.penguins.v2.best, challengerModelId: demo.penguins.v1.best, access: 'public', validationMode: 'best_effort' } },
       admin,
     )).data!.createDeployment;
-    await waitFor('the deployment to be deployed', () => services.registry.status(created.id).deployed);
+    await waitFor('the deployment to be deployed', () => services.registry.status(created.id).deployed, { timeoutMs: 45_000 });
     return created;
   };
   const send = async (slug: string, rows: Array<Record<string, unknown>>) => {

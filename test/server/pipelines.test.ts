@@ -28,7 +28,7 @@ describe('batch prediction pipelines', async () => {
       { input: { projectId: demo.projectId, name, experimentId: demo.penguins.experimentId, mainModelId: main, challengerModelId: challenger, access: 'project' } },
       admin,
     )).data!.createDeployment;
-    await waitFor('the deployment to be deployed', () => berth.berth.services.registry.status(created.id).deployed);
+    await waitFor('the deployment to be deployed', () => berth.berth.services.registry.status(created.id).deployed, { timeoutMs: 45_000 });
     return created;
   };
   const deployment = await deploy('Batch', demo.penguins.v2.best, demo.penguins.v1.best);
