@@ -8,7 +8,7 @@ import { ADMIN, startTestBerth, type TestBerth } from '../support/berth';
 import { BUILD_TIMEOUT, buildConsole } from '../support/console-build';
 import { PENGUIN_FEATURES, penguinsCsv, toCsv, uploadCsv, vegaRecords } from '../support/datasets';
 import { trainDemo, type DemoModels } from '../support/demo';
-import { externalAllowedHosts, externalPostgres } from '../server/connectors/external-postgres';
+import { externalAllowedHosts, externalPostgres } from '../support/external-postgres';
 
 const SCREENSHOTS = 'test-output/screenshots';
 const SLUG = 'penguin-species';
@@ -140,6 +140,9 @@ describe('deployments in the console, in a real browser', () => {
     await row.locator('.status.ok', { hasText: 'Deployed' }).waitFor();
     await row.locator('.status.ok', { hasText: 'Running' }).waitFor();
     expect(await row.getByRole('cell').nth(3).textContent()).toBe('1');
+    // Model names repeat across experiment versions: each says which one it belongs to.
+    expect(await row.getByRole('cell').nth(1).locator('.model-name').textContent()).toBe(`v2 · ${await modelName(demo.penguins.v2.best)}`);
+    expect(await row.getByRole('cell').nth(2).locator('.model-name').textContent()).toBe(`v1 · ${await modelName(demo.penguins.v1.best)}`);
     expect(await row.getByRole('link', { name: `/d/${SLUG}` }).getAttribute('href')).toBe(`/d/${SLUG}`);
     await screenshot('04-project-deployed');
     await page.setViewportSize({ width: 390, height: 844 });
@@ -238,6 +241,12 @@ describe('deployments in the console, in a real browser', () => {
     await page.getByLabel('Main model').selectOption(demo.penguins.v1.best);
     await page.getByLabel('Challenger model').selectOption('');
     await page.getByRole('button', { name: 'Deploy as version 2' }).click();
+    // Asked first, naming the models, like a rollback.
+    const confirm = page.getByRole('dialog', { name: 'Deploy version 2?' });
+    expect(await confirm.textContent()).toContain(`v1 · ${await modelName(demo.penguins.v1.best)}`);
+    expect(await confirm.textContent()).toContain(`instead of v2 · ${await modelName(demo.penguins.v2.best)}`);
+    await confirm.getByRole('button', { name: 'Deploy version 2' }).click();
+    await confirm.waitFor({ state: 'hidden' });
     await versionRow(2).getByText('current').waitFor();
     expect(await versionRow(2).textContent()).toContain(`v1 · ${await modelName(demo.penguins.v1.best)}`);
     expect(await versionRow(1).getByRole('button', { name: 'Roll back to version 1' }).isVisible()).toBe(true);
@@ -258,6 +267,10 @@ describe('deployments in the console, in a real browser', () => {
     await dialog.waitFor({ state: 'hidden' });
     await versionRow(1).getByText('current').waitFor();
     await page.getByRole('list').getByText('Rolled back from version 2 to version 1').waitFor();
+    // Going to the newer version again is not a rollback.
+    await versionRow(2).getByRole('button', { name: 'Switch forward to version 2' }).waitFor();
+    // The header says which deployment version is current and which model answers.
+    await page.getByText(`deployment version 1 · serving v2 · ${await modelName(demo.penguins.v2.best)}`).waitFor();
     await screenshot('11-rolled-back');
   });
 
@@ -385,6 +398,52 @@ describe('deployments in the console, in a real browser', () => {
     );
     expect(drawn, 'the latency chart draws its points').toBeGreaterThan(0);
     await screenshot('12c-monitoring-custom-range');
+  });
+
+  it('gives one drift verdict per feature with its reason, agreeing with the dataset’s, and says apart that missing values changed', async () => {
+    // 200 rows with beaks 15 mm longer than the penguins', and no beak depth in half of them.
+    const rows = vegaRecords('penguins')
+      .filter((r) => r.Species && r.Sex && typeof r['Beak Length (mm)'] === 'number')
+      .slice(0, 200)
+      .map((r, index) => ({
+        ...Object.fromEntries(PENGUIN_FEATURES.map((feature) => [feature, r[feature]])),
+        'Beak Length (mm)': (r['Beak Length (mm)'] as number) + 15,
+        'Beak Depth (mm)': index % 2 === 0 ? null : r['Beak Depth (mm)'],
+      }));
+    for (let start = 0; start < rows.length; start += 50) {
+      const answer = await fetch(`${berth.url}/api/v1/deployments/${SLUG}/predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
+        body: JSON.stringify({ inputs: rows.slice(start, start + 50) }),
+      });
+      expect(answer.status, await answer.clone().text()).toBe(200);
+    }
+    const inputs = page.getByRole('region', { name: 'Data sent per feature' });
+    const verdict = inputs.getByTestId('drift-verdict');
+    for (let attempt = 0; !/^Data drift/.test((await verdict.textContent()) ?? ''); attempt++) {
+      if (attempt >= 20) throw new Error(`the drift verdict still says: ${await verdict.textContent()}`);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      if (attempt % 3 === 2) {
+        await page.reload();
+        await verdict.waitFor();
+      }
+    }
+    expect(await verdict.textContent()).toMatch(/Beak Length \(mm\)/);
+    const table = inputs.getByRole('table', { name: 'Drift per feature' });
+    const beak = table.locator('tr[data-feature="Beak Length (mm)"]');
+    await beak.getByText('drifted', { exact: true }).waitFor();
+    // The reason, in the server's words: which test, and the threshold for this window.
+    expect((await beak.getByRole('cell').nth(1).textContent())!.length).toBeGreaterThan('drifted'.length + 10);
+    // One verdict everywhere: the features the dataset verdict names are exactly those marked drifted.
+    const marked = await table.locator('tbody tr', { has: page.getByText('drifted', { exact: true }) }).evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-feature')));
+    const named = (await verdict.textContent())!.match(/drifted: (.*?)\. Without/)![1]!.split(', ');
+    expect(named.sort()).toEqual([...marked].sort());
+    // Missing values: said on their own, not as drift.
+    const missing = inputs.getByTestId('missing-verdict');
+    await missing.getByText(/Beak Depth \(mm\)/).waitFor();
+    await table.locator('tr[data-feature="Beak Depth (mm)"]').getByText('changed', { exact: true }).waitFor();
+    expect(await inputs.textContent()).not.toMatch(/\d\.\d{7,}/);
+    await screenshot('12c-monitoring-drift');
   });
 
   it('predicts a CSV uploaded from the pipeline form with a scheduled pipeline, after refusing one without the model’s columns, and downloads both files', async () => {

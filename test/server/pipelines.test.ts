@@ -4,7 +4,7 @@ import { parse } from 'csv-parse/sync';
 import { ADMIN, startTestBerth } from '../support/berth';
 import { toCsv, uploadCsv, vegaRecords } from '../support/datasets';
 import { trainDemo } from '../support/demo';
-import { externalAllowedHosts, externalPostgres } from './connectors/external-postgres';
+import { externalAllowedHosts, externalPostgres } from '../support/external-postgres';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../server/platform/logger';
 import { subscribe } from '../support/subscriptions';

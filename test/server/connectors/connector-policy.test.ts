@@ -6,8 +6,8 @@ import { ConnectorService, type NewConnector } from '../../../server/connectors/
 import type { Row } from '../../../server/connectors/sql-source';
 import { DomainError } from '../../../server/platform/errors';
 import { Project } from '../../../server/projects/project.entity';
-import { connectorDataSource } from './connector-database';
-import { externalPostgres, openConnections } from './external-postgres';
+import { connectorDataSource } from '../../support/connector-database';
+import { externalPostgres, openConnections } from '../../support/external-postgres';
 
 const SECRET = 'connector-policy-tests-instance-secret-0123';
 const NOT_ALLOWED = /^host ".*" is not allowed: connectors may only reach public addresses; .*BERTH_CONNECTOR_ALLOWED_HOSTS/;

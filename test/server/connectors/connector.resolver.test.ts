@@ -9,8 +9,8 @@ import type { Context } from '../../../server/graphql/context';
 import { conflict, DomainError } from '../../../server/platform/errors';
 import { Collaborator, ProjectRole } from '../../../server/projects/collaborator.entity';
 import { Project } from '../../../server/projects/project.entity';
-import { connectorDataSource } from './connector-database';
-import { externalPostgres } from './external-postgres';
+import { connectorDataSource } from '../../support/connector-database';
+import { externalPostgres } from '../../support/external-postgres';
 
 describe('the connector GraphQL API', async () => {
   const db = await connectorDataSource();

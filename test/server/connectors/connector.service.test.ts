@@ -5,8 +5,8 @@ import { ConnectorTlsMode } from '../../../server/connectors/connector.entity';
 import { ConnectorService, type NewConnector } from '../../../server/connectors/connector.service';
 import { DomainError, conflict } from '../../../server/platform/errors';
 import { Project } from '../../../server/projects/project.entity';
-import { connectorDataSource } from './connector-database';
-import { closedPort, externalPostgres } from './external-postgres';
+import { connectorDataSource } from '../../support/connector-database';
+import { closedPort, externalPostgres } from '../../support/external-postgres';
 
 const SECRET = 'connector-tests-instance-secret-0123456789';
 

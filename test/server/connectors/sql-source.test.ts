@@ -2,7 +2,7 @@ import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { checkSelectStatement, readSql, type Row } from '../../../server/connectors/sql-source';
 import { DomainError } from '../../../server/platform/errors';
-import { closedPort, externalPostgres, openConnections } from './external-postgres';
+import { closedPort, externalPostgres, openConnections } from '../../support/external-postgres';
 
 async function collect(chunks: AsyncIterable<Row[]>): Promise<Row[][]> {
   const all: Row[][] = [];

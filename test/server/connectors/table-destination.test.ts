@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { openTableDestination, parseTableName, type DestinationColumn } from '../../../server/connectors/table-destination';
 import { DomainError } from '../../../server/platform/errors';
-import { closedPort, externalPostgres, openConnections } from './external-postgres';
+import { closedPort, externalPostgres, openConnections } from '../../support/external-postgres';
 
 const COLUMNS: DestinationColumn[] = [
   { name: 'Sepal Length', type: 'double precision' },

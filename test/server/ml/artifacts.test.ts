@@ -8,7 +8,7 @@ import { loadModelFromFiles, modelSignature, serializeLayersModel, type ModelFil
 import { ArtifactError } from '../../../server/ml/errors';
 import { tf } from '../../../server/ml/tensorflow';
 import { predictRows, trainCandidates, type TrainingResult } from '../../../server/ml/training';
-import { penguinSchema, penguins } from './datasets';
+import { penguinSchema, penguins } from '../../support/datasets';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'ml');
 

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { DatasetError, inferFeatureTypes, readCsvRows } from '../../../server/ml/csv';
 import { DomainError } from '../../../server/platform/errors';
-import { PENGUIN_FEATURES, cars, penguins, readCsvText, toCsv } from './datasets';
+import { PENGUIN_FEATURES, cars, penguins, readCsvText, toCsv } from '../../support/datasets';
 
 async function csvError(text: string, fileName: string, maxRows?: number): Promise<DatasetError> {
   try {

@@ -9,7 +9,7 @@ import { floatBatch } from '../../../server/ml/runtimes/model-runtime';
 import { trainCandidates } from '../../../server/ml/training';
 import type { TargetChoice } from '../../../server/ml/preprocessing';
 import type { FeatureSchema, Prediction, PreprocessingSpec, Row } from '../../../server/ml/types';
-import { carSchema, cars, penguins, penguinSchema } from './datasets';
+import { carSchema, cars, penguins, penguinSchema } from '../../support/datasets';
 
 /**
  * Portable ONNX exports of Berth-trained models (issue 14, item 5): the raw-feature graph with

@@ -8,7 +8,7 @@ import {
   fitPreprocessing,
 } from '../../../server/ml/preprocessing';
 import type { FeatureSchema, PreprocessingSpec, Row } from '../../../server/ml/types';
-import { CAR_FEATURES, PENGUIN_FEATURES, carSchema, cars, penguinSchema, penguins, pick, readCsvText, toCsv } from './datasets';
+import { CAR_FEATURES, PENGUIN_FEATURES, carSchema, cars, penguinSchema, penguins, pick, readCsvText, toCsv } from '../../support/datasets';
 
 const species = { name: 'Species', task: 'multiclass' } as const;
 const mpg = { name: 'Miles_per_Gallon', task: 'regression' } as const;

@@ -11,7 +11,7 @@ import {
   quantile,
 } from '../../../server/ml/profile';
 import type { FeatureProfile, FeatureSchema, ReferenceProfile, Row } from '../../../server/ml/types';
-import { carSchema, cars, loadJson, penguinSchema, penguins, readCsvText, toCsv } from './datasets';
+import { carSchema, cars, loadJson, penguinSchema, penguins, readCsvText, toCsv } from '../../support/datasets';
 
 type NumericProfile = Extract<FeatureProfile, { type: 'numeric' }>;
 type CategoryProfile = Exclude<FeatureProfile, NumericProfile>;

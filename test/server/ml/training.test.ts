@@ -13,7 +13,7 @@ import {
   type TrainingResult,
 } from '../../../server/ml/training';
 import type { ClassificationMetrics, RegressionMetrics, Row } from '../../../server/ml/types';
-import { carSchema, cars, penguinSchema, penguins } from './datasets';
+import { carSchema, cars, penguinSchema, penguins } from '../../support/datasets';
 
 const disposeAll = (results: TrainingResult[]) => {
   for (const result of results) for (const candidate of result.candidates) candidate.model?.dispose();

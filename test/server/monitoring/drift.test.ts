@@ -17,7 +17,7 @@ import {
   rankSumTest,
 } from '../../../server/monitoring/drift/tests';
 import { normalizedWasserstein } from '../../../server/monitoring/drift/wasserstein';
-import { CAR_FEATURES, cars, penguinSchema, penguins } from '../ml/datasets';
+import { CAR_FEATURES, cars, penguinSchema, penguins } from '../../support/datasets';
 import { inferFeatureTypes } from '../../../server/ml/csv';
 
 type NumericProfile = Extract<FeatureProfile, { type: 'numeric' }>;

@@ -3,7 +3,7 @@ import { MicroBatcher } from '../../../server/serving/micro-batcher';
 import { TfjsModelRuntime } from '../../../server/ml/runtimes/tfjs';
 import { ModelNotLoadedError, type ModelRuntime } from '../../../server/ml/runtimes/model-runtime';
 import { floatBatch } from '../../../server/ml/runtimes/model-runtime';
-import { encode, trainPenguinModel, type PenguinModel } from './penguin-model';
+import { encode, trainPenguinModel, type PenguinModel } from '../../support/penguin-model';
 
 let penguin: PenguinModel;
 let runtime: TfjsModelRuntime;

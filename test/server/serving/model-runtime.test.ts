@@ -10,7 +10,7 @@ import { predictRows } from '../../../server/ml/training';
 import { TfjsModelRuntime } from '../../../server/ml/runtimes/tfjs';
 import { ModelNotLoadedError } from '../../../server/ml/runtimes/model-runtime';
 import { floatBatch } from '../../../server/ml/runtimes/model-runtime';
-import { encode, trainPenguinModel, type PenguinModel } from './penguin-model';
+import { encode, trainPenguinModel, type PenguinModel } from '../../support/penguin-model';
 
 const GRAPH_FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'ml', 'linear-graph-model');
 

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import pg from 'pg';
 import { afterAll, inject } from 'vitest';
-import { createScratchDatabase } from '../../../server/platform/scratch-database';
-import { runScoped } from '../../support/database';
+import { createScratchDatabase } from '../../server/platform/scratch-database';
+import { runScoped } from './database';
 
 export interface ExternalRole {
   user: string;

@@ -1,9 +1,9 @@
-import { serializeLayersModel, type ModelFile } from '../../../server/ml/artifacts';
-import { encodeRows } from '../../../server/ml/preprocessing';
-import type { tf } from '../../../server/ml/tensorflow';
-import { trainCandidates } from '../../../server/ml/training';
-import type { PreprocessingSpec, Row } from '../../../server/ml/types';
-import { penguinSchema, penguins } from '../ml/datasets';
+import { serializeLayersModel, type ModelFile } from '../../server/ml/artifacts';
+import { encodeRows } from '../../server/ml/preprocessing';
+import type { tf } from '../../server/ml/tensorflow';
+import { trainCandidates } from '../../server/ml/training';
+import type { PreprocessingSpec, Row } from '../../server/ml/types';
+import { penguinSchema, penguins } from './datasets';
 
 /** A small real model to serve: a penguin species classifier, its spec and its artifact files. */
 export interface PenguinModel {

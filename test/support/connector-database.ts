@@ -1,10 +1,10 @@
 import { DataSource } from 'typeorm';
 import { afterAll } from 'vitest';
-import { User } from '../../../server/auth/user.entity';
-import { Connector } from '../../../server/connectors/connector.entity';
-import { Collaborator } from '../../../server/projects/collaborator.entity';
-import { Project } from '../../../server/projects/project.entity';
-import { testDatabase } from '../../support/database';
+import { User } from '../../server/auth/user.entity';
+import { Connector } from '../../server/connectors/connector.entity';
+import { Collaborator } from '../../server/projects/collaborator.entity';
+import { Project } from '../../server/projects/project.entity';
+import { testDatabase } from './database';
 
 /**
  * Berth's own database with just the tables connectors need, for this folder's tests. Built
