@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../server/platform/logger';
@@ -32,5 +34,21 @@ describe('request logs', async () => {
     const predictLines = sampled.lines().slice(before).filter((l) => String(l.url).includes('/predict'));
     expect(predictLines).toHaveLength(20);
     expect(predictLines[0]).toMatchObject({ route: '/api/v1/deployments/:slug/predict', statusCode: 404, sampled: 1 });
+  });
+});
+
+describe('log format', () => {
+  const ROOT = path.resolve(import.meta.dirname, '../..');
+  /** What a process prints on stdout when it logs one line through createLogger with `format`. */
+  const printed = (format: string) =>
+    execFileSync(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), '-e', `import { createLogger } from './server/platform/logger.ts'; createLogger('info', undefined, '${format}').info({ deployment: 'penguins' }, 'model loaded');`], { cwd: ROOT, encoding: 'utf8' });
+
+  it('is readable lines with pretty (a terminal in development), JSON lines with json (production, containers)', () => {
+    const pretty = printed('pretty');
+    expect(pretty).toMatch(/INFO.*model loaded/);
+    expect(pretty.trim().startsWith('{')).toBe(false);
+    expect(JSON.parse(printed('json'))).toMatchObject({ level: 30, msg: 'model loaded', deployment: 'penguins' });
+    // auto: stdout here is a pipe, not a terminal.
+    expect(JSON.parse(printed('auto'))).toMatchObject({ msg: 'model loaded' });
   });
 });
