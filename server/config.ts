@@ -20,6 +20,8 @@ export interface Config {
   publicUrlConfigured: boolean;
   /** Whether callers without credentials may introspect the GraphQL schema and get "Did you mean …" hints. */
   graphqlIntrospection: boolean;
+  /** The licence deployments' OpenAPI documents state for their API: an SPDX identifier (BERTH_API_LICENSE). */
+  apiLicense: string;
   dataDir: string;
   /** Key material for encryption at rest; generated into the data folder when unset. */
   secret: string | undefined;
@@ -95,6 +97,7 @@ export const ENVIRONMENT_VARIABLES = [
   'HOST',
   'PORT',
   'BERTH_PUBLIC_URL',
+  'BERTH_API_LICENSE',
   'BERTH_DATA_DIR',
   'BERTH_SECRET',
   'BERTH_ADMIN_EMAIL',
@@ -258,6 +261,9 @@ export function loadConfig(env: Env = process.env as Env): Config {
   }
 
   const consoleSetting = oneOf('BERTH_CONSOLE', ['on', 'off'] as const, 'on');
+  const apiLicense = read('BERTH_API_LICENSE') ?? 'LicenseRef-Proprietary';
+  // An SPDX licence identifier (Apache-2.0, MIT, LicenseRef-…): what OpenAPI's license.identifier takes.
+  if (!/^[A-Za-z0-9][A-Za-z0-9.+-]*$/.test(apiLicense)) problems.push(`BERTH_API_LICENSE must be an SPDX licence identifier such as Apache-2.0 or LicenseRef-Internal, got "${apiLicense}"`);
 
   const config: Config = {
     databaseUrl,
@@ -266,6 +272,7 @@ export function loadConfig(env: Env = process.env as Env): Config {
     port,
     publicUrl: publicUrl.replace(/\/$/, ''),
     publicUrlConfigured: read('BERTH_PUBLIC_URL') !== undefined,
+    apiLicense,
     // Off for anonymous callers in production: the schema is a map for whoever probes the instance.
     graphqlIntrospection: oneOf('BERTH_GRAPHQL_INTROSPECTION', ['on', 'off'] as const, read('NODE_ENV') === 'production' ? 'off' : 'on') === 'on',
     dataDir: path.resolve(read('BERTH_DATA_DIR') ?? '.berth'),

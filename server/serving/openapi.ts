@@ -24,6 +24,8 @@ export interface OpenApiOptions {
   publicUrl: string;
   /** Most rows (and feedback items) in one request (BERTH_MAX_PREDICT_ROWS). */
   maxRows: number;
+  /** SPDX identifier of the API's licence (BERTH_API_LICENSE). */
+  license: string;
 }
 
 /**
@@ -31,7 +33,7 @@ export interface OpenApiOptions {
  * with an example request taken from the training data. Everything the server refuses, the
  * document refuses too (row counts, required members), so a generated client fails early.
  */
-export function buildOpenApi(set: ServingSet, { publicUrl, maxRows }: OpenApiOptions): Record<string, unknown> {
+export function buildOpenApi(set: ServingSet, { publicUrl, maxRows, license }: OpenApiOptions): Record<string, unknown> {
   const { deployment, main } = set;
   const spec = main.spec;
   const row = {
@@ -64,7 +66,7 @@ export function buildOpenApi(set: ServingSet, { publicUrl, maxRows }: OpenApiOpt
       version: String(set.version.number),
       description: deployment.description || undefined,
       // The models and their answers are the instance operator's; Berth grants nothing on them.
-      license: { name: "Proprietary: the terms of this Berth instance's operator", identifier: 'LicenseRef-Proprietary' },
+      license: license === 'LicenseRef-Proprietary' ? { name: "Proprietary: the terms of this Berth instance's operator", identifier: license } : { name: license, identifier: license },
     },
     servers: [{ url: publicUrl }],
     security: predictSecurity,

@@ -49,6 +49,6 @@ export function mountPredictRoutes(app: FastifyInstance, services: PredictRouteD
     await checkPredictAccess(request, entry.deployment, services);
     const serving = entry.slot.value;
     if (!serving) throw notDeployed(request.params.slug);
-    return reply.send(buildOpenApi(serving, { publicUrl: services.config.publicUrl, maxRows: services.config.limits.predictRows }));
+    return reply.send(buildOpenApi(serving, { publicUrl: services.config.publicUrl, maxRows: services.config.limits.predictRows, license: services.config.apiLicense }));
   });
 }

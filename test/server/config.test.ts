@@ -62,6 +62,7 @@ describe('configuration from the environment', () => {
     [{ BERTH_ADMIN_EMAIL: 'ops@example.com' }, 'BERTH_ADMIN_EMAIL and BERTH_ADMIN_PASSWORD must be set together (or neither, to have a password generated)'],
     [{ BERTH_ADMIN_EMAIL: 'not-an-email', BERTH_ADMIN_PASSWORD: 'long-enough-password' }, 'BERTH_ADMIN_EMAIL must be an email address, got "not-an-email"'],
     [{ BERTH_GRAPHQL_MAX_DEPTH: '1' }, 'BERTH_GRAPHQL_MAX_DEPTH must be a whole number from 2 to 100, got "1"'],
+    [{ BERTH_API_LICENSE: 'Apache 2.0' }, 'BERTH_API_LICENSE must be an SPDX licence identifier such as Apache-2.0 or LicenseRef-Internal, got "Apache 2.0"'],
   ])('refuses %o naming the variable and the problem', (env, message) => {
     expect(problemsOf(env)).toEqual([message]);
   });
