@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -198,6 +199,39 @@ describe('S3-compatible storage faults', () => {
     const refusal = store.check();
     await expect(refusal).rejects.toBeInstanceOf(ArtifactStoreUnavailableError);
     await expect(refusal).rejects.toThrow(/credentials were refused/);
+  });
+
+  it('publishes nothing when the connection to storage dies in the middle of a multipart upload', async () => {
+    // A TCP relay to s3rver that cuts every connection once 7 MiB went through, and refuses from then on.
+    let relayed = 0;
+    const sockets = new Set<Socket>();
+    const relay = createServer((client) => {
+      if (relayed > 7 * 1024 * 1024) return void client.destroy();
+      const upstream = connect(s3.port, '127.0.0.1');
+      for (const socket of [client, upstream]) {
+        sockets.add(socket);
+        socket.on('error', () => undefined).on('close', () => sockets.delete(socket));
+      }
+      client.on('data', (chunk: Buffer) => {
+        relayed += chunk.length;
+        if (relayed > 7 * 1024 * 1024) for (const socket of sockets) socket.destroy();
+        else upstream.write(chunk);
+      });
+      upstream.on('data', (chunk: Buffer) => client.write(chunk));
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    const { port } = relay.address() as AddressInfo;
+    const spoolDir = path.join(scratch, 'cut-spool');
+    const store = new S3ArtifactStore({ ...options, endpoint: `http://127.0.0.1:${port}`, spoolDir, partBytes: 5 * 1024 * 1024 });
+    const content = await collect(randomStream(16 * 1024 * 1024, 11));
+    try {
+      await expect(store.put(content)).rejects.toThrow(/Artifact storage is unavailable: .*unreachable or failing/);
+    } finally {
+      relay.close();
+    }
+    const direct = new S3ArtifactStore({ ...options, spoolDir });
+    expect(await direct.has(sha(content))).toBe(false);
+    expect(await listFiles(spoolDir)).toEqual([]);
   });
 
   it('says the endpoint is unreachable, and publishes nothing of an upload that could not be sent', async () => {
