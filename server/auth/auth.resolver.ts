@@ -4,24 +4,24 @@ import { AccessToken } from './access-token.entity';
 import { CreateAccessTokenInput } from './auth.inputs';
 import { User } from './user.entity';
 
-@ObjectType()
+@ObjectType({ description: 'A new session' })
 class LoginResult {
   @Field(() => String, { description: 'Bearer token for API clients; the console uses the cookie set alongside' })
   token: string;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When the session ends; sign in again after it' })
   expiresAt: Date;
 
-  @Field(() => User)
+  @Field(() => User, { description: 'The signed-in user' })
   user: User;
 }
 
-@ObjectType()
+@ObjectType({ description: 'A new personal access token and its secret' })
 class CreatedAccessToken {
   @Field(() => String, { description: 'The secret: shown this once, stored only as a hash' })
   token: string;
 
-  @Field(() => AccessToken)
+  @Field(() => AccessToken, { description: 'The new token as listed by myAccessTokens' })
   accessToken: AccessToken;
 
   @Field(() => Boolean, { description: 'True when the expiry asked for (or none) was brought forward to the expiry of the token that created it: a token never outlives its creator' })
@@ -36,8 +36,8 @@ export class AuthResolver {
     return viewer?.user ?? null;
   }
 
-  @Mutation(() => LoginResult)
-  async login(@Arg('email', () => String) email: string, @Arg('password', () => String) password: string, @Ctx() { services, session, clientAddress }: Context): Promise<LoginResult> {
+  @Mutation(() => LoginResult, { description: "Signs in with an email and password (throttled per address and client); also sets the console's session cookie" })
+  async login(@Arg('email', () => String, { description: "The account's email address, in any letter case" }) email: string, @Arg('password', () => String, { description: "The account's password" }) password: string, @Ctx() { services, session, clientAddress }: Context): Promise<LoginResult> {
     const result = await services.auth.login(email, password, clientAddress);
     session?.set(result.token, result.expiresAt);
     return result;
@@ -57,13 +57,13 @@ export class AuthResolver {
   }
 
   @Mutation(() => CreatedAccessToken, { description: 'A personal access token; it expires at the latest with the token (or session) that creates it' })
-  createAccessToken(@Arg('input', () => CreateAccessTokenInput) input: CreateAccessTokenInput, @Ctx() { services, viewer }: Context): Promise<CreatedAccessToken> {
+  createAccessToken(@Arg('input', () => CreateAccessTokenInput, { description: 'Its name and optional expiry' }) input: CreateAccessTokenInput, @Ctx() { services, viewer }: Context): Promise<CreatedAccessToken> {
     services.policy.requireUser(viewer);
     return services.auth.createPersonalToken(viewer!, input.name, input.expiresAt ?? null);
   }
 
   @Mutation(() => AccessToken, { description: 'Takes effect on the next request, on every server' })
-  revokeAccessToken(@Arg('id', () => ID) id: string, @Ctx() { services, viewer }: Context): Promise<AccessToken> {
+  revokeAccessToken(@Arg('id', () => ID, { description: "One of your own tokens (myAccessTokens), or your session's" }) id: string, @Ctx() { services, viewer }: Context): Promise<AccessToken> {
     return services.auth.revokeToken(services.policy.requireUser(viewer), id);
   }
 
@@ -71,7 +71,7 @@ export class AuthResolver {
     description: 'Changes your password (throttled like a sign-in). Ends your other sessions; the one making this call and your personal access tokens keep working',
   })
   changePassword(
-    @Arg('currentPassword', () => String) currentPassword: string,
+    @Arg('currentPassword', () => String, { description: 'The password you signed in with' }) currentPassword: string,
     @Arg('newPassword', () => String, { description: 'At least 10 characters and not easy to guess' }) newPassword: string,
     @Ctx() { services, viewer, clientAddress }: Context,
   ): Promise<User> {

@@ -3,9 +3,9 @@ import type { Context } from '../graphql/context';
 import { CreateUserInput } from './auth.inputs';
 import { User } from './user.entity';
 
-@ObjectType()
+@ObjectType({ description: 'The outcome of resetUserPassword' })
 class PasswordReset {
-  @Field(() => User)
+  @Field(() => User, { description: 'The user whose password was reset' })
   user: User;
 
   @Field(() => String, { nullable: true, description: 'The generated password, shown this once; null when you chose it' })
@@ -15,20 +15,20 @@ class PasswordReset {
 /** Instance administration: only instance admins. */
 @Resolver(() => User)
 export class UserResolver {
-  @Query(() => [User])
+  @Query(() => [User], { description: 'Every account of the instance, by email (instance admins only)' })
   users(@Ctx() { services, viewer }: Context): Promise<User[]> {
     services.policy.requireInstanceAdmin(viewer);
     return services.auth.listUsers();
   }
 
-  @Mutation(() => User)
-  createUser(@Arg('input', () => CreateUserInput) input: CreateUserInput, @Ctx() { services, viewer }: Context): Promise<User> {
+  @Mutation(() => User, { description: 'Creates an account (instance admins only); the user can sign in at once' })
+  createUser(@Arg('input', () => CreateUserInput, { description: "The new account's email, name, password and role" }) input: CreateUserInput, @Ctx() { services, viewer }: Context): Promise<User> {
     services.policy.requireInstanceAdmin(viewer);
     return services.auth.createUser(input);
   }
 
   @Mutation(() => User, { description: 'A disabled user cannot sign in, and their sessions, tokens and subscriptions stop working on every server' })
-  setUserDisabled(@Arg('id', () => ID) id: string, @Arg('disabled', () => Boolean) disabled: boolean, @Ctx() { services, viewer }: Context): Promise<User> {
+  setUserDisabled(@Arg('id', () => ID, { description: 'The user to disable or enable; not yourself' }) id: string, @Arg('disabled', () => Boolean, { description: 'True disables, false enables again' }) disabled: boolean, @Ctx() { services, viewer }: Context): Promise<User> {
     const admin = services.policy.requireInstanceAdmin(viewer);
     return services.auth.setUserDisabled(admin, id, disabled);
   }
@@ -37,8 +37,8 @@ export class UserResolver {
     description: "Sets another user's password (the one given, or a generated one returned once) and ends their sessions. Until they choose their own with changePassword, the API refuses them everything else",
   })
   async resetUserPassword(
-    @Arg('id', () => ID) id: string,
-    @Arg('newPassword', () => String, { nullable: true }) newPassword: string | null,
+    @Arg('id', () => ID, { description: 'The user whose password to reset' }) id: string,
+    @Arg('newPassword', () => String, { nullable: true, description: 'The new password (same rules as changePassword); omitted: a generated one is returned once' }) newPassword: string | null,
     @Ctx() { services, viewer }: Context,
   ): Promise<PasswordReset> {
     const admin = services.policy.requireInstanceAdmin(viewer);

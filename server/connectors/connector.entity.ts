@@ -26,12 +26,12 @@ registerEnumType(ConnectorTlsMode, {
 @ObjectType({ description: "An external PostgreSQL database of a project, for pipelines' sources and destinations" })
 export class Connector {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'connectors_pkey' })
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Stable identifier' })
   id: string;
 
   // The unique (project_id, name) index also serves lookups by project.
   @Column('uuid', { name: 'project_id' })
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The project it belongs to' })
   projectId: string;
 
   @ManyToOne(() => Project, { onDelete: 'CASCADE' })
@@ -39,24 +39,24 @@ export class Connector {
   project: Project;
 
   @Column('text')
-  @Field(() => String)
+  @Field(() => String, { description: 'Unique in the project' })
   name: string;
 
   @Column('text')
-  @Field(() => String)
+  @Field(() => String, { description: 'Host name or IP address of the PostgreSQL server' })
   host: string;
 
   @Column('integer')
-  @Field(() => Int)
+  @Field(() => Int, { description: 'TCP port, 5432 by default' })
   port: number;
 
   @Column('text')
-  @Field(() => String)
+  @Field(() => String, { description: 'The database to connect to' })
   database: string;
 
   // Not "user": a reserved word in SQL, where an unquoted `user` silently means current_user.
   @Column('text', { name: 'username' })
-  @Field(() => String)
+  @Field(() => String, { description: 'The PostgreSQL role it connects as' })
   user: string;
 
   /** SecretBox output; null when the server needs no password. Never a GraphQL field. */
@@ -64,14 +64,14 @@ export class Connector {
   passwordEncrypted: string | null;
 
   @Column('enum', { enum: ConnectorTlsMode, enumName: 'connector_tls_mode', name: 'tls_mode' })
-  @Field(() => ConnectorTlsMode)
+  @Field(() => ConnectorTlsMode, { description: 'How the connection is encrypted' })
   tlsMode: ConnectorTlsMode;
 
   @Column('uuid', { name: 'created_by', nullable: true })
   createdBy: string | null;
 
   @CreateDateColumn({ type: 'timestamptz', name: 'created_at' })
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When it was created' })
   createdAt: Date;
 
   @Field(() => Boolean, { description: 'A password is stored (encrypted); it is never returned' })

@@ -1,9 +1,9 @@
 import { Field, ID, InputType, Int } from 'type-graphql';
 import { ConnectorTlsMode } from './connector.entity';
 
-@InputType()
+@InputType({ description: 'A new connector' })
 export class CreateConnectorInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The project it belongs to' })
   projectId: string;
 
   @Field(() => String, { description: 'Unique in the project' })
@@ -15,15 +15,15 @@ export class CreateConnectorInput {
   @Field(() => Int, { nullable: true, description: '5432 when omitted' })
   port?: number | null;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'The database to connect to' })
   database: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'The PostgreSQL role to connect as' })
   user: string;
 
   @Field(() => String, { nullable: true, description: 'Stored encrypted; never returned' })
   password?: string | null;
 
-  @Field(() => ConnectorTlsMode)
+  @Field(() => ConnectorTlsMode, { description: 'How the connection is encrypted; verify_full unless the network is trusted' })
   tlsMode: ConnectorTlsMode;
 }

@@ -9,13 +9,13 @@ import { CreateConnectorInput } from './connector.inputs';
 @Resolver(() => Connector)
 export class ConnectorResolver {
   @Query(() => [Connector], { description: "The project's external databases, by name" })
-  async connectors(@Arg('projectId', () => ID) projectId: string, @Ctx() { services, viewer }: Context): Promise<Connector[]> {
+  async connectors(@Arg('projectId', () => ID, { description: 'The project' }) projectId: string, @Ctx() { services, viewer }: Context): Promise<Connector[]> {
     await services.policy.requireProjectRole(viewer, projectId, ProjectRole.viewer);
     return services.connectors.list(projectId);
   }
 
-  @Query(() => Connector)
-  async connector(@Arg('id', () => ID) id: string, @Ctx() { services, viewer }: Context): Promise<Connector> {
+  @Query(() => Connector, { description: 'One connector; NOT_FOUND when it does not exist or the viewer cannot see its project' })
+  async connector(@Arg('id', () => ID, { description: "The connector's id" }) id: string, @Ctx() { services, viewer }: Context): Promise<Connector> {
     return services.policy.inProject(viewer, 'Connector', id, ProjectRole.viewer, (id) => services.connectors.get(id));
   }
 
@@ -25,14 +25,14 @@ export class ConnectorResolver {
   }
 
   @Mutation(() => Connector, { description: 'The password is stored encrypted and never returned' })
-  async createConnector(@Arg('input', () => CreateConnectorInput) input: CreateConnectorInput, @Ctx() { services, viewer }: Context): Promise<Connector> {
+  async createConnector(@Arg('input', () => CreateConnectorInput, { description: 'Where the database is and how to sign in to it' }) input: CreateConnectorInput, @Ctx() { services, viewer }: Context): Promise<Connector> {
     const user = await services.policy.requireProjectRole(viewer, input.projectId, ProjectRole.contributor);
     const { projectId, ...fields } = input;
     return services.connectors.create(projectId, user.id, fields);
   }
 
   @Mutation(() => ConnectorTestResult, { description: 'Connects from this server and tries reading and creating a table; says precisely what failed' })
-  async testConnector(@Arg('id', () => ID) id: string, @Ctx() { services, viewer }: Context): Promise<ConnectorTestResult> {
+  async testConnector(@Arg('id', () => ID, { description: 'The connector to try' }) id: string, @Ctx() { services, viewer }: Context): Promise<ConnectorTestResult> {
     const connector = await services.policy.inProject(viewer, 'Connector', id, ProjectRole.contributor, (id) => services.connectors.get(id));
     const user = services.policy.requireUser(viewer);
     // Rate-limited per user; a host outside the allowed set is answered "not allowed" without connecting.
@@ -40,7 +40,7 @@ export class ConnectorResolver {
   }
 
   @Mutation(() => Boolean, { description: 'Refused while a pipeline uses it' })
-  async deleteConnector(@Arg('id', () => ID) id: string, @Ctx() { services, viewer }: Context): Promise<boolean> {
+  async deleteConnector(@Arg('id', () => ID, { description: 'The connector to delete' }) id: string, @Ctx() { services, viewer }: Context): Promise<boolean> {
     await services.policy.inProject(viewer, 'Connector', id, ProjectRole.contributor, (id) => services.connectors.get(id));
     await services.connectors.delete(id);
     return true;

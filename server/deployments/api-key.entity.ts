@@ -7,12 +7,12 @@ import { Deployment } from './deployment.entity';
 @ObjectType({ description: "A key for one deployment's prediction API; the secret is shown only at creation" })
 export class ApiKey {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'api_keys_pkey' })
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Stable identifier, for revokeApiKey' })
   id: string;
 
   @Index('api_keys_deployment_id_idx')
   @Column('uuid', { name: 'deployment_id' })
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The deployment it opens' })
   deploymentId: string;
 
   @ManyToOne(() => Deployment, { onDelete: 'CASCADE' })
@@ -20,7 +20,7 @@ export class ApiKey {
   deployment: Deployment;
 
   @Column('text')
-  @Field(() => String)
+  @Field(() => String, { description: 'What it is for, as its creator named it' })
   name: string;
 
   @Column('text')
@@ -35,14 +35,14 @@ export class ApiKey {
   createdBy: string | null;
 
   @CreateDateColumn({ type: 'timestamptz', name: 'created_at' })
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When it was created' })
   createdAt: Date;
 
   @Column('timestamptz', { name: 'last_used_at', nullable: true })
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'The last request it authenticated (to within a minute); null: never used' })
   lastUsedAt: Date | null;
 
   @Column('timestamptz', { name: 'revoked_at', nullable: true })
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When it was revoked; null: still valid' })
   revokedAt: Date | null;
 }

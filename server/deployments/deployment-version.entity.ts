@@ -9,11 +9,11 @@ import { Deployment } from './deployment.entity';
 @ObjectType({ description: 'A main model and an optional challenger, numbered per deployment' })
 export class DeploymentVersion {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'deployment_versions_pkey' })
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Stable identifier, for rollbackDeployment' })
   id: string;
 
   @Column('uuid', { name: 'deployment_id' })
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The deployment it belongs to' })
   deploymentId: string;
 
   @ManyToOne(() => Deployment, { onDelete: 'CASCADE' })
@@ -21,12 +21,12 @@ export class DeploymentVersion {
   deployment: Deployment;
 
   @Column('integer')
-  @Field(() => Int)
+  @Field(() => Int, { description: '1, 2, … in order of creation within the deployment' })
   number: number;
 
   @Index('deployment_versions_main_model_id_idx')
   @Column('uuid', { name: 'main_model_id' })
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The model whose predictions are returned' })
   mainModelId: string;
 
   // RESTRICT: a model a deployment version names cannot disappear under it (rollback needs it).
@@ -36,7 +36,7 @@ export class DeploymentVersion {
 
   @Index('deployment_versions_challenger_model_id_idx')
   @Column('uuid', { name: 'challenger_model_id', nullable: true })
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: 'The model called after the main one for comparison; null: none' })
   challengerModelId: string | null;
 
   @ManyToOne(() => Model, { onDelete: 'RESTRICT' })
@@ -47,6 +47,6 @@ export class DeploymentVersion {
   createdBy: string | null;
 
   @CreateDateColumn({ type: 'timestamptz', name: 'created_at' })
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When it was created' })
   createdAt: Date;
 }

@@ -25,6 +25,7 @@ export enum ValidationMode {
 }
 registerEnumType(ValidationMode, {
   name: 'ValidationMode',
+  description: "How a deployment's prediction API treats rows that do not match the features",
   valuesConfig: {
     strict: { description: 'Reject unknown fields and values of the wrong type' },
     best_effort: { description: 'Drop unknown fields, impute invalid values, and say so in the response' },
@@ -36,12 +37,12 @@ registerEnumType(ValidationMode, {
 @ObjectType({ description: 'A model of an experiment behind a stable URL, with an optional challenger' })
 export class Deployment {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'deployments_pkey' })
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Stable identifier' })
   id: string;
 
   @Index('deployments_project_id_idx')
   @Column('uuid', { name: 'project_id' })
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The project it belongs to' })
   projectId: string;
 
   @ManyToOne(() => Project, { onDelete: 'RESTRICT' })
@@ -49,7 +50,7 @@ export class Deployment {
   project: Project;
 
   @Column('uuid', { name: 'experiment_id' })
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The experiment whose models it may serve' })
   experimentId: string;
 
   @ManyToOne(() => Experiment, { onDelete: 'RESTRICT' })
@@ -57,7 +58,7 @@ export class Deployment {
   experiment: Experiment;
 
   @Column('text')
-  @Field(() => String)
+  @Field(() => String, { description: 'Its name in the project' })
   name: string;
 
   @Index('deployments_slug_key', { unique: true })
@@ -66,15 +67,15 @@ export class Deployment {
   slug: string;
 
   @Column('text', { default: '' })
-  @Field(() => String)
+  @Field(() => String, { description: 'Free text; empty when none' })
   description: string;
 
   @Column('enum', { enum: DeploymentAccess, enumName: 'deployment_access' })
-  @Field(() => DeploymentAccess)
+  @Field(() => DeploymentAccess, { description: 'Who may call its prediction API' })
   access: DeploymentAccess;
 
   @Column('enum', { enum: ValidationMode, enumName: 'validation_mode', name: 'validation_mode', default: ValidationMode.strict })
-  @Field(() => ValidationMode)
+  @Field(() => ValidationMode, { description: 'How the prediction API treats rows that do not match the features' })
   validationMode: ValidationMode;
 
   /** Overrides of the default drift thresholds (setDriftThresholds); a monitoring setting, not part of the deployment's contract. */
@@ -89,6 +90,6 @@ export class Deployment {
   createdBy: string | null;
 
   @CreateDateColumn({ type: 'timestamptz', name: 'created_at' })
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When it was created' })
   createdAt: Date;
 }

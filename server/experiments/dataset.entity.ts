@@ -9,7 +9,7 @@ import type { FeatureSchema } from '../ml/types';
 @ObjectType({ description: 'An uploaded CSV file: training data, reference data or batch input' })
 export class Dataset {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'datasets_pkey' })
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Stable identifier, for trainVersion, importExperimentVersion and pipelines' })
   id: string;
 
   @Index('datasets_project_id_idx')
@@ -21,14 +21,14 @@ export class Dataset {
   project: Project;
 
   @Column('text', { name: 'file_name' })
-  @Field(() => String)
+  @Field(() => String, { description: 'The name of the uploaded file' })
   fileName: string;
 
   @Column('text')
   sha256: string;
 
   @Column('bigint', { name: 'size_bytes', transformer: { to: (v: number) => v, from: (v: string) => Number(v) } })
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Size of the CSV file in bytes' })
   sizeBytes: number;
 
   @Column('integer')
@@ -36,7 +36,7 @@ export class Dataset {
   rows: number;
 
   @Column('jsonb')
-  @Field(() => [String])
+  @Field(() => [String], { description: 'Column names from the header, in file order' })
   columns: string[];
 
   /** Types inferred from the data; a version may override them. */
@@ -48,6 +48,6 @@ export class Dataset {
   createdBy: string | null;
 
   @CreateDateColumn({ type: 'timestamptz', name: 'created_at' })
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When it was uploaded' })
   createdAt: Date;
 }

@@ -13,18 +13,28 @@ export enum VersionStatus {
   ready = 'ready',
   failed = 'failed',
 }
-registerEnumType(VersionStatus, { name: 'VersionStatus' });
+// A version and its models train (or import) together and share these three statuses: one
+// GraphQL enum, TrainingStatus, which ModelStatus (model.entity.ts) reuses.
+registerEnumType(VersionStatus, {
+  name: 'TrainingStatus',
+  description: 'Where training (or importing) a version or a model stands',
+  valuesConfig: {
+    training: { description: 'Being trained or imported' },
+    ready: { description: 'Trained: usable by deployments' },
+    failed: { description: 'Training or import failed; failureReason says why' },
+  },
+});
 
 @Entity('experiment_versions')
 @Index('experiment_versions_experiment_id_number_key', ['experimentId', 'number'], { unique: true })
 @ObjectType({ description: 'A numbered version of an experiment: its features, preprocessing and training-data profile, and its models' })
 export class ExperimentVersion {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'experiment_versions_pkey' })
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Stable identifier' })
   id: string;
 
   @Column('uuid', { name: 'experiment_id' })
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The experiment it belongs to' })
   experimentId: string;
 
   @ManyToOne(() => Experiment, { onDelete: 'CASCADE' })
@@ -32,19 +42,19 @@ export class ExperimentVersion {
   experiment: Experiment;
 
   @Column('integer')
-  @Field(() => Int)
+  @Field(() => Int, { description: '1, 2, … in order of creation within the experiment' })
   number: number;
 
   @Column('text', { default: '' })
-  @Field(() => String)
+  @Field(() => String, { description: 'Free text; empty when none' })
   description: string;
 
   @Column('enum', { enum: VersionStatus, enumName: 'version_status' })
-  @Field(() => VersionStatus)
+  @Field(() => VersionStatus, { description: 'Training until every candidate model is trained or failed' })
   status: VersionStatus;
 
   @Column('text', { name: 'failure_reason', nullable: true })
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Why the version failed; null unless status is failed' })
   failureReason: string | null;
 
   @Column('uuid', { name: 'dataset_id', nullable: true })
@@ -56,7 +66,7 @@ export class ExperimentVersion {
   dataset: Dataset | null;
 
   @Column('jsonb', { name: 'feature_schema' })
-  @Field(() => [FeatureSchemaItem])
+  @Field(() => [FeatureSchemaItem], { description: 'The input features, in the order rows are encoded' })
   featureSchema: FeatureSchema[];
 
   /** Fitted when training starts (or given with an import); null while not yet known. */
@@ -81,6 +91,6 @@ export class ExperimentVersion {
   createdBy: string | null;
 
   @CreateDateColumn({ type: 'timestamptz', name: 'created_at' })
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When it was created' })
   createdAt: Date;
 }

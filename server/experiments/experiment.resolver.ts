@@ -11,13 +11,13 @@ import { Model } from './model.entity';
 
 @ObjectType({ description: 'Progress of a training version: per candidate and epoch, then the final status' })
 class TrainingProgress {
-  @Field(() => ID) versionId: string;
-  @Field(() => VersionStatus) status: VersionStatus;
-  @Field(() => String, { nullable: true }) candidate?: string;
-  @Field(() => Int, { nullable: true }) epoch?: number;
-  @Field(() => Float, { nullable: true }) loss?: number;
-  @Field(() => Float, { nullable: true }) valLoss?: number;
-  @Field(() => String, { nullable: true }) message?: string;
+  @Field(() => ID, { description: 'The version training' }) versionId: string;
+  @Field(() => VersionStatus, { description: "The version's status" }) status: VersionStatus;
+  @Field(() => String, { nullable: true, description: 'The candidate model this is about; null for the final status' }) candidate?: string;
+  @Field(() => Int, { nullable: true, description: 'The epoch just finished, from 1' }) epoch?: number;
+  @Field(() => Float, { nullable: true, description: 'Training loss after the epoch' }) loss?: number;
+  @Field(() => Float, { nullable: true, description: 'Validation loss after the epoch' }) valLoss?: number;
+  @Field(() => String, { nullable: true, description: 'A human-readable note, e.g. why a candidate failed' }) message?: string;
 }
 
 @ObjectType({ description: 'An uploaded model\'s signature and the contract Berth proposes for it' })
@@ -32,51 +32,51 @@ class ModelContractProposal {
 
 @Resolver(() => Experiment)
 export class ExperimentResolver {
-  @Query(() => [Experiment])
-  async experiments(@Arg('projectId', () => ID) projectId: string, @Ctx() { services, viewer }: Context): Promise<Experiment[]> {
+  @Query(() => [Experiment], { description: 'The experiments of a project, by name' })
+  async experiments(@Arg('projectId', () => ID, { description: 'The project' }) projectId: string, @Ctx() { services, viewer }: Context): Promise<Experiment[]> {
     await services.policy.requireProjectRole(viewer, projectId, ProjectRole.viewer);
     return services.experiments.list(projectId);
   }
 
-  @Query(() => Experiment)
-  async experiment(@Arg('id', () => ID) id: string, @Ctx() { services, viewer }: Context): Promise<Experiment> {
+  @Query(() => Experiment, { description: 'One experiment; NOT_FOUND when it does not exist or the viewer cannot see its project' })
+  async experiment(@Arg('id', () => ID, { description: "The experiment's id" }) id: string, @Ctx() { services, viewer }: Context): Promise<Experiment> {
     return services.policy.inProject(viewer, 'Experiment', id, ProjectRole.viewer, (id) => services.experiments.get(id));
   }
 
-  @FieldResolver(() => [ExperimentVersion])
+  @FieldResolver(() => [ExperimentVersion], { description: 'Its versions, newest first' })
   versions(@Root() experiment: Experiment, @Ctx() { services }: Context): Promise<ExperimentVersion[]> {
     return services.experiments.versions(experiment.id);
   }
 
   @Query(() => [Dataset], { description: 'Uploaded CSV files of a project, newest first' })
-  async datasets(@Arg('projectId', () => ID) projectId: string, @Ctx() { services, viewer }: Context): Promise<Dataset[]> {
+  async datasets(@Arg('projectId', () => ID, { description: 'The project' }) projectId: string, @Ctx() { services, viewer }: Context): Promise<Dataset[]> {
     await services.policy.requireProjectRole(viewer, projectId, ProjectRole.viewer);
     return services.datasets.list(projectId);
   }
 
-  @Mutation(() => Experiment)
-  async createExperiment(@Arg('input', () => CreateExperimentInput) input: CreateExperimentInput, @Ctx() { services, viewer }: Context): Promise<Experiment> {
+  @Mutation(() => Experiment, { description: 'An experiment without versions; train or import one next' })
+  async createExperiment(@Arg('input', () => CreateExperimentInput, { description: 'Its name, task and target column' }) input: CreateExperimentInput, @Ctx() { services, viewer }: Context): Promise<Experiment> {
     await services.policy.requireProjectRole(viewer, input.projectId, ProjectRole.contributor);
     return services.experiments.create(input.projectId, input);
   }
 
   @Mutation(() => ExperimentVersion, { description: 'Creates version n+1 and trains candidate models in the background; follow trainingProgress' })
-  async trainExperimentVersion(@Arg('input', () => TrainVersionInput) input: TrainVersionInput, @Ctx() { services, viewer }: Context): Promise<ExperimentVersion> {
+  async trainExperimentVersion(@Arg('input', () => TrainVersionInput, { description: 'The experiment, the training data and optionally the features' }) input: TrainVersionInput, @Ctx() { services, viewer }: Context): Promise<ExperimentVersion> {
     const experiment = await services.policy.inProject(viewer, 'Experiment', input.experimentId, ProjectRole.contributor, (id) => services.experiments.get(id));
     return services.experiments.createTrainingVersion(experiment, services.policy.requireUser(viewer).id, input);
   }
 
   @Mutation(() => ExperimentVersion, { description: 'Creates version n+1 from an uploaded TF.js model and its reference data' })
-  async importExperimentVersion(@Arg('input', () => ImportVersionInput) input: ImportVersionInput, @Ctx() { services, viewer }: Context): Promise<ExperimentVersion> {
+  async importExperimentVersion(@Arg('input', () => ImportVersionInput, { description: 'The uploaded model, its reference data and its contract' }) input: ImportVersionInput, @Ctx() { services, viewer }: Context): Promise<ExperimentVersion> {
     const experiment = await services.policy.inProject(viewer, 'Experiment', input.experimentId, ProjectRole.contributor, (id) => services.experiments.get(id));
     return services.experiments.importVersion(experiment, services.policy.requireUser(viewer).id, input);
   }
 
   @Query(() => ModelContractProposal, { description: 'What an uploaded model declares and the input/output contract Berth proposes for it, for confirmation before importExperimentVersion' })
   async modelContractProposal(
-    @Arg('experimentId', () => ID) experimentId: string,
-    @Arg('datasetId', () => ID) datasetId: string,
-    @Arg('modelUploadId', () => ID) modelUploadId: string,
+    @Arg('experimentId', () => ID, { description: 'The experiment the model is for' }) experimentId: string,
+    @Arg('datasetId', () => ID, { description: 'The reference data' }) datasetId: string,
+    @Arg('modelUploadId', () => ID, { description: 'The uploaded model' }) modelUploadId: string,
     @Ctx() { services, viewer }: Context,
   ): Promise<ModelContractProposal> {
     const experiment = await services.policy.inProject(viewer, 'Experiment', experimentId, ProjectRole.contributor, (id) => services.experiments.get(id));
@@ -84,34 +84,35 @@ export class ExperimentResolver {
   }
 
   @Mutation(() => Boolean, { description: 'Refused while a deployment uses one of its models' })
-  async deleteExperiment(@Arg('id', () => ID) id: string, @Ctx() { services, viewer }: Context): Promise<boolean> {
+  async deleteExperiment(@Arg('id', () => ID, { description: 'The experiment to delete, with its versions and models' }) id: string, @Ctx() { services, viewer }: Context): Promise<boolean> {
     await services.policy.inProject(viewer, 'Experiment', id, ProjectRole.contributor, (id) => services.experiments.get(id));
     await services.experiments.delete(id);
     return true;
   }
 
   @Mutation(() => Boolean, { description: 'Refused while a deployment uses one of its models' })
-  async deleteExperimentVersion(@Arg('id', () => ID) id: string, @Ctx() { services, viewer }: Context): Promise<boolean> {
+  async deleteExperimentVersion(@Arg('id', () => ID, { description: 'The version to delete, with its models' }) id: string, @Ctx() { services, viewer }: Context): Promise<boolean> {
     await services.policy.inProject(viewer, 'Experiment version', id, ProjectRole.contributor, async (id) => services.experiments.get((await services.experiments.version(id)).experimentId));
     await services.experiments.deleteVersion(id);
     return true;
   }
 
   @Subscription(() => TrainingProgress, {
+    description: 'Epochs of each candidate while a version trains, then its final status',
     subscribe: async ({ args, context }) => {
       const { services, viewer } = context as Context;
       await services.policy.inProject(viewer, 'Experiment version', args.versionId as string, ProjectRole.viewer, async (id) => services.experiments.get((await services.experiments.version(id)).experimentId));
       return services.bus.subscribe(TRAINING_PROGRESS, args.versionId);
     },
   })
-  trainingProgress(@Arg('versionId', () => ID) _versionId: string, @Root() progress: Progress): TrainingProgress {
+  trainingProgress(@Arg('versionId', () => ID, { description: 'A version being trained' }) _versionId: string, @Root() progress: Progress): TrainingProgress {
     return progress;
   }
 }
 
 @Resolver(() => ExperimentVersion)
 export class ExperimentVersionResolver {
-  @FieldResolver(() => [Model])
+  @FieldResolver(() => [Model], { description: 'Its candidate models (an imported version has one), by name' })
   models(@Root() version: ExperimentVersion, @Ctx() { services }: Context): Promise<Model[]> {
     return services.experiments.models(version.id);
   }

@@ -7,7 +7,6 @@ import type { Context } from '../graphql/context';
 import { ProjectRole } from '../projects/collaborator.entity';
 import type { DriftThresholds as Thresholds } from './drift/calibration';
 import { stepFor } from './monitoring.service';
-import { badInput } from '../platform/errors';
 
 const SIGNIFICANCE = 'Significance level α (default 0.05): the chance that a window without drift is flagged on any feature; Holm\'s correction over the features keeps the dataset verdict at α';
 const JS_FLOOR = 'Effect-size floor of categorical features and class predictions (default 0.03): a Jensen–Shannon distance (base 2, 0–1) below it never drifts, however many rows';
@@ -58,10 +57,10 @@ abstract class DistributionDrift {
   @Field(() => Float, { nullable: true, description: 'Upper bound of the bin approximation of wasserstein, in standard deviations' }) wassersteinError?: number;
   @Field(() => Boolean, { description: 'Significant after the correction over the features, and an effect at least its floor' }) drifted: boolean;
   @Field(() => DriftTestEnum, { nullable: true, description: 'The test the verdict rests on; null without enough data' }) test?: string;
-  @Field(() => Float, { nullable: true, description: 'z for rank-sum, χ² for chi-square' }) statistic?: number;
+  @Field(() => Float, { nullable: true, description: 'The test statistic: z for rank-sum, χ² for chi-square' }) statistic?: number;
   @Field(() => Int, { nullable: true, description: 'Degrees of freedom of χ²; 0 for rank-sum' }) df?: number;
-  @Field(() => Float, { nullable: true, description: 'p-value of the test, before correction' }) pValue?: number;
-  @Field(() => Float, { nullable: true, description: 'p-value after the correction over the features, compared with significance' }) adjustedPValue?: number;
+  @Field(() => Float, { nullable: true, description: 'The p-value of the test, before correction' }) pValue?: number;
+  @Field(() => Float, { nullable: true, description: 'The p-value after the correction over the features, compared with significance' }) adjustedPValue?: number;
   @Field(() => Float, { nullable: true, description: 'The significance level the adjusted p-value is compared with' }) significance?: number;
   @Field(() => DriftEffect, { nullable: true, description: 'The effect size the floor applies to; null without enough data' }) effect?: string;
   @Field(() => Float, { nullable: true, description: 'The measured effect, in the units of effect' }) effectSize?: number;
@@ -120,7 +119,7 @@ class DriftPoint {
   @Field(() => Int, { description: 'Live rows counted, missing values included' }) rows: number;
   @Field(() => Float, { nullable: true, description: 'Jensen–Shannon distance (base 2, 0 to 1); null without enough rows' }) jensenShannon: number | null;
   @Field(() => Float, { nullable: true, description: 'Numeric features: Wasserstein distance in training standard deviations; null otherwise or without enough rows' }) wasserstein: number | null;
-  @Field(() => Float, { nullable: true, description: "p-value after the correction over this point's features" }) adjustedPValue: number | null;
+  @Field(() => Float, { nullable: true, description: "The p-value after the correction over this point's features" }) adjustedPValue: number | null;
   @Field(() => Boolean, { description: 'The same rule as deploymentDrift, applied to this hour or day' }) drifted: boolean;
   @Field(() => Boolean, { description: 'The share of missing values changed in this hour or day' }) missingChanged: boolean;
   @Field(() => String, { description: 'The verdict in one sentence' }) reason: string;
@@ -217,7 +216,7 @@ export class MonitoringResolver {
   @Query(() => DriftReport, { description: 'Input and prediction drift; by default since the current version was switched in' })
   async deploymentDrift(
     @Arg('deploymentId', () => ID, { description: 'The deployment' }) deploymentId: string,
-    @Arg('from', () => Date, { nullable: true, description: 'Start of the range, rounded down to the hour' }) from: Date | null,
+    @Arg('from', () => Date, { nullable: true, description: 'Start of the range, rounded down to the hour; when omitted, when the current version was switched in' }) from: Date | null,
     @Arg('to', () => Date, { nullable: true, description: 'End of the range, rounded up to the hour; now when omitted' }) to: Date | null,
     @Ctx() { services, viewer }: Context,
   ): Promise<DriftReport> {
@@ -228,7 +227,7 @@ export class MonitoringResolver {
   @Query(() => Monitoring, { description: 'Traffic, latency, drift over time and main vs challenger' })
   async deploymentMonitoring(
     @Arg('deploymentId', () => ID, { description: 'The deployment' }) deploymentId: string,
-    @Arg('from', () => Date, { nullable: true, description: 'Start of the range, rounded down to the hour' }) from: Date | null,
+    @Arg('from', () => Date, { nullable: true, description: 'Start of the range, rounded down to the hour; when omitted, when the current version was switched in' }) from: Date | null,
     @Arg('to', () => Date, { nullable: true, description: 'End of the range, rounded up to the hour; now when omitted' }) to: Date | null,
     @Arg('granularity', () => TimeStep, { defaultValue: TimeStep.day, description: 'The step of drift over time and performance' }) granularity: TimeStep,
     @Arg('trafficStep', () => TimeStep, { nullable: true, description: 'The step of traffic; when omitted, hour for ranges up to 2 days, day beyond' }) trafficStep: TimeStep | null,

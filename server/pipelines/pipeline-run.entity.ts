@@ -9,13 +9,30 @@ export enum RunStatus {
   failed = 'failed',
   cancelled = 'cancelled',
 }
-registerEnumType(RunStatus, { name: 'PipelineRunStatus' });
+registerEnumType(RunStatus, {
+  name: 'PipelineRunStatus',
+  description: 'Where a pipeline run stands',
+  valuesConfig: {
+    queued: { description: 'Waiting for a worker' },
+    running: { description: 'Reading, predicting and writing' },
+    succeeded: { description: 'Done; its files are ready' },
+    failed: { description: 'Stopped; error says why (a retry may follow)' },
+    cancelled: { description: 'Stopped by cancelPipelineRun' },
+  },
+});
 
 export enum RunTrigger {
   schedule = 'schedule',
   manual = 'manual',
 }
-registerEnumType(RunTrigger, { name: 'PipelineRunTrigger' });
+registerEnumType(RunTrigger, {
+  name: 'PipelineRunTrigger',
+  description: 'What started a pipeline run',
+  valuesConfig: {
+    schedule: { description: "The pipeline's cron schedule" },
+    manual: { description: 'runPipelineNow' },
+  },
+});
 
 /** One stored result file of a run. */
 export interface RunFile {
@@ -29,12 +46,12 @@ export type RunFileKind = 'main' | 'challenger' | 'errors';
 @ObjectType({ description: 'One execution of a pipeline' })
 export class PipelineRun {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pipeline_runs_pkey' })
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Stable identifier' })
   id: string;
 
   @Index('pipeline_runs_pipeline_id_created_at_idx', ['pipelineId', 'createdAt'])
   @Column('uuid', { name: 'pipeline_id' })
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The pipeline it belongs to' })
   pipelineId: string;
 
   @ManyToOne(() => Pipeline, { onDelete: 'CASCADE' })
@@ -42,11 +59,11 @@ export class PipelineRun {
   pipeline: Pipeline;
 
   @Column('enum', { enum: RunStatus, enumName: 'pipeline_run_status' })
-  @Field(() => RunStatus)
+  @Field(() => RunStatus, { description: 'Where the run stands' })
   status: RunStatus;
 
   @Column('enum', { enum: RunTrigger, enumName: 'pipeline_run_trigger' })
-  @Field(() => RunTrigger)
+  @Field(() => RunTrigger, { description: 'What started it' })
   trigger: RunTrigger;
 
   @Column('uuid', { name: 'triggered_by', nullable: true })
@@ -57,15 +74,15 @@ export class PipelineRun {
   deploymentVersion: number | null;
 
   @Column('integer', { default: 1 })
-  @Field(() => Int)
+  @Field(() => Int, { description: '1 for the first attempt, then 2, … for retries' })
   attempt: number;
 
   @Column('integer', { name: 'rows_read', default: 0 })
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Rows read from the source so far' })
   rowsRead: number;
 
   @Column('integer', { name: 'rows_predicted', default: 0 })
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Rows predicted so far' })
   rowsPredicted: number;
 
   @Column('integer', { name: 'rows_failed', default: 0 })
@@ -92,14 +109,14 @@ export class PipelineRun {
   files: Partial<Record<RunFileKind, RunFile>>;
 
   @Column('timestamptz', { name: 'started_at', nullable: true })
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When a worker started it; null while queued' })
   startedAt: Date | null;
 
   @Column('timestamptz', { name: 'finished_at', nullable: true })
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When it ended; null while queued or running' })
   finishedAt: Date | null;
 
   @CreateDateColumn({ type: 'timestamptz', name: 'created_at' })
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When it was queued' })
   createdAt: Date;
 }

@@ -10,17 +10,17 @@ import { Pipeline } from './pipeline.entity';
 
 @Resolver(() => Pipeline)
 export class PipelineResolver {
-  @Query(() => [Pipeline])
-  async pipelines(@Arg('deploymentId', () => ID) deploymentId: string, @Ctx() { services, viewer }: Context): Promise<Pipeline[]> {
+  @Query(() => [Pipeline], { description: 'The pipelines of a deployment, by name' })
+  async pipelines(@Arg('deploymentId', () => ID, { description: 'The deployment' }) deploymentId: string, @Ctx() { services, viewer }: Context): Promise<Pipeline[]> {
     await services.policy.inProject(viewer, 'Deployment', deploymentId, ProjectRole.viewer, (id) => services.deployments.get(id));
     return services.pipelines.list(deploymentId);
   }
 
   @Query(() => [PipelineRun], { description: 'Newest first' })
   async pipelineRuns(
-    @Arg('pipelineId', () => ID) pipelineId: string,
-    @Arg('limit', () => Int, { defaultValue: 20 }) limit: number,
-    @Arg('offset', () => Int, { defaultValue: 0 }) offset: number,
+    @Arg('pipelineId', () => ID, { description: 'The pipeline' }) pipelineId: string,
+    @Arg('limit', () => Int, { defaultValue: 20, description: 'At most this many, up to 100' }) limit: number,
+    @Arg('offset', () => Int, { defaultValue: 0, description: 'Skip this many of the newest first' }) offset: number,
     @Ctx() { services, viewer }: Context,
   ): Promise<PipelineRun[]> {
     const runs = page(offset, limit, 100);
@@ -34,22 +34,22 @@ export class PipelineResolver {
   }
 
   @FieldResolver(() => [Date], { description: 'The next run times (none when paused or manual)' })
-  nextRunTimes(@Root() pipeline: Pipeline, @Arg('count', () => Int, { defaultValue: 5 }) count: number, @Ctx() { services }: Context): Date[] {
+  nextRunTimes(@Root() pipeline: Pipeline, @Arg('count', () => Int, { defaultValue: 5, description: 'How many, 0 to 50' }) count: number, @Ctx() { services }: Context): Date[] {
     if (count < 0) throw badInput('count', `must be 0 or more, got ${count}`);
     return services.pipelines.nextRuns(pipeline, Math.min(count, 50));
   }
 
-  @Mutation(() => Pipeline)
-  async createPipeline(@Arg('input', () => CreatePipelineInput) input: CreatePipelineInput, @Ctx() { services, viewer }: Context): Promise<Pipeline> {
+  @Mutation(() => Pipeline, { description: 'Creates a pipeline; it runs on its schedule, or with runPipelineNow' })
+  async createPipeline(@Arg('input', () => CreatePipelineInput, { description: 'Its deployment, source, destination and schedule' }) input: CreatePipelineInput, @Ctx() { services, viewer }: Context): Promise<Pipeline> {
     await services.policy.inProject(viewer, 'Deployment', input.deploymentId, ProjectRole.contributor, (id) => services.deployments.get(id));
     return services.pipelines.create(services.policy.requireUser(viewer).id, input);
   }
 
   @Mutation(() => Pipeline, { description: 'A null cron makes the pipeline manual-only' })
   async updatePipelineSchedule(
-    @Arg('id', () => ID) id: string,
-    @Arg('cron', () => String, { nullable: true }) cron: string | null,
-    @Arg('timezone', () => String, { nullable: true }) timezone: string | null,
+    @Arg('id', () => ID, { description: 'The pipeline' }) id: string,
+    @Arg('cron', () => String, { nullable: true, description: 'Cron expression (5 fields); null: manual runs only' }) cron: string | null,
+    @Arg('timezone', () => String, { nullable: true, description: 'IANA time zone; UTC when omitted' }) timezone: string | null,
     @Ctx() { services, viewer }: Context,
   ): Promise<Pipeline> {
     await this.requireWrite(id, { services, viewer });
@@ -57,26 +57,26 @@ export class PipelineResolver {
   }
 
   @Mutation(() => Pipeline, { description: 'Pauses or resumes the schedule' })
-  async setPipelineEnabled(@Arg('id', () => ID) id: string, @Arg('enabled', () => Boolean) enabled: boolean, @Ctx() { services, viewer }: Context): Promise<Pipeline> {
+  async setPipelineEnabled(@Arg('id', () => ID, { description: 'The pipeline' }) id: string, @Arg('enabled', () => Boolean, { description: 'False pauses the schedule, true resumes it' }) enabled: boolean, @Ctx() { services, viewer }: Context): Promise<Pipeline> {
     await this.requireWrite(id, { services, viewer });
     return services.pipelines.setEnabled(id, enabled);
   }
 
-  @Mutation(() => Boolean)
-  async deletePipeline(@Arg('id', () => ID) id: string, @Ctx() { services, viewer }: Context): Promise<boolean> {
+  @Mutation(() => Boolean, { description: 'Deletes the pipeline with its runs and their files' })
+  async deletePipeline(@Arg('id', () => ID, { description: 'The pipeline to delete' }) id: string, @Ctx() { services, viewer }: Context): Promise<boolean> {
     await this.requireWrite(id, { services, viewer });
     await services.pipelines.delete(id);
     return true;
   }
 
-  @Mutation(() => PipelineRun)
-  async runPipelineNow(@Arg('id', () => ID) id: string, @Ctx() { services, viewer }: Context): Promise<PipelineRun> {
+  @Mutation(() => PipelineRun, { description: 'Queues a manual run; follow it with pipelineRunUpdated' })
+  async runPipelineNow(@Arg('id', () => ID, { description: 'The pipeline to run' }) id: string, @Ctx() { services, viewer }: Context): Promise<PipelineRun> {
     const user = await this.requireWrite(id, { services, viewer });
     return services.pipelines.runNow(id, user.id);
   }
 
-  @Mutation(() => PipelineRun)
-  async cancelPipelineRun(@Arg('runId', () => ID) runId: string, @Ctx() { services, viewer }: Context): Promise<PipelineRun> {
+  @Mutation(() => PipelineRun, { description: 'A queued run is cancelled at once, a running one at its next chunk' })
+  async cancelPipelineRun(@Arg('runId', () => ID, { description: 'The run to cancel' }) runId: string, @Ctx() { services, viewer }: Context): Promise<PipelineRun> {
     await services.policy.inProject(viewer, 'Pipeline run', runId, ProjectRole.contributor, async (id) => services.pipelines.get((await services.pipelines.run(id)).pipelineId));
     return services.pipelines.cancel(runId);
   }
@@ -89,7 +89,7 @@ export class PipelineResolver {
       return services.bus.subscribe(PIPELINE_RUN_UPDATED, args.pipelineId);
     },
   })
-  pipelineRunUpdated(@Arg('pipelineId', () => ID) _pipelineId: string, @Root() update: { runId: string }, @Ctx() { services }: Context): Promise<PipelineRun> {
+  pipelineRunUpdated(@Arg('pipelineId', () => ID, { description: 'The pipeline' }) _pipelineId: string, @Root() update: { runId: string }, @Ctx() { services }: Context): Promise<PipelineRun> {
     return services.pipelines.run(update.runId);
   }
 

@@ -11,6 +11,7 @@ export enum ProjectRole {
 }
 registerEnumType(ProjectRole, {
   name: 'ProjectRole',
+  description: 'What a collaborator may do in a project; each role includes the ones before it',
   valuesConfig: {
     viewer: { description: 'Reads everything in the project' },
     contributor: { description: 'Also creates and changes experiments, deployments and pipelines' },
@@ -26,9 +27,9 @@ export const PROJECT_ROLE_RANK: Record<ProjectRole, number> = { viewer: 0, contr
  */
 @ObjectType('CollaboratorUser', { description: 'Who a collaborator is, as the members of a project see them' })
 export class CollaboratorUser {
-  @Field(() => ID) id: string;
-  @Field(() => String) email: string;
-  @Field(() => String) name: string;
+  @Field(() => ID, { description: "The user's id" }) id: string;
+  @Field(() => String, { description: 'Their sign-in address' }) email: string;
+  @Field(() => String, { description: 'Their display name' }) name: string;
 }
 
 @Entity('project_collaborators')
@@ -47,11 +48,11 @@ export class Collaborator {
 
   @ManyToOne(() => User, { onDelete: 'CASCADE', eager: true })
   @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'project_collaborators_user_id_fkey' })
-  @Field(() => CollaboratorUser)
+  @Field(() => CollaboratorUser, { description: 'The collaborating user' })
   user: User;
 
   @Column('enum', { enum: ProjectRole, enumName: 'project_role' })
-  @Field(() => ProjectRole)
+  @Field(() => ProjectRole, { description: 'What the user may do in the project' })
   role: ProjectRole;
 
   @CreateDateColumn({ type: 'timestamptz', name: 'created_at' })

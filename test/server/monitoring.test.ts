@@ -75,7 +75,7 @@ describe('monitoring', async () => {
     expect(report.features.every((f: any) => f.psiBand === 'stable')).toBe(true);
     // Each verdict carries its reason: the test, its value, the threshold for this window.
     for (const f of report.features) {
-      expect(f.test).toBe(['Island', 'Sex'].includes(f.feature) ? 'chi-square' : 'rank-sum');
+      expect(f.test).toBe(['Island', 'Sex'].includes(f.feature) ? 'chi_square' : 'rank_sum');
       expect(f.reason).toMatch(/^no drift: (rank-sum test z|χ² test χ²) = .*within noise.*this window needs about/);
       expect(f.adjustedPValue).toBeGreaterThan(0.05);
       expect(f.missing.changed).toBe(false);
@@ -89,12 +89,12 @@ describe('monitoring', async () => {
     // One drifted feature is enough once it is significant after the correction over the features.
     expect(report.drifted).toBe(true);
     const beak = report.features.find((f: any) => f.feature === 'Beak Length (mm)');
-    expect(beak).toMatchObject({ test: 'rank-sum', effect: 'wasserstein', effectFloor: 0.1, significance: 0.05, drifted: true });
+    expect(beak).toMatchObject({ test: 'rank_sum', effect: 'wasserstein', effectFloor: 0.1, significance: 0.05, drifted: true });
     expect(beak.wasserstein).toBeGreaterThan(1);
     expect(beak.adjustedPValue).toBeLessThan(1e-6);
     expect(beak.reason).toMatch(/^drifted: rank-sum test z = [\d.]+, p = .*: significant\); Wasserstein [\d.]+ σ/);
     const island = report.features.find((f: any) => f.feature === 'Island');
-    expect(island).toMatchObject({ test: 'chi-square', df: 2, effect: 'jensenShannon', drifted: true });
+    expect(island).toMatchObject({ test: 'chi_square', df: 2, effect: 'jensenShannon', drifted: true });
 
     // The floors and the significance level are the deployment's: a 2-σ floor leaves the island alone.
     const set = await graphql(

@@ -13,7 +13,7 @@ const TYPES = ['numeric', 'categorical', 'boolean'] as const;
 interface FeatureChoice {
   name: string;
   inferred: string;
-  type: string;
+  type: (typeof TYPES)[number];
   include: boolean;
 }
 
@@ -77,7 +77,7 @@ export function TrainVersion({ projectId, experiment, onChanged, onClose }: { pr
         experimentId: experiment.id,
         datasetId: dataset.id,
         description: description || null,
-        features: features.filter((feature) => feature.include).map((feature) => ({ name: feature.name, type: feature.type, nullable: true })),
+        features: features.filter((feature) => feature.include).map((feature) => ({ name: feature.name, type: feature.type as (typeof TYPES)[number], nullable: true })),
       },
     });
     if (result.error || !result.data) {
@@ -146,7 +146,7 @@ export function TrainVersion({ projectId, experiment, onChanged, onClose }: { pr
                             value={feature.type}
                             disabled={!feature.include}
                             data={[...TYPES]}
-                            onChange={(event) => update(feature.name, { type: event.currentTarget.value })}
+                            onChange={(event) => update(feature.name, { type: event.currentTarget.value as FeatureChoice['type'] })}
                           />
                         </Table.Td>
                       </Table.Tr>
