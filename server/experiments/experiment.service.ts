@@ -190,45 +190,12 @@ export class ExperimentService {
     } finally {
       model.dispose();
     }
-    const profiler = createProfiler(schema);
-    for (const row of rows) profiler.add(row);
-
-    return this.db.transaction(async (tx) => {
-      const number = await nextVersionNumber(tx, experiment.id);
-      const version = await tx.save(
-        tx.create(ExperimentVersion, {
-          experimentId: experiment.id,
-          number,
-          description: request.description?.trim() ?? '',
-          status: VersionStatus.ready,
-          datasetId: dataset.id,
-          featureSchema: schema,
-          preprocessing: spec,
-          profile: profiler.finish(),
-          labels: spec.target.task === 'regression' ? null : spec.target.labels,
-          example: exampleRow(rows, schema),
-          createdBy,
-        }),
-      );
-      await tx.save(
-        tx.create(Model, {
-          versionId: version.id,
-          name: request.modelName?.trim() || 'imported',
-          algorithm: 'imported',
-          format: upload.format,
-          status: ModelStatus.ready,
-          files: upload.files,
-          inputWidth: upload.inputWidth,
-          outputWidth: upload.outputWidth,
-          metrics: evaluation.metrics,
-          holdoutDistribution: evaluation.distribution,
-          isBest: true,
-          sizeBytes: upload.files.reduce((sum, f) => sum + f.size, 0),
-        }),
-      );
-      // The files now belong to the model.
-      await tx.delete(ModelUpload, upload.id);
-      return version;
+    return this.storeImport(experiment, createdBy, request, { upload, dataset, schema, rows, spec }, {
+      contract: null,
+      inputWidth: upload.inputWidth,
+      outputWidth: upload.outputWidth,
+      metrics: evaluation.metrics,
+      holdoutDistribution: evaluation.distribution,
     });
   }
 
@@ -287,6 +254,28 @@ export class ExperimentService {
           'Declare the order of the model\'s output columns, or set acceptLabelOrder to import it as it is',
       );
     }
+    return this.storeImport(experiment, createdBy, request, of, {
+      contract,
+      inputWidth: upload.inputWidth,
+      outputWidth: runtimeOutputWidth(contract, spec),
+      metrics: check.metrics,
+      holdoutDistribution: check.distribution,
+    });
+  }
+
+  /**
+   * Stores an imported model's version and model in one transaction: the reference profile of
+   * its CSV, the files (they now belong to the model, so the upload goes) and what the import
+   * measured. Nothing is stored when any step fails.
+   */
+  private async storeImport(
+    experiment: Experiment,
+    createdBy: string,
+    request: ImportRequest,
+    of: { upload: ModelUpload; dataset: { id: string }; schema: FeatureSchema[]; rows: Row[]; spec: PreprocessingSpec },
+    model: Pick<Model, 'contract' | 'inputWidth' | 'outputWidth' | 'metrics' | 'holdoutDistribution'>,
+  ): Promise<ExperimentVersion> {
+    const { upload, dataset, schema, rows, spec } = of;
     const profiler = createProfiler(schema);
     for (const row of rows) profiler.add(row);
     return this.db.transaction(async (tx) => {
@@ -314,15 +303,12 @@ export class ExperimentService {
           format: upload.format,
           status: ModelStatus.ready,
           files: upload.files,
-          contract,
-          inputWidth: upload.inputWidth,
-          outputWidth: runtimeOutputWidth(contract, spec),
-          metrics: check.metrics,
-          holdoutDistribution: check.distribution,
+          ...model,
           isBest: true,
           sizeBytes: upload.files.reduce((sum, f) => sum + f.size, 0),
         }),
       );
+      // The files now belong to the model.
       await tx.delete(ModelUpload, upload.id);
       return version;
     });
