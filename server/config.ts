@@ -133,6 +133,7 @@ export const ENVIRONMENT_VARIABLES = [
   'BERTH_S3_ACCESS_KEY_ID',
   'BERTH_S3_SECRET_ACCESS_KEY',
   'BERTH_S3_FORCE_PATH_STYLE',
+  'BERTH_S3_PRESIGNED_DOWNLOADS',
 ] as const;
 
 /** NODE_ENV is read too, only to choose defaults (the image sets it to production). */
@@ -243,6 +244,7 @@ export function loadConfig(env: Env = process.env as Env): Config {
       region: read('BERTH_S3_REGION') ?? (endpoint ? 'us-east-1' : undefined),
       credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
       forcePathStyle,
+      presignedDownloads: oneOf('BERTH_S3_PRESIGNED_DOWNLOADS', ['on', 'off'] as const, 'off') === 'on',
     };
   })();
 

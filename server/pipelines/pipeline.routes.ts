@@ -20,8 +20,11 @@ export function mountPipelineRoutes(app: FastifyInstance, services: PipelineRout
       const pipeline = await services.pipelines.get(run.pipelineId);
       return { run, pipeline, projectId: pipeline.projectId };
     });
-    const { stream, size } = await services.pipelines.file(run, request.params.kind as RunFileKind);
     const name = `${pipeline.name.replace(/[^A-Za-z0-9_-]+/g, '-')}-${run.id.slice(0, 8)}-${request.params.kind}.csv`;
+    // With BERTH_S3_PRESIGNED_DOWNLOADS the client fetches the file from object storage itself.
+    const url = await services.pipelines.fileUrl(run, request.params.kind as RunFileKind, name);
+    if (url) return reply.redirect(url, 302);
+    const { stream, size } = await services.pipelines.file(run, request.params.kind as RunFileKind);
     return reply.header('content-type', 'text/csv; charset=utf-8').header('content-length', size).header('content-disposition', `attachment; filename="${name}"`).send(stream);
   });
 }

@@ -193,6 +193,13 @@ export class PipelineService {
     return pipeline.scheduleCron ? `${cronstrue.toString(pipeline.scheduleCron, { use24HourTimeFormat: true })} (${pipeline.scheduleTimezone})` : null;
   }
 
+  /** A pre-signed URL of a run's file in object storage, when the store hands them out. */
+  async fileUrl(run: PipelineRun, kind: RunFileKind, fileName: string): Promise<string | undefined> {
+    const file = run.files[kind];
+    if (!file) throw notFound(`The ${kind} file of run`, run.id);
+    return this.artifacts.downloadUrl(file.sha256, { fileName, contentType: 'text/csv; charset=utf-8' });
+  }
+
   /** The stored file of a run, as a stream (hash checked at the end). */
   async file(run: PipelineRun, kind: RunFileKind): Promise<{ stream: Readable; size: number }> {
     const file = run.files[kind];

@@ -70,7 +70,8 @@ describe('two replicas without a shared folder (PostgreSQL + S3-compatible stora
   afterAll(() => removeTestS3(s3));
   const shared = { ...s3.env('berth-artifacts', 'replicas'), BERTH_SECRET: 'a-shared-secret-for-every-replica-0123456789', BERTH_PROBE_INTERVAL_MS: '0' };
   const a = await startTestBerth({ env: { ...shared, BERTH_ROLE: 'api' } });
-  const b = await startBerthProcess({ ...shared, DATABASE_URL: a.databaseUrl, BERTH_ROLE: 'all' });
+  // B hands out pre-signed URLs for pipeline files; A streams them.
+  const b = await startBerthProcess({ ...shared, DATABASE_URL: a.databaseUrl, BERTH_ROLE: 'all', BERTH_S3_PRESIGNED_DOWNLOADS: 'on' });
   const admin = await a.login(ADMIN.email, ADMIN.password);
   const replicas = [a.url, b.url];
   /** What the replica at `base` serves of a deployment (each replica answers with its own registry). */
@@ -129,7 +130,16 @@ describe('two replicas without a shared folder (PostgreSQL + S3-compatible stora
     expect(run).toMatchObject({ status: 'succeeded', error: null, rowsPredicted: records.length });
     const response = await fetch(`${a.url}/api/v1/pipeline-runs/${runId}/files/main`, { headers: { authorization: `Bearer ${admin}` } });
     expect(response.status).toBe(200);
-    expect(parse(await response.text(), { columns: true })).toHaveLength(records.length);
+    const streamed = await response.text();
+    expect(parse(streamed, { columns: true })).toHaveLength(records.length);
+    // From B: a redirect to the object in storage, which serves the same bytes.
+    const redirect = await fetch(`${b.url}/api/v1/pipeline-runs/${runId}/files/main`, { headers: { authorization: `Bearer ${admin}` }, redirect: 'manual' });
+    expect(redirect.status).toBe(302);
+    const location = redirect.headers.get('location')!;
+    expect(location).toMatch(new RegExp(`^${s3.endpoint}/berth-artifacts/replicas/.*X-Amz-Signature=`));
+    const direct = await fetch(location);
+    expect(direct.status).toBe(200);
+    expect(await direct.text()).toBe(streamed);
   });
 
   it('switches versions under load with zero failed responses on both replicas', async () => {

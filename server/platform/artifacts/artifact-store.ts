@@ -45,6 +45,11 @@ export interface ArtifactStore {
   delete(sha256: string): Promise<void>;
   /** Where one artifact is (a path or an object key), as error messages name it. */
   locationOf(sha256: string): string;
+  /**
+   * A short-lived URL a client can download the artifact from directly, when the store is
+   * configured to hand them out (BERTH_S3_PRESIGNED_DOWNLOADS); undefined: stream it through Berth.
+   */
+  downloadUrl(sha256: string, download: { fileName: string; contentType: string }): Promise<string | undefined>;
 }
 
 export class ArtifactTooLargeError extends Error {

@@ -20,6 +20,8 @@ export type ArtifactSettings =
       /** Unset: the AWS SDK's own chain (AWS_* variables, web identity, instance role). */
       credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
       forcePathStyle: boolean;
+      /** Downloads of pipeline files redirect to pre-signed URLs (clients must reach the endpoint). */
+      presignedDownloads: boolean;
     };
 
 /** The store the configuration names: S3-compatible storage with BERTH_ARTIFACTS_URL, else the data folder. */
@@ -33,6 +35,7 @@ export function createArtifactStore(config: { artifacts: ArtifactSettings; dataD
     region: settings.region,
     credentials: settings.credentials,
     forcePathStyle: settings.forcePathStyle,
+    presignedDownloads: settings.presignedDownloads,
     // Local disk holds an upload only while it is hashed, then it goes to the bucket.
     spoolDir: path.join(config.dataDir, 'tmp', 'artifact-uploads'),
     // Model files a replica loaded, so a restart on the same disk does not fetch them again.

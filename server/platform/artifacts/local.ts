@@ -76,6 +76,10 @@ export class LocalArtifactStore implements ArtifactStore {
       .pipe(verify);
   }
 
+  async downloadUrl(): Promise<string | undefined> {
+    return undefined;
+  }
+
   async has(sha256: string): Promise<boolean> {
     return stat(this.locationOf(sha256)).then(
       () => true,

@@ -19,6 +19,8 @@ export interface S3ArtifactStoreOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string };
   /** Bucket in the path (http://host/bucket/key), as MinIO and most self-hosted services need. */
   forcePathStyle?: boolean;
+  /** downloadUrl hands out pre-signed URLs (valid 5 minutes) instead of streaming through Berth. */
+  presignedDownloads?: boolean;
   /** A local folder for uploads being hashed before they are published. */
   spoolDir: string;
   /** Size of one part of a multipart upload. */
@@ -194,9 +196,16 @@ export class S3ArtifactStore implements ArtifactStore {
     }
   }
 
-  /** A time-limited URL a client can download the artifact from directly. */
-  signedUrl(sha256: string, fileName: string, expiresInSeconds = 300): Promise<string> {
-    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.options.bucket, Key: this.keyOf(sha256), ResponseContentDisposition: `attachment; filename="${fileName.replace(/"/g, '')}"` }), { expiresIn: expiresInSeconds });
+  async downloadUrl(sha256: string, download: { fileName: string; contentType: string }): Promise<string | undefined> {
+    if (!this.options.presignedDownloads) return undefined;
+    // Signed locally (no request): the URL works only while the object exists, for 5 minutes.
+    const command = new GetObjectCommand({
+      Bucket: this.options.bucket,
+      Key: this.keyOf(sha256),
+      ResponseContentDisposition: `attachment; filename="${download.fileName.replace(/["\\\r\n]/g, '')}"`,
+      ResponseContentType: download.contentType,
+    });
+    return getSignedUrl(this.client, command, { expiresIn: 300 });
   }
 
   close(): void {

@@ -19,7 +19,7 @@ describe('artifact storage settings', () => {
 
   it('reads s3://bucket/prefix with an endpoint, region and credentials', () => {
     const config = loadConfig({ ...SECRET, BERTH_ARTIFACTS_URL: 's3://berth-artifacts/prod/berth/', BERTH_S3_ENDPOINT: 'http://minio:9000', BERTH_S3_ACCESS_KEY_ID: 'id', BERTH_S3_SECRET_ACCESS_KEY: 'key' });
-    expect(config.artifacts).toEqual({ kind: 's3', bucket: 'berth-artifacts', prefix: 'prod/berth', endpoint: 'http://minio:9000', region: 'us-east-1', credentials: { accessKeyId: 'id', secretAccessKey: 'key' }, forcePathStyle: true });
+    expect(config.artifacts).toEqual({ kind: 's3', bucket: 'berth-artifacts', prefix: 'prod/berth', endpoint: 'http://minio:9000', region: 'us-east-1', credentials: { accessKeyId: 'id', secretAccessKey: 'key' }, forcePathStyle: true, presignedDownloads: false });
   });
 
   it("leaves AWS S3's region and credentials to the AWS SDK's chain when unset", () => {
