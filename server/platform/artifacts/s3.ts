@@ -45,6 +45,8 @@ const nameOf = (error: unknown) => (error as { name?: string; Code?: string }).C
 export class S3ArtifactStore implements ArtifactStore {
   readonly description: string;
   private readonly client: S3Client;
+  /** When check() last succeeded: /readyz asks every few seconds per pod, a request each time is waste. */
+  private checkedAt = 0;
 
   constructor(private readonly options: S3ArtifactStoreOptions) {
     this.description = `s3://${options.bucket}/${options.prefix}${options.endpoint ? ` at ${options.endpoint}` : ''}`;
@@ -74,6 +76,13 @@ export class S3ArtifactStore implements ArtifactStore {
 
   /** Turns an SDK failure into one that names its cause; `sha256` for a missing object. */
   private translate(error: unknown, sha256?: string): Error {
+    const translated = this.classify(error, sha256);
+    // Any operation that finds the store unusable makes the next check() ask again.
+    if (translated instanceof ArtifactStoreUnavailableError) this.checkedAt = 0;
+    return translated;
+  }
+
+  private classify(error: unknown, sha256?: string): Error {
     const name = nameOf(error);
     const status = statusOf(error);
     const where = this.options.endpoint ?? 'AWS S3';
@@ -89,9 +98,11 @@ export class S3ArtifactStore implements ArtifactStore {
   }
 
   async check(): Promise<void> {
+    if (Date.now() - this.checkedAt < 10_000) return;
     try {
       // A listing, not HeadBucket: a HEAD answer has no body, so a refusal would not say why.
       await this.client.send(new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: this.options.prefix, MaxKeys: 1 }));
+      this.checkedAt = Date.now();
     } catch (error) {
       throw this.translate(error);
     }

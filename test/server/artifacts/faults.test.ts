@@ -32,6 +32,8 @@ describe('object storage faults seen from Berth', async () => {
     const refused = await uploadCsv(berth.url, project.id, 'penguins.csv', penguinsCsv(), admin);
     expect(refused.status).toBe(503);
     expect(refused.body.error).toMatch(/Artifact storage is unavailable: .*unreachable/);
+    // A failure a request met is in /readyz at once (a successful check is otherwise reused for 10 s).
+    expect((await readyz(berth.url)).status).toBe(503);
     await s3.start();
     const datasets = await berth.graphql<{ datasets: unknown[] }>('query($p: ID!) { datasets(projectId: $p) { id } }', { p: project.id }, admin);
     expect(datasets.data!.datasets).toEqual([]);
