@@ -158,6 +158,8 @@ describe.each(['default', 'production'])('Kubernetes manifests: overlay %s', asy
     expect(hpa.spec.scaleTargetRef).toMatchObject({ kind: 'Deployment', name: 'berth-api' });
     expect(hpa.spec.metrics).toContainEqual(expect.objectContaining({ type: 'Resource', resource: expect.objectContaining({ name: 'cpu' }) }));
     expect(hpa.spec.minReplicas).toBeLessThanOrEqual(hpa.spec.maxReplicas);
+    // Else every `kubectl apply` resets the count the autoscaler chose.
+    expect(api.spec.replicas, 'the autoscaler owns the API replica count').toBeUndefined();
     expect(matches(byName('PodDisruptionBudget', 'berth-api').spec.selector.matchLabels, podLabels)).toBe(true);
 
     for (const ingress of ofKind('Ingress')) {
