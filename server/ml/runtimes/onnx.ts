@@ -1,7 +1,8 @@
 import * as ort from 'onnxruntime-node';
 import { ArtifactError } from '../errors';
 import type { ModelFile } from '../artifacts';
-import { checkBatch, ModelNotLoadedError, type ModelBatch, type ModelRuntime, type RuntimeDescription, type TensorSignature } from './model-runtime';
+import { RuntimeLifecycle } from './lifecycle';
+import { checkBatch, type ModelBatch, type ModelRuntime, type RuntimeDescription, type TensorSignature } from './model-runtime';
 
 export interface OnnxRuntimeOptions {
   /** The output served (its values are what predict() returns); the model's only tensor output when omitted. */
@@ -24,21 +25,12 @@ interface Loaded {
  * the served output, so a model whose other outputs ONNX Runtime cannot return to JavaScript
  * (a ZipMap's sequence of maps) still runs when the served output is a tensor.
  */
-export class OnnxModelRuntime implements ModelRuntime {
-  private loaded: Loaded | undefined;
-  private loading: Promise<void> | undefined;
-  private generation = 0;
-  private inFlight = 0;
-  /** Sessions unload() found predictions running on: the last prediction to finish releases them. */
-  private retired: ort.InferenceSession[] = [];
-
+export class OnnxModelRuntime extends RuntimeLifecycle<Loaded> implements ModelRuntime {
   constructor(
     private readonly files: () => Promise<ModelFile[]>,
     private readonly options: OnnxRuntimeOptions = {},
-  ) {}
-
-  get ready(): boolean {
-    return this.loaded !== undefined;
+  ) {
+    super();
   }
 
   get outputWidth(): number {
@@ -54,68 +46,45 @@ export class OnnxModelRuntime implements ModelRuntime {
     return { platform: 'onnxruntime_onnx', inputs: loaded?.inputs ?? [], outputs: loaded?.outputs ?? [], weightBytes: loaded?.weightBytes ?? 0 };
   }
 
-  load(): Promise<void> {
-    if (this.loaded !== undefined) return Promise.resolve();
-    if (this.loading === undefined) {
-      const loading: Promise<void> = this.loadOnce(this.generation).finally(() => {
-        if (this.loading === loading) this.loading = undefined;
-      });
-      this.loading = loading;
-    }
-    return this.loading;
-  }
-
-  async predict(batch: ModelBatch): Promise<Float32Array> {
-    const loaded = this.loaded;
-    if (loaded === undefined) throw new ModelNotLoadedError();
-    checkBatch(batch);
-    const rows = batch.rows;
-    if (rows === 0) return new Float32Array(0);
-    const feeds: Record<string, ort.Tensor> = {};
-    for (const tensor of batch.tensors) {
-      const name = tensor.name ?? onlyInput(loaded);
-      const dims = tensor.rank === 1 ? [rows] : [rows, tensor.width];
-      feeds[name] = tensor.type === 'string' ? new ort.Tensor('string', tensor.data, dims) : new ort.Tensor('float32', tensor.data, dims);
-    }
-    this.inFlight++;
-    try {
-      const result = await loaded.session.run(feeds, [loaded.output]);
-      const output = result[loaded.output]!;
+  predict(batch: ModelBatch): Promise<Float32Array> {
+    return this.use(async (loaded) => {
+      checkBatch(batch);
+      const rows = batch.rows;
+      if (rows === 0) return new Float32Array(0);
+      const feeds: Record<string, ort.Tensor> = {};
+      for (const tensor of batch.tensors) {
+        const name = tensor.name ?? onlyInput(loaded);
+        const dims = tensor.rank === 1 ? [rows] : [rows, tensor.width];
+        feeds[name] = tensor.type === 'string' ? new ort.Tensor('string', tensor.data, dims) : new ort.Tensor('float32', tensor.data, dims);
+      }
       try {
-        const width = output.dims.length === 1 ? 1 : output.dims.slice(1).reduce((a, b) => a * b, 1);
-        if (output.dims[0] !== rows || (loaded.outputWidth > 0 && width !== loaded.outputWidth)) {
-          throw new Error(`output ${loaded.output}: the model returned shape [${output.dims.join(', ')}] for ${rows} rows; expected [${rows}, ${loaded.outputWidth || 'k'}]`);
+        const result = await loaded.session.run(feeds, [loaded.output]);
+        const output = result[loaded.output]!;
+        try {
+          const width = output.dims.length === 1 ? 1 : output.dims.slice(1).reduce((a, b) => a * b, 1);
+          if (output.dims[0] !== rows || (loaded.outputWidth > 0 && width !== loaded.outputWidth)) {
+            throw new Error(`output ${loaded.output}: the model returned shape [${output.dims.join(', ')}] for ${rows} rows; expected [${rows}, ${loaded.outputWidth || 'k'}]`);
+          }
+          const data = output.data;
+          if (data instanceof Float32Array) return data;
+          if (data instanceof Float64Array || data instanceof Int32Array || data instanceof Uint8Array) return Float32Array.from(data);
+          if (data instanceof BigInt64Array) return Float32Array.from(data, Number);
+          throw new Error(`output ${loaded.output} holds ${output.type} values; Berth serves a numeric output (probabilities or a value)`);
+        } finally {
+          output.dispose();
         }
-        const data = output.data;
-        if (data instanceof Float32Array) return data;
-        if (data instanceof Float64Array || data instanceof Int32Array || data instanceof Uint8Array) return Float32Array.from(data);
-        if (data instanceof BigInt64Array) return Float32Array.from(data, Number);
-        throw new Error(`output ${loaded.output} holds ${output.type} values; Berth serves a numeric output (probabilities or a value)`);
-      } finally {
-        output.dispose();
+      } catch (error) {
+        throw translateRunError(error);
       }
-    } catch (error) {
-      throw translateRunError(error);
-    } finally {
-      this.inFlight--;
-      if (this.inFlight === 0 && this.retired.length > 0) {
-        for (const session of this.retired.splice(0)) void session.release();
-      }
-    }
+    });
   }
 
-  unload(): void {
-    this.generation++;
-    this.loading = undefined;
-    const loaded = this.loaded;
-    this.loaded = undefined;
-    if (loaded === undefined) return;
-    // A run in progress still uses the session's native memory: release it after the last one.
-    if (this.inFlight > 0) this.retired.push(loaded.session);
-    else void loaded.session.release();
+  /** A run in progress still uses the session's native memory: the lifecycle releases it after the last one. */
+  protected release(loaded: Loaded): void {
+    void loaded.session.release();
   }
 
-  private async loadOnce(generation: number): Promise<void> {
+  protected async open(): Promise<Loaded> {
     const files = await this.files();
     const file = files.find((f) => f.name.toLowerCase().endsWith('.onnx')) ?? files[0];
     if (file === undefined || files.length !== 1) {
@@ -135,9 +104,7 @@ export class OnnxModelRuntime implements ModelRuntime {
       const served = outputs.find((o) => o.name === output);
       if (served === undefined) throw new ArtifactError(file.name, `the model has no output named "${output}" (its outputs: ${outputs.map((o) => o.name).join(', ')})`);
       if (served.type === 'non-tensor') throw zipMapError(file.name, output);
-      const outputWidth = widthOf(served.shape);
-      if (generation !== this.generation) throw new Error('the model was unloaded before it finished loading');
-      this.loaded = { session, inputs, outputs, output, outputWidth, weightBytes: file.bytes.byteLength };
+      return { session, inputs, outputs, output, outputWidth: widthOf(served.shape), weightBytes: file.bytes.byteLength };
     } catch (error) {
       await session.release();
       throw error;

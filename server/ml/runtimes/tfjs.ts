@@ -1,7 +1,8 @@
 import { ArtifactError } from '../errors';
 import { loadModelFromFiles, MODEL_JSON, modelSignature, type ModelFile } from '../artifacts';
 import { tf } from '../tensorflow';
-import { checkBatch, ModelNotLoadedError, type ModelBatch, type ModelRuntime, type RuntimeDescription, type TensorSignature } from './model-runtime';
+import { RuntimeLifecycle } from './lifecycle';
+import { checkBatch, type ModelBatch, type ModelRuntime, type RuntimeDescription, type TensorSignature } from './model-runtime';
 
 type TfModel = tf.LayersModel | tf.GraphModel;
 
@@ -20,19 +21,9 @@ interface Loaded {
  * on load() (not at construction) so a registry can create runtimes cheaply and load them
  * when a deployment version becomes current.
  */
-export class TfjsModelRuntime implements ModelRuntime {
-  private loaded: Loaded | undefined;
-  private loading: Promise<void> | undefined;
-  /** Bumped by unload() so a load still running when the model was unloaded throws its result away. */
-  private generation = 0;
-  private inFlight = 0;
-  /** Models unload() found predictions running on: the last prediction to finish disposes them. */
-  private retired: TfModel[] = [];
-
-  constructor(private readonly files: () => Promise<ModelFile[]>) {}
-
-  get ready(): boolean {
-    return this.loaded !== undefined;
+export class TfjsModelRuntime extends RuntimeLifecycle<Loaded> implements ModelRuntime {
+  constructor(private readonly files: () => Promise<ModelFile[]>) {
+    super();
   }
 
   /** Values per row the model takes (its one input is [N, inputWidth]); 0 before load(). */
@@ -46,18 +37,6 @@ export class TfjsModelRuntime implements ModelRuntime {
 
   get weightBytes(): number {
     return this.loaded?.weightBytes ?? 0;
-  }
-
-  load(): Promise<void> {
-    if (this.loaded !== undefined) return Promise.resolve();
-    if (this.loading === undefined) {
-      // Concurrent callers share one load rather than parsing the files twice.
-      const loading: Promise<void> = this.loadOnce(this.generation).finally(() => {
-        if (this.loading === loading) this.loading = undefined;
-      });
-      this.loading = loading;
-    }
-    return this.loading;
   }
 
   describe(): RuntimeDescription {
@@ -74,23 +53,19 @@ export class TfjsModelRuntime implements ModelRuntime {
   }
 
   /** A TF.js model takes one float tensor [N, inputWidth]: Berth's encoding, or a raw matrix contract. */
-  async predict(batch: ModelBatch): Promise<Float32Array> {
-    const loaded = this.loaded;
-    if (loaded === undefined) throw new ModelNotLoadedError();
-    checkBatch(batch);
-    const rows = batch.rows;
-    if (rows === 0) return new Float32Array(0);
-    const [tensor, ...others] = batch.tensors;
-    if (tensor === undefined || others.length > 0 || tensor.type !== 'float32') {
-      throw new RangeError(`a TF.js model takes exactly one float32 input tensor; got ${batch.tensors.map((t) => `${t.name ?? '(unnamed)'} ${t.type}`).join(', ') || 'none'}`);
-    }
-    if (tensor.width !== loaded.inputWidth) {
-      throw new RangeError(`the model takes ${loaded.inputWidth} values per row; the input has ${tensor.width}`);
-    }
-    const input = tensor.data;
-    if (rows === 0) return new Float32Array(0);
-    this.inFlight++;
-    try {
+  predict(batch: ModelBatch): Promise<Float32Array> {
+    return this.use(async (loaded) => {
+      checkBatch(batch);
+      const rows = batch.rows;
+      if (rows === 0) return new Float32Array(0);
+      const [tensor, ...others] = batch.tensors;
+      if (tensor === undefined || others.length > 0 || tensor.type !== 'float32') {
+        throw new RangeError(`a TF.js model takes exactly one float32 input tensor; got ${batch.tensors.map((t) => `${t.name ?? '(unnamed)'} ${t.type}`).join(', ') || 'none'}`);
+      }
+      if (tensor.width !== loaded.inputWidth) {
+        throw new RangeError(`the model takes ${loaded.inputWidth} values per row; the input has ${tensor.width}`);
+      }
+      const input = tensor.data;
       const output = loaded.asyncGraph ? await runAsyncGraph(loaded.model as tf.GraphModel, input, rows, loaded.inputWidth) : runSync(loaded.model, input, rows, loaded.inputWidth);
       try {
         if (output.shape.length !== 2 || output.shape[0] !== rows || output.shape[1] !== loaded.outputWidth) {
@@ -102,40 +77,22 @@ export class TfjsModelRuntime implements ModelRuntime {
       } finally {
         output.dispose();
       }
-    } finally {
-      this.inFlight--;
-      if (this.inFlight === 0 && this.retired.length > 0) {
-        for (const model of this.retired.splice(0)) model.dispose();
-      }
-    }
+    });
   }
 
-  unload(): void {
-    this.generation++;
-    // A load still running will throw its model away; a later load() starts afresh.
-    this.loading = undefined;
-    const loaded = this.loaded;
-    this.loaded = undefined;
-    if (loaded === undefined) return;
-    // Predictions already running still read the weights (executeAsync awaits between ops).
-    if (this.inFlight > 0) this.retired.push(loaded.model);
-    else loaded.model.dispose();
+  /** Predictions already running still read the weights (executeAsync awaits between ops): the lifecycle waits for them. */
+  protected release(loaded: Loaded): void {
+    loaded.model.dispose();
   }
 
-  private async loadOnce(generation: number): Promise<void> {
+  protected async open(): Promise<Loaded> {
     const { model, format } = await loadModelFromFiles(await this.files());
-    let loaded: Loaded;
     try {
-      loaded = { ...(await inspectModel(model, format === 'graph')), graph: format === 'graph' };
+      return { ...(await inspectModel(model, format === 'graph')), graph: format === 'graph' };
     } catch (error) {
       model.dispose();
       throw error;
     }
-    if (generation !== this.generation) {
-      model.dispose();
-      throw new Error('the model was unloaded before it finished loading');
-    }
-    this.loaded = loaded;
   }
 }
 
