@@ -4,7 +4,7 @@ import { ApiKey } from '../../../server/deployments/api-key.entity';
 import { hashToken } from '../../../server/auth/credentials';
 import { vegaRecords } from '../../support/datasets';
 import { ADMIN, startTestBerth } from '../../support/berth';
-import { trainDemo } from '../../support/demo';
+import { deployDemo, trainDemo } from '../../support/demo';
 import { waitFor } from '../../support/wait';
 
 const PENGUIN = { Island: 'Biscoe', 'Beak Length (mm)': 48.6, 'Beak Depth (mm)': 16, 'Flipper Length (mm)': 230, 'Body Mass (g)': 5800, Sex: 'MALE' };
@@ -20,15 +20,7 @@ describe('hostile predict input', async () => {
   const demo = await trainDemo(berth, admin);
   const services = berth.berth.services;
 
-  const create = async (input: Record<string, unknown>) => {
-    const created = (await graphql<{ createDeployment: { id: string; slug: string } }>(
-      'mutation($input: CreateDeploymentInput!) { createDeployment(input: $input) { id slug } }',
-      { input: { projectId: demo.projectId, experimentId: demo.penguins.experimentId, mainModelId: demo.penguins.v2.best, access: 'public', ...input } },
-      admin,
-    )).data!.createDeployment;
-    await waitFor(`${created.slug} to deploy`, () => services.registry.status(created.id).deployed);
-    return created;
-  };
+  const create = (input: Record<string, unknown>) => deployDemo(berth, admin, demo, input);
   const strict = await create({ name: 'Strict', challengerModelId: demo.penguins.v1.best });
   const lenient = await create({ name: 'Lenient', validationMode: 'best_effort', challengerModelId: demo.penguins.v1.best });
 

@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { float32 } from '../../../server/serving/v2.codec';
 import { ADMIN, startTestBerth } from '../../support/berth';
 import { vegaRecords } from '../../support/datasets';
-import { trainDemo } from '../../support/demo';
-import { waitFor } from '../../support/wait';
+import { deployDemo, trainDemo } from '../../support/demo';
 
 /**
  * The Open Inference Protocol V2 over REST (KServe `required_api` / open-inference-protocol
@@ -54,20 +53,12 @@ const REFUSED: Array<[string, unknown, RegExp]> = [
 
 describe('Open Inference Protocol V2', async () => {
   const berth = await startTestBerth({ env: { BERTH_PROBE_INTERVAL_MS: '0', BERTH_PREDICT_RATE_LIMIT: '100000' } });
-  const { url, graphql, login } = berth;
+  const { url, login } = berth;
   const admin = await login(ADMIN.email, ADMIN.password);
   const demo = await trainDemo(berth, admin);
   const services = berth.berth.services;
 
-  const create = async (input: Record<string, unknown>) => {
-    const created = (await graphql<{ createDeployment: { id: string; slug: string } }>(
-      'mutation($input: CreateDeploymentInput!) { createDeployment(input: $input) { id slug } }',
-      { input: { projectId: demo.projectId, experimentId: demo.penguins.experimentId, mainModelId: demo.penguins.v2.best, access: 'public', ...input } },
-      admin,
-    )).data!.createDeployment;
-    await waitFor(`${created.slug} to deploy`, () => services.registry.status(created.id).deployed);
-    return created;
-  };
+  const create = (input: Record<string, unknown>) => deployDemo(berth, admin, demo, input);
   const penguins = await create({ name: 'V2 penguins' });
   const lenient = await create({ name: 'V2 lenient', validationMode: 'best_effort' });
   const cars = await create({ name: 'V2 cars', experimentId: demo.cars.experimentId, mainModelId: demo.cars.v2.best });

@@ -2,8 +2,7 @@ import { validate as validateOpenApi } from '@readme/openapi-parser';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { ADMIN, startTestBerth } from '../../support/berth';
-import { trainDemo } from '../../support/demo';
-import { waitFor } from '../../support/wait';
+import { deployDemo, trainDemo } from '../../support/demo';
 
 const PENGUIN = { Island: 'Biscoe', 'Beak Length (mm)': 48.6, 'Beak Depth (mm)': 16, 'Flipper Length (mm)': 230, 'Body Mass (g)': 5800, Sex: 'MALE' };
 const MAX_ROWS = 20;
@@ -11,20 +10,11 @@ const MAX_ROWS = 20;
 
 describe('REST predict: strict types and the OpenAPI document', async () => {
   const berth = await startTestBerth({ env: { BERTH_PROBE_INTERVAL_MS: '0', BERTH_MAX_PREDICT_ROWS: String(MAX_ROWS), BERTH_API_LICENSE: 'Apache-2.0' } });
-  const { url, graphql, login } = berth;
+  const { url, login } = berth;
   const admin = await login(ADMIN.email, ADMIN.password);
   const demo = await trainDemo(berth, admin);
-  const services = berth.berth.services;
 
-  const create = async (input: Record<string, unknown>) => {
-    const created = (await graphql<{ createDeployment: { id: string; slug: string } }>(
-      'mutation($input: CreateDeploymentInput!) { createDeployment(input: $input) { id slug } }',
-      { input: { projectId: demo.projectId, experimentId: demo.penguins.experimentId, mainModelId: demo.penguins.v2.best, access: 'public', ...input } },
-      admin,
-    )).data!.createDeployment;
-    await waitFor(`${created.slug} to deploy`, () => services.registry.status(created.id).deployed);
-    return created;
-  };
+  const create = (input: Record<string, unknown>) => deployDemo(berth, admin, demo, input);
   const strict = await create({ name: 'Typed strict' });
   const lenient = await create({ name: 'Typed lenient', validationMode: 'best_effort' });
   const closed = await create({ name: 'Typed closed', access: 'project' });
