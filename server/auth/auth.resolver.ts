@@ -1,6 +1,7 @@
-import { Arg, Ctx, Field, ID, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, Field, ID, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import type { Context } from '../graphql/context';
-import { AccessToken } from './access-token.entity';
+import { PageArgs, pageArgs, slicePage } from '../graphql/paging';
+import { AccessToken, AccessTokenKind } from './access-token.entity';
 import { CreateAccessTokenInput } from './auth.inputs';
 import { User } from './user.entity';
 
@@ -51,9 +52,16 @@ export class AuthResolver {
     return true;
   }
 
-  @Query(() => [AccessToken], { description: "The signed-in user's personal access tokens, newest first" })
-  myAccessTokens(@Ctx() { services, viewer }: Context): Promise<AccessToken[]> {
-    return services.auth.listPersonalTokens(services.policy.requireUser(viewer));
+  @Query(() => [AccessToken], { description: "The signed-in user's personal access tokens, revoked ones included, newest first, one page; myAccessTokenCount is the total" })
+  async myAccessTokens(@Args(() => PageArgs) paging: PageArgs, @Ctx() { services, viewer }: Context): Promise<AccessToken[]> {
+    const range = pageArgs(paging);
+    return slicePage(await services.auth.listPersonalTokens(services.policy.requireUser(viewer)), range);
+  }
+
+  @Query(() => Int, { description: "How many personal access tokens the signed-in user has, revoked ones included" })
+  myAccessTokenCount(@Ctx() { services, viewer }: Context): Promise<number> {
+    const user = services.policy.requireUser(viewer);
+    return services.db.getRepository(AccessToken).countBy({ userId: user.id, kind: AccessTokenKind.personal });
   }
 
   @Mutation(() => CreatedAccessToken, { description: 'A personal access token; it expires at the latest with the token (or session) that creates it' })

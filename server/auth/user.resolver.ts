@@ -1,5 +1,6 @@
-import { Arg, Ctx, Field, ID, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, Field, ID, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import type { Context } from '../graphql/context';
+import { PageArgs, pageArgs, slicePage } from '../graphql/paging';
 import { CreateUserInput } from './auth.inputs';
 import { User } from './user.entity';
 
@@ -15,10 +16,17 @@ class PasswordReset {
 /** Instance administration: only instance admins. */
 @Resolver(() => User)
 export class UserResolver {
-  @Query(() => [User], { description: 'Every account of the instance, by email (instance admins only)' })
-  users(@Ctx() { services, viewer }: Context): Promise<User[]> {
+  @Query(() => [User], { description: 'The accounts of the instance, oldest first, one page (instance admins only); userCount is the total' })
+  async users(@Args(() => PageArgs) paging: PageArgs, @Ctx() { services, viewer }: Context): Promise<User[]> {
+    const range = pageArgs(paging);
     services.policy.requireInstanceAdmin(viewer);
-    return services.auth.listUsers();
+    return slicePage(await services.auth.listUsers(), range);
+  }
+
+  @Query(() => Int, { description: 'How many accounts the instance has (instance admins only)' })
+  userCount(@Ctx() { services, viewer }: Context): Promise<number> {
+    services.policy.requireInstanceAdmin(viewer);
+    return services.db.getRepository(User).count();
   }
 
   @Mutation(() => User, { description: 'Creates an account (instance admins only); the user can sign in at once' })

@@ -1,8 +1,9 @@
-import { Arg, Ctx, Field, FieldResolver, ID, Int, Mutation, ObjectType, Query, registerEnumType, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Args, Ctx, Field, FieldResolver, ID, Int, Mutation, ObjectType, Query, registerEnumType, Resolver, Root, Subscription } from 'type-graphql';
 import { User } from '../auth/user.entity';
 import { Experiment } from '../experiments/experiment.entity';
 import { Model } from '../experiments/model.entity';
 import type { Context } from '../graphql/context';
+import { PageArgs, pageArgs, slicePage } from '../graphql/paging';
 import { badInput, unauthenticated } from '../platform/errors';
 import { ProjectRole } from '../projects/collaborator.entity';
 import { DEPLOYMENT_STATUS, PROJECT_DEPLOYMENT_STATUS, type DeploymentStatus as Status, type ModelState } from '../serving/deployment-registry';
@@ -92,20 +93,37 @@ export class DeploymentResolver {
     return services.experiments.get(deployment.experimentId);
   }
 
-  @FieldResolver(() => [DeploymentVersion], { description: 'Newest first' })
-  versions(@Root() deployment: Deployment, @Ctx() { services }: Context): Promise<DeploymentVersion[]> {
-    return services.deployments.versions(deployment.id);
+  @FieldResolver(() => [DeploymentVersion], { description: 'Its versions, newest first, one page; versionCount is the total' })
+  async versions(@Root() deployment: Deployment, @Args(() => PageArgs) paging: PageArgs, @Ctx() { services }: Context): Promise<DeploymentVersion[]> {
+    return slicePage(await services.deployments.versions(deployment.id), pageArgs(paging));
   }
 
-  @FieldResolver(() => [DeploymentEvent], { description: 'Every switch and rollback, newest first' })
-  events(@Root() deployment: Deployment, @Ctx() { services }: Context): Promise<DeploymentEvent[]> {
-    return services.deployments.events(deployment.id);
+  @FieldResolver(() => Int, { description: 'How many versions it has' })
+  versionCount(@Root() deployment: Deployment, @Ctx() { services }: Context): Promise<number> {
+    return services.db.getRepository(DeploymentVersion).countBy({ deploymentId: deployment.id });
   }
 
-  @FieldResolver(() => [ApiKey], { description: 'Its API keys, revoked ones included, newest first (contributors only)' })
-  async apiKeys(@Root() deployment: Deployment, @Ctx() { services, viewer }: Context): Promise<ApiKey[]> {
+  @FieldResolver(() => [DeploymentEvent], { description: 'Every switch and rollback, newest first, one page; eventCount is the total' })
+  async events(@Root() deployment: Deployment, @Args(() => PageArgs) paging: PageArgs, @Ctx() { services }: Context): Promise<DeploymentEvent[]> {
+    return slicePage(await services.deployments.events(deployment.id), pageArgs(paging));
+  }
+
+  @FieldResolver(() => Int, { description: 'How many switches and rollbacks it has had, its creation included' })
+  eventCount(@Root() deployment: Deployment, @Ctx() { services }: Context): Promise<number> {
+    return services.db.getRepository(DeploymentEvent).countBy({ deploymentId: deployment.id });
+  }
+
+  @FieldResolver(() => [ApiKey], { description: 'Its API keys, revoked ones included, newest first, one page (contributors only); apiKeyCount is the total' })
+  async apiKeys(@Root() deployment: Deployment, @Args(() => PageArgs) paging: PageArgs, @Ctx() { services, viewer }: Context): Promise<ApiKey[]> {
+    const range = pageArgs(paging);
     await services.policy.requireProjectRole(viewer, deployment.projectId, ProjectRole.contributor);
-    return services.deployments.apiKeys(deployment.id);
+    return slicePage(await services.deployments.apiKeys(deployment.id), range);
+  }
+
+  @FieldResolver(() => Int, { description: 'How many API keys it has, revoked ones included (contributors only)' })
+  async apiKeyCount(@Root() deployment: Deployment, @Ctx() { services, viewer }: Context): Promise<number> {
+    await services.policy.requireProjectRole(viewer, deployment.projectId, ProjectRole.contributor);
+    return services.db.getRepository(ApiKey).countBy({ deploymentId: deployment.id });
   }
 
   @Mutation(() => Deployment, { description: 'Creates version 1 with the given models and loads them' })

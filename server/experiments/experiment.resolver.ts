@@ -1,6 +1,7 @@
-import { Arg, Ctx, Field, FieldResolver, Float, ID, Int, Mutation, ObjectType, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Args, Ctx, Field, FieldResolver, Float, ID, Int, Mutation, ObjectType, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import type { Context } from '../graphql/context';
+import { PageArgs, pageArgs, slicePage } from '../graphql/paging';
 import { ProjectRole } from '../projects/collaborator.entity';
 import { Dataset } from './dataset.entity';
 import { Experiment } from './experiment.entity';
@@ -43,15 +44,27 @@ export class ExperimentResolver {
     return services.policy.inProject(viewer, 'Experiment', id, ProjectRole.viewer, (id) => services.experiments.get(id));
   }
 
-  @FieldResolver(() => [ExperimentVersion], { description: 'Its versions, newest first' })
-  versions(@Root() experiment: Experiment, @Ctx() { services }: Context): Promise<ExperimentVersion[]> {
-    return services.experiments.versions(experiment.id);
+  @FieldResolver(() => [ExperimentVersion], { description: 'Its versions by number, version 1 first, one page; versionCount is the total' })
+  async versions(@Root() experiment: Experiment, @Args(() => PageArgs) paging: PageArgs, @Ctx() { services }: Context): Promise<ExperimentVersion[]> {
+    return slicePage(await services.experiments.versions(experiment.id), pageArgs(paging));
   }
 
-  @Query(() => [Dataset], { description: 'Uploaded CSV files of a project, newest first' })
-  async datasets(@Arg('projectId', () => ID, { description: 'The project' }) projectId: string, @Ctx() { services, viewer }: Context): Promise<Dataset[]> {
+  @FieldResolver(() => Int, { description: 'How many versions it has' })
+  versionCount(@Root() experiment: Experiment, @Ctx() { services }: Context): Promise<number> {
+    return services.db.getRepository(ExperimentVersion).countBy({ experimentId: experiment.id });
+  }
+
+  @Query(() => [Dataset], { description: 'Uploaded CSV files of a project, newest first, one page; datasetCount is the total' })
+  async datasets(@Arg('projectId', () => ID, { description: 'The project' }) projectId: string, @Args(() => PageArgs) paging: PageArgs, @Ctx() { services, viewer }: Context): Promise<Dataset[]> {
+    const range = pageArgs(paging);
     await services.policy.requireProjectRole(viewer, projectId, ProjectRole.viewer);
-    return services.datasets.list(projectId);
+    return slicePage(await services.datasets.list(projectId), range);
+  }
+
+  @Query(() => Int, { description: 'How many CSV files a project has' })
+  async datasetCount(@Arg('projectId', () => ID, { description: 'The project' }) projectId: string, @Ctx() { services, viewer }: Context): Promise<number> {
+    await services.policy.requireProjectRole(viewer, projectId, ProjectRole.viewer);
+    return services.db.getRepository(Dataset).countBy({ projectId });
   }
 
   @Mutation(() => Experiment, { description: 'An experiment without versions; train or import one next' })

@@ -1,6 +1,6 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { Context } from '../graphql/context';
-import { page } from '../graphql/paging';
+import { PageArgs, pageArgs } from '../graphql/paging';
 import { badInput } from '../platform/errors';
 import { ProjectRole } from '../projects/collaborator.entity';
 import { CreatePipelineInput } from './pipeline.inputs';
@@ -16,16 +16,21 @@ export class PipelineResolver {
     return services.pipelines.list(deploymentId);
   }
 
-  @Query(() => [PipelineRun], { description: 'Newest first' })
+  @Query(() => [PipelineRun], { description: 'The runs of a pipeline, newest first, one page; pipelineRunCount is the total' })
   async pipelineRuns(
     @Arg('pipelineId', () => ID, { description: 'The pipeline' }) pipelineId: string,
-    @Arg('limit', () => Int, { defaultValue: 20, description: 'At most this many, up to 100' }) limit: number,
-    @Arg('offset', () => Int, { defaultValue: 0, description: 'Skip this many of the newest first' }) offset: number,
+    @Args(() => PageArgs) paging: PageArgs,
     @Ctx() { services, viewer }: Context,
   ): Promise<PipelineRun[]> {
-    const runs = page(offset, limit, 100);
+    const runs = pageArgs(paging);
     await services.policy.inProject(viewer, 'Pipeline', pipelineId, ProjectRole.viewer, (id) => services.pipelines.get(id));
     return services.pipelines.runs(pipelineId, runs.limit, runs.offset);
+  }
+
+  @Query(() => Int, { description: 'How many runs a pipeline has had' })
+  async pipelineRunCount(@Arg('pipelineId', () => ID, { description: 'The pipeline' }) pipelineId: string, @Ctx() { services, viewer }: Context): Promise<number> {
+    await services.policy.inProject(viewer, 'Pipeline', pipelineId, ProjectRole.viewer, (id) => services.pipelines.get(id));
+    return services.db.getRepository(PipelineRun).countBy({ pipelineId });
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'The schedule in words' })
