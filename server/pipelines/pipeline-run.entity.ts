@@ -41,6 +41,17 @@ export interface RunFile {
 }
 
 export type RunFileKind = 'main' | 'challenger' | 'errors';
+/** The GraphQL enum of `RunFileKind`. */
+export const RunFileKindEnum = { main: 'main', challenger: 'challenger', errors: 'errors' } as const satisfies Record<RunFileKind, RunFileKind>;
+registerEnumType(RunFileKindEnum, {
+  name: 'PipelineRunFileKind',
+  description: 'A result file of a pipeline run, downloaded at /api/v1/pipeline-runs/{id}/files/{kind}',
+  valuesConfig: {
+    main: { description: "The main model's predictions, one line per input row (CSV)" },
+    challenger: { description: "The challenger's predictions, when the version has one (CSV)" },
+    errors: { description: 'One line per invalid value: row, field and message (CSV); only when rows failed' },
+  },
+});
 
 @Entity('pipeline_runs')
 @ObjectType({ description: 'One execution of a pipeline' })

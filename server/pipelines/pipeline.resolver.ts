@@ -4,7 +4,7 @@ import { PageArgs, pageArgs } from '../graphql/paging';
 import { badInput } from '../platform/errors';
 import { ProjectRole } from '../projects/collaborator.entity';
 import { CreatePipelineInput } from './pipeline.inputs';
-import { PipelineRun } from './pipeline-run.entity';
+import { PipelineRun, RunFileKindEnum, type RunFileKind } from './pipeline-run.entity';
 import { PIPELINE_RUN_UPDATED } from './pipeline-runner';
 import { Pipeline } from './pipeline.entity';
 
@@ -106,8 +106,8 @@ export class PipelineResolver {
 
 @Resolver(() => PipelineRun)
 export class PipelineRunResolver {
-  @FieldResolver(() => [String], { description: 'Files to download at /api/v1/pipeline-runs/{id}/files/{kind}: main, challenger, errors' })
-  files(@Root() run: PipelineRun): string[] {
-    return Object.keys(run.files);
+  @FieldResolver(() => [RunFileKindEnum], { description: 'The result files written so far, to download at /api/v1/pipeline-runs/{id}/files/{kind}' })
+  files(@Root() run: PipelineRun): RunFileKind[] {
+    return Object.keys(run.files) as RunFileKind[];
   }
 }
