@@ -85,7 +85,7 @@ export class PipelineRun {
   deploymentVersion: number | null;
 
   @Column('integer', { default: 1 })
-  @Field(() => Int, { description: '1 for the first attempt, then 2, … for retries' })
+  @Field(() => Int, { description: '1 for the first attempt, then 2, … for retries and for restarts after a worker stopped mid-run' })
   attempt: number;
 
   @Column('integer', { name: 'rows_read', default: 0 })
