@@ -77,7 +77,7 @@ export async function startBerth(config: Config, options: StartOptions = {}): Pr
     cleanups.push(() => jobs.stop());
 
     const artifacts = createArtifactStore(config);
-    watchArtifactStore(artifacts, logger, cleanups);
+    const storage = watchArtifactStore(artifacts, logger, cleanups);
     const services = createServices({ config, secret, db, bus, artifacts, jobs, logger });
     // After the jobs stopped (cleanups run in reverse, see below): a pipeline run still records.
     logCleanup.close = () => services.predictionLog.close();
@@ -91,6 +91,8 @@ export async function startBerth(config: Config, options: StartOptions = {}): Pr
     if (config.role !== 'worker') {
       await services.registry.start();
       cleanups.push(() => services.registry.stop());
+      // Models that failed to load while object storage was unreachable load once it answers.
+      storage.onRecovered.push(() => void services.registry.reloadAll());
       services.usage.start();
       cleanups.push(() => services.usage.stop());
       // Runs after the HTTP server closed (cleanups run in reverse): nothing in flight is lost.
@@ -110,30 +112,43 @@ export async function startBerth(config: Config, options: StartOptions = {}): Pr
 }
 
 /**
- * Object storage that is unreachable at start does not stop Berth: it logs why, /readyz answers
- * 503 naming the cause, and the store is checked again every few seconds until it answers.
+ * Object storage that is unreachable (at start or later) does not stop Berth: it logs why once,
+ * /readyz answers 503 naming the cause, and the store is checked every 5 s until it answers, then
+ * every 15 s. When it answers again, `onRecovered` runs (the registry loads what failed meanwhile).
  */
-function watchArtifactStore(artifacts: ArtifactStore, logger: Logger, cleanups: Array<() => Promise<unknown>>): void {
+function watchArtifactStore(artifacts: ArtifactStore, logger: Logger, cleanups: Array<() => Promise<unknown>>): { onRecovered: Array<() => void> } {
+  const hooks = { onRecovered: [] as Array<() => void> };
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
-  const attempt = (failures: number) => {
+  let failing = false;
+  const next = (ms: number) => {
+    if (stopped) return;
+    timer = setTimeout(attempt, ms);
+    timer.unref();
+  };
+  const attempt = () => {
     artifacts.check().then(
       () => {
-        if (failures > 0) logger.info({ artifacts: artifacts.description }, 'artifact storage is reachable again');
+        if (failing) {
+          failing = false;
+          logger.info({ artifacts: artifacts.description }, 'artifact storage is reachable again');
+          for (const hook of hooks.onRecovered) hook();
+        }
+        next(15_000);
       },
       (error: Error) => {
-        if (stopped) return;
-        if (failures === 0) logger.error({ artifacts: artifacts.description }, `${error.message}; /readyz answers 503 until it is fixed; retrying every 5 s`);
-        timer = setTimeout(() => attempt(failures + 1), 5_000);
-        timer.unref();
+        if (!failing) logger.error({ artifacts: artifacts.description }, `${error.message}; /readyz answers 503 until it is fixed; retrying every 5 s`);
+        failing = true;
+        next(5_000);
       },
     );
   };
-  attempt(0);
+  attempt();
   cleanups.push(async () => {
     stopped = true;
     clearTimeout(timer);
   });
+  return hooks;
 }
 
 async function checkReadiness(db: DataSource, jobs: JobRunner, artifacts: ArtifactStore): Promise<Readiness> {

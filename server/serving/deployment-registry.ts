@@ -121,6 +121,14 @@ export class DeploymentRegistry {
   /** Follows switches from now on and loads every deployment's current version. */
   async start(): Promise<void> {
     this.unsubscribe = this.bus.on(DEPLOYMENT_SWITCHED, (payload) => void this.reload((payload as { deploymentId: string }).deploymentId));
+    await this.reloadAll();
+  }
+
+  /**
+   * Loads every deployment that does not serve its current version yet (those already serving it
+   * are left alone): at start, and again when object storage answers after an outage.
+   */
+  async reloadAll(): Promise<void> {
     const ids: Array<{ id: string }> = await this.db.query('SELECT id FROM deployments');
     await Promise.all(ids.map(({ id }) => this.reload(id)));
   }

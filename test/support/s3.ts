@@ -19,13 +19,13 @@ export interface TestS3 {
   env(bucket: string, prefix?: string): Record<string, string>;
 }
 
-/** An S3-compatible server on loopback (s3rver speaks the S3 REST protocol), with `buckets` created. */
+/** An S3-compatible server on loopback (s3rver speaks the S3 REST protocol), with `buckets` created; S3RVER_LOG=1 prints its log. */
 export async function startTestS3(buckets: string[], port = 0): Promise<TestS3> {
   const directory = await mkdtemp(path.join(os.tmpdir(), 'berth-s3-'));
   let server: S3rver | undefined;
   const state = { port };
   const start = async () => {
-    server = new S3rver({ address: '127.0.0.1', port: state.port, silent: true, directory, configureBuckets: buckets.map((name) => ({ name, configs: [] })), vhostBuckets: false });
+    server = new S3rver({ address: '127.0.0.1', port: state.port, silent: !process.env.S3RVER_LOG, directory, configureBuckets: buckets.map((name) => ({ name, configs: [] })), vhostBuckets: false });
     const address = (await server.run()) as AddressInfo;
     state.port = address.port;
   };

@@ -100,8 +100,9 @@ export class S3ArtifactStore implements ArtifactStore {
   async check(): Promise<void> {
     if (Date.now() - this.checkedAt < 10_000) return;
     try {
-      // A listing, not HeadBucket: a HEAD answer has no body, so a refusal would not say why.
-      await this.client.send(new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: this.options.prefix, MaxKeys: 1 }));
+      // A listing, not HeadBucket: a HEAD answer has no body, so a refusal would not say why. Of
+      // a prefix that holds nothing, so the answer is the same small one however full the bucket.
+      await this.client.send(new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: `${this.options.prefix ? `${this.options.prefix}/` : ''}.berth-check`, MaxKeys: 1 }));
       this.checkedAt = Date.now();
     } catch (error) {
       throw this.translate(error);
