@@ -14,45 +14,55 @@ import type { Berth } from '../server/berth';
 import { vegaRecords } from '../server/demo/vega-datasets';
 import type { Dataset } from '../server/experiments/dataset.entity';
 import { readCsvRows } from '../server/ml/csv';
-import { decodeOutputs, encodeRows } from '../server/ml/preprocessing';
-import type { Prediction, PreprocessingSpec, Row } from '../server/ml/types';
+import type { Prediction, Row } from '../server/ml/types';
 import { LocalArtifactStore } from '../server/platform/artifact-store';
 import { csvLine } from '../server/platform/csv';
 import { CsvFileWriter } from '../server/pipelines/csv-writer';
 import { RunStatus, type PipelineRun } from '../server/pipelines/pipeline-run.entity';
 import { PipelineSourceKind } from '../server/pipelines/pipeline.entity';
-import { TfjsModelRuntime } from '../server/ml/runtimes/tfjs';
-import { floatBatch } from '../server/ml/runtimes/model-runtime';
+import { codecFor, configureRuntimes, runtimeFor, type ModelCodec, type ModelRuntime } from '../server/ml/runtimes';
 import { seededRandom } from '../server/ml/random';
 import { codeVersion, CONTENDED_CORES, deployPenguins, gaussian, positiveSetting, runBench, startBenchBerth, step, waitFor, withCores, type Cores, type PenguinsDeployment, type Resources } from './support';
 
 /**
- * Batch prediction pipelines against raw batched inference, at two sizes: `npm run bench:batch`.
- * A benchmark, not a test: it prints figures and ratios and writes them to bench/results/; it
- * asserts nothing.
+ * Batch prediction pipelines against raw batched inference, at two sizes and for each runtime
+ * that serves Berth-trained models: `npm run bench:batch`. A benchmark, not a test: it prints
+ * figures and ratios and writes them to bench/results/; it asserts nothing.
  *
  * Berth (role all: its job worker runs in this process) on a scratch database, the demo models
  * trained, penguins deployed with main = best v2 model, challenger = best v1 model. For each
  * size, a penguins-like CSV (real rows of the vega penguins data with 1 % measurement noise) is
- * written to disk, uploaded as a dataset (streamed), then:
+ * written to disk, uploaded as a dataset (streamed), then, for each runtime of BENCH_RUNTIMES in
+ * turn (the runtimes interleaved per size, so both see the same machine):
  * - baseline: the same CSV read with readCsvRows, encoded, predicted and decoded in chunks of
- *   1 000 rows by main and challenger (TfjsModelRuntime, as the runner does), nothing else;
+ *   1 000 rows by main and challenger, each loaded through runtimeFor and codecFor as the runner
+ *   loads them (so through that runtime), nothing else: raw batched inference on that runtime;
  * - pipeline: a pipeline on that dataset (file destination only) run with runNow; rows/s is
- *   rows read / (finishedAt − startedAt); RSS is sampled every BENCH_SAMPLE_MS during the run,
- *   and on until the prediction log has written the run's predictions (the run does not wait
- *   for them).
- * Goals: pipeline/baseline rows/s ≥ 0.7; peak RSS flat as rows grow (large/small ≤ 1.25).
+ *   rows read / (finishedAt − startedAt); RSS and the V8 heap are sampled every BENCH_SAMPLE_MS
+ *   during the run, and on until the prediction log has written the run's predictions (the run
+ *   does not wait for them).
+ * The ratio is pipeline rows/s ÷ baseline rows/s of the same runtime on the same rows.
+ * Goals (issue 14): pipeline/baseline rows/s ≥ 0.7; peak RSS flat as rows grow (large/small ≤ 1.25).
  *
- * Both are run once, untimed, on BENCH_WARMUP_ROWS first (JIT, tfjs kernels).
+ * The runtime is switched in this process with configureRuntimes, what BERTH_RUNTIME sets at
+ * startup (server/services.ts): the runner picks it with runtimeFor when a run loads its models.
+ * `onnx` is ONNX Runtime on the compiled serving graph without the TF.js fallback of `auto` (a
+ * model that does not compile fails the bench instead of measuring TF.js under ONNX's name);
+ * `tfjs` is TF.js. The baseline records the platform its models loaded on.
  *
+ * Each runtime's baseline and pipeline are run once, untimed, on BENCH_WARMUP_ROWS first (JIT,
+ * tfjs kernels, ONNX sessions).
+ *
+ * BENCH_RUNTIMES (onnx,tfjs): the runtimes measured, comma-separated, in this order; the first
+ * is also the one the BENCH_PROFILE diagnostics run on.
  * BENCH_ROWS_SMALL (100000), BENCH_ROWS_LARGE (1000000), BENCH_WARMUP_ROWS (20000),
  * BENCH_SAMPLE_MS (100). BENCH_MAX_HEAP_SHARE (0.85): a run is cancelled when the V8 heap passes
  * this share of its limit, so the bench reports the growth instead of dying of it.
- * BENCH_PROFILE=1 adds diagnostics after the measured runs: CPU profiles of one more pipeline
- * run on the small CSV, of its log drain and of the baseline (summarised in the output, saved as
- * .cpuprofile in the system's temporary folder); runs with the result files' writes replaced by
- * no-ops from the bench (server code unchanged), to measure what they cost; and the heap really
- * held at both sizes (a full collection every second).
+ * BENCH_PROFILE=1 adds diagnostics after the measured runs, on the first runtime: CPU profiles
+ * of one more pipeline run on the small CSV, of its log drain and of the baseline (summarised in
+ * the output, saved as .cpuprofile in the system's temporary folder); runs with the result
+ * files' writes replaced by no-ops from the bench (server code unchanged), to measure what they
+ * cost; and the heap really held at both sizes (a full collection every second).
  */
 
 const FEATURES = ['Island', 'Beak Length (mm)', 'Beak Depth (mm)', 'Flipper Length (mm)', 'Body Mass (g)', 'Sex'];
@@ -61,7 +71,12 @@ const THROUGHPUT_GOAL = 0.7;
 const MEMORY_GOAL = 1.25;
 const MIB = 2 ** 20;
 
+/** The runtimes BENCH_RUNTIMES can name: the BERTH_RUNTIME value each sets, and its name in the report. */
+const RUNTIMES = { onnx: 'ONNX Runtime', tfjs: 'TF.js' } as const;
+type BenchRuntime = keyof typeof RUNTIMES;
+
 interface Settings {
+  runtimes: BenchRuntime[];
   rowsSmall: number;
   rowsLarge: number;
   sampleMs: number;
@@ -71,7 +86,12 @@ interface Settings {
 }
 
 function readSettings(): Settings {
+  const runtimes = (process.env.BENCH_RUNTIMES ?? 'onnx,tfjs').split(',').map((r) => r.trim()).filter((r) => r !== '');
+  const unknown = runtimes.filter((r) => !(r in RUNTIMES));
+  if (runtimes.length === 0 || unknown.length > 0) throw new Error(`BENCH_RUNTIMES must list runtimes among ${Object.keys(RUNTIMES).join(', ')}, comma-separated; got "${process.env.BENCH_RUNTIMES}"`);
+  if (new Set(runtimes).size !== runtimes.length) throw new Error(`BENCH_RUNTIMES names a runtime twice: "${process.env.BENCH_RUNTIMES}"`);
   const settings = {
+    runtimes: runtimes as BenchRuntime[],
     rowsSmall: positiveSetting('BENCH_ROWS_SMALL', 100_000),
     rowsLarge: positiveSetting('BENCH_ROWS_LARGE', 1_000_000),
     sampleMs: positiveSetting('BENCH_SAMPLE_MS', 100),
@@ -164,20 +184,31 @@ async function writeCsv(file: string, rows: number, seed: number): Promise<numbe
 }
 
 interface LoadedModel {
-  spec: PreprocessingSpec;
-  runtime: TfjsModelRuntime;
+  codec: ModelCodec;
+  runtime: ModelRuntime;
 }
 
-/** A model loaded the way the runner loads it: its files from the artifact store into a TfjsModelRuntime. */
+/**
+ * A model loaded the way the runner loads it (PipelineRunner.load): its files from the artifact
+ * store into the runtime runtimeFor picks (the runtime the bench set), with its codec.
+ */
 async function loadModel(berth: Berth, artifacts: LocalArtifactStore, modelId: string): Promise<LoadedModel> {
   const model = await berth.services.experiments.model(modelId);
   const version = await berth.services.experiments.version(model.versionId);
-  const runtime = new TfjsModelRuntime(() => Promise.all(model.files.map(async (f) => ({ name: f.name, bytes: await artifacts.read(f.sha256) }))));
+  const runtime = runtimeFor(model, () => Promise.all(model.files.map(async (f) => ({ name: f.name, bytes: await artifacts.read(f.sha256) }))));
   await runtime.load();
-  return { spec: version.preprocessing!, runtime };
+  return { codec: codecFor(version.preprocessing!, model.contract), runtime };
+}
+
+/** Switches what serves Berth-trained models in this process, as BERTH_RUNTIME does at startup: the next load (a run's, the baseline's) uses it. */
+function useRuntime(bench: Bench, runtime: BenchRuntime): void {
+  configureRuntimes({ prefer: runtime });
+  bench.runtime = runtime;
 }
 
 interface BaselineResult {
+  /** The platform main and challenger loaded on (describe()): proves which runtime ran. */
+  platform: string;
   rows: number;
   predicted: number;
   failed: number;
@@ -194,6 +225,7 @@ async function baseline(bench: Bench, file: string, settings: Settings, options:
   const { berth, localPostgres, penguins, artifacts } = bench;
   const main = await loadModel(berth, artifacts, penguins.set.main.model.id);
   const challenger = await loadModel(berth, artifacts, penguins.set.challenger.model.id);
+  const platforms = [...new Set([main.runtime.describe().platform, challenger.runtime.describe().platform])];
   try {
     collectGarbage();
     const memory = sampleMemory(berth, settings.sampleMs, options);
@@ -202,15 +234,16 @@ async function baseline(bench: Bench, file: string, settings: Settings, options:
     let failed = 0;
     const mainLabels: Record<string, number> = {};
     const predictChunk = async (chunk: Row[]) => {
-      const encoded = encodeRows(main.spec, chunk, { mode: 'strict', firstRowNumber: rows + 1 });
+      // The runner's calls (PipelineRunner.runChunks), without its files, database and log.
+      const encoded = main.codec.encode(chunk, { mode: 'strict', firstRowNumber: rows + 1, unknownFields: 'ignore' });
       rows += chunk.length;
       const rejected = new Set(encoded.rejected);
       failed += rejected.size;
-      const valid = chunk.filter((_, i) => !rejected.has(i));
+      const valid = rejected.size === 0 ? chunk : chunk.filter((_, i) => !rejected.has(i));
       if (valid.length === 0) return;
-      const mainPredictions: Prediction[] = decodeOutputs(main.spec, await main.runtime.predict(floatBatch(encoded.data, encoded.count, encoded.width)), encoded.count);
-      const forChallenger = encodeRows(challenger.spec, valid, { mode: 'best_effort' });
-      const challengerPredictions = decodeOutputs(challenger.spec, await challenger.runtime.predict(floatBatch(forChallenger.data, forChallenger.count, forChallenger.width)), forChallenger.count);
+      const mainPredictions: Prediction[] = main.codec.decode(await main.runtime.predict(encoded.batch), encoded.batch.rows);
+      const forChallenger = challenger.codec.encode(valid, { mode: 'best_effort', unknownFields: 'ignore' });
+      const challengerPredictions = challenger.codec.decode(await challenger.runtime.predict(forChallenger.batch), forChallenger.batch.rows);
       if (challengerPredictions.length !== valid.length) throw new Error('the challenger did not predict every row');
       for (const p of mainPredictions) mainLabels[String(p.prediction)] = (mainLabels[String(p.prediction)] ?? 0) + 1;
       predicted += valid.length;
@@ -226,7 +259,7 @@ async function baseline(bench: Bench, file: string, settings: Settings, options:
       }
       if (chunk.length > 0) await predictChunk(chunk);
     });
-    return { rows, predicted, failed, seconds, rowsPerSecond: rows / seconds, mainLabels, memory: memory.stop(), cores };
+    return { platform: platforms.join(' + '), rows, predicted, failed, seconds, rowsPerSecond: rows / seconds, mainLabels, memory: memory.stop(), cores };
   } finally {
     main.runtime.unload();
     challenger.runtime.unload();
@@ -342,22 +375,31 @@ async function labelsOfRun(bench: Bench, runId: string): Promise<Record<string, 
 }
 
 interface Bench {
+  /** The runtime runs and baselines load their models on now (useRuntime). */
+  runtime: BenchRuntime;
   berth: Berth;
   localPostgres: boolean;
   penguins: PenguinsDeployment;
   artifacts: LocalArtifactStore;
 }
 
+/** One runtime's baseline and pipeline run on one CSV. */
+interface RuntimeResult {
+  runtime: BenchRuntime;
+  baseline: BaselineResult;
+  pipeline: PipelineResult;
+  /** pipeline rows/s ÷ baseline rows/s, both on this runtime. */
+  ratio: number;
+  /** Main predictions per label: pipeline file and baseline agree (checked at the small size only). */
+  sameLabels: boolean | null;
+}
+
 interface SizeResult {
   rows: number;
   csvBytes: number;
   uploadSeconds: number;
-  baseline: BaselineResult;
-  pipeline: PipelineResult;
-  /** pipeline rows/s ÷ baseline rows/s. */
-  ratio: number;
-  /** Main predictions per label: pipeline file and baseline agree (checked at the small size only). */
-  sameLabels: boolean | null;
+  /** In BENCH_RUNTIMES order. */
+  runtimes: RuntimeResult[];
 }
 
 /** Starts a CPU profile of this process (every 500 µs); stop() saves it to `file` and summarises it. */
@@ -410,7 +452,7 @@ const CATEGORIES: Array<[string, (url: string, fn: string) => boolean]> = [
   ['artifact store: checking the dataset\'s hash, storing the result files', (url) => url.includes('/server/platform/artifact-store.ts')],
   ['decoding outputs (decodeOutputs)', (_url, fn) => fn === 'decodeOutputs'],
   ['encoding rows (encodeRows)', (url) => url.includes('/server/ml/preprocessing.ts') || url.includes('/server/ml/values.ts')],
-  ['inference (TfjsModelRuntime, tfjs)', (url) => url.includes('/server/ml/runtimes/') || url.includes('/@tensorflow/')],
+  ['inference (server/ml/runtimes: ONNX Runtime, TF.js)', (url) => url.includes('/server/ml/runtimes/') || url.includes('/@tensorflow/') || url.includes('/onnxruntime-')],
   ['run bookkeeping: cancel-check SELECT, progress UPDATE, job touch, NOTIFY (typeorm, agenda)', (url) => url.includes('/typeorm/') || url.includes('/agenda') || url.includes('/server/platform/event-bus.ts')],
   ['runner, other', (url) => url.includes('pipeline-runner.ts')],
   ['this benchmark (polling, sampling)', (url) => url.includes('/bench/')],
@@ -558,7 +600,9 @@ async function main(resources: Resources): Promise<void> {
     const { berth, localPostgres, dataDir } = await startBenchBerth(resources, { env });
     const { services } = berth;
     const penguins = await deployPenguins(berth, 'bench-batch');
-    const bench: Bench = { berth, localPostgres, penguins, artifacts: new LocalArtifactStore(path.join(berth.config.dataDir, 'artifacts')) };
+    const bench: Bench = { runtime: settings.runtimes[0], berth, localPostgres, penguins, artifacts: new LocalArtifactStore(path.join(berth.config.dataDir, 'artifacts')) };
+    // Whatever the bench switched to, back to the configured runtime before Berth closes.
+    resources.push(async () => configureRuntimes({ prefer: berth.config.serving.runtime }));
     step(`deployed ${penguins.deployment.slug}: main ${penguins.set.main.model.name} (v2), challenger ${penguins.set.challenger.model.name} (v1)`);
 
     /** Writes a CSV of `rows` rows and uploads it as a dataset, streamed from the file. */
@@ -574,12 +618,16 @@ async function main(resources: Resources): Promise<void> {
       return { rows, file, dataset, csvBytes, uploadSeconds };
     };
 
-    // Untimed: compiles the hot paths of both (JIT) and the tfjs kernels before anything is measured.
+    // Untimed: compiles the hot paths (JIT), the tfjs kernels and ONNX sessions of each runtime before anything is measured.
     const warmup = await upload(settings.warmupRows, 20261124);
-    step(`warm-up: baseline and a pipeline run on the ${settings.warmupRows.toLocaleString('en')} rows (not measured)`);
-    await baseline(bench, warmup.file, settings);
-    const warmupRun = await runPipeline(bench, warmup.dataset, 'warm-up', settings);
-    if (warmupRun.status !== RunStatus.succeeded) throw new Error(`the warm-up run ${warmupRun.status}: ${warmupRun.error}`);
+    for (const runtime of settings.runtimes) {
+      useRuntime(bench, runtime);
+      step(`warm-up on ${RUNTIMES[runtime]}: baseline and a pipeline run on the ${settings.warmupRows.toLocaleString('en')} rows (not measured)`);
+      const warmupBase = await baseline(bench, warmup.file, settings);
+      step(`  models loaded on ${warmupBase.platform}`);
+      const warmupRun = await runPipeline(bench, warmup.dataset, `warm-up ${runtime}`, settings);
+      if (warmupRun.status !== RunStatus.succeeded) throw new Error(`the ${RUNTIMES[runtime]} warm-up run ${warmupRun.status}: ${warmupRun.error}`);
+    }
 
     const sizes: SizeResult[] = [];
     const csvs: BenchCsv[] = [];
@@ -587,30 +635,50 @@ async function main(resources: Resources): Promise<void> {
       const label = rows.toLocaleString('en');
       const { file, dataset, csvBytes, uploadSeconds } = await upload(rows, 20261125 + index);
       csvs.push({ rows, file, dataset });
+      const results: RuntimeResult[] = [];
+      for (const runtime of settings.runtimes) {
+        useRuntime(bench, runtime);
+        const on = RUNTIMES[runtime];
+        step(`${on} baseline: raw batched inference of main and challenger on the ${label} rows`);
+        const base = await baseline(bench, file, settings);
+        step(`  ${base.rowsPerSecond.toFixed(0)} rows/s on ${base.platform} (${base.seconds.toFixed(1)} s, ${base.failed} rows rejected), peak RSS ${mib(base.memory.peakRss)}`);
 
-      step(`baseline: raw batched inference of main and challenger on the ${label} rows`);
-      const base = await baseline(bench, file, settings);
-      step(`  ${base.rowsPerSecond.toFixed(0)} rows/s (${base.seconds.toFixed(1)} s, ${base.failed} rows rejected), peak RSS ${(base.memory.peakRss / MIB).toFixed(0)} MiB`);
-
-      step(`pipeline: runNow on the ${label}-row dataset`);
-      const run = await runPipeline(bench, dataset, `${label} rows`, settings);
-      if (run.status !== RunStatus.succeeded) throw new Error(`the ${label}-row run ${run.status}: ${run.error}${run.cancelledForMemory ? ' (cancelled by the bench: the heap was nearly full)' : ''}`);
-      step(
-        `  ${run.rowsPerSecond.toFixed(0)} rows/s (${run.rowsRead.toLocaleString('en')} rows read, ${run.rowsFailed} failed, in ${run.seconds.toFixed(1)} s), ` +
-          `peak RSS ${(run.memory.peakRss / MIB).toFixed(0)} MiB (${(run.memoryUntilDrained.peakRss / MIB).toFixed(0)} MiB until the log drained in ${run.logDrainSeconds.toFixed(1)} s)`,
-      );
-      const sameLabels = index === 0 ? JSON.stringify(Object.entries(await labelsOfRun(bench, run.runId)).sort()) === JSON.stringify(Object.entries(base.mainLabels).sort()) : null;
-      sizes.push({ rows, csvBytes, uploadSeconds, baseline: base, pipeline: run, ratio: run.rowsPerSecond / base.rowsPerSecond, sameLabels });
+        step(`${on} pipeline: runNow on the ${label}-row dataset`);
+        const run = await runPipeline(bench, dataset, `${label} rows, ${runtime}`, settings);
+        if (run.status !== RunStatus.succeeded) throw new Error(`the ${label}-row run on ${on} ${run.status}: ${run.error}${run.cancelledForMemory ? ' (cancelled by the bench: the heap was nearly full)' : ''}`);
+        step(
+          `  ${run.rowsPerSecond.toFixed(0)} rows/s = ${(run.rowsPerSecond / base.rowsPerSecond).toFixed(2)} × baseline (${run.rowsRead.toLocaleString('en')} rows read, ${run.rowsFailed} failed, in ${run.seconds.toFixed(1)} s), ` +
+            `peak RSS ${mib(run.memory.peakRss)} (${mib(run.memoryUntilDrained.peakRss)} until the log drained in ${run.logDrainSeconds.toFixed(1)} s)`,
+        );
+        const sameLabels = index === 0 ? JSON.stringify(Object.entries(await labelsOfRun(bench, run.runId)).sort()) === JSON.stringify(Object.entries(base.mainLabels).sort()) : null;
+        results.push({ runtime, baseline: base, pipeline: run, ratio: run.rowsPerSecond / base.rowsPerSecond, sameLabels });
+      }
+      sizes.push({ rows, csvBytes, uploadSeconds, runtimes: results });
     }
 
     const resultsDir = fileURLToPath(new URL('./results', import.meta.url));
     await mkdir(resultsDir, { recursive: true });
     const date = new Date().toISOString();
+    useRuntime(bench, settings.runtimes[0]);
     const diagnostics = settings.profile ? await diagnose(bench, csvs, settings, date.replace(/[:.]/g, '-')) : undefined;
 
     const [small, large] = sizes;
-    const memoryRatio = large.pipeline.memory.peakRss / small.pipeline.memory.peakRss;
-    const memoryRatioDrained = large.pipeline.memoryUntilDrained.peakRss / small.pipeline.memoryUntilDrained.peakRss;
+    const perRuntime: RuntimeSummary[] = settings.runtimes.map((runtime, i) => {
+      const [s, l] = [small.runtimes[i], large.runtimes[i]];
+      const peakRssRatio = l.pipeline.memory.peakRss / s.pipeline.memory.peakRss;
+      const peakRssRatioUntilDrained = l.pipeline.memoryUntilDrained.peakRss / s.pipeline.memoryUntilDrained.peakRss;
+      return {
+        runtime,
+        platform: s.baseline.platform,
+        ratios: [s, l].map((r, j) => ({ rows: sizes[j].rows, pipelineRowsPerSecond: r.pipeline.rowsPerSecond, baselineRowsPerSecond: r.baseline.rowsPerSecond, ratio: r.ratio, withinGoal: r.ratio >= THROUGHPUT_GOAL })),
+        memory: {
+          peakRssRatio,
+          peakRssRatioUntilDrained,
+          peakHeapUsedRatio: l.pipeline.memory.peakHeapUsed / s.pipeline.memory.peakHeapUsed,
+          withinGoal: peakRssRatio <= MEMORY_GOAL && peakRssRatioUntilDrained <= MEMORY_GOAL,
+        },
+      };
+    });
     const machine = {
       cpus: os.cpus().length,
       cpuModel: os.cpus()[0]?.model ?? 'unknown',
@@ -628,17 +696,15 @@ async function main(resources: Resources): Promise<void> {
       machine,
       settings: { ...settings, chunkRows: CHUNK_ROWS, throughputGoal: THROUGHPUT_GOAL, memoryGoal: MEMORY_GOAL },
       models: { main: penguins.set.main.model.name, challenger: penguins.set.challenger.model.name },
-      results: {
-        ratios: sizes.map((s) => ({ rows: s.rows, pipelineRowsPerSecond: s.pipeline.rowsPerSecond, baselineRowsPerSecond: s.baseline.rowsPerSecond, ratio: s.ratio, withinGoal: s.ratio >= THROUGHPUT_GOAL })),
-        memory: { peakRssRatio: memoryRatio, peakRssRatioUntilDrained: memoryRatioDrained, withinGoal: memoryRatio <= MEMORY_GOAL && memoryRatioDrained <= MEMORY_GOAL },
-      },
+      /** Per runtime, in BENCH_RUNTIMES order: each ratio is against that runtime's own baseline. */
+      results: perRuntime,
       sizes,
       diagnostics,
       totalSeconds: (performance.now() - benchStarted) / 1000,
     };
 
     console.log('');
-    console.log(formatReport(report.date, report.code, machine, sizes, memoryRatio, memoryRatioDrained, diagnostics));
+    console.log(formatReport(report.date, report.code, machine, sizes, perRuntime, diagnostics));
 
     const json = `${JSON.stringify(report, null, 2)}\n`;
     const file = path.join(resultsDir, `batch-${report.date.replace(/[:.]/g, '-')}.json`);
@@ -650,6 +716,15 @@ async function main(resources: Resources): Promise<void> {
   }
 }
 
+/** One runtime's figures at both sizes: the report's summary. */
+interface RuntimeSummary {
+  runtime: BenchRuntime;
+  platform: string;
+  ratios: Array<{ rows: number; pipelineRowsPerSecond: number; baselineRowsPerSecond: number; ratio: number; withinGoal: boolean }>;
+  /** Large ÷ small: the pipeline run's peaks. */
+  memory: { peakRssRatio: number; peakRssRatioUntilDrained: number; peakHeapUsedRatio: number; withinGoal: boolean };
+}
+
 const mib = (bytes: number) => `${(bytes / MIB).toFixed(0)} MiB`;
 const size = (n: number) => (n >= 1_000_000 && n % 1_000_000 === 0 ? `${n / 1_000_000}M` : n >= 1000 && n % 1000 === 0 ? `${n / 1000}k` : String(n));
 
@@ -658,25 +733,31 @@ function formatReport(
   code: { commit: string; uncommitted: string[] } | null,
   machine: { cpus: number; cpuModel: string; node: string; postgres: string },
   sizes: SizeResult[],
-  memoryRatio: number,
-  memoryRatioDrained: number,
+  perRuntime: RuntimeSummary[],
   diagnostics: Diagnostics | undefined,
 ): string {
   const [small, large] = sizes;
-  const table = (header: string[], body: string[][]) => {
+  const table = (header: string[], body: string[][], textLast = false) => {
     const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
-    const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
+    // Labels (first column) and verdicts (`textLast`) read left to right; figures line up on the right.
+    const line = (cells: string[]) => cells.map((cell, i) => (i === 0 || (textLast && i === cells.length - 1) ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd();
     return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)];
   };
   const cores = (c: Cores) => [c.bench, c.postgres, c.other].map((v) => (v === null ? '?' : v.toFixed(2))).join('/');
-  const both = (f: (s: SizeResult) => string) => [f(small), f(large)];
   const ratio = (a: number, b: number) => (b / a).toFixed(2);
+  /** Per runtime: its figure at the small size, at the large size, and large/small when `grows` gives the figure. */
+  const side = (f: (r: RuntimeResult) => string, grows?: (r: RuntimeResult) => number) =>
+    perRuntime.flatMap((_, i) => [f(small.runtimes[i]), f(large.runtimes[i]), grows ? ratio(grows(small.runtimes[i]), grows(large.runtimes[i])) : '']);
+  const verdict = (met: (i: number) => boolean) => perRuntime.map((r, i) => `${RUNTIMES[r.runtime]} ${met(i) ? 'met' : 'NOT met'}`).join(', ');
+  const first = small.runtimes[0];
   const liveHeaps = diagnostics?.liveHeap ?? [];
   const liveHeapRatio = liveHeaps.length === 2 ? liveHeaps[1]!.pipeline.peakLiveHeap / liveHeaps[0]!.pipeline.peakLiveHeap : null;
-  const contended = sizes.flatMap((s) => [
-    ...(s.baseline.cores.other > CONTENDED_CORES ? [`the ${size(s.rows)} baseline (${s.baseline.cores.other.toFixed(2)} cores)`] : []),
-    ...(s.pipeline.cores.other > CONTENDED_CORES ? [`the ${size(s.rows)} pipeline run (${s.pipeline.cores.other.toFixed(2)} cores)`] : []),
-  ]);
+  const contended = sizes.flatMap((s) =>
+    s.runtimes.flatMap((r) => [
+      ...(r.baseline.cores.other > CONTENDED_CORES ? [`the ${size(s.rows)} ${RUNTIMES[r.runtime]} baseline (${r.baseline.cores.other.toFixed(2)} cores)`] : []),
+      ...(r.pipeline.cores.other > CONTENDED_CORES ? [`the ${size(s.rows)} ${RUNTIMES[r.runtime]} pipeline run (${r.pipeline.cores.other.toFixed(2)} cores)`] : []),
+    ]),
+  );
   const percent = (share: number) => `${(share * 100).toFixed(1)} %`;
   const shares = (entries: Array<{ frame: string; share: number }>, n: number) => entries.slice(0, n).map((e) => `    ${percent(e.share).padStart(7)}  ${e.frame}`);
   const profileLines = (title: string, p: ProfileSummary, details: boolean) => [
@@ -694,14 +775,14 @@ function formatReport(
   const diagnosticLines = diagnostics
     ? [
         '',
-        `diagnostics on the ${size(small.rows)} CSV (server code unchanged; parts switched off from the bench; best of ${DIAGNOSTIC_ROUNDS} interleaved runs):`,
+        `diagnostics on the ${size(small.rows)} CSV, ${RUNTIMES[first.runtime]} (server code unchanged; parts switched off from the bench; best of ${DIAGNOSTIC_ROUNDS} interleaved runs):`,
         ...table(
           ['run', 'rows/s', 'vs as is', 'vs baseline', 'peak RSS', 'peak log backlog', 'cores bench/pg/other'],
           diagnostics.variants.map((v) => [
             v.variant,
             v.rowsPerSecond.toFixed(0),
             (v.rowsPerSecond / diagnostics.variants[0].rowsPerSecond).toFixed(2),
-            (v.rowsPerSecond / small.baseline.rowsPerSecond).toFixed(2),
+            (v.rowsPerSecond / first.baseline.rowsPerSecond).toFixed(2),
             mib(v.peakRss),
             v.peakLogBuffered.toLocaleString('en'),
             cores(v.cores),
@@ -719,40 +800,47 @@ function formatReport(
         `profiles: ${diagnostics.profiles.files.join(', ')}`,
       ]
     : [];
+  const rowsPerSecondOf = (r: RuntimeResult) => r.pipeline.rowsPerSecond;
   return [
     `batch benchmark, ${date}: ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}, PostgreSQL ${machine.postgres}`,
     code ? `code: ${code.commit.slice(0, 10)}${code.uncommitted.length > 0 ? ` + uncommitted changes to ${code.uncommitted.join(', ')}` : ''}` : 'code: unknown (not a git checkout)',
     'penguins, main (v2) and challenger (v1) both predicting every row, chunks of 1 000 rows',
+    `runtimes: ${perRuntime.map((r) => `${RUNTIMES[r.runtime]} (BERTH_RUNTIME=${r.runtime}: models loaded on ${r.platform})`).join(', ')}; each ratio is against the same runtime's baseline`,
     '',
     ...table(
-      ['', `${size(small.rows)} rows`, `${size(large.rows)} rows`, 'large/small', 'goal'],
+      ['', ...perRuntime.flatMap((r) => [`${RUNTIMES[r.runtime]} ${size(small.rows)}`, size(large.rows), `${size(large.rows)}/${size(small.rows)}`]), 'goal'],
       [
-        ['pipeline rows/s', ...both((s) => s.pipeline.rowsPerSecond.toFixed(0)), ratio(small.pipeline.rowsPerSecond, large.pipeline.rowsPerSecond), ''],
-        ['baseline rows/s (raw inference)', ...both((s) => s.baseline.rowsPerSecond.toFixed(0)), ratio(small.baseline.rowsPerSecond, large.baseline.rowsPerSecond), ''],
-        ['pipeline / baseline', ...both((s) => s.ratio.toFixed(2)), '', `≥ ${THROUGHPUT_GOAL}: ${sizes.every((s) => s.ratio >= THROUGHPUT_GOAL) ? 'met' : 'NOT met'}`],
-        ['pipeline seconds (start → finish)', ...both((s) => s.pipeline.seconds.toFixed(1)), '', ''],
+        ['pipeline rows/s', ...side((r) => r.pipeline.rowsPerSecond.toFixed(0), rowsPerSecondOf), ''],
+        ['baseline rows/s (raw inference)', ...side((r) => r.baseline.rowsPerSecond.toFixed(0), (r) => r.baseline.rowsPerSecond), ''],
+        ['pipeline / baseline', ...side((r) => r.ratio.toFixed(2)), `≥ ${THROUGHPUT_GOAL}: ${verdict((i) => perRuntime[i].ratios.every((x) => x.withinGoal))}`],
+        ['pipeline seconds (start → finish)', ...side((r) => r.pipeline.seconds.toFixed(1)), ''],
         // The heap really held is what grows with a run's size, if anything does; RSS also keeps
-        // whatever the process took before the run (an earlier baseline), so it is shown beside.
-        ...(liveHeapRatio === null
-          ? []
-          : [['heap in use after a full GC (BENCH_PROFILE)', ...liveHeaps.map((h) => mib(h.pipeline.peakLiveHeap)), liveHeapRatio.toFixed(2), `≤ ${MEMORY_GOAL}: ${liveHeapRatio <= MEMORY_GOAL ? 'met' : 'NOT met'}`]]),
-        ['peak RSS, run', ...both((s) => mib(s.pipeline.memory.peakRss)), memoryRatio.toFixed(2), `≤ ${MEMORY_GOAL}: ${memoryRatio <= MEMORY_GOAL ? 'met' : 'NOT met'}`],
-        ['  RSS at start (after GC)', ...both((s) => mib(s.pipeline.memory.startRss)), '', ''],
-        ['  peak V8 heap used, run', ...both((s) => mib(s.pipeline.memory.peakHeapUsed)), ratio(small.pipeline.memory.peakHeapUsed, large.pipeline.memory.peakHeapUsed), ''],
-        ['  peak prediction-log backlog (rows)', ...both((s) => s.pipeline.memory.peakLogBuffered.toLocaleString('en')), '', ''],
-        ['peak RSS until the log was written', ...both((s) => mib(s.pipeline.memoryUntilDrained.peakRss)), memoryRatioDrained.toFixed(2), `≤ ${MEMORY_GOAL}: ${memoryRatioDrained <= MEMORY_GOAL ? 'met' : 'NOT met'}`],
-        ['  log rows left at finish / drain s', ...both((s) => `${s.pipeline.logBacklogAtFinish.toLocaleString('en')} / ${s.pipeline.logDrainSeconds.toFixed(1)}`), '', ''],
-        ['peak RSS, baseline', ...both((s) => mib(s.baseline.memory.peakRss)), ratio(small.baseline.memory.peakRss, large.baseline.memory.peakRss), ''],
-        ['  peak V8 heap used, baseline', ...both((s) => mib(s.baseline.memory.peakHeapUsed)), ratio(small.baseline.memory.peakHeapUsed, large.baseline.memory.peakHeapUsed), ''],
-        ['cores bench/pg/other, pipeline', ...both((s) => cores(s.pipeline.cores)), '', ''],
-        ['cores bench/pg/other, baseline', ...both((s) => cores(s.baseline.cores)), '', ''],
-        ['cores bench/pg/other, log drain', ...both((s) => (s.pipeline.logDrainSeconds >= 0.5 ? cores(s.pipeline.drainCores) : '–')), '', ''],
+        // whatever the process took before the run (an earlier baseline, the other runtime), so it is shown beside.
+        ['peak RSS, run', ...side((r) => mib(r.pipeline.memory.peakRss), (r) => r.pipeline.memory.peakRss), `≤ ${MEMORY_GOAL}: ${verdict((i) => perRuntime[i].memory.peakRssRatio <= MEMORY_GOAL)}`],
+        ['  RSS at start (after GC)', ...side((r) => mib(r.pipeline.memory.startRss)), ''],
+        ['  peak V8 heap used, run', ...side((r) => mib(r.pipeline.memory.peakHeapUsed), (r) => r.pipeline.memory.peakHeapUsed), ''],
+        ['  peak external (ArrayBuffers…), run', ...side((r) => mib(r.pipeline.memory.peakExternal), (r) => r.pipeline.memory.peakExternal), ''],
+        ['  peak prediction-log backlog (rows)', ...side((r) => r.pipeline.memory.peakLogBuffered.toLocaleString('en')), ''],
+        ['peak RSS until the log was written', ...side((r) => mib(r.pipeline.memoryUntilDrained.peakRss), (r) => r.pipeline.memoryUntilDrained.peakRss), `≤ ${MEMORY_GOAL}: ${verdict((i) => perRuntime[i].memory.peakRssRatioUntilDrained <= MEMORY_GOAL)}`],
+        ['  log rows left at finish / drain s', ...side((r) => `${r.pipeline.logBacklogAtFinish.toLocaleString('en')} / ${r.pipeline.logDrainSeconds.toFixed(1)}`), ''],
+        ['peak RSS, baseline', ...side((r) => mib(r.baseline.memory.peakRss), (r) => r.baseline.memory.peakRss), ''],
+        ['  peak V8 heap used, baseline', ...side((r) => mib(r.baseline.memory.peakHeapUsed), (r) => r.baseline.memory.peakHeapUsed), ''],
+        ['cores bench/pg/other, pipeline', ...side((r) => cores(r.pipeline.cores)), ''],
+        ['cores bench/pg/other, baseline', ...side((r) => cores(r.baseline.cores)), ''],
+        ['cores bench/pg/other, log drain', ...side((r) => (r.pipeline.logDrainSeconds >= 0.5 ? cores(r.pipeline.drainCores) : '–')), ''],
       ],
+      true,
     ),
+    ...(perRuntime.length > 1
+      ? [`pipeline rows/s, ${RUNTIMES[perRuntime[0].runtime]} ÷ ${perRuntime.slice(1).map((r) => RUNTIMES[r.runtime]).join(', ')}: ${sizes.map((s) => `${size(s.rows)} ${s.runtimes.slice(1).map((r) => (s.runtimes[0].pipeline.rowsPerSecond / r.pipeline.rowsPerSecond).toFixed(2)).join(', ')}`).join('; ')}`]
+      : []),
+    ...(liveHeapRatio === null
+      ? []
+      : [`heap in use after a full GC (BENCH_PROFILE, ${RUNTIMES[first.runtime]}): ${liveHeaps.map((h) => `${size(h.rows)} ${mib(h.pipeline.peakLiveHeap)}`).join(', ')}; large/small ${liveHeapRatio.toFixed(2)}, ≤ ${MEMORY_GOAL}: ${liveHeapRatio <= MEMORY_GOAL ? 'met' : 'NOT met'}`]),
     'rows/s: rows read ÷ wall time (pipeline: the run\'s startedAt → finishedAt; baseline: read, encode, predict and decode',
-    'by main and challenger). The run does not wait for the prediction log: its rows are written after it, in "drain".',
-    `rows rejected by validation: ${sizes.map((s) => `${size(s.rows)}: pipeline ${s.pipeline.rowsFailed}, baseline ${s.baseline.failed}`).join('; ')}; ` +
-      `main predictions per label, pipeline file = baseline: ${small.sameLabels === null ? '?' : small.sameLabels ? 'yes' : 'NO'}`,
+    'by main and challenger through the same runtime). The run does not wait for the prediction log: its rows are written after it, in "drain".',
+    `rows rejected by validation: ${sizes.map((s) => `${size(s.rows)}: ${s.runtimes.map((r) => `${RUNTIMES[r.runtime]} pipeline ${r.pipeline.rowsFailed}, baseline ${r.baseline.failed}`).join(', ')}`).join('; ')}; ` +
+      `main predictions per label, pipeline file = baseline: ${small.runtimes.map((r) => `${RUNTIMES[r.runtime]} ${r.sameLabels === null ? '?' : r.sameLabels ? 'yes' : 'NO'}`).join(', ')}`,
     ...(contended.length > 0 ? [`OTHER WORK ON THE MACHINE during ${contended.join(', ')}: those figures are unreliable; run again on a quiet machine`] : []),
     ...diagnosticLines,
   ].join('\n');
