@@ -16,7 +16,7 @@ export const LiveMetricsSubscription = graphql(`
 `);
 
 export const MonitoringQuery = graphql(`
-  query DeploymentMonitoring($deploymentId: ID!, $from: DateTimeISO, $to: DateTimeISO, $granularity: String!) {
+  query DeploymentMonitoring($deploymentId: ID!, $from: DateTimeISO, $to: DateTimeISO, $granularity: TimeStep!) {
     deploymentMonitoring(deploymentId: $deploymentId, from: $from, to: $to, granularity: $granularity) {
       from
       to
@@ -36,6 +36,8 @@ export const MonitoringQuery = graphql(`
         feature
         jensenShannon
         drifted
+        missingChanged
+        reason
         rows
       }
       comparison {
@@ -98,11 +100,14 @@ export const DeploymentDriftQuery = graphql(`
       drifted
       driftedFeatures
       share
+      expectedShare
+      missingChangedFeatures
       thresholds {
+        significance
         jensenShannon
         wasserstein
+        missingShare
         minRows
-        datasetShare
       }
       features {
         feature
@@ -114,6 +119,21 @@ export const DeploymentDriftQuery = graphql(`
         jensenShannon
         wasserstein
         drifted
+        test
+        pValue
+        adjustedPValue
+        effect
+        effectSize
+        effectFloor
+        windowThreshold
+        reason
+        missing {
+          reference
+          current
+          pValue
+          adjustedPValue
+          changed
+        }
         labels
         reference
         current

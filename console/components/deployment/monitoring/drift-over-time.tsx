@@ -10,6 +10,8 @@ import { CHART_COLORS, DANGER_COLOR } from '../../charts/colors';
 interface DriftRow {
   t: number;
   values: Map<string, number | null>;
+  /** Features whose verdict for this hour or day is "drifted": the same rule as the report's. */
+  drifted: Set<string>;
 }
 
 export function DriftOverTime({ monitoring, threshold, minRows, granularity }: { monitoring: Monitoring; threshold: number | null; minRows: number | null; granularity: string }) {
@@ -20,8 +22,9 @@ export function DriftOverTime({ monitoring, threshold, minRows, granularity }: {
     let highest = 0;
     for (const point of monitoring.driftOverTime) {
       const t = Date.parse(point.time);
-      const row = byTime.get(t) ?? { t, values: new Map<string, number | null>() };
+      const row = byTime.get(t) ?? { t, values: new Map<string, number | null>(), drifted: new Set<string>() };
       row.values.set(point.feature, point.jensenShannon);
+      if (point.drifted) row.drifted.add(point.feature);
       byTime.set(t, row);
       if (!names.includes(point.feature)) names.push(point.feature);
       if (point.jensenShannon !== null) highest = Math.max(highest, point.jensenShannon);
@@ -39,7 +42,8 @@ export function DriftOverTime({ monitoring, threshold, minRows, granularity }: {
       title={`Jensen–Shannon distance per ${unit}, one line per feature`}
       description={
         <>
-          Against the training data{threshold !== null ? `; the dashed line is the drift threshold (${threshold})` : ''}.
+          Against the training data{threshold !== null ? `; the dashed line is the effect floor (${threshold}), below which nothing drifts` : ''}. A red dot marks a {unit} whose
+          verdict is drifted (significant for its number of rows, and above the floor).
           {minRows !== null ? ` A ${unit} with fewer than ${formatInteger(minRows)} live rows has no score (a gap).` : ''}
         </>
       }
@@ -54,7 +58,23 @@ export function DriftOverTime({ monitoring, threshold, minRows, granularity }: {
         <Legend />
         {threshold !== null && <ReferenceLine y={threshold} stroke={DANGER_COLOR} strokeDasharray="6 4" label={{ value: 'threshold', position: 'insideTopRight', fill: DANGER_COLOR, fontSize: 12 }} />}
         {features.map((feature, i) => (
-          <Line key={feature} type="monotone" dataKey={(row: DriftRow) => row.values.get(feature) ?? null} name={feature} stroke={CHART_COLORS[i % CHART_COLORS.length]} dot={rows.length <= 2 ? { r: 3 } : false} strokeWidth={2} connectNulls={false} isAnimationActive={false} />
+          <Line
+            key={feature}
+            type="monotone"
+            dataKey={(row: DriftRow) => row.values.get(feature) ?? null}
+            name={feature}
+            stroke={CHART_COLORS[i % CHART_COLORS.length]}
+            dot={(props: { cx?: number; cy?: number; payload?: DriftRow; index?: number }) => {
+              const { cx, cy, payload, index } = props;
+              if (cx === undefined || cy === undefined || !payload || payload.values.get(feature) == null) return <g key={`${feature}-${index}`} />;
+              const drifted = payload.drifted.has(feature);
+              if (!drifted && rows.length > 2) return <g key={`${feature}-${index}`} />;
+              return <circle key={`${feature}-${index}`} cx={cx} cy={cy} r={drifted ? 4 : 3} fill={drifted ? DANGER_COLOR : CHART_COLORS[i % CHART_COLORS.length]} stroke="none" />;
+            }}
+            strokeWidth={2}
+            connectNulls={false}
+            isAnimationActive={false}
+          />
         ))}
       </LineChart>
     </ChartCard>

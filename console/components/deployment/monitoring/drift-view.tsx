@@ -33,6 +33,7 @@ export function DriftView({ drift }: { drift: DriftReport }) {
           <option key={f.feature} value={f.feature}>
             {f.feature}
             {f.drifted ? ' (drifted)' : ''}
+            {f.missing?.changed ? ' (missing values changed)' : ''}
           </option>
         ))}
       </NativeSelect>
@@ -40,9 +41,7 @@ export function DriftView({ drift }: { drift: DriftReport }) {
         title={`${feature.feature} (${feature.type})`}
         description={
           feature.enoughData
-            ? `${formatInteger(feature.rows)} live rows · PSI ${formatScore(feature.psi)} (${feature.psiBand ?? '—'}) · Jensen–Shannon ${formatScore(feature.jensenShannon)}${
-                feature.wasserstein !== null && feature.wasserstein !== undefined ? ` · Wasserstein ${formatScore(feature.wasserstein)}` : ''
-              }${feature.drifted ? ' · drifted' : ''}`
+            ? `${formatInteger(feature.rows)} live rows · ${feature.drifted ? 'drifted' : 'no drift'}: ${feature.reason} · PSI ${formatScore(feature.psi)} (${feature.psiBand ?? '—'}, a rule of thumb, not the verdict)`
             : `${formatInteger(feature.rows)} live rows: fewer than ${formatInteger(drift.thresholds.minRows)}, so no scores yet`
         }
         height={chartHeight(feature.labels.length)}
@@ -51,37 +50,67 @@ export function DriftView({ drift }: { drift: DriftReport }) {
         <DistributionChart labels={feature.labels} reference={feature.reference} current={feature.current} referenceName="Training" currentName="Live" currentColor={feature.drifted ? DANGER_COLOR : MAIN_COLOR} />
       </ChartCard>
       {feature.labels.length > 0 && <SharesTable feature={feature} />}
-      <Table.ScrollContainer minWidth={560} type="native" mt="sm">
-        <Table withTableBorder verticalSpacing={6} fz="sm">
-          <Table.Caption>Every feature over the range; choose one to see its distribution.</Table.Caption>
+      <Table.ScrollContainer minWidth={760} type="native" mt="sm">
+        <Table withTableBorder verticalSpacing={6} fz="sm" aria-label="Drift per feature">
+          <Table.Caption>Every feature over the range, each with its one verdict and why; choose one to see its distribution.</Table.Caption>
           <Table.Thead>
             <Table.Tr>
               <Table.Th scope="col">Feature</Table.Th>
-              <Table.Th scope="col">Type</Table.Th>
               <Table.Th scope="col">Live rows</Table.Th>
-              <Table.Th scope="col">PSI</Table.Th>
-              <Table.Th scope="col">Jensen–Shannon</Table.Th>
-              <Table.Th scope="col">Wasserstein</Table.Th>
               <Table.Th scope="col">Drift</Table.Th>
+              <Table.Th scope="col">Effect</Table.Th>
+              <Table.Th scope="col">p (corrected)</Table.Th>
+              <Table.Th scope="col">Missing values</Table.Th>
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
             {features.map((f) => (
-              <Table.Tr key={f.feature} aria-current={f.feature === feature.feature ? 'true' : undefined}>
+              <Table.Tr key={f.feature} data-feature={f.feature} aria-current={f.feature === feature.feature ? 'true' : undefined}>
                 <Table.Th scope="row">
-                  <Button variant="subtle" size="compact-sm" onClick={() => setPicked(f.feature)}>
+                  <Button variant="subtle" size="compact-sm" onClick={() => setPicked(f.feature)} styles={{ label: { whiteSpace: 'normal', textAlign: 'left' } }} h="auto">
                     {f.feature}
                   </Button>
+                  <Text size="xs" c="dimmed">
+                    {f.type}
+                  </Text>
                 </Table.Th>
-                <Table.Td>{f.type}</Table.Td>
                 <Table.Td>{formatInteger(f.rows)}</Table.Td>
-                <Table.Td>
-                  {formatScore(f.psi)}
-                  {f.psiBand && <Text span size="sm" c="dimmed"> {f.psiBand}</Text>}
+                <Table.Td maw={320}>
+                  <FeatureVerdict feature={f} />
+                  <Text size="xs" mt={2}>
+                    {f.reason}
+                  </Text>
                 </Table.Td>
-                <Table.Td>{formatScore(f.jensenShannon)}</Table.Td>
-                <Table.Td>{formatScore(f.wasserstein)}</Table.Td>
-                <Table.Td>{!f.enoughData ? <Text span size="sm" c="dimmed">not enough data</Text> : f.drifted ? <StateBadge tone="bad">drifted</StateBadge> : <Text span c="dimmed" inherit>no</Text>}</Table.Td>
+                <Table.Td style={{ whiteSpace: 'nowrap' }}>
+                  {f.effect && f.effectSize !== null && f.effectSize !== undefined ? (
+                    <>
+                      {effectName(f.effect)} {formatScore(f.effectSize)}
+                      {f.windowThreshold !== null && f.windowThreshold !== undefined && (
+                        <Text size="xs" c="dimmed">
+                          needs ≥ {formatScore(f.windowThreshold)} here
+                        </Text>
+                      )}
+                    </>
+                  ) : (
+                    '—'
+                  )}
+                </Table.Td>
+                <Table.Td>{formatP(f.adjustedPValue)}</Table.Td>
+                <Table.Td style={{ whiteSpace: 'nowrap' }}>
+                  {f.missing ? (
+                    <>
+                      {formatPercent(f.missing.reference)} → {formatPercent(f.missing.current)}
+                      {f.missing.changed && (
+                        <>
+                          {' '}
+                          <StateBadge tone="pending">changed</StateBadge>
+                        </>
+                      )}
+                    </>
+                  ) : (
+                    '—'
+                  )}
+                </Table.Td>
               </Table.Tr>
             ))}
           </Table.Tbody>
@@ -91,27 +120,73 @@ export function DriftView({ drift }: { drift: DriftReport }) {
   );
 }
 
-/** The dataset's verdict, with the features that make it. */
+const EFFECT_NAMES: Record<string, string> = { jensenShannon: 'Jensen–Shannon', wasserstein: 'Wasserstein' };
+const effectName = (effect: string) => EFFECT_NAMES[effect] ?? effect;
+
+/** A p-value as people read them: tiny ones as "< 0.001". */
+function formatP(p: number | null | undefined): string {
+  if (p === null || p === undefined) return '—';
+  return p < 0.001 ? '< 0.001' : p.toFixed(3);
+}
+
+/** One feature's verdict: the same word in the table, the picker and the dataset's verdict. */
+function FeatureVerdict({ feature }: { feature: FeatureDrift }) {
+  if (!feature.enoughData)
+    return (
+      <Text span size="sm" c="dimmed">
+        not enough data
+      </Text>
+    );
+  return feature.drifted ? <StateBadge tone="bad">drifted</StateBadge> : <StateBadge tone="ok">no drift</StateBadge>;
+}
+
+/**
+ * The dataset's verdict, made from the features' own verdicts so that the two can never
+ * disagree; changes in the share of missing values are said apart, since they are not drift of
+ * the values' distribution.
+ */
 function DriftVerdict({ drift }: { drift: DriftReport }) {
   const t = drift.thresholds;
-  if (!drift.enoughData) {
-    return (
-      <Alert color="gray" variant="light" role="status" p="xs" mb="sm" data-testid="drift-verdict">
-        <strong>Not enough data</strong> to measure drift: scores appear once a feature has {formatInteger(t.minRows)} live rows in the range.
+  const scored = drift.features.filter((feature) => feature.enoughData);
+  const drifted = drift.features.filter((feature) => feature.drifted).map((feature) => feature.feature);
+  const missingChanged = drift.features.filter((feature) => feature.missing?.changed);
+  const missingNote =
+    missingChanged.length > 0 ? (
+      <Alert color="orange" variant="light" role="status" p="xs" mb="sm" data-testid="missing-verdict">
+        <strong>Missing values changed</strong> (not counted as drift):{' '}
+        {missingChanged.map((feature, index) => (
+          <span key={feature.feature}>
+            {index > 0 && '; '}
+            {feature.feature} {formatPercent(feature.missing!.reference)} in training, {formatPercent(feature.missing!.current)} live
+          </span>
+        ))}
+        .
       </Alert>
+    ) : null;
+  if (scored.length === 0) {
+    return (
+      <>
+        <Alert color="gray" variant="light" role="status" p="xs" mb="sm" data-testid="drift-verdict">
+          <strong>Not enough data</strong> to measure drift: scores appear once a feature has {formatInteger(t.minRows)} live rows in the range.
+        </Alert>
+        {missingNote}
+      </>
     );
   }
-  const scored = drift.features.filter((feature) => feature.enoughData).length;
   return (
-    <Alert color={drift.drifted ? 'red' : 'teal'} variant="light" role="status" p="xs" mb="sm" data-testid="drift-verdict">
-      <strong>{drift.drifted ? 'Data drift' : 'No data drift'}</strong>:{' '}
-      {drift.driftedFeatures.length === 0
-        ? `no feature of ${scored} drifted.`
-        : `${drift.driftedFeatures.length} of ${scored} features drifted (${formatPercent(drift.share)}; the dataset drifts from ${formatPercent(t.datasetShare)}): ${drift.driftedFeatures.join(', ')}.`}{' '}
-      <Text span size="sm" c="dimmed" inherit>
-        A feature drifts at Jensen–Shannon ≥ {t.jensenShannon} or Wasserstein ≥ {t.wasserstein} (standard deviations).
-      </Text>
-    </Alert>
+    <>
+      <Alert color={drifted.length > 0 ? 'red' : 'teal'} variant="light" role="status" p="xs" mb="sm" data-testid="drift-verdict">
+        <strong>{drifted.length > 0 ? 'Data drift' : 'No data drift'}</strong>:{' '}
+        {drifted.length === 0
+          ? `none of the ${scored.length} scored features drifted.`
+          : `${drifted.length} of ${scored.length} scored features drifted: ${drifted.join(', ')}. Without any drift, about ${formatPercent(drift.expectedShare, 1)} of features would be flagged by chance.`}{' '}
+        <Text span size="sm" inherit>
+          A feature drifts when its test is significant at {t.significance} after the correction over the features and its effect is at least its floor (Jensen–Shannon {t.jensenShannon},
+          Wasserstein {t.wasserstein} standard deviations).
+        </Text>
+      </Alert>
+      {missingNote}
+    </>
   );
 }
 

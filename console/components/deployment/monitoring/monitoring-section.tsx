@@ -42,12 +42,12 @@ export function MonitoringSection({ deploymentId }: { deploymentId: string }) {
     const range = RANGES.find((r) => r.key === rangeKey);
     if (rangeKey === 'custom' && custom) {
       const span = Date.parse(custom.to) - Date.parse(custom.from);
-      return { deploymentId, from: custom.from, to: custom.to, granularity: span <= 2 * DAY_MS ? 'hour' : 'day' };
+      return { deploymentId, from: custom.from, to: custom.to, granularity: span <= 2 * DAY_MS ? ('hour' as const) : ('day' as const) };
     }
     if (range?.ms) {
-      return { deploymentId, from: new Date(floorHour(now - range.ms)).toISOString(), to: null, granularity: range.ms <= DAY_MS ? 'hour' : 'day' };
+      return { deploymentId, from: new Date(floorHour(now - range.ms)).toISOString(), to: null, granularity: range.ms <= DAY_MS ? ('hour' as const) : ('day' as const) };
     }
-    return { deploymentId, from: null, to: null, granularity: 'day' };
+    return { deploymentId, from: null, to: null, granularity: 'day' as const };
   }, [deploymentId, rangeKey, custom, now]);
 
   const { from, to } = variables;
