@@ -50,6 +50,9 @@ describe('Dockerfile', () => {
   });
 });
 
+/** Next's types make NODE_ENV a required key of ProcessEnv; the image's ENV (spread in) sets it. */
+const asProcessEnv = (environment: Record<string, string>) => environment as unknown as NodeJS.ProcessEnv;
+
 /** A port nobody listens on right now. */
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -71,8 +74,7 @@ describe("the image's command on what `npm run build` compiled", async () => {
   let child: ReturnType<typeof spawn> | undefined;
   const exited = { code: undefined as number | null | undefined };
   const { DATABASE_URL: _a, TEST_DATABASE_URL: _b, NODE_OPTIONS: _c, ...inherited } = process.env;
-  // Typed loosely: @types/node's ProcessEnv (as augmented by Next) insists on NODE_ENV, which the image's ENV sets.
-  const environment: NodeJS.ProcessEnv = {
+  const environment: Record<string, string> = {
     PATH: inherited.PATH!,
     HOME: inherited.HOME ?? os.tmpdir(),
     ...dockerfile.env,
@@ -91,7 +93,7 @@ describe("the image's command on what `npm run build` compiled", async () => {
   beforeAll(() => {
     const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
     expect(build.status, `${build.stdout}\n${build.stderr}`).toBe(0);
-    const started = spawn(dockerfile.cmd![0]!, dockerfile.cmd!.slice(1), { cwd: ROOT, env: environment, stdio: ['ignore', 'pipe', 'pipe'] });
+    const started = spawn(dockerfile.cmd![0]!, dockerfile.cmd!.slice(1), { cwd: ROOT, env: asProcessEnv(environment), stdio: ['ignore', 'pipe', 'pipe'] });
     started.stdout!.on('data', (chunk) => (output += chunk));
     started.stderr!.on('data', (chunk) => (output += chunk));
     started.on('exit', (code) => (exited.code = code));
@@ -126,7 +128,7 @@ describe("the image's command on what `npm run build` compiled", async () => {
 
   it("passes the image's HEALTHCHECK command", () => {
     const [command, ...args] = dockerfile.healthcheck!;
-    const check = spawnSync(command!, args, { env: environment, encoding: 'utf8', timeout: 10_000 });
+    const check = spawnSync(command!, args, { env: asProcessEnv(environment), encoding: 'utf8', timeout: 10_000 });
     expect(check.status, check.stderr).toBe(0);
   });
 
