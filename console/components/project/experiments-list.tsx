@@ -1,7 +1,7 @@
 'use client';
 
 import { Badge, Button, Card, Group, NativeSelect, Paper, SimpleGrid, Stack, Text, TextInput, Title, VisuallyHidden } from '@mantine/core';
-import { useMemo, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { CreateExperimentMutation } from '../../lib/operations/account';
 import { ExperimentsQuery, type ExperimentData } from '../../lib/operations/deployment';
@@ -47,6 +47,10 @@ export function ExperimentsList({ projectId, canEdit = false }: { projectId: str
 /** "New experiment": a name, a task and the column its models predict. */
 function NewExperiment({ projectId, onCreated }: { projectId: string; onCreated: () => void }) {
   const [open, setOpen] = useState(false);
+  // "Create an experiment" on an empty deploy page links here: open the form, in view.
+  useEffect(() => {
+    if (window.location.hash === '#new-experiment') setOpen(true);
+  }, []);
   const [{ fetching }, create] = useMutation(CreateExperimentMutation);
   const [error, setError] = useState<string | null>(null);
 
@@ -125,7 +129,7 @@ function ExperimentCard({ projectId, experiment, canEdit, onChanged }: { project
             New version by training<VisuallyHidden> of {experiment.name}</VisuallyHidden>
           </Button>
           <Button variant="default" size="xs" onClick={() => setImporting(true)}>
-            Import TF.js model<VisuallyHidden> into {experiment.name}</VisuallyHidden>
+            Import a model<VisuallyHidden> into {experiment.name}</VisuallyHidden>
           </Button>
         </Group>
       )}

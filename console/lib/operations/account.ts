@@ -221,6 +221,16 @@ export const ImportExperimentVersionMutation = graphql(`
   }
 `);
 
+export const ModelContractProposalQuery = graphql(`
+  query ModelContractProposal($experimentId: ID!, $datasetId: ID!, $modelUploadId: ID!) {
+    modelContractProposal(experimentId: $experimentId, datasetId: $datasetId, modelUploadId: $modelUploadId) {
+      signature
+      contract
+      problems
+    }
+  }
+`);
+
 export const TrainingProgressSubscription = graphql(`
   subscription TrainingProgress($versionId: ID!) {
     trainingProgress(versionId: $versionId) {
