@@ -1,6 +1,7 @@
 'use client';
 
 import { Button, Group, Paper, TextInput } from '@mantine/core';
+import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
 import { useMutation } from 'urql';
 import { messageOf } from '../lib/errors';
@@ -10,17 +11,18 @@ import { InlineError } from './error-message';
 export function CreateProjectForm() {
   const [{ fetching }, createProject] = useMutation(CreateProjectMutation);
   const [error, setError] = useState<string | null>(null);
+  const router = useRouter();
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    const formElement = event.currentTarget;
-    const form = new FormData(formElement);
+    const form = new FormData(event.currentTarget);
     setError(null);
     const result = await createProject({
       input: { name: String(form.get('name')), description: String(form.get('description') ?? '') },
     });
-    if (result.error) setError(messageOf(result.error));
-    else formElement.reset();
+    if (result.error || !result.data) setError(result.error ? messageOf(result.error) : 'No answer from the server');
+    // The next thing to do happens in the new project: open it.
+    else router.push(`/projects/${result.data.createProject.id}`);
   }
 
   return (

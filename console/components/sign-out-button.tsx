@@ -5,6 +5,7 @@ import { useState } from 'react';
 import { useMutation } from 'urql';
 import { messageOf } from '../lib/errors';
 import { LogoutMutation } from '../lib/operations/session';
+import { setSigningOut } from '../lib/sign-in';
 
 export function SignOutButton() {
   const [{ fetching }, logout] = useMutation(LogoutMutation);
@@ -12,8 +13,10 @@ export function SignOutButton() {
 
   async function signOut() {
     setError(null);
+    setSigningOut(true);
     const result = await logout({});
     if (result.error) {
+      setSigningOut(false);
       setError(messageOf(result.error));
       return;
     }

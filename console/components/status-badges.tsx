@@ -34,19 +34,26 @@ const STATE_CLASS: Record<string, string> = { ready: 'ok', loading: 'pending', f
 export function StateBadge({ tone, children, title }: { tone: 'ok' | 'bad' | 'off' | 'pending'; children: React.ReactNode; title?: string }) {
   const color = tone === 'ok' ? 'teal' : tone === 'bad' ? 'red' : tone === 'pending' ? 'yellow' : 'gray';
   return (
-    <Badge className={`state ${tone}`} color={color} variant="light" size="sm" title={title} style={{ textTransform: 'none' }}>
+    // Never cut to "d…": a badge keeps its word whole, however narrow its cell.
+    <Badge className={`state ${tone}`} color={color} variant="light" size="sm" title={title} style={{ textTransform: 'none', flexShrink: 0, overflow: 'visible' }} styles={{ label: { overflow: 'visible' } }}>
       {children}
     </Badge>
   );
 }
 
-/** One model being served: its name and where loading it stands (ready, loading, failed + why). */
-export function ModelServing({ model, empty = '—' }: { model: ServingStatus | null; empty?: string }) {
+/**
+ * One model being served: "v2 · mlp-64" (its experiment version, when known, since model names
+ * repeat across versions) and where loading it stands (ready, loading, failed + why).
+ */
+export function ModelServing({ model, empty = '—', experimentVersion }: { model: ServingStatus | null; empty?: string; experimentVersion?: (modelId: string) => number | undefined }) {
   if (!model) return <Text span c="dimmed">{empty}</Text>;
   return (
     <Group component="span" gap={6} wrap="wrap" title={model.reason ? `${model.state}: ${model.reason}` : undefined}>
       <Text span fw={500} className="model-name">
-        {model.name}
+        {(() => {
+          const number = experimentVersion?.(model.modelId);
+          return number === undefined ? model.name : `v${number} · ${model.name}`;
+        })()}
       </Text>
       <Badge className={`state ${STATE_CLASS[model.state] ?? 'off'}`} color={STATE_COLOR[model.state] ?? 'gray'} variant="light" size="sm" style={{ textTransform: 'none' }}>
         {model.state}

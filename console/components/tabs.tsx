@@ -37,7 +37,8 @@ export function Tabs({ tabs, label }: { tabs: Tab[]; label: string }) {
   const current = tabs.find((tab) => tab.id === selected) ?? tabs[0]!;
   return (
     <MantineTabs value={current.id} onChange={select} keepMounted={false} mt="md" id="sections">
-      <MantineTabs.List aria-label={label} style={{ flexWrap: 'nowrap', overflowX: 'auto', overflowY: 'hidden' }}>
+      {/* Wrapped onto a second line on a phone rather than cut mid-word ("Versior"). */}
+      <MantineTabs.List aria-label={label} style={{ flexWrap: 'wrap' }}>
         {tabs.map((tab) => (
           <MantineTabs.Tab key={tab.id} value={tab.id}>
             {tab.label}

@@ -15,7 +15,16 @@ const PUBLIC_PAGES = /^\/(login|d\/)/;
  * Instead go to the sign-in page, which comes back to this page, tab included.
  */
 export function signInAgain(): void {
+  // Signing out ends the session on purpose: the queries it makes fail go nowhere but /login.
+  if (signingOut) return;
   const { pathname, search, hash } = window.location;
   if (PUBLIC_PAGES.test(pathname)) return;
   window.location.assign(loginUrl(`${pathname}${search}${hash}`));
+}
+
+let signingOut = false;
+
+/** Called by "Sign out" before the session ends, so that the queries it ends do not ask to come back here. */
+export function setSigningOut(value: boolean): void {
+  signingOut = value;
 }

@@ -58,15 +58,24 @@ describe('console in a real browser', () => {
     await screenshot('03-projects-empty');
   });
 
-  it('creates a project from the form and lists it', async () => {
+  it('creates a project from the form, opens it, and leads from its empty deploy page to a new experiment', async () => {
     await page.getByLabel('Name').fill('Churn prediction');
     await page.getByLabel('Description').fill('Which customers are about to leave');
     await page.getByRole('button', { name: 'Create project' }).click();
+    // The new project opens: what comes next happens there.
+    await page.waitForURL(/\/projects\/[^/]+$/);
+    await page.getByRole('heading', { level: 1, name: 'Churn prediction' }).waitFor();
+    await screenshot('04-project-created');
+    // Nothing to deploy yet: the deploy page offers to create an experiment instead of a dead end.
+    await page.getByRole('link', { name: 'Deploy a new experiment' }).click();
+    await page.getByText('Nothing to deploy yet').waitFor();
+    await page.getByRole('link', { name: 'Create an experiment' }).click();
+    await page.getByRole('form', { name: 'New experiment' }).waitFor();
+    expect(await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name)).toBe('name');
+    await page.goto(`${berth.url}/`);
     const projects = page.getByRole('list', { name: 'Projects' });
     await projects.getByText('Churn prediction').waitFor();
     expect(await projects.textContent()).toContain('Which customers are about to leave');
-    expect(await page.getByLabel('Name').inputValue()).toBe('');
-    await screenshot('04-project-created');
   });
 
   it('shows a project created through the API after a reload', async () => {

@@ -27,6 +27,7 @@ const asSeenHere = (url: string) => (typeof window === 'undefined' ? url : `${wi
 
 export function GeneralSection({ deployment, status }: { deployment: DeploymentData; status: DeploymentStatusData }) {
   const numbers = versionNumbers(deployment);
+  const experimentVersion = (modelId: string) => deployment.experiment.versions.find((version) => version.models.some((model) => model.id === modelId))?.number;
   const current = deployment.versions.find((version) => version.current);
   const models = current
     ? [
@@ -45,7 +46,7 @@ export function GeneralSection({ deployment, status }: { deployment: DeploymentD
               <dd>{formatDateTime(deployment.createdAt)}</dd>
             </div>
             <div>
-              <dt>Current version</dt>
+              <dt>Current deployment version</dt>
               <dd data-testid="current-version">{deployment.currentVersion ?? '—'}</dd>
             </div>
             <div>
@@ -92,19 +93,19 @@ export function GeneralSection({ deployment, status }: { deployment: DeploymentD
           {!status.running && status.runningReason && <Text size="sm" c="dimmed" mt="xs">Not running: {status.runningReason}</Text>}
           <Details>
             <div>
-              <dt>Serving version</dt>
+              <dt>Serving deployment version</dt>
               <dd data-testid="serving-version">{status.version ?? '—'}</dd>
             </div>
             <div>
               <dt>Main</dt>
               <dd data-testid="main-status">
-                <ModelServing model={status.main} />
+                <ModelServing model={status.main} experimentVersion={experimentVersion} />
               </dd>
             </div>
             <div>
               <dt>Challenger</dt>
               <dd data-testid="challenger-status">
-                <ModelServing model={status.challenger} empty="none" />
+                <ModelServing model={status.challenger} empty="none" experimentVersion={experimentVersion} />
               </dd>
             </div>
           </Details>
@@ -117,7 +118,7 @@ export function GeneralSection({ deployment, status }: { deployment: DeploymentD
           <Text c="dimmed">No version is current.</Text>
         ) : (
           <>
-            <Text size="sm" c="dimmed" mt="xs">Holdout metrics from training, version {current?.number} of the deployment.</Text>
+            <Text size="sm" c="dimmed" mt="xs">Holdout metrics from training, deployment version {current?.number}.</Text>
             <ModelMetricsTable task={deployment.experiment.task} caption="Holdout metrics of the deployed models" models={models} />
           </>
         )}

@@ -66,7 +66,7 @@ function bucketed(points: readonly UsagePoint[]): { rows: UsageRow[]; minutes: n
 const cpuFormatter = (value: unknown) => (typeof value === 'number' ? `${value < 1 ? value.toFixed(3) : value.toFixed(2)} CPU s` : '—');
 const bytesFormatter = (value: unknown) => (typeof value === 'number' ? formatBytes(value) : '—');
 
-export function UsageSection({ deploymentId }: { deploymentId: string }) {
+export function UsageSection({ deploymentId, createdAt }: { deploymentId: string; createdAt?: string }) {
   const browser = useIsBrowser();
   const [rangeKey, setRangeKey] = useState<RangeKey>('1h');
   const [now, setNow] = useState(() => Date.now());
@@ -79,7 +79,9 @@ export function UsageSection({ deploymentId }: { deploymentId: string }) {
   const variables = useMemo(() => ({ deploymentId, from: new Date(to - range.ms).toISOString(), to: new Date(to).toISOString() }), [deploymentId, to, range.ms]);
   const [{ data, error, fetching }, refetch] = useQuery({ query: UsageQuery, variables, pause: !browser });
 
-  const points = data?.deploymentUsage;
+  // Minutes before the deployment existed have nothing to say: not drawn (as 0 B or 0 s) at all.
+  const born = createdAt ? Math.floor(Date.parse(createdAt) / MINUTE_MS) * MINUTE_MS : null;
+  const points = useMemo(() => (born === null ? data?.deploymentUsage : data?.deploymentUsage.filter((p) => Date.parse(p.minute) >= born)), [data, born]);
   const { rows, minutes } = useMemo(() => bucketed(points ?? []), [points]);
   const start = points?.length ? Date.parse(points[0]!.minute) : to - range.ms;
   const span = range.ms;
@@ -112,7 +114,7 @@ export function UsageSection({ deploymentId }: { deploymentId: string }) {
         <SegmentedControl aria-label="Usage time range" size="xs" value={rangeKey} onChange={(key) => setRangeKey(key as typeof rangeKey)} data={RANGES.map((r) => ({ value: r.key, label: r.label }))} />
         <Text size="sm" c="dimmed">
           {points?.length ? `${formatDateTime(start)} – ${formatDateTime(to)}` : ''}
-          {fetching ? ' · updating…' : points ? ' · refreshes every minute' : ''}
+          {fetching ? ' · updating…' : points ? ' · refreshes every minute; the current minute counts once it ends' : ''}
         </Text>
       </Group>
 
@@ -141,17 +143,19 @@ export function UsageSection({ deploymentId }: { deploymentId: string }) {
           <SimpleGrid cols={{ base: 1, lg: 2 }} spacing="sm">
             <ChartCard
               title="CPU seconds per minute"
-              description={`This deployment and the whole process, ${per}`}
+              description={`This deployment (left axis) and the whole Berth process (right axis, dashed), ${per}`}
               empty={points.length === 0 ? 'No minutes in this range.' : !anyCpu && !rows.some((r) => (r.processCpu ?? 0) > 0) ? 'No CPU recorded in this range: no requests reached the models.' : undefined}
             >
               <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
                 <CartesianGrid strokeDasharray="3 3" />
                 <XAxis dataKey="t" type="number" scale="time" domain={[start, to]} tickFormatter={tick} minTickGap={24} />
-                <YAxis width={52} tickFormatter={(v: number) => formatDecimal(v)} />
+                {/* The deployment is a small part of the process: on one axis its line would lie flat under the process's. */}
+                <YAxis yAxisId="deployment" width={52} tickFormatter={(v: number) => formatDecimal(v)} stroke={MAIN_COLOR} />
+                <YAxis yAxisId="process" orientation="right" width={52} tickFormatter={(v: number) => formatDecimal(v)} stroke={REFERENCE_COLOR} />
                 <Tooltip labelFormatter={timeLabelFormatter} formatter={cpuFormatter} />
                 <Legend />
-                <Line type="monotone" dataKey="cpu" name="This deployment" stroke={MAIN_COLOR} strokeWidth={2} dot={false} isAnimationActive={false} />
-                <Line type="monotone" dataKey="processCpu" name="Whole process" stroke={REFERENCE_COLOR} strokeDasharray="5 3" dot={loneDots(rows, 'processCpu', REFERENCE_COLOR, true)} isAnimationActive={false} />
+                <Line yAxisId="process" type="monotone" dataKey="processCpu" name="Whole process (right axis)" stroke={REFERENCE_COLOR} strokeDasharray="5 3" dot={loneDots(rows, 'processCpu', REFERENCE_COLOR, true)} isAnimationActive={false} />
+                <Line yAxisId="deployment" type="monotone" dataKey="cpu" name="This deployment (left axis)" stroke={MAIN_COLOR} strokeWidth={2} dot={loneDots(rows, 'cpu', MAIN_COLOR)} isAnimationActive={false} />
               </LineChart>
             </ChartCard>
             <ChartCard
@@ -212,16 +216,19 @@ function LiveUsage({ deploymentId }: { deploymentId: string }) {
             />
             <Figure label="Model memory" value={live ? formatBytes(live.memoryBytes) : '—'} />
           </dl>
-          {history.length > 1 && (
-            <div aria-hidden="true" style={{ marginTop: 'var(--mantine-spacing-xs)' }}>
-              <ResponsiveContainer width="100%" height={72}>
-                <AreaChart data={history} margin={{ top: 4, right: 4, bottom: 4, left: 4 }} accessibilityLayer={false}>
+          {history.length > 0 && (
+            <div aria-hidden="true" style={{ marginTop: 'var(--mantine-spacing-xs)', minWidth: 0 }} data-testid="live-cpu-chart">
+              <ResponsiveContainer width="100%" height={96}>
+                <AreaChart data={history} margin={{ top: 4, right: 8, bottom: 0, left: 0 }} accessibilityLayer={false}>
+                  <CartesianGrid strokeDasharray="3 3" vertical={false} />
                   <XAxis dataKey="t" type="number" domain={[last - LIVE_SECONDS * 1000, last]} hide />
-                  <YAxis hide domain={[0, (max: number) => Math.max(max, 0.01)]} />
-                  <Area type="monotone" dataKey="cpu" stroke={MAIN_COLOR} fill={MAIN_COLOR} fillOpacity={0.2} isAnimationActive={false} />
+                  <YAxis width={44} domain={[0, (max: number) => Math.max(max, 0.01)]} tickFormatter={(v: number) => `${Math.round(v * 1000) / 10}%`} tickCount={3} fontSize={11} />
+                  <Area type="linear" dataKey="cpu" stroke={MAIN_COLOR} strokeWidth={2} fill={MAIN_COLOR} fillOpacity={0.2} dot={history.length === 1 ? { r: 3, fill: MAIN_COLOR } : false} isAnimationActive={false} />
                 </AreaChart>
               </ResponsiveContainer>
-              <Text span size="sm" c="dimmed">CPU, last {LIVE_SECONDS / 60} minutes</Text>
+              <Text span size="sm" c="dimmed">
+                CPU of one core, last {LIVE_SECONDS / 60} minutes{history.every((row) => row.cpu === 0) ? ': idle, no requests reached the models' : ''}
+              </Text>
             </div>
           )}
         </div>

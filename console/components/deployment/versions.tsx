@@ -19,6 +19,9 @@ import { modelLabel, versionNumbers } from './model-names';
 /** Every version of a deployment, a form to deploy a new one, and rollback to an earlier one. */
 export function VersionsSection({ deployment, canChange, onChanged }: { deployment: DeploymentData; canChange: boolean | null; onChanged: () => void }) {
   const numbers = versionNumbers(deployment);
+  const currentNumber = deployment.currentVersion ?? 0;
+  // Going back to an older version is a rollback; to a newer one (after a rollback), a switch forward.
+  const switchWord = (version: { number: number }) => (version.number < currentNumber ? 'Roll back' : 'Switch forward');
   const [rollbackTo, setRollbackTo] = useState<DeploymentVersionData | null>(null);
   const [{ fetching: rollingBack }, rollback] = useMutation(RollbackDeploymentMutation);
   const [rollbackError, setRollbackError] = useState<string | null>(null);
@@ -32,7 +35,7 @@ export function VersionsSection({ deployment, canChange, onChanged }: { deployme
       setRollbackError(messageOf(result.error));
       return;
     }
-    setNotice(`Rolled back to version ${rollbackTo.number}.`);
+    setNotice(`${rollbackTo.number < currentNumber ? 'Rolled back' : 'Switched forward'} to version ${rollbackTo.number}.`);
     setRollbackTo(null);
     onChanged();
   }
@@ -96,7 +99,7 @@ export function VersionsSection({ deployment, canChange, onChanged }: { deployme
                           setRollbackError(null);
                           setRollbackTo(version);
                         }} variant="subtle" size="compact-sm">
-                        Roll back to version {version.number}
+                        {switchWord(version)} to version {version.number}
                       </Button>
                     )}
                   </Table.Td>
@@ -130,9 +133,9 @@ export function VersionsSection({ deployment, canChange, onChanged }: { deployme
 
       <ConfirmDialog
         open={rollbackTo !== null}
-        title={`Roll back to version ${rollbackTo?.number ?? ''}?`}
-        confirmLabel="Roll back"
-        busyLabel="Rolling back…"
+        title={`${rollbackTo ? switchWord(rollbackTo) : 'Roll back'} to version ${rollbackTo?.number ?? ''}?`}
+        confirmLabel={rollbackTo ? switchWord(rollbackTo) : 'Roll back'}
+        busyLabel="Switching…"
         busy={rollingBack}
         error={rollbackError}
         onConfirm={confirmRollback}
@@ -183,14 +186,28 @@ function NewVersionForm({ deployment, numbers, onDeployed }: { deployment: Deplo
       );
     });
 
-  async function submit(event: FormEvent) {
+  const [confirming, setConfirming] = useState(false);
+  const modelById = new Map(deployment.experiment.versions.flatMap((version) => version.models.map((model) => [model.id, model] as const)));
+  const labelOf = (id: string) => {
+    const model = modelById.get(id);
+    return model ? modelLabel(model, numbers) : id;
+  };
+
+  // Like a rollback, deploying changes what answers every client: asked first.
+  function submit(event: FormEvent) {
     event.preventDefault();
+    setError(null);
+    setConfirming(true);
+  }
+
+  async function confirmDeploy() {
     setError(null);
     const result = await deploy({ deploymentId: deployment.id, mainModelId, challengerModelId: challengerModelId || null });
     if (result.error || !result.data) {
       setError(result.error ? messageOf(result.error) : 'The server gave no answer');
       return;
     }
+    setConfirming(false);
     onDeployed(result.data.deployModelVersion.number);
   }
 
@@ -223,12 +240,42 @@ function NewVersionForm({ deployment, numbers, onDeployed }: { deployment: Deplo
           {fetching ? 'Deploying…' : `Deploy as version ${nextNumber}`}
         </Button>
         </Group>
-        {error && (
+        {error && !confirming && (
           <Text size="sm" c="red" role="alert" mt="xs">
             {error}
           </Text>
         )}
       </form>
+      <ConfirmDialog
+        open={confirming}
+        title={`Deploy version ${nextNumber}?`}
+        confirmLabel={`Deploy version ${nextNumber}`}
+        busyLabel="Deploying…"
+        busy={fetching}
+        error={error}
+        onConfirm={confirmDeploy}
+        onCancel={() => {
+          setError(null);
+          setConfirming(false);
+        }}
+      >
+        <Text size="sm">
+          <strong>{labelOf(mainModelId)}</strong> answers every request
+          {challengerModelId ? (
+            <>
+              , with <strong>{labelOf(challengerModelId)}</strong> as challenger
+            </>
+          ) : (
+            ', without a challenger'
+          )}
+          {current ? (
+            <>
+              , instead of <strong>{labelOf(current.mainModel.id)}</strong> (version {current.number})
+            </>
+          ) : null}
+          . The new models load first, then take over; version {current?.number ?? ''} stays available to roll back to.
+        </Text>
+      </ConfirmDialog>
     </SectionCard>
   );
 }

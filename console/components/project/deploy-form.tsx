@@ -6,8 +6,8 @@ import { Anchor, Button, Group, NativeSelect, Paper, Radio, SimpleGrid, Stack, T
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
-import { useMutation } from 'urql';
-import { CreateDeploymentMutation, type ExperimentData, type ExperimentVersionData } from '../../lib/operations/deployment';
+import { useMutation, useQuery } from 'urql';
+import { CreateDeploymentMutation, DeploymentsQuery, type ExperimentData, type ExperimentVersionData } from '../../lib/operations/deployment';
 import { fieldOf, messageOf } from '../../lib/errors';
 import { ACCESS_LABELS, formatMetric, METRICS_OF_TASK, VALIDATION_LABELS } from '../../lib/format';
 import type { ModelData } from '../../lib/operations/deployment';
@@ -51,14 +51,22 @@ export function DeployForm({ projectId, experiments }: { projectId: string; expe
   const [name, setName] = useState('');
   const [error, setError] = useState<{ message: string; field: string | null } | null>(null);
   const [created, setCreated] = useState(false);
+  // Two deployments with one name are told apart only by their URLs: say so before it happens.
+  const [{ data: existing }] = useQuery({ query: DeploymentsQuery, variables: { projectId } });
+  const sameName = existing?.deployments.find((deployment) => name.trim() !== '' && deployment.name.trim().toLowerCase() === name.trim().toLowerCase());
 
   if (deployable.length === 0) {
     return (
       <EmptyState title="Nothing to deploy yet">
-        No experiment of this project has a ready model. Models appear here once their training is done.{' '}
-        <Anchor component={Link} href={`/projects/${projectId}`} inherit>
-          Back to the project
-        </Anchor>
+        No experiment of this project has a ready model yet: create an experiment and train a version of it from a CSV file (or import a model), then deploy it from here.
+        <Group mt="sm" gap="sm">
+          <Button component={Link} href={`/projects/${projectId}#new-experiment`}>
+            Create an experiment
+          </Button>
+          <Anchor component={Link} href={`/projects/${projectId}#experiments`} size="sm">
+            See the project&apos;s experiments
+          </Anchor>
+        </Group>
       </EmptyState>
     );
   }
@@ -135,7 +143,15 @@ export function DeployForm({ projectId, experiments }: { projectId: string; expe
           required
           maxLength={100}
           placeholder="Penguin species"
-          description={`Also gives its URL: /d/${slugify(name || 'Penguin species')} (made unique if taken)`}
+          description={
+            sameName ? (
+              <Text span size="xs" c="orange.9" fw={600} data-testid="same-name">
+                ⚠ This project already has a deployment named “{sameName.name}” (/d/{sameName.slug}). This one would get another URL; a distinct name avoids mixing them up.
+              </Text>
+            ) : (
+              `Also gives its URL: /d/${slugify(name || 'Penguin species')} (made unique if taken)`
+            )
+          }
           inputWrapperOrder={['label', 'input', 'description', 'error']}
           error={fieldError('name')}
         />

@@ -53,7 +53,7 @@ export function DeploymentsTable({ projectId, canChange }: { projectId: string; 
               <Table.Th scope="col">Main</Table.Th>
               <Table.Th scope="col">Challenger</Table.Th>
               <Table.Th scope="col" ta="right">
-                Version
+                Deployment version
               </Table.Th>
               <Table.Th scope="col">Created</Table.Th>
               <Table.Th scope="col">URL</Table.Th>
@@ -65,6 +65,7 @@ export function DeploymentsTable({ projectId, canChange }: { projectId: string; 
           <Table.Tbody>
             {deployments.map((deployment) => {
               const status = live.statuses[deployment.id] ?? deployment.status;
+              const experimentVersion = (modelId: string) => deployment.experiment.versions.find((version) => version.models.some((model) => model.id === modelId))?.number;
               return (
                 <Table.Tr key={deployment.id} data-deployment={deployment.slug}>
                   <Table.Th scope="row" data-label="Name">
@@ -79,12 +80,12 @@ export function DeploymentsTable({ projectId, canChange }: { projectId: string; 
                     <StatusBadges status={status} />
                   </Table.Td>
                   <Table.Td data-label="Main">
-                    <ModelServing model={status.main} />
+                    <ModelServing model={status.main} experimentVersion={experimentVersion} />
                   </Table.Td>
                   <Table.Td data-label="Challenger">
-                    <ModelServing model={status.challenger} empty="none" />
+                    <ModelServing model={status.challenger} empty="none" experimentVersion={experimentVersion} />
                   </Table.Td>
-                  <Table.Td data-label="Version" ta={{ base: "left", sm: "right" }}>
+                  <Table.Td data-label="Deployment version" ta={{ base: "left", sm: "right" }}>
                     {deployment.currentVersion ?? '—'}
                   </Table.Td>
                   <Table.Td data-label="Created">{formatDate(deployment.createdAt)}</Table.Td>

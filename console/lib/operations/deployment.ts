@@ -104,6 +104,13 @@ export const DeploymentsQuery = graphql(
         experiment {
           id
           name
+          versions {
+            id
+            number
+            models {
+              id
+            }
+          }
         }
         status {
           ...DeploymentStatusFields

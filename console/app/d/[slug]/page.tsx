@@ -12,7 +12,7 @@ import { readPredictForm, type PredictForm } from '../../../lib/openapi-form';
 type State =
   | { kind: 'loading' }
   | { kind: 'sign-in'; message: string; signedIn: boolean }
-  | { kind: 'error'; message: string }
+  | { kind: 'error'; message: string; missing?: boolean }
   | { kind: 'ready'; form: PredictForm };
 
 /**
@@ -35,7 +35,8 @@ export default function DeploymentFormPage() {
         if (response.status === 401 || response.status === 403) {
           setState({ kind: 'sign-in', message: typeof message === 'string' ? message : 'This deployment needs credentials', signedIn: response.status === 403 });
         } else if (!response.ok) {
-          setState({ kind: 'error', message: typeof message === 'string' ? message : `The server answered HTTP ${response.status}` });
+          // A deployment that does not exist will not appear by trying again: no retry button then.
+          setState({ kind: 'error', message: typeof message === 'string' ? message : `The server answered HTTP ${response.status}`, missing: response.status === 404 });
         } else {
           setState({ kind: 'ready', form: readPredictForm(body) });
         }
@@ -56,7 +57,7 @@ export default function DeploymentFormPage() {
           <Text c="dimmed">Loading the form…</Text>
         </Group>
       )}
-      {state.kind === 'error' && <ErrorMessage message={state.message} onRetry={() => setAttempt((n) => n + 1)} />}
+      {state.kind === 'error' && <ErrorMessage message={state.message} onRetry={state.missing ? undefined : () => setAttempt((n) => n + 1)} />}
       {state.kind === 'sign-in' && (
         <Paper withBorder p="lg" maw={520} mx="auto" mt="xl" role="alert">
           <Title order={1} size="h2">

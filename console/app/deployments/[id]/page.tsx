@@ -12,6 +12,7 @@ import { UsageSection } from '../../../components/deployment/usage';
 import { DeleteDeployment } from '../../../components/deployment/delete-deployment';
 import { GeneralSection, pathOf } from '../../../components/deployment/general';
 import { VersionsSection } from '../../../components/deployment/versions';
+import { modelLabel, versionNumbers } from '../../../components/deployment/model-names';
 import { ErrorMessage } from '../../../components/error-message';
 import { StatusBadges } from '../../../components/status-badges';
 import { Tabs } from '../../../components/tabs';
@@ -68,6 +69,9 @@ function DeploymentView({ id }: { id: string }) {
   // Null until the project (and so the viewer's role in it) is loaded.
   const role = project.data?.project.myRole;
   const canChange = project.data ? role === 'contributor' || role === 'admin' : null;
+  // The header says which model answers: "v2 · mlp-64", the experiment version and the model.
+  const current = deployment.versions.find((version) => version.current);
+  const currentMain = current ? modelLabel(current.mainModel, versionNumbers(deployment)) : null;
   return (
     <Page width="wide">
       <Breadcrumbs items={crumbs} />
@@ -77,7 +81,8 @@ function DeploymentView({ id }: { id: string }) {
             {deployment.name}
           </Title>
           <Text c="dimmed" size="sm">
-            <Code>{deployment.slug}</Code> · version {deployment.currentVersion ?? '—'} · {deployment.experiment.name}
+            <Code>{deployment.slug}</Code> · deployment version {deployment.currentVersion ?? '—'}
+            {currentMain && <> · serving {currentMain}</>} · {deployment.experiment.name}
           </Text>
           {deployment.description && <Text size="sm">{deployment.description}</Text>}
           <StatusBadges status={status} />
@@ -106,7 +111,7 @@ function DeploymentView({ id }: { id: string }) {
           { id: 'monitoring', label: 'Monitoring', render: () => <MonitoringSection deploymentId={deployment.id} /> },
           { id: 'predictions', label: 'Predictions', render: () => <PredictionsSection deploymentId={deployment.id} /> },
           { id: 'versions', label: 'Versions', render: () => <VersionsSection deployment={deployment} canChange={canChange} onChanged={refresh} /> },
-          { id: 'usage', label: 'Usage', render: () => <UsageSection deploymentId={deployment.id} /> },
+          { id: 'usage', label: 'Usage', render: () => <UsageSection deploymentId={deployment.id} createdAt={deployment.createdAt} /> },
         ]}
       />
     </Page>

@@ -60,7 +60,7 @@ function ProjectView({ projectId }: { projectId: string }) {
           </Title>
           <DeploymentsTable projectId={project.id} canChange={canDeploy} />
         </section>
-        <section aria-labelledby="experiments-title">
+        <section aria-labelledby="experiments-title" id="experiments">
           <Title order={2} size="h3" id="experiments-title" mb="sm">
             Experiments
           </Title>

@@ -113,16 +113,20 @@ export function TrafficCharts({ monitoring }: { monitoring: Monitoring }) {
         {hasChallenger && <Figure label="Challenger failed" value={formatInteger(comparison.challengerFailed)} tone={comparison.challengerFailed > 0 ? 'danger' : undefined} />}
       </dl>
       <SimpleGrid cols={{ base: 1, lg: 2 }} spacing="sm">
-        <ChartCard title={`Requests per ${per}`} empty={noTraffic ? 'No requests in this range.' : undefined}>
-          <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
+        <ChartCard
+          title={`Requests per ${per}`}
+          description={hasChallenger ? 'The challenger gets the same requests as the main model, less those it shed: side by side, so neither hides the other' : undefined}
+          empty={noTraffic ? 'No requests in this range.' : undefined}
+        >
+          <BarChart data={rows} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
             <CartesianGrid strokeDasharray="3 3" />
             {xAxis}
             <YAxis allowDecimals={false} width={48} tickFormatter={(v: number) => formatInteger(v)} />
             <Tooltip labelFormatter={timeLabelFormatter} formatter={countFormatter} />
             <Legend />
-            <Line type="monotone" dataKey="mainRequests" name="Main" stroke={MAIN_COLOR} dot={false} strokeWidth={2} isAnimationActive={false} />
-            {hasChallenger && <Line type="monotone" dataKey="challengerRequests" name="Challenger" stroke={CHALLENGER_COLOR} dot={false} strokeWidth={2} strokeDasharray="5 3" isAnimationActive={false} />}
-          </LineChart>
+            <Bar dataKey="mainRequests" name="Main" fill={MAIN_COLOR} isAnimationActive={false} />
+            {hasChallenger && <Bar dataKey="challengerRequests" name="Challenger" fill={CHALLENGER_COLOR} isAnimationActive={false} />}
+          </BarChart>
         </ChartCard>
         <ChartCard title={`Errors per ${per}`} description="Rows whose model call failed" empty={noTraffic ? 'No requests in this range.' : undefined}>
           <BarChart data={rows} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
