@@ -42,7 +42,7 @@ function ProjectCard({ project }: { project: ProjectSummary }) {
   return (
     <Card component="li" withBorder padding="md" className="project-card">
       <Group justify="space-between" wrap="nowrap" align="flex-start" gap="xs">
-        <Title order={3} size="h4">
+        <Title order={2} size="h4">
           {/* The link covers the whole card (see .stretched-link); the card stays one tab stop. */}
           <Anchor component={Link} href={`/projects/${project.id}`} className="stretched-link" inherit>
             {project.name}

@@ -1,6 +1,6 @@
 'use client';
 
-import { Tabs as MantineTabs } from '@mantine/core';
+import { Tabs as MantineTabs, VisuallyHidden } from '@mantine/core';
 import { useEffect, useState, type ReactNode } from 'react';
 
 export interface Tab {
@@ -47,6 +47,8 @@ export function Tabs({ tabs, label }: { tabs: Tab[]; label: string }) {
       </MantineTabs.List>
       {tabs.map((tab) => (
         <MantineTabs.Panel key={tab.id} value={tab.id} pt="md">
+          {/* The panel's heading, for the page's outline: its sections' h3s sit under it. */}
+          {tab.id === current.id && <VisuallyHidden component="h2">{tab.label}</VisuallyHidden>}
           {tab.id === current.id && tab.render()}
         </MantineTabs.Panel>
       ))}
