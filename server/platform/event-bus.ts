@@ -69,9 +69,18 @@ const CHANNEL = 'berth_events';
 const MAX_PAYLOAD_BYTES = 7900;
 const RECONNECT_MS = 1000;
 
+/**
+ * Delivered to this process's subscribers when the bus listens again after losing its database
+ * connection. NOTIFY is not stored: what was published meanwhile is gone, so whoever keeps state
+ * from events (the registry of loaded models) reads it again.
+ */
+export const BUS_RECONNECTED = 'BUS_RECONNECTED';
+
 /** Relays every event through PostgreSQL NOTIFY, including back to this process. */
 export class PostgresEventBus extends LocalEventBus {
   private listener: pg.Client | undefined;
+  /** The one reconnect loop running, if any: errors of a dying connection arrive more than once. */
+  private reconnecting: Promise<void> | undefined;
   private closed = false;
 
   private constructor(
@@ -97,21 +106,46 @@ export class PostgresEventBus extends LocalEventBus {
       const { topic, payload } = JSON.parse(message.payload) as { topic: string; payload: unknown };
       this.deliver(topic, payload);
     });
-    client.on('error', (error) => {
+    // Only the connection in use reconnects: a dying one may report an error and then its end.
+    const lost = (error?: Error) => {
+      if (this.listener !== client) return;
+      this.listener = undefined;
       this.logger.warn({ err: error }, 'event bus lost its database connection; reconnecting');
-      void this.reconnect();
-    });
-    await client.connect();
-    await client.query(`LISTEN ${CHANNEL}`);
+      void client.end().catch(() => undefined);
+      this.reconnect();
+    };
+    client.on('error', lost);
+    client.on('end', () => lost());
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+    if (this.closed) {
+      await client.end().catch(() => undefined);
+      return;
+    }
     this.listener = client;
   }
 
-  private async reconnect(): Promise<void> {
-    this.listener = undefined;
-    while (!this.closed && !this.listener) {
-      await new Promise((resolve) => setTimeout(resolve, RECONNECT_MS));
-      await this.listen().catch((error) => this.logger.warn({ err: error }, 'event bus reconnect failed'));
-    }
+  private reconnect(): void {
+    this.reconnecting ??= (async () => {
+      while (!this.closed && !this.listener) {
+        await new Promise((resolve) => setTimeout(resolve, RECONNECT_MS));
+        await this.listen().catch((error) => this.logger.warn({ err: error }, 'event bus reconnect failed'));
+      }
+      if (!this.listener) return;
+      this.logger.info('event bus listening again');
+      try {
+        this.deliver(BUS_RECONNECTED, {});
+      } catch (error) {
+        this.logger.error({ err: error }, 'a subscriber failed on the event bus reconnecting');
+      }
+    })().finally(() => {
+      this.reconnecting = undefined;
+    });
   }
 
   override async publish(topic: string, payload: unknown): Promise<void> {
@@ -125,7 +159,9 @@ export class PostgresEventBus extends LocalEventBus {
   override async close(): Promise<void> {
     this.closed = true;
     await super.close();
-    await this.listener?.end().catch(() => undefined);
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.end().catch(() => undefined);
     await this.pool.end();
   }
 }

@@ -8,7 +8,7 @@ import { Model } from '../experiments/model.entity';
 import type { PreprocessingSpec } from '../ml/types';
 import type { Binning } from '../monitoring/log/prediction-log';
 import type { ArtifactStore } from '../platform/artifact-store';
-import { topicFor, type EventBus } from '../platform/event-bus';
+import { BUS_RECONNECTED, topicFor, type EventBus } from '../platform/event-bus';
 import type { Logger } from '../platform/logger';
 import { MicroBatcher, type MicroBatcherOptions } from './micro-batcher';
 import { codecFor, runtimeFor, type ModelCodec, type ModelRuntime } from '../ml/runtimes';
@@ -120,17 +120,25 @@ export class DeploymentRegistry {
 
   /** Follows switches from now on and loads every deployment's current version. */
   async start(): Promise<void> {
-    this.unsubscribe = this.bus.on(DEPLOYMENT_SWITCHED, (payload) => void this.reload((payload as { deploymentId: string }).deploymentId));
+    const offSwitched = this.bus.on(DEPLOYMENT_SWITCHED, (payload) => void this.reload((payload as { deploymentId: string }).deploymentId));
+    // Switches and deletions published while the bus was away are lost: read them again.
+    const offReconnected = this.bus.on(BUS_RECONNECTED, () => void this.reloadAll().catch((error) => this.logger.error({ err: error }, 'could not reload deployments after the event bus reconnected')));
+    this.unsubscribe = () => {
+      offSwitched();
+      offReconnected();
+    };
     await this.reloadAll();
   }
 
   /**
    * Loads every deployment that does not serve its current version yet (those already serving it
-   * are left alone): at start, and again when object storage answers after an outage.
+   * are left alone) and unloads those deleted: at start, when object storage answers after an
+   * outage, and when the event bus listens again (switches published meanwhile were lost).
    */
   async reloadAll(): Promise<void> {
     const ids: Array<{ id: string }> = await this.db.query('SELECT id FROM deployments');
-    await Promise.all(ids.map(({ id }) => this.reload(id)));
+    const known = new Set([...ids.map(({ id }) => id), ...this.entries.keys()]);
+    await Promise.all([...known].map((id) => this.reload(id)));
   }
 
   /** Starts probing through the server's own HTTP address once it listens. */

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ADMIN, startTestBerth } from '../support/berth';
-import { topicFor } from '../../server/platform/event-bus';
+import { BUS_RECONNECTED, topicFor } from '../../server/platform/event-bus';
 import { PROJECT_UPDATED } from '../../server/projects/project.service';
 import { subscribe } from '../support/subscriptions';
-import { waitFor } from '../support/wait';
+import { letTimePass, nextEvent, waitFor } from '../support/wait';
+import pg from 'pg';
 
 describe('event bus across server instances', async () => {
   const first = await startTestBerth();
@@ -24,6 +25,34 @@ describe('event bus across server instances', async () => {
 
     expect(subscription.errors).toEqual([]);
     expect(subscription.received[0]).toEqual({ data: { projectUpdated: { projectId, change: 'renamed' } } });
+  });
+
+  it('hears events again after the database dropped its connections (an outage, a failover)', async () => {
+    const database = new URL(second.databaseUrl).pathname.slice(1);
+    const superuser = new pg.Client({ connectionString: second.databaseUrl.replace(`/${database}`, '/postgres') });
+    await superuser.connect();
+    // Told once listening again: what was published meanwhile is lost, and the registry reads it again.
+    const reconnected = nextEvent(second.berth.services.bus, BUS_RECONNECTED, 30_000);
+    try {
+      await superuser.query(`ALTER DATABASE "${database}" WITH ALLOW_CONNECTIONS false`);
+      await superuser.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database]);
+      await letTimePass(3500);
+    } finally {
+      await superuser.query(`ALTER DATABASE "${database}" WITH ALLOW_CONNECTIONS true`);
+      await superuser.end();
+    }
+    await reconnected;
+    // Published by the first server until the second hears it: its listener must come back by itself.
+    let heard = false;
+    const off = second.berth.services.bus.on('test.after-outage', () => (heard = true));
+    try {
+      await waitFor('the second server to hear events again', async () => {
+        await first.berth.services.bus.publish('test.after-outage', {}).catch(() => undefined);
+        return heard;
+      }, { timeoutMs: 20_000, everyMs: 250 });
+    } finally {
+      off();
+    }
   });
 
   it('refuses a subscription to a project the viewer cannot see', async () => {
