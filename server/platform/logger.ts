@@ -18,6 +18,8 @@ const REDACTED = [
   // TypeORM query errors carry the statement's parameters: user data, hashes, prediction inputs.
   'err.parameters',
   'err.driverError.parameters',
+  // pg puts the whole client on errors its pool emits: connection settings (a password among them) and buffers.
+  'err.client',
 ];
 
 /**

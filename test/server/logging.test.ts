@@ -20,4 +20,13 @@ describe('logs', async () => {
       expect(lines).not.toContain(secret);
     }
   });
+
+  it("never contain a database client's settings, which pg puts on the errors of its pools", () => {
+    let logged = '';
+    const capture = createLogger('warn', new Writable({ write: (chunk, _encoding, done) => ((logged += chunk.toString()), done()) }));
+    const error = Object.assign(new Error('terminating connection due to administrator command'), { client: { connectionParameters: { user: 'berth', password: 'pool-password-1', host: 'db' } } });
+    capture.warn({ err: error }, 'a pool lost a connection');
+    expect(logged).toContain('terminating connection');
+    expect(logged).not.toContain('pool-password-1');
+  });
 });
