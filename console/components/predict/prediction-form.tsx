@@ -20,7 +20,8 @@ interface Prediction {
 interface PredictResponse {
   requestId: string;
   version: number;
-  model: { id: string; name: string };
+  /** experimentVersion: the experiment version the model belongs to, when the server says it. */
+  model: { id: string; name: string; experimentVersion?: number };
   predictions: Prediction[];
   warnings?: Issue[];
 }
@@ -204,7 +205,8 @@ function PredictionResult({ form, response }: { form: PredictForm; response: Pre
         </Alert>
       )}
       <Text size="sm" c="dimmed">
-        Model {response.model.name}, version {response.version} · request <Code>{response.requestId}</Code>
+        Answered by {response.model.experimentVersion !== undefined ? `v${response.model.experimentVersion} · ` : ''}
+        {response.model.name} (deployment version {response.version}) · request <Code>{response.requestId}</Code>
       </Text>
     </Stack>
   );

@@ -41,7 +41,7 @@ export function DriftView({ drift }: { drift: DriftReport }) {
         title={`${feature.feature} (${feature.type})`}
         description={
           feature.enoughData
-            ? `${formatInteger(feature.rows)} live rows · ${feature.drifted ? 'drifted' : 'no drift'}: ${feature.reason} · PSI ${formatScore(feature.psi)} (${feature.psiBand ?? '—'}, a rule of thumb, not the verdict)`
+            ? `${formatInteger(feature.rows)} live rows · ${feature.drifted ? 'drifted' : 'no drift'}: ${reasonText(feature.reason)} · PSI ${formatScore(feature.psi)} (${feature.psiBand ?? '—'}, a rule of thumb, not the verdict)`
             : `${formatInteger(feature.rows)} live rows: fewer than ${formatInteger(drift.thresholds.minRows)}, so no scores yet`
         }
         height={chartHeight(feature.labels.length)}
@@ -78,7 +78,7 @@ export function DriftView({ drift }: { drift: DriftReport }) {
                 <Table.Td maw={320}>
                   <FeatureVerdict feature={f} />
                   <Text size="xs" mt={2}>
-                    {f.reason}
+                    {reasonText(f.reason)}
                   </Text>
                 </Table.Td>
                 <Table.Td style={{ whiteSpace: 'nowrap' }}>
@@ -119,6 +119,9 @@ export function DriftView({ drift }: { drift: DriftReport }) {
     </>
   );
 }
+
+/** The server's reason without its leading verdict word, which the badge beside it already says. */
+const reasonText = (reason: string) => reason.replace(/^(drifted|no drift|not enough data):\s*/i, '');
 
 const EFFECT_NAMES: Record<string, string> = { jensenShannon: 'Jensen–Shannon', wasserstein: 'Wasserstein' };
 const effectName = (effect: string) => EFFECT_NAMES[effect] ?? effect;
