@@ -818,6 +818,7 @@ describe('deployments in the console, in a real browser', () => {
   it('says what went wrong on the pages of a deployment that no longer exists', async () => {
     await page.goto(deploymentUrl);
     expect(await page.getByRole('alert').filter({ hasText: 'does not exist' }).textContent()).toMatch(/Deployment .* does not exist or is not visible to you/);
+    expect(await page.getByRole('button', { name: 'Try again' }).count()).toBe(0);
     await page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link', { name: 'Projects' }).waitFor();
     await page.goto(`${berth.url}/d/${SLUG}`);
     await page.getByRole('alert').filter({ hasText: `Deployment ${SLUG} does not exist` }).waitFor();

@@ -60,7 +60,7 @@ export function VersionsSection({ deployment, canChange, onChanged }: { deployme
         </Alert>
       )}
 
-      <SectionCard id="versions-title" title="Versions">
+      <SectionCard id="versions-title" title="Deployment versions">
         <Table.ScrollContainer minWidth={0} type="native">
           <Table  aria-label="Deployment versions" withTableBorder verticalSpacing={6} fz="sm">
             <Table.Thead>

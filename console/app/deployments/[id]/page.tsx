@@ -56,7 +56,8 @@ function DeploymentView({ id }: { id: string }) {
     return (
       <Page>
         <Breadcrumbs items={crumbs} />
-        <ErrorMessage message={messageOf(error)} onRetry={refresh} />
+        {/* A deployment that does not exist will not appear by trying again. */}
+        <ErrorMessage message={messageOf(error)} onRetry={error.graphQLErrors.some((e) => e.extensions?.code === 'NOT_FOUND') ? undefined : refresh} />
       </Page>
     );
   }
