@@ -128,7 +128,7 @@ function Documentation({ doc, slug }: { doc: PredictApiDoc; slug: string }) {
           <Badge>POST</Badge> <Code>{doc.url}</Code> <CopyButton text={doc.url} label="Copy URL" />
         </Group>
         <Text size="sm" c="dimmed">
-          {doc.summary ? `${doc.summary}. ` : ''}Version {doc.version ?? '—'} is serving; the URL stays the same across versions. Also available:{' '}
+          {doc.summary ? `${doc.summary}. ` : ''}Deployment version {doc.version ?? '—'} is serving; the URL stays the same across deployment versions. Also available:{' '}
           <a href={`/api/v1/deployments/${encodeURIComponent(slug)}/openapi.json`}>the OpenAPI document</a> and the Open Inference Protocol V2 at{' '}
           <Code>/v2/models/{slug}/infer</Code>.
         </Text>

@@ -105,7 +105,7 @@ function RunItem({ run, canWrite }: { run: Run; canWrite: boolean }) {
         </Badge>
         <Text span size="sm">
           {run.trigger === 'schedule' ? 'Scheduled' : 'Manual'} · {formatDateTime(run.createdAt)}
-          {run.deploymentVersion !== null && <> · version {run.deploymentVersion}</>}
+          {run.deploymentVersion !== null && <> · deployment version {run.deploymentVersion}</>}
           {run.attempt > 1 && <> · attempt {run.attempt}</>}
           {ended && <> · took {ended}</>}
         </Text>
