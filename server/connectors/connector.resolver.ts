@@ -4,7 +4,7 @@ import type { Context } from '../graphql/context';
 import { ProjectRole } from '../projects/collaborator.entity';
 import { ConnectorTestResult } from './connector-test-result';
 import { Connector } from './connector.entity';
-import { CreateConnectorInput } from './connector.inputs';
+import { CreateConnectorInput, UpdateConnectorInput } from './connector.inputs';
 
 @Resolver(() => Connector)
 export class ConnectorResolver {
@@ -29,6 +29,14 @@ export class ConnectorResolver {
     const user = await services.policy.requireProjectRole(viewer, input.projectId, ProjectRole.contributor);
     const { projectId, ...fields } = input;
     return services.connectors.create(projectId, user.id, fields);
+  }
+
+  @Mutation(() => Connector, { description: 'Changes where and how a connector connects; a field left out keeps its value, the password included' })
+  async updateConnector(@Arg('input', () => UpdateConnectorInput, { description: 'The connector and what changes' }) input: UpdateConnectorInput, @Ctx() { services, viewer }: Context): Promise<Connector> {
+    await services.policy.inProject(viewer, 'Connector', input.id, ProjectRole.contributor, (id) => services.connectors.get(id));
+    // An omitted field is undefined and keeps its value; an explicit null port means 5432.
+    const { id, ...changes } = input;
+    return services.connectors.update(id, changes);
   }
 
   @Mutation(() => ConnectorTestResult, { description: 'Connects from this server and tries reading and creating a table; says precisely what failed' })

@@ -24,6 +24,12 @@ export interface NewConnector {
 }
 
 /**
+ * What an edit changes: any field left out keeps its value. The password is never shown, so an
+ * edit form cannot send it back: omitted keeps it, `clearPassword` removes it.
+ */
+export type ConnectorChanges = { [K in keyof NewConnector]?: NewConnector[K] | null } & { clearPassword?: boolean | null };
+
+/**
  * Runs before a connector is deleted; throws (a `conflict`, say) to refuse. Pipelines add one
  * that refuses while a pipeline reads from or delivers to the connector.
  */
@@ -111,6 +117,34 @@ export class ConnectorService {
       return await this.connectors.save(connector);
     } catch (error) {
       // Two creations with one name at once: the unique index decides.
+      if ((error as { driverError?: { code?: string; constraint?: string } }).driverError?.constraint === 'connectors_project_id_name_key') throw nameTaken(name);
+      throw error;
+    }
+  }
+
+  /**
+   * Changes a connector in place (pipelines that use it read and write through the new settings
+   * from their next run), with the same checks as a new one.
+   */
+  async update(id: string, changes: ConnectorChanges): Promise<Connector> {
+    const connector = await this.get(id);
+    const given = <T>(value: T | null | undefined): value is T => value !== undefined && value !== null;
+    const name = given(changes.name) ? validateName(changes.name) : connector.name;
+    const host = given(changes.host) ? validateHost(changes.host) : connector.host;
+    const port = changes.port === undefined ? connector.port : validatePort(changes.port);
+    const database = given(changes.database) ? validateIdentifier('database', changes.database) : connector.database;
+    const user = given(changes.user) ? validateIdentifier('user', changes.user) : connector.user;
+    const tlsMode = given(changes.tlsMode) ? validateTlsMode(changes.tlsMode) : connector.tlsMode;
+    if (changes.clearPassword && given(changes.password) && changes.password !== '') throw badInput('password', 'give a new password or clear it, not both');
+    const password = validatePassword(changes.password);
+    await this.policy.checkIfResolvable(host, port, database);
+    if (name !== connector.name && (await this.connectors.existsBy({ projectId: connector.projectId, name }))) throw nameTaken(name);
+    Object.assign(connector, { name, host, port, database, user, tlsMode });
+    if (password !== null) connector.passwordEncrypted = this.box.encrypt(password);
+    else if (changes.clearPassword) connector.passwordEncrypted = null;
+    try {
+      return await this.connectors.save(connector);
+    } catch (error) {
       if ((error as { driverError?: { code?: string; constraint?: string } }).driverError?.constraint === 'connectors_project_id_name_key') throw nameTaken(name);
       throw error;
     }
