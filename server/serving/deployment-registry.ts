@@ -19,6 +19,8 @@ export type ModelState = 'loading' | 'ready' | 'failed';
 /** A model as this replica serves it: its spec, its runtime and where loading stands. */
 export interface ServedModel {
   model: Model;
+  /** The number of the model's experiment version (v1, v2…): what people call the model by. */
+  experimentVersion: number;
   /** The preprocessing spec of the model's own experiment version. */
   spec: PreprocessingSpec;
   /** The version's real training row, for probes and examples. */
@@ -237,6 +239,7 @@ export class DeploymentRegistry {
     const runtime = runtimeFor(model, modelFiles(this.artifacts, model));
     return {
       model,
+      experimentVersion: version.number,
       spec: version.preprocessing!,
       codec: codecFor(version.preprocessing!, model.contract),
       example: version.example,

@@ -97,7 +97,7 @@ export function buildOpenApi(set: ServingSet, { publicUrl, maxRows, license }: O
                       requestId: { type: 'string' },
                       deployment: { type: 'string', const: deployment.slug },
                       version: { type: 'integer' },
-                      model: { type: 'object', required: ['id', 'name'], properties: { id: { type: 'string' }, name: { type: 'string' } } },
+                      model: { type: 'object', required: ['id', 'name', 'experimentVersion'], properties: { id: { type: 'string' }, name: { type: 'string' }, experimentVersion: { type: 'integer', minimum: 1, description: 'The number of the experiment version the model belongs to' } } },
                       predictions: { type: 'array', items: prediction },
                       warnings: { type: 'array', items: { $ref: '#/components/schemas/Issue' }, description: 'fields dropped and values imputed (best_effort), and values unlike the training data: unseen categories, numbers far outside the training range' },
                     },

@@ -100,7 +100,8 @@ export interface PredictResponse {
   requestId: string;
   deployment: string;
   version: number;
-  model: { id: string; name: string };
+  /** The main model: `experimentVersion` is the number of its experiment version (v1, v2…). */
+  model: { id: string; name: string; experimentVersion: number };
   predictions: Prediction[];
   /** What was dropped or imputed (best_effort), and values unlike the training data (unseen categories, numbers far outside the training range). */
   warnings?: RowIssue[];
@@ -213,7 +214,7 @@ export class PredictionService {
         requestId,
         deployment: set.deployment.slug,
         version: set.version.number,
-        model: { id: set.main.model.id, name: set.main.model.name },
+        model: { id: set.main.model.id, name: set.main.model.name, experimentVersion: set.main.experimentVersion },
         predictions: predictions.predictions,
         ...(predictions.warnings.length > 0 ? { warnings: predictions.warnings } : {}),
       };

@@ -66,7 +66,7 @@ describe('deployments and online serving', async () => {
   it('answers the predict API with the documented response, for one row and for several', async () => {
     const one = await predict('penguins', { inputs: PENGUIN });
     expect(one.status).toBe(200);
-    expect(one.body).toMatchObject({ deployment: 'penguins', version: 1, model: { id: demo.penguins.v2.best } });
+    expect(one.body).toMatchObject({ deployment: 'penguins', version: 1, model: { id: demo.penguins.v2.best, experimentVersion: 2 } });
     expect(one.body.requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(one.body.predictions).toHaveLength(1);
     expect(one.body.predictions[0].prediction).toBe('Gentoo');
