@@ -77,7 +77,7 @@ describe('requests signed in by the session cookie come only from the console', 
   });
 
   it('refuses a cookie-signed upload from another origin, or without one, before reading it', async () => {
-    for (const headers of [{ cookie, origin: FOREIGN }, { cookie }, { cookie, referer: `${FOREIGN}/page` }]) {
+    for (const headers of [{ cookie, origin: FOREIGN }, { cookie }, { cookie, referer: `${FOREIGN}/page` }] as Array<Record<string, string>>) {
       const response = await upload(headers);
       expect(response.status, JSON.stringify(headers)).toBe(403);
       expect(await response.json()).toMatchObject({ code: 'FORBIDDEN', error: expect.stringMatching(/only from the console's own origin/) });
