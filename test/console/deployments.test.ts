@@ -554,7 +554,7 @@ describe('deployments in the console, in a real browser', () => {
     expect(await enabled()).toBe(true);
   });
 
-  it('adds a connector in the project, tests it, and says which step fails for a user the server refuses', async () => {
+  it('adds a connector in the project, tests it, says which step fails for a user the server refuses, and edits it until it works', async () => {
     const external = await externalPostgres();
     const writer = await external.createRole(['GRANT USAGE, CREATE ON SCHEMA public TO {role}']);
     await page.goto(`${berth.url}/projects/${demo.projectId}`);
@@ -586,6 +586,17 @@ describe('deployments in the console, in a real browser', () => {
     await bad.getByText('✗ signed in').waitFor();
     await bad.getByText(/authentication failed for user "berth_no_such_role"/).waitFor();
     await screenshot('12f-connectors');
+    // Edited: the user fixed, the password left empty (kept), tested again at once.
+    await bad.getByRole('button', { name: 'Edit Wrong user' }).click();
+    const edit = section.getByRole('form', { name: 'Edit Wrong user' });
+    expect(await edit.getByLabel('User').inputValue()).toBe('berth_no_such_role');
+    expect(await edit.getByLabel('Host').inputValue()).toBe(external.host);
+    await edit.getByText('leave empty to keep it').waitFor();
+    await edit.getByLabel('User').fill(writer.user);
+    await edit.getByRole('button', { name: 'Save changes' }).click();
+    await edit.waitFor({ state: 'detached' });
+    await bad.getByText('works').waitFor({ timeout: 30_000 });
+    await bad.getByText(`${writer.user}@`).waitFor();
     // Deleting asks first, then the row is gone.
     await bad.getByRole('button', { name: 'Delete Wrong user' }).click();
     const dialog = page.getByRole('dialog', { name: 'Delete Wrong user?' });

@@ -1,11 +1,11 @@
 'use client';
 
-import { Alert, Button, Code, Group, List, NativeSelect, NumberInput, Paper, SimpleGrid, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Checkbox, Code, Group, List, NativeSelect, NumberInput, Paper, SimpleGrid, Text, TextInput, Title } from '@mantine/core';
 import { useMemo, useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
-import { messageOf } from '../../lib/errors';
+import { fieldOf, messageOf } from '../../lib/errors';
 import { formatDate } from '../../lib/format';
-import { ConnectorsQuery, CreateConnectorMutation, DeleteConnectorMutation, TestConnectorMutation, type ConnectorData, type ConnectorTestData } from '../../lib/operations/connectors';
+import { ConnectorsQuery, CreateConnectorMutation, DeleteConnectorMutation, TestConnectorMutation, UpdateConnectorMutation, type ConnectorData, type ConnectorTestData } from '../../lib/operations/connectors';
 import { Loading } from '../app-shell';
 import { ConfirmDialog } from '../confirm-dialog';
 import { EmptyState } from '../empty-state';
@@ -30,6 +30,7 @@ export function Connectors({ projectId, canEdit }: { projectId: string; canEdit:
   const context = useMemo(() => ({ additionalTypenames: ['Connector'] }), []);
   const [{ data, fetching, error }, refetch] = useQuery({ query: ConnectorsQuery, variables: { projectId }, requestPolicy: 'cache-and-network', context });
   const [adding, setAdding] = useState(false);
+  const [editing, setEditing] = useState<ConnectorData | null>(null);
   const [deleting, setDeleting] = useState<ConnectorData | null>(null);
   const [tests, setTests] = useState<Record<string, ConnectorTestData | string>>({});
   const [testing, setTesting] = useState<string | null>(null);
@@ -80,6 +81,19 @@ export function Connectors({ projectId, canEdit }: { projectId: string; canEdit:
                 Test
               </Button>
               {canEdit && (
+                <Button
+                  variant="default"
+                  size="xs"
+                  onClick={() => {
+                    setAdding(false);
+                    setEditing(connector);
+                  }}
+                  aria-label={`Edit ${connector.name}`}
+                >
+                  Edit
+                </Button>
+              )}
+              {canEdit && (
                 <Button variant="default" color="red" size="xs" onClick={() => setDeleting(connector)} aria-label={`Delete ${connector.name}`}>
                   Delete…
                 </Button>
@@ -89,13 +103,20 @@ export function Connectors({ projectId, canEdit }: { projectId: string; canEdit:
         />
       )}
       {canEdit &&
-        (adding ? (
+        (adding || editing ? (
           <ConnectorForm
+            key={editing?.id ?? 'new'}
             projectId={projectId}
-            onCancel={() => setAdding(false)}
-            onCreated={(connector) => {
+            connector={editing}
+            onCancel={() => {
               setAdding(false);
+              setEditing(null);
+            }}
+            onSaved={(connector) => {
+              setAdding(false);
+              setEditing(null);
               reload();
+              // Tested at once: what changed may have broken (or fixed) a step.
               void runTest(connector);
             }}
           />
@@ -150,49 +171,86 @@ function TestOutcome({ outcome }: { outcome: ConnectorTestData | string | undefi
   );
 }
 
-function ConnectorForm({ projectId, onCreated, onCancel }: { projectId: string; onCreated: (connector: ConnectorData) => void; onCancel: () => void }) {
-  const [{ fetching }, create] = useMutation(CreateConnectorMutation);
+/** Adds a connector, or edits one: an edit keeps the stored password unless a new one is typed. */
+function ConnectorForm({
+  projectId,
+  connector,
+  onSaved,
+  onCancel,
+}: {
+  projectId: string;
+  connector: ConnectorData | null;
+  onSaved: (connector: ConnectorData) => void;
+  onCancel: () => void;
+}) {
+  const [{ fetching: creating }, create] = useMutation(CreateConnectorMutation);
+  const [{ fetching: updating }, update] = useMutation(UpdateConnectorMutation);
   const [error, setError] = useState<string | null>(null);
+  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
+  const [clearPassword, setClearPassword] = useState(false);
+  const editing = connector !== null;
+  const title = editing ? `Edit ${connector.name}` : 'New connector';
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     const text = (name: string) => String(form.get(name) ?? '').trim();
     const port = Number(text('port') || 5432);
-    const result = await create({
-      input: {
-        projectId,
-        name: text('name'),
-        host: text('host'),
-        port,
-        database: text('database'),
-        user: text('user'),
-        password: String(form.get('password') ?? '') || null,
-        tlsMode: text('tlsMode') as ConnectorData['tlsMode'],
-      },
-    });
-    if (result.error) return setError(messageOf(result.error));
+    const password = String(form.get('password') ?? '');
+    const fields = {
+      name: text('name'),
+      host: text('host'),
+      port,
+      database: text('database'),
+      user: text('user'),
+      tlsMode: text('tlsMode') as ConnectorData['tlsMode'],
+    };
+    const result = editing
+      ? await update({ input: { id: connector.id, ...fields, password: password || null, clearPassword: clearPassword && !password ? true : null } })
+      : await create({ input: { projectId, ...fields, password: password || null } });
+    if (result.error || !result.data) {
+      const message = result.error ? messageOf(result.error) : 'No answer from the server';
+      const field = result.error ? fieldOf(result.error) : null;
+      if (field && ['name', 'host', 'port', 'database', 'user', 'password'].includes(field)) {
+        setFieldErrors({ [field]: message.replace(new RegExp(`^${field}: `), '') });
+        setError(null);
+      } else {
+        setFieldErrors({});
+        setError(message);
+      }
+      return;
+    }
     setError(null);
-    onCreated(result.data!.createConnector);
+    setFieldErrors({});
+    onSaved('updateConnector' in result.data ? result.data.updateConnector : result.data.createConnector);
   }
 
   return (
-    <Paper component="form" withBorder p="md" mt="sm" onSubmit={submit} aria-labelledby="new-connector-title">
-      <Title order={3} size="h4" id="new-connector-title" mb="sm">
-        New connector
+    <Paper component="form" withBorder p="md" mt="sm" onSubmit={submit} aria-labelledby="connector-form-title">
+      <Title order={3} size="h4" id="connector-form-title" mb="sm">
+        {title}
       </Title>
       <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
-        <TextInput name="name" label="Name" required placeholder="Warehouse" />
-        <TextInput name="host" label="Host" required placeholder="db.example.com" description="Host name or IP address, without scheme or port" />
-        <NumberInput name="port" label="Port" defaultValue={5432} min={1} max={65535} allowDecimal={false} />
-        <TextInput name="database" label="Database" required />
-        <TextInput name="user" label="User" required autoComplete="off" />
-        <PasswordField name="password" label="Password" autoComplete="new-password" description="Stored encrypted; never shown again" />
-        <NativeSelect name="tlsMode" label="TLS" data={TLS_MODES} defaultValue="verify_full" />
+        <TextInput name="name" label="Name" required placeholder="Warehouse" defaultValue={connector?.name} error={fieldErrors.name} />
+        <TextInput name="host" label="Host" required placeholder="db.example.com" description="Host name or IP address, without scheme or port" defaultValue={connector?.host} error={fieldErrors.host} />
+        <NumberInput name="port" label="Port" defaultValue={connector?.port ?? 5432} min={1} max={65535} allowDecimal={false} error={fieldErrors.port} />
+        <TextInput name="database" label="Database" required defaultValue={connector?.database} error={fieldErrors.database} />
+        <TextInput name="user" label="User" required autoComplete="off" defaultValue={connector?.user} error={fieldErrors.user} />
+        <PasswordField
+          name="password"
+          label="Password"
+          autoComplete="new-password"
+          description={editing ? (connector.hasPassword ? 'Stored encrypted; leave empty to keep it' : 'None stored; leave empty for none') : 'Stored encrypted; never shown again'}
+          error={fieldErrors.password}
+        />
+        <NativeSelect name="tlsMode" label="TLS" data={TLS_MODES} defaultValue={connector?.tlsMode ?? 'verify_full'} />
+        {editing && connector.hasPassword && (
+          <Checkbox label="Remove the stored password" checked={clearPassword} onChange={(event) => setClearPassword(event.currentTarget.checked)} mt="lg" />
+        )}
       </SimpleGrid>
       <Group mt="md">
-        <Button type="submit" loading={fetching}>
-          Add connector
+        <Button type="submit" loading={creating || updating}>
+          {editing ? 'Save changes' : 'Add connector'}
         </Button>
         <Button variant="default" onClick={onCancel}>
           Cancel

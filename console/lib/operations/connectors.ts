@@ -27,6 +27,17 @@ export const ConnectorsQuery = graphql(
 
 export type ConnectorData = ResultOf<typeof ConnectorsQuery>['connectors'][number];
 
+export const UpdateConnectorMutation = graphql(
+  `
+    mutation UpdateConnector($input: UpdateConnectorInput!) {
+      updateConnector(input: $input) {
+        ...ConnectorFields
+      }
+    }
+  `,
+  [ConnectorFields],
+);
+
 export const CreateConnectorMutation = graphql(
   `
     mutation CreateConnector($input: CreateConnectorInput!) {
