@@ -38,9 +38,20 @@ export function predictRateLimit(services: RateLimitDeps) {
   };
 }
 
+/**
+ * The deployment of the request's API key (null: unknown or revoked), looked up once per request:
+ * the rate limit and the access check both need it, and each lookup hashes the key.
+ */
+const keyDeployments = new WeakMap<FastifyRequest, Promise<string | null>>();
+function deploymentOfRequestKey(deployments: Pick<Services, 'deployments'>['deployments'], request: FastifyRequest, key: string): Promise<string | null> {
+  let lookup = keyDeployments.get(request);
+  if (lookup === undefined) keyDeployments.set(request, (lookup = deployments.deploymentOfKey(key)));
+  return lookup;
+}
+
 async function bucketOfKey(services: RateLimitDeps, request: FastifyRequest, key: string): Promise<string> {
   try {
-    if ((await services.deployments.deploymentOfKey(key)) !== null) return `key:${hashToken(key)}`;
+    if ((await deploymentOfRequestKey(services.deployments, request, key)) !== null) return `key:${hashToken(key)}`;
   } catch (error) {
     // The database is away: the address still limits the caller, and the route answers the error itself.
     request.log.warn({ err: error }, 'could not verify an API key for the rate limit');
@@ -62,7 +73,7 @@ export function checkPredictAccess(request: FastifyRequest, deployment: Deployme
 async function checkCredentials(request: FastifyRequest, deployment: Deployment, services: AccessDeps): Promise<void> {
   const key = apiKeyOf(request);
   if (key) {
-    const keyDeployment = await services.deployments.deploymentOfKey(key);
+    const keyDeployment = await deploymentOfRequestKey(services.deployments, request, key);
     if (keyDeployment === deployment.id) return;
     if (keyDeployment) throw forbidden(`This API key belongs to another deployment`);
     throw unauthenticated('Unknown or revoked API key');
@@ -85,7 +96,7 @@ async function checkCredentials(request: FastifyRequest, deployment: Deployment,
 export async function checkFeedbackAccess(request: FastifyRequest, deployment: Deployment, services: AccessDeps): Promise<void> {
   const key = apiKeyOf(request);
   if (key) {
-    const keyDeployment = await services.deployments.deploymentOfKey(key);
+    const keyDeployment = await deploymentOfRequestKey(services.deployments, request, key);
     if (keyDeployment === deployment.id) return;
     if (keyDeployment) throw forbidden(`This API key belongs to another deployment`);
     throw unauthenticated('Unknown or revoked API key');
