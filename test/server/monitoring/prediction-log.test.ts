@@ -9,6 +9,8 @@ import { migrate } from '../../../server/platform/database';
 import { berthDataSource } from '../../../server/entities';
 import { PredictionLog, type PredictionRecord } from '../../../server/monitoring/log/prediction-log';
 import { WireBatch } from '../../../server/monitoring/log/wire';
+import { aggregate } from '../../../server/monitoring/log/aggregate';
+import { writeBatch, type LogConnection } from '../../../server/monitoring/log/batch-transaction';
 import { csvLine } from '../../../server/platform/csv';
 import type { RunPredictions } from '../../../server/monitoring/log/records';
 import { testDatabase } from '../../support/database';
@@ -172,20 +174,26 @@ describe('prediction log', () => {
 
   it('writes a batch whose day partition another process is creating at the same moment', async () => {
     const other = new pg.Client({ connectionString: url });
-    await other.connect();
-    // Another writer's CREATE TABLE IF NOT EXISTS, not committed yet when this log creates the same partition.
-    await other.query('BEGIN');
-    await other.query(`CREATE TABLE IF NOT EXISTS "predictions_20310304" PARTITION OF predictions FOR VALUES FROM ('2031-03-04') TO ('2031-03-05')`);
-    const log = new PredictionLog(logger, { databaseUrl: url, spillDir: spillDir(), flushMs: 20 });
-    const batch = rows(5).map((r) => ({ ...r, createdAt: new Date('2031-03-04T12:00:00Z') }));
-    log.record(batch);
-    await letTimePass(500);
-    await other.query('COMMIT');
-    await other.end();
-    await log.flush();
-    expect(log.stats).toMatchObject({ written: 5, lost: 0 });
-    expect(await count([batch[0]!.requestId])).toMatchObject({ rows: 5 });
-    await log.close();
+    const writer = new pg.Client({ connectionString: url });
+    await Promise.all([other.connect(), writer.connect()]);
+    try {
+      // Another writer's CREATE TABLE IF NOT EXISTS, not committed yet when this one creates the same partition.
+      await other.query('BEGIN');
+      await other.query(`CREATE TABLE IF NOT EXISTS "predictions_20310305" PARTITION OF predictions FOR VALUES FROM ('2031-03-05') TO ('2031-03-06')`);
+      const { rows: [{ pid }] } = await writer.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      const batch = rows(5).map((r) => ({ ...r, createdAt: new Date('2031-03-05T12:00:00Z') }));
+      const written = writeBatch({ query: writer.query.bind(writer) as LogConnection['query'], release: () => undefined }, batch, new Set(['2031-03-05']), aggregate(batch), new Set());
+      // The race happens only if this writer's CREATE waits on the other's lock: wait for exactly that.
+      await waitFor('the writer to wait on the partition being created', async () => {
+        const { rows: waiting } = await other.query(`SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'`, [pid]);
+        return waiting.length > 0;
+      });
+      await other.query('COMMIT');
+      await written;
+      expect(await count([batch[0]!.requestId])).toMatchObject({ rows: 5 });
+    } finally {
+      await Promise.all([other.end(), writer.end()]);
+    }
   });
 
   it('counts rows the database refuses as lost, says so, and goes on writing the next ones', async () => {
