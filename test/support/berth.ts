@@ -1,11 +1,11 @@
 import os from 'node:os';
 import path from 'node:path';
 import { mkdtemp } from 'node:fs/promises';
-import { afterAll } from 'vitest';
 import { startBerth, type Berth } from '../../server/berth';
 import { loadConfig, type Config } from '../../server/config';
 import { createLogger, type Logger } from '../../server/platform/logger';
 import { testDatabase } from './database';
+import { cleanUp } from './cleanup';
 
 export const ADMIN = { email: 'admin@test.berth', password: 'admin-password-123' };
 
@@ -45,7 +45,7 @@ export async function startTestBerth(options: { databaseUrl?: string; env?: Reco
     ...options.env,
   });
   const berth = await startBerth(config, { logger: options.logger ?? createLogger(config.logLevel), jobsProcessEvery: 200 });
-  afterAll(() => berth.close());
+  cleanUp(() => berth.close());
   const url = berth.url!;
 
   const graphql = async <T>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphQLResponse<T>> => {

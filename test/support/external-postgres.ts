@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import pg from 'pg';
-import { afterAll, inject } from 'vitest';
+import { inject } from 'vitest';
 import { createScratchDatabase } from '../../server/platform/scratch-database';
 import { runScoped } from './database';
+import { cleanUp } from './cleanup';
 
 export interface ExternalRole {
   user: string;
@@ -35,7 +36,7 @@ export async function externalPostgres(): Promise<ExternalPostgres> {
   await admin.connect();
   const roles: string[] = [];
 
-  afterAll(async () => {
+  cleanUp(async () => {
     await admin.end();
     await scratch.drop();
     const server = new pg.Client({ connectionString: serverUrl });
