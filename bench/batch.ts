@@ -15,7 +15,7 @@ import { vegaRecords } from '../server/demo/vega-datasets';
 import type { Dataset } from '../server/experiments/dataset.entity';
 import { readCsvRows } from '../server/ml/csv';
 import type { Prediction, Row } from '../server/ml/types';
-import { LocalArtifactStore } from '../server/platform/artifact-store';
+import { LocalArtifactStore } from '../server/platform/artifacts';
 import { csvLine } from '../server/platform/csv';
 import { CsvFileWriter } from '../server/pipelines/csv-writer';
 import { RunStatus, type PipelineRun } from '../server/pipelines/pipeline-run.entity';

@@ -7,7 +7,7 @@ import { Policy } from './auth/policy';
 import { RequestViewer } from './auth/request-viewer';
 import { DatasetService } from './experiments/dataset.service';
 import { ExperimentService } from './experiments/experiment.service';
-import type { ArtifactStore } from './platform/artifact-store';
+import type { ArtifactStore } from './platform/artifacts/artifact-store';
 import type { EventBus } from './platform/event-bus';
 import type { JobRunner } from './platform/jobs';
 import type { Logger } from './platform/logger';

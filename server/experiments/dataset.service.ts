@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { DataSource } from 'typeorm';
-import { ArtifactTooLargeError, type ArtifactStore } from '../platform/artifact-store';
+import { ArtifactTooLargeError, type ArtifactStore } from '../platform/artifacts/artifact-store';
 import { badInput, notFound, tooLarge } from '../platform/errors';
 import { Dataset } from './dataset.entity';
 import { inferFeatureTypes, readCsvRows } from '../ml/csv';

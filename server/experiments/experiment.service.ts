@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type { ArtifactStore } from '../platform/artifact-store';
+import type { ArtifactStore } from '../platform/artifacts/artifact-store';
 import { badInput, conflict, DomainError, notFound } from '../platform/errors';
 import { topicFor, type EventBus } from '../platform/event-bus';
 import type { JobRunner } from '../platform/jobs';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import type { StoredArtifact } from '../platform/artifact-store';
+import type { StoredArtifact } from '../platform/artifacts/artifact-store';
 import { csvLine } from '../platform/csv';
 
 /**

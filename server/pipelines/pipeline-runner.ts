@@ -8,7 +8,7 @@ import type { DatasetService } from '../experiments/dataset.service';
 import type { ExperimentService } from '../experiments/experiment.service';
 import type { Prediction, PreprocessingSpec } from '../ml/types';
 import type { Binning, PredictionLog } from '../monitoring/log/prediction-log';
-import type { ArtifactStore, StoredArtifact } from '../platform/artifact-store';
+import type { ArtifactStore, StoredArtifact } from '../platform/artifacts/artifact-store';
 import { topicFor, type EventBus } from '../platform/event-bus';
 import type { Logger } from '../platform/logger';
 import { codecFor, runtimeFor, type ModelBatch, type ModelCodec, type ModelRuntime } from '../ml/runtimes';

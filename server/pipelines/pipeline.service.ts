@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import type { DataSource } from 'typeorm';
 import type { DeploymentService } from '../deployments/deployment.service';
 import type { DatasetService } from '../experiments/dataset.service';
-import type { ArtifactStore } from '../platform/artifact-store';
+import type { ArtifactStore } from '../platform/artifacts/artifact-store';
 import { badInput, conflict, DomainError, notFound } from '../platform/errors';
 import { checkSelectStatement } from '../connectors/sql-source';
 import { parseTableName } from '../connectors/table-destination';

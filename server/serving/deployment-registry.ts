@@ -7,7 +7,7 @@ import { ExperimentVersion } from '../experiments/experiment-version.entity';
 import { Model } from '../experiments/model.entity';
 import type { PreprocessingSpec } from '../ml/types';
 import type { Binning } from '../monitoring/log/prediction-log';
-import type { ArtifactStore } from '../platform/artifact-store';
+import type { ArtifactStore } from '../platform/artifacts/artifact-store';
 import { BUS_RECONNECTED, topicFor, type EventBus } from '../platform/event-bus';
 import type { Logger } from '../platform/logger';
 import { MicroBatcher, type MicroBatcherOptions } from './micro-batcher';

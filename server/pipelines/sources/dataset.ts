@@ -1,7 +1,7 @@
 import { readCsvRows } from '../../ml/csv';
 import type { Row } from '../../ml/types';
 import type { Dataset } from '../../experiments/dataset.entity';
-import type { ArtifactStore } from '../../platform/artifact-store';
+import type { ArtifactStore } from '../../platform/artifacts/artifact-store';
 import type { PipelineSource } from './source';
 
 /** An uploaded CSV: its columns and row count are known from the upload. */

@@ -1,5 +1,5 @@
 import type { DatasetService } from '../../experiments/dataset.service';
-import type { ArtifactStore } from '../../platform/artifact-store';
+import type { ArtifactStore } from '../../platform/artifacts/artifact-store';
 import type { ConnectorAccess } from '../connector-access';
 import { PipelineSourceKind, type Pipeline } from '../pipeline.entity';
 import { DatasetSource } from './dataset';
