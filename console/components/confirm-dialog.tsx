@@ -1,7 +1,9 @@
 'use client';
 
 import { Button, Group, Modal, Text } from '@mantine/core';
-import type { FormEvent, ReactNode } from 'react';
+import { useState, type FormEvent, type ReactNode } from 'react';
+import type { CombinedError } from 'urql';
+import { messageOf } from '../lib/errors';
 
 interface ConfirmDialogProps {
   open: boolean;
@@ -59,5 +61,43 @@ export function ConfirmDialog({ open, title, children, confirmLabel, busyLabel, 
         </Group>
       </form>
     </Modal>
+  );
+}
+
+interface ConfirmActionDialogProps<T> extends Omit<ConfirmDialogProps, 'open' | 'busy' | 'error' | 'onConfirm' | 'onCancel'> {
+  /** What the action is about (a key, a token, a row); null: the dialog is closed. */
+  subject: T | null;
+  /** Runs the action, e.g. an urql mutation; an error keeps the dialog open and shows it. */
+  action: (subject: T) => Promise<{ error?: CombinedError }>;
+  /** The action is under way (the mutation's `fetching`). */
+  busy: boolean;
+  onDone: () => void;
+  onClose: () => void;
+}
+
+/** A ConfirmDialog around one action on one subject: runs it, shows its error, closes when done. */
+export function ConfirmActionDialog<T>({ subject, action, busy, onDone, onClose, ...dialog }: ConfirmActionDialogProps<T>) {
+  const [error, setError] = useState<string | null>(null);
+
+  async function confirm() {
+    if (subject === null) return;
+    setError(null);
+    const result = await action(subject);
+    if (result.error) setError(messageOf(result.error));
+    else onDone();
+  }
+
+  return (
+    <ConfirmDialog
+      {...dialog}
+      open={subject !== null}
+      busy={busy}
+      error={error}
+      onConfirm={confirm}
+      onCancel={() => {
+        setError(null);
+        onClose();
+      }}
+    />
   );
 }

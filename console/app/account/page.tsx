@@ -5,7 +5,7 @@ import { PasswordField } from '../../components/ui/password-field';
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { AppShell, Breadcrumbs, Loading, Page } from '../../components/app-shell';
-import { ConfirmDialog } from '../../components/confirm-dialog';
+import { ConfirmActionDialog } from '../../components/confirm-dialog';
 import { EmptyState } from '../../components/empty-state';
 import { ErrorMessage, InlineError } from '../../components/error-message';
 import { StateBadge } from '../../components/status-badges';
@@ -258,34 +258,21 @@ function TokenTable({ tokens, onRevoke }: { tokens: AccessTokenData[]; onRevoke:
 
 function RevokeDialog({ token, onClose, onRevoked }: { token: AccessTokenData | null; onClose: () => void; onRevoked: () => void }) {
   const [{ fetching }, revoke] = useMutation(RevokeAccessTokenMutation);
-  const [error, setError] = useState<string | null>(null);
-
-  async function confirm() {
-    if (!token) return;
-    setError(null);
-    const result = await revoke({ id: token.id });
-    if (result.error) setError(messageOf(result.error));
-    else onRevoked();
-  }
-
   return (
-    <ConfirmDialog
-      open={token !== null}
+    <ConfirmActionDialog
+      subject={token}
+      action={(revoked) => revoke({ id: revoked.id })}
+      busy={fetching}
+      onDone={onRevoked}
+      onClose={onClose}
       title="Revoke this token?"
       confirmLabel="Revoke token"
       busyLabel="Revoking…"
       danger
-      busy={fetching}
-      error={error}
-      onConfirm={confirm}
-      onCancel={() => {
-        setError(null);
-        onClose();
-      }}
     >
       <Text size="sm">
         Clients that use “{token?.name}” (<Code>{token?.prefix}…</Code>) stop being signed in at once. This cannot be undone.
       </Text>
-    </ConfirmDialog>
+    </ConfirmActionDialog>
   );
 }

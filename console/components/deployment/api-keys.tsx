@@ -10,7 +10,7 @@ import { useIsBrowser } from '../../lib/use-is-browser';
 import { DataTable, type Column } from '../ui/data-table';
 import { SecretOnce } from '../ui/secret-once';
 import { Loading } from '../app-shell';
-import { ConfirmDialog } from '../confirm-dialog';
+import { ConfirmActionDialog } from '../confirm-dialog';
 import { EmptyState } from '../empty-state';
 import { ErrorMessage, InlineError } from '../error-message';
 import { StateBadge } from '../status-badges';
@@ -127,32 +127,19 @@ const KEY_COLUMNS: Array<Column<ApiKey>> = [
 /** Revoking asks first: applications that use the key stop working at once. */
 function RevokeDialog({ apiKey, onClose }: { apiKey: ApiKey | null; onClose: () => void }) {
   const [{ fetching }, revoke] = useMutation(RevokeApiKeyMutation);
-  const [error, setError] = useState<string | null>(null);
-
-  async function confirm() {
-    if (!apiKey) return;
-    setError(null);
-    const result = await revoke({ id: apiKey.id });
-    if (result.error) setError(messageOf(result.error));
-    else onClose();
-  }
-
   return (
-    <ConfirmDialog
-      open={apiKey !== null}
+    <ConfirmActionDialog
+      subject={apiKey}
+      action={(key) => revoke({ id: key.id })}
+      busy={fetching}
+      onDone={onClose}
+      onClose={onClose}
       title={`Revoke ${apiKey?.name ?? 'this key'}?`}
       confirmLabel="Revoke key"
       busyLabel="Revoking…"
       danger
-      busy={fetching}
-      error={error}
-      onConfirm={confirm}
-      onCancel={() => {
-        setError(null);
-        onClose();
-      }}
     >
       <Text size="sm">Applications using it stop working at once. This cannot be undone: create a new key to let them in again.</Text>
-    </ConfirmDialog>
+    </ConfirmActionDialog>
   );
 }

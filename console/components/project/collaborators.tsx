@@ -15,7 +15,7 @@ import { messageOf } from '../../lib/errors';
 import { formatDate } from '../../lib/format';
 import { DataTable } from '../ui/data-table';
 import { Loading } from '../app-shell';
-import { ConfirmDialog } from '../confirm-dialog';
+import { ConfirmActionDialog } from '../confirm-dialog';
 import { EmptyState } from '../empty-state';
 import { ErrorMessage, InlineError } from '../error-message';
 
@@ -169,32 +169,19 @@ function CollaboratorsTable(props: {
 
 function RemoveDialog({ projectId, collaborator, onClose, onRemoved }: { projectId: string; collaborator: CollaboratorData | null; onClose: () => void; onRemoved: () => void }) {
   const [{ fetching }, remove] = useMutation(RemoveCollaboratorMutation);
-  const [error, setError] = useState<string | null>(null);
-
-  async function confirm() {
-    if (!collaborator) return;
-    setError(null);
-    const result = await remove({ projectId, userId: collaborator.user.id });
-    if (result.error) setError(messageOf(result.error));
-    else onRemoved();
-  }
-
   return (
-    <ConfirmDialog
-      open={collaborator !== null}
+    <ConfirmActionDialog
+      subject={collaborator}
+      action={(removed) => remove({ projectId, userId: removed.user.id })}
+      busy={fetching}
+      onDone={onRemoved}
+      onClose={onClose}
       title="Remove this collaborator?"
       confirmLabel="Remove collaborator"
       busyLabel="Removing…"
       danger
-      busy={fetching}
-      error={error}
-      onConfirm={confirm}
-      onCancel={() => {
-        setError(null);
-        onClose();
-      }}
     >
       <Text size="sm">{collaborator?.user.email} loses access to this project (instance admins keep theirs).</Text>
-    </ConfirmDialog>
+    </ConfirmActionDialog>
   );
 }

@@ -7,7 +7,7 @@ import { fieldOf, messageOf } from '../../lib/errors';
 import { formatDate } from '../../lib/format';
 import { ConnectorsQuery, CreateConnectorMutation, DeleteConnectorMutation, TestConnectorMutation, UpdateConnectorMutation, type ConnectorData, type ConnectorTestData } from '../../lib/operations/connectors';
 import { Loading } from '../app-shell';
-import { ConfirmDialog } from '../confirm-dialog';
+import { ConfirmActionDialog } from '../confirm-dialog';
 import { EmptyState } from '../empty-state';
 import { ErrorMessage, InlineError } from '../error-message';
 import { StateBadge } from '../status-badges';
@@ -264,34 +264,21 @@ function ConnectorForm({
 /** Deleting asks first; the server refuses while a pipeline uses the connector, and says which. */
 function DeleteDialog({ connector, onClose, onDeleted }: { connector: ConnectorData | null; onClose: () => void; onDeleted: () => void }) {
   const [{ fetching }, remove] = useMutation(DeleteConnectorMutation);
-  const [error, setError] = useState<string | null>(null);
-
-  async function confirm() {
-    if (!connector) return;
-    const result = await remove({ id: connector.id });
-    if (result.error) return setError(messageOf(result.error));
-    setError(null);
-    onDeleted();
-  }
-
   return (
-    <ConfirmDialog
-      open={connector !== null}
+    <ConfirmActionDialog
+      subject={connector}
+      action={(deleted) => remove({ id: deleted.id })}
+      busy={fetching}
+      onDone={onDeleted}
+      onClose={onClose}
       title={`Delete ${connector?.name ?? 'the connector'}?`}
       confirmLabel="Delete connector"
       busyLabel="Deleting…"
       danger
-      busy={fetching}
-      error={error}
-      onConfirm={confirm}
-      onCancel={() => {
-        setError(null);
-        onClose();
-      }}
     >
       <Alert color="gray" variant="light" p="xs">
         Pipelines can no longer read from or write to it. Its database itself is not touched.
       </Alert>
-    </ConfirmDialog>
+    </ConfirmActionDialog>
   );
 }
