@@ -12,11 +12,17 @@ export class CsvFileWriter {
   private readonly stream: WriteStream;
   private readonly hash = createHash('sha256');
   private size = 0;
+  /** What the disk refused (a full disk, a missing folder): the next write or close throws it. */
+  private failure: Error | undefined;
 
   constructor(readonly path: string, header: string[]) {
     // A chunk of rows is ~100 KiB of CSV: with the default 16 KiB buffer every chunk would wait for the disk.
     this.stream = createWriteStream(path, { highWaterMark: 4 * 2 ** 20 });
-    void this.writeText(csvLine(header));
+    // Without a listener a write error would be thrown where nothing catches it, and end the process.
+    this.stream.on('error', (error) => (this.failure ??= error));
+    this.hash.update(csvLine(header));
+    this.size += Buffer.byteLength(csvLine(header));
+    this.stream.write(csvLine(header));
   }
 
   async write(values: unknown[]): Promise<void> {
@@ -30,6 +36,7 @@ export class CsvFileWriter {
 
   /** Lines already formatted as CSV. */
   async writeText(text: string): Promise<void> {
+    if (this.failure) throw this.failure;
     this.hash.update(text);
     this.size += Buffer.byteLength(text);
     if (!this.stream.write(text)) await once(this.stream, 'drain');
@@ -37,8 +44,11 @@ export class CsvFileWriter {
 
   /** Ends the file; its hash and size, as the artifact store keys it. */
   async close(): Promise<StoredArtifact> {
-    this.stream.end();
-    await once(this.stream, 'close');
+    if (!this.stream.closed) {
+      this.stream.end();
+      await once(this.stream, 'close');
+    }
+    if (this.failure) throw this.failure;
     return { sha256: this.hash.digest('hex'), size: this.size };
   }
 }
