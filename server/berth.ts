@@ -92,7 +92,7 @@ export async function startBerth(config: Config, options: StartOptions = {}): Pr
       await services.registry.start();
       cleanups.push(() => services.registry.stop());
       // Models that failed to load while object storage was unreachable load once it answers.
-      storage.onRecovered.push(() => void services.registry.reloadAll());
+      storage.onRecovered.push(() => void services.registry.reloadAll().catch((error) => logger.error({ err: error }, 'could not reload deployments after artifact storage came back')));
       services.usage.start();
       cleanups.push(() => services.usage.stop());
       // Runs after the HTTP server closed (cleanups run in reverse): nothing in flight is lost.
